@@ -1,0 +1,60 @@
+package org.allerta.contracts;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Per-event statistics, on the compacted {@code alerts.stats} (key = event id) and at
+ * {@code GET /v1/events/{eventId}/stats}. Counts only, never identities.
+ *
+ * @param eventId              the event
+ * @param lastRevisionComplete the last revision whose matching and dispatch are complete
+ * @param matched              distinct subscribers matched so far
+ * @param notified             notices emitted, per channel
+ * @param notifiedPerChange    notices emitted, per change
+ * @param held                 notices held for quiet hours right now
+ * @param sent                 sent by the senders
+ * @param delivered            delivered (provider receipt)
+ * @param failed               definitively failed
+ * @param read                 read (opened)
+ * @param clicked              distinct tracked links clicked
+ * @param backlog              per channel, jobs waiting at the sender
+ * @param estimatedDrainSeconds per channel, estimated seconds until the last one is sent
+ * @param at                   when computed
+ */
+public record EventStats(
+        String eventId,
+        long lastRevisionComplete,
+        long matched,
+        Map<Channel, Long> notified,
+        Map<Change, Long> notifiedPerChange,
+        long held,
+        long sent,
+        long delivered,
+        long failed,
+        long read,
+        long clicked,
+        Map<Channel, Long> backlog,
+        Map<Channel, Double> estimatedDrainSeconds,
+        Instant at) {
+
+    public EventStats {
+        Objects.requireNonNull(eventId, "eventId");
+        notified = notified == null ? Map.of() : Map.copyOf(notified);
+        notifiedPerChange = notifiedPerChange == null ? Map.of() : Map.copyOf(notifiedPerChange);
+        backlog = backlog == null ? Map.of() : Map.copyOf(backlog);
+        estimatedDrainSeconds = estimatedDrainSeconds == null ? Map.of() : Map.copyOf(estimatedDrainSeconds);
+    }
+
+    /** Total notices emitted on every channel. */
+    public long notifiedTotal() {
+        return notified.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** A count as a fraction of the notices emitted; 0 when nothing was emitted. */
+    public double rate(long count) {
+        long total = notifiedTotal();
+        return total == 0 ? 0.0 : (double) count / total;
+    }
+}

@@ -1,0 +1,7 @@
+package org.allerta.contracts;
+
+/** Phase of the matching of one event revision. */
+public enum ProgressPhase {
+    STARTED,
+    FINISHED
+}

@@ -1,0 +1,91 @@
+package org.allerta.contracts.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * CloudEvents 1.0 attributes carried as Kafka headers (the Kafka protocol binding, binary content mode: {@code ce_}
+ * prefixed headers, the record value is the event data as JSON).
+ */
+public final class CloudEvents {
+
+    public static final String SPEC_VERSION = "1.0";
+    public static final String ID = "ce_id";
+    public static final String SOURCE = "ce_source";
+    public static final String TYPE = "ce_type";
+    public static final String SPECVERSION = "ce_specversion";
+    public static final String TIME = "ce_time";
+    public static final String SUBJECT = "ce_subject";
+    public static final String CONTENT_TYPE = "content-type";
+
+    /** Type prefix of Allerta's events: {@code org.allerta.AlertEvent}, {@code org.allerta.MatchChange}... */
+    public static final String TYPE_PREFIX = "org.allerta.";
+
+    private CloudEvents() {
+    }
+
+    /**
+     * The attributes of one record.
+     *
+     * @param id      unique per source (for an AlertEvent: eventId/revision)
+     * @param source  the producing service as a URI reference ("/allerta/alert-intake")
+     * @param type    the contract type ("org.allerta.AlertEvent")
+     * @param time    when it happened
+     * @param subject what it is about (event id, subscriber id...), may be null
+     */
+    public record Attributes(String id, String source, String type, Instant time, String subject) {
+        public Attributes {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(time, "time");
+        }
+
+        /** The attributes for a contract record of the given class. */
+        public static Attributes of(String id, String service, Class<?> contract, Instant time, String subject) {
+            return new Attributes(id, "/allerta/" + service, TYPE_PREFIX + contract.getSimpleName(), time, subject);
+        }
+
+        /** As header name → value. */
+        public Map<String, String> asHeaders() {
+            var headers = new LinkedHashMap<String, String>();
+            headers.put(ID, id);
+            headers.put(SOURCE, source);
+            headers.put(TYPE, type);
+            headers.put(SPECVERSION, SPEC_VERSION);
+            headers.put(TIME, time.toString());
+            if (subject != null) {
+                headers.put(SUBJECT, subject);
+            }
+            headers.put(CONTENT_TYPE, "application/json");
+            return headers;
+        }
+
+        /** Adds the attributes to Kafka headers. */
+        public Headers addTo(Headers headers) {
+            asHeaders().forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+            return headers;
+        }
+    }
+
+    /** Reads the attributes back from Kafka headers; throws when a required one is missing. */
+    public static Attributes read(Headers headers) {
+        String spec = last(headers, SPECVERSION);
+        if (!SPEC_VERSION.equals(spec)) {
+            throw new IllegalArgumentException("not a CloudEvents 1.0 record: ce_specversion=" + spec);
+        }
+        String time = last(headers, TIME);
+        return new Attributes(last(headers, ID), last(headers, SOURCE), last(headers, TYPE),
+                time == null ? null : Instant.parse(time), last(headers, SUBJECT));
+    }
+
+    private static String last(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,63 @@
+package org.allerta.contracts.rules;
+
+import static org.allerta.contracts.Samples.T0;
+import static org.allerta.contracts.Samples.anOutage;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Samples;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.ZoneStatus;
+import org.junit.jupiter.api.Test;
+
+class MaterialityTest {
+
+    private final AlertEvent base = anOutage().build();
+
+    @Test
+    void theFirstRevisionIsMaterial() {
+        assertThat(Materiality.isMaterial(null, base)).isTrue();
+    }
+
+    @Test
+    void aRepeatIsNotMaterial() {
+        assertThat(Materiality.isMaterial(base, anOutage().revision(2).build())).isFalse();
+    }
+
+    @Test
+    void onlyTheAreaChangingIsNotMaterial() {
+        AlertEvent moved = new AlertEvent(base.eventId(), 2, base.publisherId(), base.publisherEventId(), base.kind(),
+                base.status(), base.severity(), base.urgency(), false, Samples.square(8.7, 44.9, 0.05),
+                "larger", base.headline(), base.description(), base.startedAt(), base.expectedRestorationAt(),
+                base.expiresAt(), base.sentAt(), base.receivedAt(), base.references(), base.zone());
+        assertThat(Materiality.isMaterial(base, moved)).isFalse();
+    }
+
+    @Test
+    void aNewRestorationEstimateIsMaterial() {
+        assertThat(Materiality.isMaterial(base, anOutage().revision(2).restorationAt(T0.plusSeconds(9000)).build()))
+                .isTrue();
+        assertThat(Materiality.isMaterial(base, anOutage().revision(2).restorationAt(null).build())).isTrue();
+    }
+
+    @Test
+    void aNewSeverityIsMaterial() {
+        assertThat(Materiality.isMaterial(base, anOutage().revision(2).severity(Severity.SEVERE).build())).isTrue();
+    }
+
+    @Test
+    void newTextIsMaterial() {
+        assertThat(Materiality.isMaterial(base,
+                anOutage().revision(2).headline(Map.of("it", "Guasto esteso")).build())).isTrue();
+    }
+
+    @Test
+    void aZoneStatusChangeIsMaterial() {
+        AlertEvent started = anOutage().zone(ZoneStatus.NOT_STARTED).build();
+        assertThat(Materiality.isMaterial(started, anOutage().revision(2).zone(ZoneStatus.IN_PROGRESS).build()))
+                .isTrue();
+        assertThat(Materiality.isMaterial(started, anOutage().revision(2).zone(ZoneStatus.NOT_STARTED).build()))
+                .isFalse();
+    }
+}

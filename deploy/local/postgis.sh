@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 + PostGIS 3 cluster from Debian's packages, on loopback, run as the `postgres` user
+# (as the current user when not root). Its data and socket directories live in a temporary directory that user can
+# reach (a clone under /root is not reachable by it); state, password and a link to the log in $ALLERTA_STATE_DIR.
+# Extensions postgis and pg_trgm are created in template1, so every database is spatial.
+#
+# Usage: deploy/local/postgis.sh install|start|stop|restart|status|clean|url|psql [ARGS]
+# Environment:
+#   ALLERTA_PG_PORT      port (default 55432)
+#   ALLERTA_PG_BASE      the cluster's directory (default /tmp/allerta-pg-<uid>-<hash of state dir>-<port>)
+#   ALLERTA_PG_DURABLE   1 to keep fsync and synchronous commit on (default off: a throwaway cluster)
+#   ALLERTA_STATE_DIR    state (default <repo>/.allerta)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_VERSION=15
+PGBIN="/usr/lib/postgresql/$PG_VERSION/bin"
+PACKAGES="postgresql-$PG_VERSION postgresql-$PG_VERSION-postgis-3 postgresql-$PG_VERSION-postgis-3-scripts"
+PORT="${ALLERTA_PG_PORT:-55432}"
+DIR="$ALLERTA_STATE_DIR/postgis"
+HASH="$(printf '%s' "$ALLERTA_STATE_DIR" | sha256sum | cut -c1-8)"
+BASE="${ALLERTA_PG_BASE:-/tmp/allerta-pg-$(id -u)-$HASH-$PORT}"
+DATA="$BASE/data"
+SOCKETS="$BASE/run"
+LOG="$BASE/postgres.log"
+DB=allerta
+USER_NAME=allerta
+
+usage() {
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+# as_pg CMD...: runs a command as the cluster's owner.
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+install() {
+    if [ -x "$PGBIN/initdb" ] && [ -f "/usr/share/postgresql/$PG_VERSION/extension/postgis.control" ] \
+        && [ -f "/usr/share/postgresql/$PG_VERSION/extension/pg_trgm.control" ]; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        fail "PostgreSQL $PG_VERSION with PostGIS 3 is missing. As root, run:
+    apt-get update && apt-get install -y --no-install-recommends $PACKAGES"
+    fi
+    say "Installing $PACKAGES with apt ..."
+    (
+        flock 9
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+    ) 9>/tmp/allerta-apt.lock || fail "apt-get could not install $PACKAGES"
+    # Debian's package starts a default cluster on 5432; Allerta does not use it.
+    if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q "^$PG_VERSION main .* online"; then
+        pg_ctlcluster "$PG_VERSION" main stop || true
+    fi
+}
+
+password() {
+    if [ ! -s "$DIR/password" ]; then
+        mkdir -p "$DIR"
+        (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$DIR/password")
+    fi
+    cat "$DIR/password"
+}
+
+running_pid() {
+    local pid
+    [ -f "$DATA/postmaster.pid" ] || return 1
+    pid="$(head -n 1 "$DATA/postmaster.pid" | tr -dc '0-9')"
+    pid_alive "$pid" && printf '%s' "$pid"
+}
+
+init_cluster() {
+    [ -f "$DATA/PG_VERSION" ] && return 0
+    local pwfile
+    mkdir -p "$BASE"
+    chmod 0755 "$BASE"
+    pwfile="$BASE/.pw"
+    (umask 077; printf '%s\n' "$(password)" >"$pwfile")
+    if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$BASE"; fi
+    as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --pwfile="$pwfile" --auth-local=peer --auth-host=scram-sha-256 \
+        -E UTF8 --locale=C.UTF-8 --no-sync >"$BASE/initdb.log" 2>&1 \
+        || { cat "$BASE/initdb.log" >&2; rm -f "$pwfile"; fail "initdb failed"; }
+    rm -f "$pwfile"
+    local durable=off
+    [ "${ALLERTA_PG_DURABLE:-0}" = 1 ] && durable=on
+    as_pg tee -a "$DATA/postgresql.conf" >/dev/null <<CONF
+# Allerta local cluster
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$SOCKETS'
+max_connections = 200
+shared_buffers = 256MB
+work_mem = 16MB
+maintenance_work_mem = 256MB
+fsync = $durable
+synchronous_commit = $durable
+full_page_writes = $durable
+max_wal_size = 2GB
+log_min_messages = warning
+CONF
+    as_pg mkdir -p "$SOCKETS"
+    NEW_CLUSTER=1
+}
+
+setup_database() {
+    local psql=(env PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCKETS" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -q)
+    as_pg "${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;" >/dev/null
+    as_pg "${psql[@]}" -d postgres >/dev/null <<SQL
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$USER_NAME', '$(password)')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$USER_NAME') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$DB', '$USER_NAME')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB') \gexec
+SQL
+}
+
+start() {
+    local pid
+    if pid="$(running_pid)"; then
+        say "PostGIS already running (pid $pid) on 127.0.0.1:$PORT"
+        return 0
+    fi
+    port_open "$PORT" && fail "port $PORT is taken by another process: set ALLERTA_PG_PORT"
+    install
+    NEW_CLUSTER=0
+    init_cluster
+    mkdir -p "$DIR"
+    ln -sfn "$LOG" "$DIR/postgres.log"
+    echo "$BASE" >"$DIR/base"
+    echo "$PORT" >"$DIR/port"
+    as_pg mkdir -p "$SOCKETS"
+    as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -s start \
+        || { tail -20 "$LOG" >&2; fail "PostgreSQL did not start (log: $LOG)"; }
+    setup_database
+    say "PostGIS started (pid $(running_pid)) on 127.0.0.1:$PORT, database $DB, user $USER_NAME"
+}
+
+stop() {
+    local pid i
+    if pid="$(running_pid)"; then
+        # Fast shutdown of this cluster's postmaster, by its own PID.
+        kill -INT "$pid" 2>/dev/null || true
+        for ((i = 0; i < 300; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+        pid_alive "$pid" && stop_pid "$pid" postgres 10
+        say "PostGIS stopped (pid $pid)"
+    fi
+}
+
+status() {
+    local pid
+    if pid="$(running_pid)"; then
+        say "postgis    running  pid $pid  127.0.0.1:$PORT  db $DB  log $LOG"
+    else
+        say "postgis    stopped"
+        return 3
+    fi
+}
+
+case "${1:-}" in
+    install) install ;;
+    start) start ;;
+    stop) stop ;;
+    restart) stop; start ;;
+    status) status ;;
+    clean) stop; rm -rf "$BASE" "$DIR"; say "PostGIS data removed ($BASE)" ;;
+    url) echo "jdbc:postgresql://127.0.0.1:$PORT/$DB" ;;
+    password) password ;;
+    psql) shift; PGPASSWORD="$(password)" psql -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d "$DB" "$@" ;;
+    -h|--help|help) usage ;;
+    *) usage >&2; exit 2 ;;
+esac
