@@ -12,11 +12,12 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT="${ALLERTA_KAFKA_PORT:-19092}"
-CONTROLLER_PORT="${ALLERTA_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+DIR="$ALLERTA_STATE_DIR/kafka"
+# A broker started before keeps its ports unless told otherwise.
+PORT="${ALLERTA_KAFKA_PORT:-$(cat "$DIR/port" 2>/dev/null || echo 19092)}"
+CONTROLLER_PORT="${ALLERTA_KAFKA_CONTROLLER_PORT:-$(cat "$DIR/controller-port" 2>/dev/null || echo $((PORT + 1)))}"
 HEAP="${ALLERTA_KAFKA_HEAP:-1g}"
 LIB="${ALLERTA_KAFKA_LIB:-$ALLERTA_ROOT/.allerta/kafka-lib}"
-DIR="$ALLERTA_STATE_DIR/kafka"
 PID_FILE="$DIR/kafka.pid"
 LOG="$DIR/kafka.log"
 
@@ -103,6 +104,7 @@ start() {
     pid=$!
     echo "$pid" >"$PID_FILE"
     echo "$PORT" >"$DIR/port"
+    echo "$CONTROLLER_PORT" >"$DIR/controller-port"
     if ! wait_for_port "$PORT" 60 "$pid"; then
         tail -30 "$LOG" >&2
         stop_pid "$pid" kafka 10

@@ -16,8 +16,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PG_VERSION=15
 PGBIN="/usr/lib/postgresql/$PG_VERSION/bin"
 PACKAGES="postgresql-$PG_VERSION postgresql-$PG_VERSION-postgis-3 postgresql-$PG_VERSION-postgis-3-scripts"
-PORT="${ALLERTA_PG_PORT:-55432}"
 DIR="$ALLERTA_STATE_DIR/postgis"
+# A cluster started before keeps its port unless told otherwise.
+PORT="${ALLERTA_PG_PORT:-$(cat "$DIR/port" 2>/dev/null || echo 55432)}"
 HASH="$(printf '%s' "$ALLERTA_STATE_DIR" | sha256sum | cut -c1-8)"
 BASE="${ALLERTA_PG_BASE:-/tmp/allerta-pg-$(id -u)-$HASH-$PORT}"
 DATA="$BASE/data"

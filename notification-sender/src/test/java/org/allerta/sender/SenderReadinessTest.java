@@ -1,0 +1,16 @@
+package org.allerta.sender;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.allerta.testsupport.ReadinessSmokeTest;
+import org.allerta.testsupport.RealInfrastructure;
+
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class SenderReadinessTest extends ReadinessSmokeTest {
+
+    @Override
+    protected boolean readinessRequiresBroker() {
+        return true;
+    }
+}
