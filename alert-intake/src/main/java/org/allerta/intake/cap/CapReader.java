@@ -1,0 +1,400 @@
+package org.allerta.intake.cap;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.Urgency;
+import org.allerta.intake.event.EventInput;
+import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.intake.geometry.OutageArea;
+import org.allerta.service.problem.Problem.Issue;
+import org.allerta.service.problem.ProblemException;
+import org.locationtech.jts.geom.Coordinate;
+import org.locationtech.jts.geom.Geometry;
+import org.locationtech.jts.geom.Polygon;
+import org.locationtech.jts.operation.union.UnaryUnionOp;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * Maps an OASIS CAP 1.2 {@code <alert>} to an {@link EventInput}. Every {@code <info>}'s {@code <area>}s count:
+ * {@code <polygon>} ("lat,lon lat,lon ...", note the order) and {@code <circle>} ("lat,lon radius_km"; radius 0 becomes
+ * a small circle of {@code allerta.cap.zero-radius-m}) are united into one area. {@code <geocode>} alone is not
+ * supported (no geocode scheme is known to Allerta), so an alert without polygon or circle is refused. CAP 1.0 and
+ * 1.1 are refused with the reason. The kind comes from an {@code <eventCode>} named {@code allerta:kind}, else from
+ * {@code <category>} (see docs/publishers.md for the table). Status Test and Exercise mark the event as a test.
+ */
+public final class CapReader {
+
+    public static final String CAP_12 = "urn:oasis:names:tc:emergency:cap:1.2";
+    private static final Map<String, String> OLD_VERSIONS = Map.of(
+            "urn:oasis:names:tc:emergency:cap:1.1", "1.1",
+            "http://www.incident.com/cap/1.0", "1.0",
+            "urn:oasis:names:tc:emergency:cap:1.0", "1.0");
+    private static final int CIRCLE_SEGMENTS = 64;
+    private static final double EARTH_RADIUS_KM = 6371.0088;
+
+    private final AreaValidator areas;
+    private final double zeroRadiusKm;
+
+    public CapReader(AreaValidator areas, double zeroRadiusMetres) {
+        this.areas = areas;
+        this.zeroRadiusKm = zeroRadiusMetres / 1000.0;
+    }
+
+    /** Reads a parsed document; throws a 422 problem listing every issue. */
+    public CapAlert read(Document document) {
+        var issues = new ArrayList<Issue>();
+        CapAlert alert = read(document, issues);
+        if (!issues.isEmpty() || alert == null) {
+            throw ProblemException.invalid("The CAP alert cannot be accepted: " + issues.get(0).why(), issues);
+        }
+        return alert;
+    }
+
+    private CapAlert read(Document document, List<Issue> issues) {
+        Element root = document.getDocumentElement();
+        String namespace = root.getNamespaceURI();
+        if (!"alert".equals(root.getLocalName())) {
+            issues.add(Issue.of("not-cap", "/" + root.getNodeName(), "The root element must be a CAP <alert>."));
+            return null;
+        }
+        if (namespace != null && OLD_VERSIONS.containsKey(namespace)) {
+            issues.add(Issue.of("cap-version-unsupported", "/alert/@xmlns", "CAP " + OLD_VERSIONS.get(namespace)
+                    + " is not accepted; send CAP 1.2 (" + CAP_12 + ")."));
+            return null;
+        }
+        if (!CAP_12.equals(namespace)) {
+            issues.add(Issue.of("cap-version-unsupported", "/alert/@xmlns",
+                    "The alert must be in the CAP 1.2 namespace " + CAP_12 + "."));
+            return null;
+        }
+        String identifier = required(root, "identifier", "/alert", issues);
+        String sender = required(root, "sender", "/alert", issues);
+        String sentText = required(root, "sent", "/alert", issues);
+        Instant sent = sentText == null ? null : timestamp(sentText, "/alert/sent", issues);
+        String status = required(root, "status", "/alert", issues);
+        String msgType = required(root, "msgType", "/alert", issues);
+        boolean test = false;
+        if (status != null) {
+            switch (status) {
+                case "Actual" -> test = false;
+                case "Test", "Exercise" -> test = true;
+                default -> issues.add(Issue.of("cap-status-not-publishable", "/alert/status",
+                        "Status '" + status + "' is not published; Actual, Test and Exercise are."));
+            }
+        }
+        if (msgType != null && !List.of("Alert", "Update", "Cancel").contains(msgType)) {
+            issues.add(Issue.of("cap-msgtype-unsupported", "/alert/msgType",
+                    "msgType '" + msgType + "' is not handled; Alert, Update and Cancel are."));
+        }
+        List<String> references = new ArrayList<>();
+        text(root, "references").ifPresent(refs -> {
+            for (String ref : refs.trim().split("\\s+")) {
+                if (ref.split(",").length != 3) {
+                    issues.add(Issue.of("cap-invalid-reference", "/alert/references",
+                            "A reference is 'sender,identifier,sent'; '" + ref + "' is not."));
+                } else {
+                    references.add(ref);
+                }
+            }
+        });
+        if (("Update".equals(msgType) || "Cancel".equals(msgType)) && references.isEmpty() && issues.isEmpty()) {
+            issues.add(Issue.of("cap-missing-references", "/alert/references",
+                    "An " + msgType + " must reference the alert it follows."));
+        }
+        List<Element> infos = children(root, "info");
+        if (infos.isEmpty()) {
+            issues.add(Issue.of("cap-missing-info", "/alert/info", "The alert has no <info> block."));
+            return null;
+        }
+        EventKind kind = null;
+        Severity severity = null;
+        Urgency urgency = null;
+        Instant onset = null;
+        Instant expires = null;
+        var headline = new LinkedHashMap<String, String>();
+        var description = new LinkedHashMap<String, String>();
+        var descriptions = new ArrayList<String>();
+        List<Geometry> parts = new ArrayList<>();
+        for (int i = 0; i < infos.size(); i++) {
+            Element info = infos.get(i);
+            String at = "/alert/info[" + i + "]";
+            String language = text(info, "language").map(CapReader::languageOf).orElse("en");
+            if (kind == null) {
+                kind = kind(info, at, issues);
+                severity = severity(info, at, issues);
+                urgency = urgency(info, at, issues);
+                onset = text(info, "onset").or(() -> text(info, "effective"))
+                        .map(t -> timestamp(t, at + "/onset", issues)).orElse(null);
+                expires = text(info, "expires").map(t -> timestamp(t, at + "/expires", issues)).orElse(null);
+            }
+            String event = text(info, "event").orElse(null);
+            text(info, "headline").or(() -> Optional.ofNullable(event)).map(CapReader::limit300)
+                    .ifPresent(h -> headline.putIfAbsent(language, h));
+            String text = String.join("\n\n", text(info, "description").orElse(""),
+                    text(info, "instruction").orElse("")).trim();
+            if (!text.isEmpty()) {
+                description.putIfAbsent(language, text.length() > 5000 ? text.substring(0, 5000) : text);
+            }
+            List<Element> areaElements = children(info, "area");
+            for (int a = 0; a < areaElements.size(); a++) {
+                Element area = areaElements.get(a);
+                String areaPath = at + "/area[" + a + "]";
+                text(area, "areaDesc").ifPresent(d -> {
+                    if (!descriptions.contains(d)) {
+                        descriptions.add(d);
+                    }
+                });
+                List<Element> polygons = children(area, "polygon");
+                for (int p = 0; p < polygons.size(); p++) {
+                    Geometry polygon = polygon(polygons.get(p).getTextContent(), areaPath + "/polygon[" + p + "]",
+                            issues);
+                    if (polygon != null) {
+                        parts.add(polygon);
+                    }
+                }
+                List<Element> circles = children(area, "circle");
+                for (int c = 0; c < circles.size(); c++) {
+                    Geometry circle = circle(circles.get(c).getTextContent(), areaPath + "/circle[" + c + "]", issues);
+                    if (circle != null) {
+                        parts.add(circle);
+                    }
+                }
+            }
+        }
+        if (parts.isEmpty() && issues.isEmpty()) {
+            issues.add(Issue.of("cap-no-area", "/alert/info/area", "No <polygon> or <circle> in any <area>: Allerta"
+                    + " needs the area's shape (<geocode> alone is not supported)."));
+        }
+        if (headline.isEmpty()) {
+            issues.add(Issue.of("cap-missing-headline", "/alert/info[0]/headline",
+                    "The alert needs a <headline> or an <event> to tell people what happened."));
+        }
+        if (!issues.isEmpty()) {
+            return null;
+        }
+        OutageArea area = areas.check(UnaryUnionOp.union(parts), "/alert/info/area", issues);
+        if (area == null) {
+            return null;
+        }
+        String key = sender + "," + identifier + "," + sentText;
+        String areaDescription = String.join("; ", descriptions);
+        var input = new EventInput(key, kind, "Cancel".equals(msgType) ? EventStatus.CANCELLED : EventStatus.ACTIVE,
+                severity, urgency, test, area, areaDescription.length() > 500 ? areaDescription.substring(0, 500)
+                : areaDescription, headline, description, onset, null, expires, sent, references, null);
+        return new CapAlert(key, msgType, references, input);
+    }
+
+    private static String limit300(String text) {
+        return text.length() > 300 ? text.substring(0, 300) : text;
+    }
+
+    /** "en-US" → "en". */
+    static String languageOf(String capLanguage) {
+        String tag = capLanguage.trim().toLowerCase(Locale.ROOT);
+        int dash = tag.indexOf('-');
+        String language = dash > 0 ? tag.substring(0, dash) : tag;
+        return language.matches("[a-z]{2,3}") ? language : "en";
+    }
+
+    private static EventKind kind(Element info, String at, List<Issue> issues) {
+        for (Element code : children(info, "eventCode")) {
+            String name = text(code, "valueName").orElse("").trim().toLowerCase(Locale.ROOT);
+            if (name.equals("allerta:kind") || name.equals("allerta-kind")) {
+                String value = text(code, "value").orElse("").trim().toUpperCase(Locale.ROOT);
+                try {
+                    return EventKind.valueOf(value);
+                } catch (IllegalArgumentException e) {
+                    issues.add(Issue.of("invalid-kind", at + "/eventCode", "'" + value + "' is not an Allerta kind; one"
+                            + " of " + List.of(EventKind.values()) + "."));
+                    return null;
+                }
+            }
+        }
+        List<String> categories = children(info, "category").stream().map(Element::getTextContent)
+                .map(String::trim).toList();
+        if (categories.isEmpty()) {
+            issues.add(Issue.of("cap-missing-category", at + "/category", "The <info> needs a <category>."));
+            return null;
+        }
+        String event = text(info, "event").orElse("").toLowerCase(Locale.ROOT);
+        if (categories.contains("Transport")) {
+            return EventKind.TRANSPORT_DISRUPTION;
+        }
+        if (categories.contains("Infra")) {
+            if (event.matches(".*\\b(water|acqua|idric\\w*)\\b.*")) {
+                return EventKind.WATER_OUTAGE;
+            }
+            if (event.matches(".*\\bgas\\b.*")) {
+                return EventKind.GAS_OUTAGE;
+            }
+            if (event.matches(".*\\b(power|electric\\w*|elettric\\w*|blackout|corrente|energia)\\b.*")) {
+                return EventKind.POWER_OUTAGE;
+            }
+        }
+        return EventKind.CIVIL_PROTECTION;
+    }
+
+    private static Severity severity(Element info, String at, List<Issue> issues) {
+        String value = text(info, "severity").orElse(null);
+        if (value == null) {
+            issues.add(Issue.of("cap-missing-element", at + "/severity", "The <info> needs a <severity>."));
+            return null;
+        }
+        return switch (value.trim()) {
+            case "Extreme" -> Severity.EXTREME;
+            case "Severe" -> Severity.SEVERE;
+            case "Moderate", "Unknown" -> Severity.MODERATE;
+            case "Minor" -> Severity.MINOR;
+            default -> {
+                issues.add(Issue.of("invalid-severity", at + "/severity", "'" + value + "' is not a CAP severity."));
+                yield null;
+            }
+        };
+    }
+
+    private static Urgency urgency(Element info, String at, List<Issue> issues) {
+        String value = text(info, "urgency").orElse("Unknown").trim();
+        try {
+            return Urgency.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            issues.add(Issue.of("invalid-urgency", at + "/urgency", "'" + value + "' is not a CAP urgency."));
+            return null;
+        }
+    }
+
+    private Geometry polygon(String text, String at, List<Issue> issues) {
+        String[] pairs = text.trim().split("\\s+");
+        Coordinate[] coordinates = new Coordinate[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            Coordinate c = latLon(pairs[i], at, issues);
+            if (c == null) {
+                return null;
+            }
+            coordinates[i] = c;
+        }
+        if (coordinates.length < 4) {
+            issues.add(Issue.of("ring-too-short", at, "A CAP polygon needs at least 4 'lat,lon' pairs, the first"
+                    + " repeated as the last."));
+            return null;
+        }
+        if (!coordinates[0].equals2D(coordinates[coordinates.length - 1])) {
+            issues.add(Issue.of("ring-not-closed", at, "The polygon is not closed: its last pair must equal its first."));
+            return null;
+        }
+        Polygon polygon = AreaValidator.FACTORY.createPolygon(coordinates);
+        var own = new ArrayList<Issue>();
+        OutageArea checked = areas.check(polygon, at, own);
+        issues.addAll(own);
+        return checked == null ? null : checked.geometry();
+    }
+
+    private Geometry circle(String text, String at, List<Issue> issues) {
+        String[] parts = text.trim().split("\\s+");
+        if (parts.length != 2) {
+            issues.add(Issue.of("invalid-circle", at, "A CAP circle is 'lat,lon radius_km'."));
+            return null;
+        }
+        Coordinate centre = latLon(parts[0], at, issues);
+        double radiusKm;
+        try {
+            radiusKm = Double.parseDouble(parts[1]);
+        } catch (NumberFormatException e) {
+            issues.add(Issue.of("invalid-circle", at, "The radius '" + parts[1] + "' is not a number of km."));
+            return null;
+        }
+        if (centre == null) {
+            return null;
+        }
+        if (!Double.isFinite(radiusKm) || radiusKm < 0 || radiusKm > 1000) {
+            issues.add(Issue.of("invalid-circle", at, "The radius must be 0 to 1000 km."));
+            return null;
+        }
+        return circlePolygon(centre, radiusKm == 0 ? zeroRadiusKm : radiusKm);
+    }
+
+    /** A 64-gon approximating a circle on the sphere, counter-clockwise. */
+    static Polygon circlePolygon(Coordinate centre, double radiusKm) {
+        double lat1 = Math.toRadians(centre.y);
+        double lon1 = Math.toRadians(centre.x);
+        double angular = radiusKm / EARTH_RADIUS_KM;
+        Coordinate[] ring = new Coordinate[CIRCLE_SEGMENTS + 1];
+        for (int i = 0; i < CIRCLE_SEGMENTS; i++) {
+            double bearing = -2 * Math.PI * i / CIRCLE_SEGMENTS;
+            double lat2 = Math.asin(Math.sin(lat1) * Math.cos(angular)
+                    + Math.cos(lat1) * Math.sin(angular) * Math.cos(bearing));
+            double lon2 = lon1 + Math.atan2(Math.sin(bearing) * Math.sin(angular) * Math.cos(lat1),
+                    Math.cos(angular) - Math.sin(lat1) * Math.sin(lat2));
+            ring[i] = new Coordinate(Math.toDegrees(lon2), Math.toDegrees(lat2));
+        }
+        ring[CIRCLE_SEGMENTS] = ring[0].copy();
+        return AreaValidator.FACTORY.createPolygon(ring);
+    }
+
+    /** CAP writes "latitude,longitude". */
+    private static Coordinate latLon(String pair, String at, List<Issue> issues) {
+        String[] parts = pair.split(",");
+        if (parts.length != 2) {
+            issues.add(Issue.of("invalid-position", at, "'" + pair + "' is not a 'lat,lon' pair."));
+            return null;
+        }
+        try {
+            double lat = Double.parseDouble(parts[0]);
+            double lon = Double.parseDouble(parts[1]);
+            if (!Double.isFinite(lat) || !Double.isFinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+                issues.add(Issue.of("coordinate-out-of-range", at, "'" + pair + "' is out of range (CAP writes"
+                        + " latitude first: -90..90, then longitude: -180..180)."));
+                return null;
+            }
+            return new Coordinate(lon, lat);
+        } catch (NumberFormatException e) {
+            issues.add(Issue.of("invalid-position", at, "'" + pair + "' is not a 'lat,lon' pair of numbers."));
+            return null;
+        }
+    }
+
+    private static Instant timestamp(String text, String at, List<Issue> issues) {
+        try {
+            return OffsetDateTime.parse(text.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            issues.add(Issue.of("invalid-timestamp", at, "'" + text + "' is not a CAP date-time"
+                    + " (e.g. 2026-11-28T18:30:00+01:00)."));
+            return null;
+        }
+    }
+
+    private static String required(Element parent, String name, String at, List<Issue> issues) {
+        Optional<String> value = text(parent, name);
+        if (value.isEmpty() || value.get().isBlank()) {
+            issues.add(Issue.of("cap-missing-element", at + "/" + name, "The <" + name + "> element is required."));
+            return null;
+        }
+        return value.get().trim();
+    }
+
+    private static Optional<String> text(Element parent, String name) {
+        List<Element> found = children(parent, name);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0).getTextContent().trim());
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        var list = new ArrayList<Element>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getLocalName()) && CAP_12.equals(e.getNamespaceURI())) {
+                list.add(e);
+            }
+        }
+        return list;
+    }
+}

@@ -1,0 +1,132 @@
+package org.allerta.intake.cap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import org.allerta.intake.event.EventRepository;
+import org.allerta.intake.event.EventRepository.Current;
+import org.allerta.intake.event.EventService;
+import org.allerta.intake.event.Submission;
+import org.allerta.intake.event.Submission.Outcome;
+import org.allerta.intake.publisher.PublisherRecord;
+import org.allerta.intake.publisher.Remit;
+import org.allerta.service.Jdbc;
+import org.allerta.service.problem.Problem.Issue;
+import org.allerta.service.problem.ProblemException;
+
+/**
+ * Links CAP messages into events by their references:
+ * <ul>
+ *   <li>an Alert starts an event (the same alert again is an identical repeat);</li>
+ *   <li>an Update or Cancel becomes the next revision of the event it references; an Update whose original was never
+ *       received starts a new event and remembers the reference, so that the original, if it arrives later, is
+ *       folded into that event's history (answered 200, no new revision, never emitted);</li>
+ *   <li>a Cancel of an unknown alert is refused.</li>
+ * </ul>
+ * Each message is handled in one transaction with the event row locked, so repeats and races resolve to one outcome.
+ */
+@ApplicationScoped
+public class CapService {
+
+    private final Jdbc jdbc;
+    private final EventService events;
+    private final EventRepository repository;
+    private final Remit remit;
+
+    CapService(Jdbc jdbc, EventService events, EventRepository repository, Remit remit) {
+        this.jdbc = jdbc;
+        this.events = events;
+        this.repository = repository;
+        this.remit = remit;
+    }
+
+    public Submission submit(PublisherRecord publisher, CapAlert alert) {
+        remit.check(publisher, alert.input().kind(), alert.input().area(), "/alert/info/area");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return jdbc.inTransaction(c -> handle(c, publisher, alert));
+            } catch (RuntimeException e) {
+                if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Submission handle(Connection c, PublisherRecord publisher, CapAlert alert) throws SQLException {
+        String publisherId = publisher.publisherId();
+        Optional<Seen> seen = seen(c, publisherId, alert.key());
+        if (seen.isPresent()) {
+            Current current = repository.lockById(c, seen.get().eventId()).orElseThrow();
+            Outcome outcome = Outcome.UNCHANGED;
+            if (seen.get().referencedOnly()) {
+                markReceived(c, publisherId, alert.key());
+                outcome = Outcome.FOLDED;
+            }
+            return new Submission(current.eventId(), current.revision(), current.alert().status(), outcome,
+                    alert.input().area().normalisations());
+        }
+        Optional<Current> followed = Optional.empty();
+        for (String reference : alert.references()) {
+            Optional<Seen> referenced = seen(c, publisherId, reference);
+            if (referenced.isPresent()) {
+                followed = repository.lockById(c, referenced.get().eventId());
+                break;
+            }
+        }
+        Submission submission;
+        if (followed.isPresent()) {
+            submission = events.revise(c, publisher, followed.get(), alert.input());
+        } else if ("Cancel".equals(alert.msgType())) {
+            throw ProblemException.invalid("Nothing to cancel.", List.of(Issue.of("cap-cancel-unknown",
+                    "/alert/references", "None of the referenced alerts " + alert.references()
+                            + " is known to Allerta, so there is nothing to cancel.")));
+        } else {
+            submission = events.create(c, publisher, alert.input());
+            for (String reference : alert.references()) {
+                remember(c, publisherId, reference, submission.eventId(), true);
+            }
+        }
+        remember(c, publisherId, alert.key(), submission.eventId(), false);
+        return submission;
+    }
+
+    private record Seen(String eventId, boolean referencedOnly) {
+    }
+
+    private static Optional<Seen> seen(Connection c, String publisherId, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT event_id, referenced_only FROM cap_message"
+                + " WHERE publisher_id = ? AND cap_key = ? FOR UPDATE")) {
+            s.setString(1, publisherId);
+            s.setString(2, key);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? Optional.of(new Seen(rows.getString(1), rows.getBoolean(2))) : Optional.empty();
+            }
+        }
+    }
+
+    private static void remember(Connection c, String publisherId, String key, String eventId, boolean referencedOnly)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO cap_message (publisher_id, cap_key, event_id,"
+                + " referenced_only) VALUES (?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key) DO NOTHING")) {
+            s.setString(1, publisherId);
+            s.setString(2, key);
+            s.setString(3, eventId);
+            s.setBoolean(4, referencedOnly);
+            s.executeUpdate();
+        }
+    }
+
+    private static void markReceived(Connection c, String publisherId, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE cap_message SET referenced_only = false, received_at"
+                + " = now() WHERE publisher_id = ? AND cap_key = ?")) {
+            s.setString(1, publisherId);
+            s.setString(2, key);
+            s.executeUpdate();
+        }
+    }
+}

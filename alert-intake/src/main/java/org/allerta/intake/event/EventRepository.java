@@ -1,0 +1,157 @@
+package org.allerta.intake.event;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Json;
+
+/** The {@code event} and {@code event_revision} tables. */
+@ApplicationScoped
+public class EventRepository {
+
+    /** The latest state of an event, as locked for a new revision. */
+    public record Current(String eventId, String publisherId, long revision, Instant sentAt, String contentSha256,
+                          AlertEvent alert) {
+    }
+
+    /** A line of a listing. */
+    public record Summary(String eventId, String publisherId, String publisherEventId, long revision, EventKind kind,
+                          EventStatus status, java.util.Map<String, String> headline, String areaDescription,
+                          boolean test, Instant updatedAt) {
+    }
+
+    /** A page of a listing. */
+    public record Page(List<Summary> items, int page, int size, long total) {
+    }
+
+    /** Locks and returns the event of a publisher's id, if it exists. */
+    public Optional<Current> lockByPublisherId(Connection c, String publisherId, String publisherEventId)
+            throws SQLException {
+        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
+                + " WHERE publisher_id = ? AND publisher_event_id = ? FOR UPDATE", publisherId, publisherEventId);
+    }
+
+    /** Locks and returns an event by its id. */
+    public Optional<Current> lockById(Connection c, String eventId) throws SQLException {
+        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
+                + " WHERE event_id = ? FOR UPDATE", eventId);
+    }
+
+    public Optional<AlertEvent> byId(Connection c, String eventId) throws SQLException {
+        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
+                + " WHERE event_id = ?", eventId).map(Current::alert);
+    }
+
+    public void insert(Connection c, AlertEvent alert, String contentSha256) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO event (event_id, publisher_id, publisher_event_id, revision, kind, status, sent_at,
+                                   content_sha256, current, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, now())""")) {
+            s.setString(1, alert.eventId());
+            s.setString(2, alert.publisherId());
+            s.setString(3, alert.publisherEventId());
+            s.setLong(4, alert.revision());
+            s.setString(5, alert.kind().name());
+            s.setString(6, alert.status().name());
+            s.setTimestamp(7, alert.sentAt() == null ? null : Timestamp.from(alert.sentAt()));
+            s.setString(8, contentSha256);
+            s.setString(9, Json.toString(alert));
+            s.executeUpdate();
+        }
+        insertRevision(c, alert);
+    }
+
+    public void update(Connection c, AlertEvent alert, String contentSha256) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE event SET revision = ?, kind = ?, status = ?, sent_at = COALESCE(?, sent_at),
+                                 content_sha256 = ?, current = ?::jsonb, updated_at = now()
+                WHERE event_id = ?""")) {
+            s.setLong(1, alert.revision());
+            s.setString(2, alert.kind().name());
+            s.setString(3, alert.status().name());
+            s.setTimestamp(4, alert.sentAt() == null ? null : Timestamp.from(alert.sentAt()));
+            s.setString(5, contentSha256);
+            s.setString(6, Json.toString(alert));
+            s.setString(7, alert.eventId());
+            s.executeUpdate();
+        }
+        insertRevision(c, alert);
+    }
+
+    public Page list(Connection c, String publisherId, EventStatus status, EventKind kind, int page, int size)
+            throws SQLException {
+        String where = " WHERE (?::text IS NULL OR publisher_id = ?) AND (?::text IS NULL OR status = ?)"
+                + " AND (?::text IS NULL OR kind = ?)";
+        long total;
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM event" + where)) {
+            bind(s, publisherId, status, kind);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                total = rows.getLong(1);
+            }
+        }
+        var items = new ArrayList<Summary>();
+        try (PreparedStatement s = c.prepareStatement("SELECT current, updated_at FROM event" + where
+                + " ORDER BY updated_at DESC, event_id LIMIT ? OFFSET ?")) {
+            bind(s, publisherId, status, kind);
+            s.setInt(7, size);
+            s.setLong(8, (long) page * size);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    AlertEvent a = Json.fromBytes(rows.getBytes(1), AlertEvent.class);
+                    items.add(new Summary(a.eventId(), a.publisherId(), a.publisherEventId(), a.revision(), a.kind(),
+                            a.status(), a.headline(), a.areaDescription(), a.test(),
+                            rows.getTimestamp(2).toInstant()));
+                }
+            }
+        }
+        return new Page(items, page, size, total);
+    }
+
+    private static void bind(PreparedStatement s, String publisherId, EventStatus status, EventKind kind)
+            throws SQLException {
+        s.setString(1, publisherId);
+        s.setString(2, publisherId);
+        s.setString(3, status == null ? null : status.name());
+        s.setString(4, status == null ? null : status.name());
+        s.setString(5, kind == null ? null : kind.name());
+        s.setString(6, kind == null ? null : kind.name());
+    }
+
+    private void insertRevision(Connection c, AlertEvent alert) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO event_revision (event_id, revision, alert) VALUES (?, ?, ?::jsonb)")) {
+            s.setString(1, alert.eventId());
+            s.setLong(2, alert.revision());
+            s.setString(3, Json.toString(alert));
+            s.executeUpdate();
+        }
+    }
+
+    private static Optional<Current> current(Connection c, String sql, String... parameters) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setString(i + 1, parameters[i]);
+            }
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                Timestamp sent = rows.getTimestamp(4);
+                return Optional.of(new Current(rows.getString(1), rows.getString(2), rows.getLong(3),
+                        sent == null ? null : sent.toInstant(), rows.getString(5),
+                        Json.fromBytes(rows.getBytes(6), AlertEvent.class)));
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.allerta.intake.event;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.rules.RevisionOrder;
+import org.allerta.intake.event.EventRepository.Current;
+import org.allerta.intake.event.Submission.Outcome;
+import org.allerta.intake.geometry.GeoJson;
+import org.allerta.intake.outbox.Outbox;
+import org.allerta.intake.publisher.PublisherRecord;
+import org.allerta.intake.publisher.Remit;
+import org.allerta.service.Jdbc;
+import org.allerta.service.problem.ProblemException;
+
+/**
+ * Turns accepted inputs into revisions: authorises them against the publisher's remit, then, in one PostgreSQL
+ * transaction, locks the event, refuses a stale input (409), recognises an identical repeat (no new revision), or
+ * stores revision n+1 together with its outbox record for {@code alerts.events}. Concurrent inputs for one event are
+ * serialised by the row lock (and, for the very first revision, by the unique key, with a retry), so no revision is
+ * lost or duplicated.
+ */
+@ApplicationScoped
+public class EventService {
+
+    private final Jdbc jdbc;
+    private final EventRepository events;
+    private final Outbox outbox;
+    private final Remit remit;
+
+    EventService(Jdbc jdbc, EventRepository events, Outbox outbox, Remit remit) {
+        this.jdbc = jdbc;
+        this.events = events;
+        this.outbox = outbox;
+        this.remit = remit;
+    }
+
+    /** Authorises and versions one input under the publisher's own event id. */
+    public Submission submit(PublisherRecord publisher, EventInput input) {
+        remit.check(publisher, input.kind(), input.area(), "/geometry");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return jdbc.inTransaction(c -> {
+                    Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(),
+                            input.publisherEventId());
+                    return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
+                });
+            } catch (RuntimeException e) {
+                if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Stores revision 1 of a new event (inside the caller's transaction). */
+    public Submission create(Connection c, PublisherRecord publisher, EventInput input) throws SQLException {
+        AlertEvent alert = alert(UUID.randomUUID().toString(), 1, publisher, input);
+        events.insert(c, alert, contentSha256(alert));
+        emit(c, alert);
+        return new Submission(alert.eventId(), 1, alert.status(), Outcome.CREATED, input.area().normalisations());
+    }
+
+    /** Stores revision n+1 of a locked event, or recognises a repeat, or refuses a stale input. */
+    public Submission revise(Connection c, PublisherRecord publisher, Current current, EventInput input)
+            throws SQLException {
+        if (RevisionOrder.isStale(input.sentAt(), current.sentAt())) {
+            throw ProblemException.conflict("stale-revision", "This input was sent at " + input.sentAt()
+                    + ", before the revision already accepted (sent at " + current.sentAt() + "); it is ignored.");
+        }
+        AlertEvent candidate = alert(current.eventId(), current.revision() + 1, publisher,
+                input.withPublisherEventId(current.alert().publisherEventId()));
+        String hash = contentSha256(candidate);
+        if (hash.equals(current.contentSha256())) {
+            return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
+                    input.area().normalisations());
+        }
+        events.update(c, candidate, hash);
+        emit(c, candidate);
+        return new Submission(candidate.eventId(), candidate.revision(), candidate.status(), Outcome.REVISED,
+                input.area().normalisations());
+    }
+
+    /** The latest revision of an event, for its publisher or the admin (null publisher); 404 otherwise. */
+    public AlertEvent get(String eventId, String publisherId) {
+        return jdbc.inTransaction(c -> events.byId(c, eventId))
+                .filter(e -> publisherId == null || publisherId.equals(e.publisherId()))
+                .orElseThrow(() -> ProblemException.notFound("No event " + eventId + "."));
+    }
+
+    private void emit(Connection c, AlertEvent alert) throws SQLException {
+        outbox.add(c, Topics.ALERTS_EVENTS, alert.eventId(), alert, alert.eventId() + "/" + alert.revision(),
+                alert.eventId());
+    }
+
+    private static AlertEvent alert(String eventId, long revision, PublisherRecord publisher, EventInput input) {
+        return new AlertEvent(eventId, revision, publisher.publisherId(), input.publisherEventId(), input.kind(),
+                input.status(), input.severity(), input.urgency(), input.test() || publisher.testMode(),
+                GeoJson.write(input.area().geometry()), input.areaDescription(), input.headline(),
+                input.description(), input.startedAt(), input.expectedRestorationAt(), input.expiresAt(),
+                input.sentAt(), Instant.now(), input.references(), input.zone());
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = Json.mapper().copy()
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    /** What makes two revisions the same: everything but ids, revision number and timestamps of sending. */
+    static String contentSha256(AlertEvent a) {
+        AlertEvent content = new AlertEvent("-", 1, a.publisherId(), a.publisherEventId(), a.kind(), a.status(),
+                a.severity(), a.urgency(), a.test(), a.area(), a.areaDescription(), a.headline(), a.description(),
+                a.startedAt(), a.expectedRestorationAt(), a.expiresAt(), null, null, List.of(), a.zone());
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                    CANONICAL.writeValueAsString(content).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

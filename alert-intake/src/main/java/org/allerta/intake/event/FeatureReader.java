@@ -1,0 +1,223 @@
+package org.allerta.intake.event;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.Urgency;
+import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.intake.geometry.OutageArea;
+import org.allerta.service.problem.Problem.Issue;
+import org.allerta.service.problem.ProblemException;
+
+/**
+ * Reads a GeoJSON Feature (RFC 7946) describing an event into an {@link EventInput}, collecting every problem with
+ * its JSON pointer. Unknown properties are refused (a misspelt "expectedRestoration" must not pass silently).
+ * Bounded: nesting depth, number and string lengths are limited before anything is built.
+ */
+public final class FeatureReader {
+
+    /** The JSON parser for publishers' input: strict limits, duplicates refused. */
+    public static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64).maxNumberLength(64).maxStringLength(200_000).build())
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    static final Set<String> PROPERTIES = Set.of("publisherEventId", "kind", "status", "severity", "urgency",
+            "headline", "description", "areaDescription", "startedAt", "expectedRestorationAt", "expiresAt", "sentAt");
+    private static final String LANGUAGE = "[a-z]{2,3}(-[A-Za-z0-9]{2,8})*";
+
+    private final AreaValidator areas;
+
+    public FeatureReader(AreaValidator areas) {
+        this.areas = areas;
+    }
+
+    /** Parses JSON bytes; 400 when they are not JSON at all. */
+    public static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw ProblemException.unparseable("The request body is empty.");
+        }
+        try {
+            JsonNode node = STRICT.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw ProblemException.unparseable("The request body is empty.");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw ProblemException.unparseable("The body is not valid JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ProblemException.unparseable("The body cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Reads a Feature; throws a 422 problem listing every issue. */
+    public EventInput read(JsonNode feature) {
+        var issues = new ArrayList<Issue>();
+        EventInput input = read(feature, issues);
+        if (!issues.isEmpty()) {
+            throw ProblemException.invalid("The event is invalid: " + issues.get(0).why(), issues);
+        }
+        return input;
+    }
+
+    EventInput read(JsonNode feature, List<Issue> issues) {
+        if (!feature.isObject()) {
+            issues.add(Issue.of("not-a-feature", "", "The body must be a GeoJSON Feature object."));
+            return null;
+        }
+        if (!"Feature".equals(feature.path("type").asText(null))) {
+            issues.add(Issue.of("not-a-feature", "/type", "The body must be a GeoJSON Feature (\"type\": \"Feature\")."));
+        }
+        JsonNode properties = feature.path("properties");
+        if (!properties.isObject()) {
+            issues.add(Issue.of("missing-property", "/properties", "The Feature needs a properties object."));
+            areas.read(feature.get("geometry"), "/geometry", issues);
+            return null;
+        }
+        properties.fieldNames().forEachRemaining(name -> {
+            if (!PROPERTIES.contains(name)) {
+                issues.add(Issue.of("unknown-property", "/properties/" + pointerEscape(name),
+                        "Unknown property '" + name + "'. Known: " + new java.util.TreeSet<>(PROPERTIES) + "."));
+            }
+        });
+        String publisherEventId = text(properties, "publisherEventId", true, 200, issues);
+        if (publisherEventId != null && publisherEventId.isBlank()) {
+            issues.add(Issue.of("missing-property", "/properties/publisherEventId", "publisherEventId is empty."));
+        }
+        EventKind kind = enumValue(properties, "kind", EventKind.class, null, issues);
+        EventStatus status = enumValue(properties, "status", EventStatus.class, EventStatus.ACTIVE, issues);
+        Severity severity = enumValue(properties, "severity", Severity.class, null, issues);
+        Urgency urgency = enumValue(properties, "urgency", Urgency.class, Urgency.UNKNOWN, issues);
+        Map<String, String> headline = languages(properties, "headline", true, 300, issues);
+        Map<String, String> description = languages(properties, "description", false, 5000, issues);
+        String areaDescription = text(properties, "areaDescription", false, 500, issues);
+        Instant startedAt = instant(properties, "startedAt", issues);
+        Instant restoration = instant(properties, "expectedRestorationAt", issues);
+        Instant expiresAt = instant(properties, "expiresAt", issues);
+        Instant sentAt = instant(properties, "sentAt", issues);
+        OutageArea area = areas.read(feature.get("geometry"), "/geometry", issues);
+        if (!issues.isEmpty()) {
+            return null;
+        }
+        return new EventInput(publisherEventId.trim(), kind, status, severity, urgency, false, area, areaDescription,
+                headline, description, startedAt, restoration, expiresAt, sentAt, List.of(), null);
+    }
+
+    static String pointerEscape(String name) {
+        return name.replace("~", "~0").replace("/", "~1");
+    }
+
+    private static String text(JsonNode properties, String name, boolean required, int max, List<Issue> issues) {
+        JsonNode node = properties.get(name);
+        String where = "/properties/" + name;
+        if (node == null || node.isNull()) {
+            if (required) {
+                issues.add(Issue.of("missing-property", where, name + " is required."));
+            }
+            return null;
+        }
+        if (!node.isTextual()) {
+            issues.add(Issue.of("invalid-property", where, name + " must be a string."));
+            return null;
+        }
+        if (node.asText().length() > max) {
+            issues.add(Issue.of("text-too-long", where, name + " is longer than " + max + " characters."));
+            return null;
+        }
+        return node.asText();
+    }
+
+    private static <E extends Enum<E>> E enumValue(JsonNode properties, String name, Class<E> type, E fallback,
+                                                   List<Issue> issues) {
+        JsonNode node = properties.get(name);
+        String where = "/properties/" + name;
+        if (node == null || node.isNull()) {
+            if (fallback == null) {
+                issues.add(Issue.of("missing-property", where, name + " is required: one of "
+                        + List.of(type.getEnumConstants()) + "."));
+            }
+            return fallback;
+        }
+        if (node.isTextual()) {
+            try {
+                return Enum.valueOf(type, node.asText().trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                // reported below
+            }
+        }
+        issues.add(Issue.of("invalid-" + name.toLowerCase(Locale.ROOT), where, "'" + node.asText() + "' is not a "
+                + name + "; one of " + List.of(type.getEnumConstants()) + "."));
+        return null;
+    }
+
+    private static Map<String, String> languages(JsonNode properties, String name, boolean required, int max,
+                                                 List<Issue> issues) {
+        JsonNode node = properties.get(name);
+        String where = "/properties/" + name;
+        if (node == null || node.isNull()) {
+            if (required) {
+                issues.add(Issue.of("missing-property", where, name
+                        + " is required, as a map of language to text: {\"it\": \"...\", \"en\": \"...\"}."));
+            }
+            return Map.of();
+        }
+        if (!node.isObject() || node.isEmpty()) {
+            issues.add(Issue.of("invalid-language-map", where, name
+                    + " must be a non-empty map of language to text: {\"it\": \"...\", \"en\": \"...\"}."));
+            return Map.of();
+        }
+        var map = new LinkedHashMap<String, String>();
+        node.fields().forEachRemaining(entry -> {
+            String language = entry.getKey();
+            String at = where + "/" + pointerEscape(language);
+            if (!language.matches(LANGUAGE)) {
+                issues.add(Issue.of("invalid-language", at, "'" + language + "' is not a language tag (\"it\", \"en\")."));
+            } else if (!entry.getValue().isTextual() || entry.getValue().asText().isBlank()) {
+                issues.add(Issue.of("invalid-language-map", at, "The text must be a non-empty string."));
+            } else if (entry.getValue().asText().length() > max) {
+                issues.add(Issue.of("text-too-long", at, "The text is longer than " + max + " characters."));
+            } else {
+                map.put(language.toLowerCase(Locale.ROOT), entry.getValue().asText());
+            }
+        });
+        return map;
+    }
+
+    static Instant instant(JsonNode properties, String name, List<Issue> issues) {
+        JsonNode node = properties.get(name);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String where = "/properties/" + name;
+        if (node.isTextual()) {
+            try {
+                return OffsetDateTime.parse(node.asText().trim()).toInstant();
+            } catch (DateTimeParseException e) {
+                // reported below
+            }
+        }
+        issues.add(Issue.of("invalid-timestamp", where, name
+                + " must be an ISO-8601 timestamp with an offset, e.g. 2026-11-28T18:30:00+01:00."));
+        return null;
+    }
+}

@@ -1,0 +1,32 @@
+package org.allerta.intake.outbox;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.kafka.CloudEvents;
+
+/**
+ * Writes a record to publish into the {@code outbox} table, inside the caller's transaction: the record exists if and
+ * only if the state it announces was committed. {@link OutboxRelay} publishes it.
+ */
+@ApplicationScoped
+public class Outbox {
+
+    /** Adds a contract record for {@code topic}, keyed by {@code key}, with its CloudEvents attributes. */
+    public void add(Connection connection, String topic, String key, Object record, String cloudEventId,
+                    String subject) throws SQLException {
+        var attributes = CloudEvents.Attributes.of(cloudEventId, "alert-intake", record.getClass(), Instant.now(),
+                subject);
+        try (PreparedStatement statement = connection.prepareStatement(
+                "INSERT INTO outbox (topic, record_key, payload, headers) VALUES (?, ?, ?, ?::jsonb)")) {
+            statement.setString(1, topic);
+            statement.setString(2, key);
+            statement.setBytes(3, Json.toBytes(record));
+            statement.setString(4, Json.toString(attributes.asHeaders()));
+            statement.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package org.allerta.intake.outbox;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.allerta.contracts.Json;
+import org.allerta.service.BrokerProbe;
+import org.allerta.service.Jdbc;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes the outbox to Kafka in commit order: reads a batch, sends it with an idempotent producer
+ * ({@code acks=all}), waits for every acknowledgement, then deletes what was acknowledged. One relay runs at a time
+ * across instances (a PostgreSQL advisory lock), so records of one key keep their order. Delivery is at least once:
+ * a crash between the acknowledgement and the delete re-sends the batch, and consumers recognise a revision they
+ * have already seen. While the broker is away, records wait in the table and the relay catches up when it returns.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final long LOCK_ID = 0x616c6572746100L;
+
+    @ConfigProperty(name = "allerta.outbox.batch-size", defaultValue = "500")
+    int batchSize;
+
+    @ConfigProperty(name = "allerta.outbox.poll-interval", defaultValue = "100ms")
+    Duration pollInterval;
+
+    private final Jdbc jdbc;
+    private final BrokerProbe broker;
+    private final AtomicLong published = new AtomicLong();
+    private ScheduledExecutorService scheduler;
+    private KafkaProducer<String, byte[]> producer;
+
+    OutboxRelay(Jdbc jdbc, BrokerProbe broker) {
+        this.jdbc = jdbc;
+        this.broker = broker;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "allerta-outbox-relay");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleWithFixedDelay(this::relaySafely, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /** Records published since start. */
+    public long published() {
+        return published.get();
+    }
+
+    private void relaySafely() {
+        if (!broker.state().up() || !broker.state().topicsReady()) {
+            return;
+        }
+        try {
+            while (relayBatch() == batchSize) {
+                // keep going while full batches come
+            }
+        } catch (Exception e) {
+            LOG.debugf("outbox relay paused: %s", e.getMessage());
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        if (producer == null) {
+            var props = new Properties();
+            props.putAll(broker.clientConfig());
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, "alert-intake-outbox");
+            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        }
+        return producer;
+    }
+
+    private record Row(long id, String topic, String key, byte[] payload, Map<String, String> headers) {
+    }
+
+    /** Sends one batch; returns how many records it published. */
+    int relayBatch() throws Exception {
+        try (Connection connection = jdbc.dataSource().getConnection()) {
+            connection.setAutoCommit(true);
+            if (!tryLock(connection)) {
+                return 0;
+            }
+            try {
+                List<Row> rows = read(connection);
+                if (rows.isEmpty()) {
+                    return 0;
+                }
+                var futures = new ArrayList<Future<RecordMetadata>>(rows.size());
+                for (Row row : rows) {
+                    var record = new ProducerRecord<>(row.topic(), row.key(), row.payload());
+                    row.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+                    futures.add(producer().send(record));
+                }
+                producer().flush();
+                long lastAcknowledged = -1;
+                for (int i = 0; i < futures.size(); i++) {
+                    try {
+                        futures.get(i).get(60, TimeUnit.SECONDS);
+                        lastAcknowledged = rows.get(i).id();
+                    } catch (Exception e) {
+                        LOG.warnf("outbox record %d not acknowledged yet (%s); will retry", rows.get(i).id(),
+                                e.getMessage());
+                        closeProducer();
+                        break;
+                    }
+                }
+                if (lastAcknowledged >= 0) {
+                    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id <= ?")) {
+                        delete.setLong(1, lastAcknowledged);
+                        int deleted = delete.executeUpdate();
+                        published.addAndGet(deleted);
+                        return deleted;
+                    }
+                }
+                return 0;
+            } finally {
+                unlock(connection);
+            }
+        }
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    private List<Row> read(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT id, topic, record_key, payload, headers FROM outbox ORDER BY id LIMIT ?")) {
+            statement.setInt(1, batchSize);
+            try (ResultSet rows = statement.executeQuery()) {
+                var list = new ArrayList<Row>();
+                while (rows.next()) {
+                    Map<String, String> headers = Json.mapper().readValue(rows.getString(5),
+                            new TypeReference<Map<String, String>>() { });
+                    list.add(new Row(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getBytes(4),
+                            headers));
+                }
+                return list;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new SQLException("unreadable outbox headers", e);
+            }
+        }
+    }
+
+    private static boolean tryLock(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_ID + ")")) {
+            return rows.next() && rows.getBoolean(1);
+        }
+    }
+
+    private static void unlock(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_advisory_unlock(" + LOCK_ID + ")");
+        }
+    }
+}

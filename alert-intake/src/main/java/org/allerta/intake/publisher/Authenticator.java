@@ -1,0 +1,73 @@
+package org.allerta.intake.publisher;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Optional;
+import org.allerta.service.ApiKeys;
+import org.allerta.service.Jdbc;
+import org.allerta.service.problem.Problem;
+import org.allerta.service.problem.ProblemException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Recognises {@code Authorization: Bearer <key>}: the admin key by its configured SHA-256, a publisher's by the hash
+ * stored with the publisher. Keys are hashed on arrival, compared in constant time and never logged. The city's app
+ * key is not accepted by alert-intake at all: it cannot publish.
+ */
+@ApplicationScoped
+public class Authenticator {
+
+    private final Optional<String> adminKeySha256;
+    private final Jdbc jdbc;
+    private final PublisherRepository publishers;
+
+    Authenticator(@ConfigProperty(name = "allerta.admin-key-sha256") Optional<String> adminKeySha256, Jdbc jdbc,
+                  PublisherRepository publishers) {
+        this.adminKeySha256 = adminKeySha256.filter(h -> !h.isBlank());
+        this.jdbc = jdbc;
+        this.publishers = publishers;
+    }
+
+    /** The caller behind an Authorization header; 401 when there is none or the key matches nobody. */
+    public Caller authenticate(String authorization) {
+        String key = bearer(authorization).orElseThrow(ProblemException::unauthenticated);
+        if (adminKeySha256.isPresent() && ApiKeys.matches(key, adminKeySha256.get())) {
+            return new Caller.Admin();
+        }
+        String hash = ApiKeys.sha256(key);
+        return jdbc.inTransaction(connection -> publishers.byKeyHash(connection, hash))
+                .filter(p -> ApiKeys.matches(key, p.apiKeySha256()))
+                .<Caller>map(Caller.AsPublisher::new)
+                .orElseThrow(ProblemException::unauthenticated);
+    }
+
+    /** The publisher calling; 403 for the admin key, which administers but never publishes. */
+    public PublisherRecord publisher(String authorization) {
+        Caller caller = authenticate(authorization);
+        if (caller instanceof Caller.AsPublisher asPublisher) {
+            return asPublisher.publisher();
+        }
+        throw ProblemException.forbidden("publisher-key-required",
+                "Only a publisher's key may publish; the admin key cannot publish as a publisher.", List.of());
+    }
+
+    /** 403 unless the caller is the admin. */
+    public void requireAdmin(String authorization) {
+        if (!(authenticate(authorization) instanceof Caller.Admin)) {
+            throw ProblemException.forbidden("admin-key-required", "This needs the admin key.",
+                    List.<Problem.Issue>of());
+        }
+    }
+
+    private static Optional<String> bearer(String authorization) {
+        if (authorization == null) {
+            return Optional.empty();
+        }
+        String value = authorization.trim();
+        if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String key = value.substring(7).trim();
+            return key.isEmpty() || key.length() > 512 ? Optional.empty() : Optional.of(key);
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,71 @@
+package org.allerta.service;
+
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.allerta.service.problem.DatabaseErrors;
+import org.allerta.service.problem.ProblemException;
+
+/**
+ * Plain JDBC transactions on the service's datasource. A database that cannot be reached becomes a
+ * {@link ProblemException} 503 with Retry-After, so that REST callers learn to come back rather than see a 500.
+ */
+@ApplicationScoped
+public class Jdbc {
+
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T apply(Connection connection) throws SQLException;
+    }
+
+    private final AgroalDataSource dataSource;
+
+    Jdbc(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Runs {@code work} in a transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.apply(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                throw e;
+            }
+        } catch (SQLException e) {
+            if (DatabaseErrors.isUnavailable(e)) {
+                throw ProblemException.unavailable("The database cannot be reached; retry later.", 5);
+            }
+            throw new IllegalStateException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    /** True when {@code error} comes from a unique constraint (a concurrent insert of the same key). */
+    public static boolean isUniqueViolation(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The datasource itself, for streaming work that manages its own connection. */
+    public AgroalDataSource dataSource() {
+        return dataSource;
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+}

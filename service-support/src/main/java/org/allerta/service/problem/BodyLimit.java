@@ -1,0 +1,54 @@
+package org.allerta.service.problem;
+
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.allerta.contracts.Json;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Refuses a request whose declared body is larger than {@code allerta.http.max-body-bytes} with a 413 problem, before
+ * the body is read. Bodies sent without a length are checked by the resources themselves ({@link #check(byte[])});
+ * the HTTP server's own hard limit ({@code quarkus.http.limits.max-body-size}) sits above this one.
+ */
+@ApplicationScoped
+public class BodyLimit {
+
+    private final long maxBytes;
+
+    BodyLimit(@ConfigProperty(name = "allerta.http.max-body-bytes", defaultValue = "1048576") long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE + 10).handler(context -> {
+            String length = context.request().getHeader("Content-Length");
+            if (length != null && tooLarge(length.trim())) {
+                context.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                        .putHeader("Connection", "close").end(Json.toString(problem()));
+                return;
+            }
+            context.next();
+        });
+    }
+
+    /** 413 when a body read without a declared length is over the limit. */
+    public void check(byte[] body) {
+        if (body != null && body.length > maxBytes) {
+            throw new ProblemException(problem());
+        }
+    }
+
+    private boolean tooLarge(String length) {
+        try {
+            return Long.parseLong(length) > maxBytes;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private Problem problem() {
+        return Problem.of(413, "body-too-large", "Request body too large",
+                "The body exceeds " + maxBytes + " bytes. Simplify the area or split the request.");
+    }
+}

@@ -1,0 +1,36 @@
+package org.allerta.service.problem;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/** Tells a database that cannot be reached from a statement that failed. */
+public final class DatabaseErrors {
+
+    private DatabaseErrors() {
+    }
+
+    /** True when the error means "no database right now": connection refused, lost, or no connection available. */
+    public static boolean isUnavailable(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now.
+                if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+                    return true;
+                }
+                String message = String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                if (message.contains("acquisition timeout") || message.contains("connection refused")
+                        || message.contains("unable to acquire")) {
+                    return true;
+                }
+            }
+            if (cause instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

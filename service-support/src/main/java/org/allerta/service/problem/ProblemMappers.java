@@ -1,0 +1,100 @@
+package org.allerta.service.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Every error a REST call can meet becomes an RFC 9457 problem: never a stack trace, never an HTML page. A database
+ * that cannot be reached is a 503 with Retry-After; anything unforeseen is logged once with an id that the answer
+ * carries, so it can be found without exposing internals.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    /** Turns a problem into a response. */
+    public static Response toResponse(Problem problem, java.util.Map<String, String> headers) {
+        Response.ResponseBuilder builder = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        headers.forEach(builder::header);
+        return builder.build();
+    }
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return toResponse(e.problem(), e.headers());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedMediaType(NotSupportedException e) {
+        return toResponse(Problem.of(415, "unsupported-media-type", "Unsupported media type",
+                "This endpoint does not accept that Content-Type; see the API documentation at /q/openapi."),
+                java.util.Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return toResponse(Problem.of(405, "method-not-allowed", "Method not allowed",
+                "Allowed: " + e.getResponse().getAllowedMethods()), java.util.Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status == 400) {
+            return toResponse(Problem.of(400, "unparseable", "The request cannot be read",
+                    "The request is malformed: check its body, parameters and headers."), java.util.Map.of());
+        }
+        if (status == 413) {
+            return toResponse(Problem.of(413, "body-too-large", "Request body too large",
+                    "The request body exceeds the limit."), java.util.Map.of());
+        }
+        String reason = e.getResponse().getStatusInfo().getReasonPhrase();
+        return toResponse(Problem.of(status, status == 404 ? "not-found" : "http-" + status, reason, reason),
+                java.util.Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        return toResponse(Problem.of(400, "unparseable", "The request body is not valid JSON",
+                "Line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ": " + e.getOriginalMessage()),
+                java.util.Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response database(SQLException e) {
+        if (DatabaseErrors.isUnavailable(e)) {
+            return toResponse(Problem.of(503, "unavailable", "Temporarily unavailable",
+                    "The database cannot be reached; retry later."), java.util.Map.of("Retry-After", "5"));
+        }
+        return unexpected(e);
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable e) {
+        Throwable cause = e;
+        while (cause != null) {
+            if (cause instanceof ProblemException problem) {
+                return problem(problem);
+            }
+            if (cause instanceof SQLException sql && DatabaseErrors.isUnavailable(sql)) {
+                return database(sql);
+            }
+            if (cause instanceof SQLTransientException) {
+                return database((SQLException) cause);
+            }
+            cause = cause.getCause();
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected error %s", id);
+        return toResponse(Problem.of(500, "internal-error", "Internal error",
+                "An unexpected error occurred; quote " + id + " to the operators."), java.util.Map.of());
+    }
+}
