@@ -151,7 +151,7 @@ public final class AreaValidator {
         Coordinate[] coordinates = new Coordinate[positions.size()];
         for (int p = 0; p < positions.size(); p++) {
             coordinates[p] = position(positions.get(p), where + "/" + p, issues);
-            if (issues.size() - before >= 5) {
+            if (issues.size() > before) {
                 return null;
             }
         }

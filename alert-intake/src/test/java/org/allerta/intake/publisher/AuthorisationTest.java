@@ -1,0 +1,148 @@
+package org.allerta.intake.publisher;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Topics;
+import org.allerta.intake.Features;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Keys, kinds, territory and area limits, on the real database. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class AuthorisationTest {
+
+    private String publisherId;
+    private String key;
+    private String secret;
+
+    static JsonNode alessandria() throws Exception {
+        Path file = Path.of(System.getProperty("allerta.root", ".."), "data/italy/comune_alessandria_006003_openpolis.geojson");
+        return Json.mapper().readTree(file.toFile()).path("features").get(0).path("geometry");
+    }
+
+    static Response admin(String method, String path, String body) {
+        var request = given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json");
+        if (body != null) {
+            request.body(body);
+        }
+        return request.request(method, path);
+    }
+
+    @BeforeEach
+    void createsAPowerUtilityOfAlessandria() throws Exception {
+        publisherId = "amag-" + UUID.randomUUID().toString().substring(0, 8);
+        var spec = Json.mapper().createObjectNode().put("publisherId", publisherId).put("name", "AMAG Reti Elettriche")
+                .put("areaLimitKm2", 50.0);
+        spec.putArray("allowedKinds").add("POWER_OUTAGE");
+        spec.set("territory", alessandria());
+        Response created = admin("POST", "/v1/admin/publishers", spec.toString());
+        created.then().statusCode(201).body("apiKey", notNullValue()).body("signingSecret", notNullValue())
+                .body("publisher.apiKeySha256", notNullValue());
+        key = created.path("apiKey");
+        secret = created.path("signingSecret");
+        assertThat(key).hasSizeGreaterThanOrEqualTo(43);
+    }
+
+    private Response post(String apiKey, String json) {
+        return given().header("Authorization", "Bearer " + apiKey).contentType("application/geo+json").body(json)
+                .post("/v1/events");
+    }
+
+    @Test
+    void acceptsAnOutageInsideItsTerritory() {
+        post(key, Features.outage("in").square(8.60, 44.90, 0.01).json()).then().statusCode(202);
+    }
+
+    @Test
+    void refusesCallsWithoutOrWithAWrongKey() {
+        given().contentType("application/geo+json").body(Features.outage("x").json()).post("/v1/events")
+                .then().statusCode(401).header("WWW-Authenticate", "Bearer").contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:unauthenticated"));
+        post("not-a-key", Features.outage("x").json()).then().statusCode(401);
+        given().header("Authorization", "Basic " + key).contentType("application/geo+json")
+                .body(Features.outage("x").json()).post("/v1/events").then().statusCode(401);
+    }
+
+    @Test
+    void refusesAKindOutsideItsRemit() {
+        post(key, Features.outage("water").property("kind", "WATER_OUTAGE").json()).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+    }
+
+    @Test
+    void refusesAnAreaOutsideItsTerritoryAndHintsAtSwappedCoordinates() {
+        post(key, Features.outage("rome").square(12.45, 41.85, 0.02).json()).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:outside-territory"));
+        post(key, Features.outage("swapped").ring(new double[][] {{44.90, 8.60}, {44.90, 8.61}, {44.91, 8.61},
+                {44.91, 8.60}, {44.90, 8.60}}).json()).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:outside-territory"))
+                .body("detail", org.hamcrest.Matchers.containsString("swapped"));
+    }
+
+    @Test
+    void refusesAnAreaOverItsLimit() {
+        post(key, Features.outage("big").square(8.55, 44.85, 0.1).json()).then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:area-too-large"));
+    }
+
+    @Test
+    void theAdminKeyAdministersButNeverPublishes() {
+        post(Features.ADMIN_KEY, Features.outage("admin").json()).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:publisher-key-required"));
+        given().header("Authorization", "Bearer " + key).get("/v1/admin/publishers").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:admin-key-required"));
+    }
+
+    @Test
+    void aPublisherCannotReadAnotherPublishersEvents() {
+        String eventId = post(Features.PUBLISHER_KEY, Features.outage("dev-" + UUID.randomUUID()).json())
+                .then().statusCode(202).extract().path("eventId");
+        given().header("Authorization", "Bearer " + key).get("/v1/events/" + eventId).then().statusCode(404);
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).get("/v1/events/" + eventId)
+                .then().statusCode(200);
+    }
+
+    @Test
+    void rotatingTheKeyRetiresTheOldOne() {
+        String newKey = admin("POST", "/v1/admin/publishers/" + publisherId + "/key", null).then().statusCode(200)
+                .body("signingSecret", nullValue()).extract().path("apiKey");
+        post(key, Features.outage("old").json()).then().statusCode(401);
+        post(newKey, Features.outage("new").square(8.60, 44.90, 0.01).json()).then().statusCode(202);
+    }
+
+    @Test
+    void revokingAPublisherStopsItsKey() {
+        admin("DELETE", "/v1/admin/publishers/" + publisherId, null).then().statusCode(200)
+                .body("active", equalTo(false));
+        post(key, Features.outage("revoked").json()).then().statusCode(401);
+    }
+
+    @Test
+    void theKeyAndSecretAreShownOnceAndNeverPublished() {
+        String shown = admin("GET", "/v1/admin/publishers/" + publisherId, null).then().statusCode(200)
+                .extract().asString();
+        assertThat(shown).doesNotContain(key).doesNotContain(secret).doesNotContain("signingSecret");
+        try (var reader = new TopicReader(Topics.PUBLISHERS)) {
+            var records = reader.await(r -> publisherId.equals(r.key()), 1, Duration.ofSeconds(30));
+            String json = new String(records.get(0).value(), StandardCharsets.UTF_8);
+            assertThat(json).contains("apiKeySha256").doesNotContain(key).doesNotContain(secret)
+                    .doesNotContainIgnoringCase("secret");
+        }
+    }
+}
