@@ -1,0 +1,224 @@
+package org.allerta.intake.cap;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Topics;
+import org.allerta.intake.Features;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class CapTest {
+
+    static String oasis(String name) throws Exception {
+        return Files.readString(Path.of(System.getProperty("allerta.root", ".."), "data/cap", name));
+    }
+
+    /** The same alert under fresh identifiers, so that tests do not see each other's messages. */
+    static String fresh(String xml, String... identifiers) {
+        String suffix = "-" + UUID.randomUUID();
+        for (String id : identifiers) {
+            xml = xml.replace(id, id + suffix);
+        }
+        return xml;
+    }
+
+    static Response post(String xml) {
+        return post(xml.getBytes(StandardCharsets.UTF_8), "application/cap+xml");
+    }
+
+    static Response post(byte[] xml, String contentType) {
+        return given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).contentType(contentType)
+                .body(xml).post("/v1/cap");
+    }
+
+    static AlertEvent event(String eventId) {
+        return Json.fromBytes(given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY)
+                .get("/v1/events/" + eventId).asByteArray(), AlertEvent.class);
+    }
+
+    static String alert(String identifier, String sent, String msgType, String references, String polygon) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>%s</identifier>
+                  <sender>protezionecivile@comune.alessandria.it</sender>
+                  <sent>%s</sent>
+                  <status>Actual</status>
+                  <msgType>%s</msgType>
+                  <scope>Public</scope>
+                  %s
+                  <info>
+                    <language>it-IT</language>
+                    <category>Met</category>
+                    <event>Allerta neve</event>
+                    <urgency>Expected</urgency>
+                    <severity>Severe</severity>
+                    <certainty>Likely</certainty>
+                    <headline>Nevicate intense su Alessandria</headline>
+                    <area><areaDesc>Alessandria centro</areaDesc><polygon>%s</polygon></area>
+                  </info>
+                </alert>
+                """.formatted(identifier, sent, msgType,
+                references == null ? "" : "<references>" + references + "</references>", polygon);
+    }
+
+    static final String CENTRE = "44.90,8.60 44.90,8.62 44.92,8.62 44.92,8.60 44.90,8.60";
+
+    @Test
+    void theThunderstormPolygonLandsInCaliforniaNotAtLatitudeMinus120() throws Exception {
+        Response answer = post(fresh(oasis("Oasis_ThunderstormWarning.xml"), "KSTO1055887203"));
+        answer.then().statusCode(202);
+        AlertEvent event = event(answer.path("eventId"));
+        JsonNode first = event.area().path("coordinates").get(0).get(0);
+        assertThat(first.get(0).asDouble()).as("longitude").isBetween(-125.0, -114.0);
+        assertThat(first.get(1).asDouble()).as("latitude").isBetween(32.0, 42.0);
+        assertThat(event.severity().name()).isEqualTo("SEVERE");
+        assertThat(event.headline()).containsKey("en");
+    }
+
+    @Test
+    void theEarthquakeUpdateWithoutItsOriginalStartsANewEventFromACircleOfRadiusZero() throws Exception {
+        Response answer = post(fresh(oasis("Oasis_EarthquakeReport.xml"), "TRI13970876"));
+        answer.then().statusCode(202).body("revision", equalTo(1));
+        AlertEvent event = event(answer.path("eventId"));
+        assertThat(event.references()).hasSize(1).allMatch(r -> r.contains("TRI13970876"));
+        assertThat(event.area().path("type").asText()).isEqualTo("Polygon");
+        assertThat(event.urgency().name()).isEqualTo("PAST");
+    }
+
+    @Test
+    void alertsWithoutAPolygonOrCircleAreRefusedWithTheReason() throws Exception {
+        post(fresh(oasis("Oasis_AmberAlert.xml"), "KAR0-0306112239-SW")).then().statusCode(422)
+                .contentType("application/problem+json").body("type", equalTo("urn:allerta:problem:cap-no-area"));
+        post(fresh(oasis("Oasis_HomelandAlert.xml"), "43b080713727")).then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:cap-no-area"));
+    }
+
+    @Test
+    void anAlertItsUpdateAndItsCancelAreOneEventWithThreeRevisions() {
+        String id = "AL-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        post(alert(id + "-u", "2026-11-28T09:00:00+01:00", "Update", original,
+                "44.90,8.60 44.90,8.63 44.93,8.63 44.93,8.60 44.90,8.60"))
+                .then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(2));
+        post(alert(id + "-c", "2026-11-28T10:00:00+01:00", "Cancel",
+                sender + "," + id + "-u,2026-11-28T09:00:00+01:00", CENTRE))
+                .then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(3))
+                .body("status", equalTo("CANCELLED"));
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            assertThat(reader.await(r -> eventId.equals(r.key()), 3, Duration.ofSeconds(30))).hasSize(3);
+        }
+    }
+
+    @Test
+    void anUpdateThenItsLateOriginalAreOneEventAndTheOriginalIsFoldedNotEmitted() {
+        String id = "LATE-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        String eventId = post(alert(id + "-u", "2026-11-28T09:00:00+01:00", "Update", original, CENTRE))
+                .then().statusCode(202).body("revision", equalTo(1)).extract().path("eventId");
+        post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(200).body("eventId", equalTo(eventId)).body("revision", equalTo(1))
+                .body("outcome", equalTo("FOLDED"));
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            reader.await(r -> eventId.equals(r.key()), 1, Duration.ofSeconds(30));
+            assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> eventId.equals(r.key()))).hasSize(1);
+        }
+    }
+
+    @Test
+    void theSameAlertTwiceIsOneRevision() {
+        String xml = alert("TWICE-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE);
+        String eventId = post(xml).then().statusCode(202).extract().path("eventId");
+        post(xml).then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
+    }
+
+    @Test
+    void aCancelOfAnUnknownAlertIsRefused() {
+        post(alert("C-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Cancel",
+                "someone@example.org,NEVER-SEEN,2026-11-28T07:00:00+01:00", CENTRE))
+                .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-cancel-unknown"));
+    }
+
+    @Test
+    void testAndExerciseAlertsAreMarkedAsTests() {
+        String xml = alert("T-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<status>Actual</status>", "<status>Exercise</status>");
+        String eventId = post(xml).then().statusCode(202).extract().path("eventId");
+        assertThat(event(eventId).test()).isTrue();
+    }
+
+    @Test
+    void refusesADocumentWithAnExternalEntityWithoutReadingAnything() {
+        String xxe = """
+                <?xml version="1.0"?>
+                <!DOCTYPE alert [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&secret;</identifier></alert>
+                """;
+        post(xxe).then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:xml-doctype-not-allowed"))
+                .body(org.hamcrest.Matchers.not(containsString("root:")));
+        String billionLaughs = """
+                <?xml version="1.0"?>
+                <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&lol2;</identifier></alert>
+                """;
+        post(billionLaughs).then().statusCode(400).body("type", equalTo("urn:allerta:problem:xml-doctype-not-allowed"));
+    }
+
+    @Test
+    void honoursTheDeclaredEncoding() {
+        String xml = alert("ENC-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"")
+                .replace("Nevicate intense su Alessandria", "Città: nevicate, è prudente restare a casa");
+        String eventId = post(xml.getBytes(StandardCharsets.ISO_8859_1), "application/xml")
+                .then().statusCode(202).extract().path("eventId");
+        assertThat(event(eventId).headline().get("it")).isEqualTo("Città: nevicate, è prudente restare a casa");
+    }
+
+    @Test
+    void refusesOlderCapVersionsAndMalformedXml() {
+        post(alert("OLD-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("cap:1.2", "cap:1.1")).then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:cap-version-unsupported"));
+        post("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>").then().statusCode(400)
+                .body("type", equalTo("urn:allerta:problem:unparseable"));
+        post(alert("OPEN-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null,
+                "44.90,8.60 44.90,8.62 44.92,8.62 44.92,8.60")).then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:ring-not-closed"))
+                .body("problems[0].where", equalTo("/alert/info[0]/area[0]/polygon[0]"));
+    }
+
+    @Test
+    void severalPolygonsAndAreasUniteIntoOneMultiPolygon() {
+        String xml = alert("MULTI-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("</area>", "</area><area><areaDesc>Spinetta</areaDesc>"
+                        + "<polygon>44.88,8.68 44.88,8.70 44.89,8.70 44.89,8.68 44.88,8.68</polygon>"
+                        + "<circle>44.95,8.55 0.5</circle></area>");
+        String eventId = post(xml).then().statusCode(202).extract().path("eventId");
+        AlertEvent event = event(eventId);
+        assertThat(event.area().path("type").asText()).isEqualTo("MultiPolygon");
+        assertThat(event.area().path("coordinates").size()).isEqualTo(3);
+        assertThat(event.areaDescription()).contains("Alessandria centro").contains("Spinetta");
+    }
+}
