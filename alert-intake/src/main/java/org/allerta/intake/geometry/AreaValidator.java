@@ -93,7 +93,7 @@ public final class AreaValidator {
             issues.add(Issue.of("empty-geometry", where, "The area is empty."));
             return null;
         }
-        if (geometry.getNumPoints() > maxVertices + geometry.getNumGeometries() * 2) {
+        if (geometry.getNumPoints() > (long) maxVertices + geometry.getNumGeometries() * 2L) {
             issues.add(Issue.of("too-many-vertices", where, "The area has " + geometry.getNumPoints()
                     + " vertices; at most " + maxVertices + " are accepted. Simplify it."));
             return null;
