@@ -1,0 +1,136 @@
+package org.allerta.intake.raw;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Topics;
+import org.allerta.intake.Features;
+import org.allerta.testsupport.LocalKafka;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Publishers writing straight to intake.raw, signed with their signing secret. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class RawIntakeTest {
+
+    private static final String SECRET = "test-signing-secret";
+
+    static String hmac(byte[] payload, String secret) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(payload));
+    }
+
+    static void send(String key, byte[] payload, String publisher, String signature) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            var record = new ProducerRecord<>(Topics.INTAKE_RAW, key, payload);
+            if (publisher != null) {
+                record.headers().add(RawIntake.PUBLISHER_HEADER, publisher.getBytes(StandardCharsets.UTF_8));
+            }
+            if (signature != null) {
+                record.headers().add(RawIntake.SIGNATURE_HEADER, signature.getBytes(StandardCharsets.UTF_8));
+            }
+            producer.send(record).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static void sendSigned(String key, byte[] payload) throws Exception {
+        send(key, payload, "dev-publisher", "sha256=" + hmac(payload, SECRET));
+    }
+
+    private static boolean eventFor(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> r, String id) {
+        return Json.fromBytes(r.value(), AlertEvent.class).publisherEventId().equals(id);
+    }
+
+    @Test
+    void acceptsASignedFeatureAndASignedCapAlert() throws Exception {
+        String id = "RAW-" + UUID.randomUUID();
+        byte[] feature = Features.outage("ignored").without("publisherEventId").json().getBytes(StandardCharsets.UTF_8);
+        sendSigned(id, feature);
+        String capId = "CAPRAW-" + UUID.randomUUID();
+        byte[] cap = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"
+                + "<identifier>" + capId + "</identifier><sender>pc@example.org</sender>"
+                + "<sent>2026-11-28T08:00:00+01:00</sent><status>Actual</status><msgType>Alert</msgType>"
+                + "<scope>Public</scope><info><category>Met</category><event>Neve</event><urgency>Expected</urgency>"
+                + "<severity>Moderate</severity><certainty>Likely</certainty><headline>Neve</headline><area>"
+                + "<areaDesc>Centro</areaDesc><polygon>44.90,8.60 44.90,8.62 44.92,8.62 44.90,8.60</polygon>"
+                + "</area></info></alert>").getBytes(StandardCharsets.UTF_8);
+        sendSigned(capId, cap);
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            reader.await(r -> eventFor(r, id), 1, Duration.ofSeconds(30));
+            reader.await(r -> eventFor(r, "pc@example.org," + capId + ",2026-11-28T08:00:00+01:00"), 1,
+                    Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void deadLettersBadlySignedAndPoisonRecordsAndGoesOn() throws Exception {
+        String forged = "FORGED-" + UUID.randomUUID();
+        byte[] feature = Features.outage(forged).json().getBytes(StandardCharsets.UTF_8);
+        send(forged, feature, "dev-publisher", hmac(feature, "not-the-secret"));
+        String poison = "POISON-" + UUID.randomUUID();
+        sendSigned(poison, new byte[] {(byte) 0xff, 0x00, '{', (byte) 0xfe});
+        String unknown = "UNKNOWN-" + UUID.randomUUID();
+        send(unknown, feature, "nobody", hmac(feature, SECRET));
+        String after = "AFTER-" + UUID.randomUUID();
+        sendSigned(after, Features.outage(after).json().getBytes(StandardCharsets.UTF_8));
+
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter badSignature = Json.fromBytes(dlq.await(r -> forged.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
+            assertThat(badSignature.reasons().get(0).type()).isEqualTo("urn:allerta:problem:bad-signature");
+            assertThat(badSignature.payload()).contains(forged);
+            assertThat(badSignature.headers()).containsOnlyKeys(RawIntake.PUBLISHER_HEADER)
+                    .doesNotContainKey(RawIntake.SIGNATURE_HEADER);
+            assertThat(badSignature.source()).isEqualTo(Topics.INTAKE_RAW);
+
+            DeadLetter garbage = Json.fromBytes(dlq.await(r -> poison.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
+            assertThat(garbage.reasons().get(0).type()).isEqualTo("urn:allerta:problem:unparseable");
+            assertThat(garbage.payloadEncoding()).isEqualTo("base64");
+
+            DeadLetter nobody = Json.fromBytes(dlq.await(r -> unknown.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
+            assertThat(nobody.reasons().get(0).type()).isEqualTo("urn:allerta:problem:unknown-publisher");
+            assertThat(new String(Json.toBytes(nobody), StandardCharsets.UTF_8)).doesNotContain(SECRET);
+        }
+        try (var events = new TopicReader(Topics.ALERTS_EVENTS)) {
+            events.await(r -> eventFor(r, after), 1, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void aValidButInvalidContentRecordIsDeadLetteredWithEveryReason() throws Exception {
+        String id = "INVALID-" + UUID.randomUUID();
+        byte[] feature = Features.outage(id).property("kind", "EARTHQUAKE").without("severity").json()
+                .getBytes(StandardCharsets.UTF_8);
+        sendSigned(id, feature);
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), DeadLetter.class);
+            assertThat(letter.reasons()).extracting(DeadLetter.Problem::type)
+                    .contains("urn:allerta:problem:invalid-kind", "urn:allerta:problem:missing-property");
+        }
+    }
+}
