@@ -16,7 +16,7 @@ CREATE TABLE publisher (
     updated_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per event: its latest revision.
+-- One row per event: which revision is the latest (its content is in event_revision).
 CREATE TABLE event (
     event_id            text PRIMARY KEY,
     publisher_id        text NOT NULL REFERENCES publisher (publisher_id),
@@ -26,7 +26,6 @@ CREATE TABLE event (
     status              text NOT NULL,
     sent_at             timestamptz,
     content_sha256      char(64) NOT NULL,
-    current             jsonb NOT NULL,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     UNIQUE (publisher_id, publisher_event_id)

@@ -34,29 +34,32 @@ public class EventRepository {
     public record Page(List<Summary> items, int page, int size, long total) {
     }
 
+    private static final String SELECT_CURRENT = "SELECT e.event_id, e.publisher_id, e.revision, e.sent_at,"
+            + " e.content_sha256, r.alert FROM event e JOIN event_revision r ON r.event_id = e.event_id"
+            + " AND r.revision = e.revision";
+
     /** Locks and returns the event of a publisher's id, if it exists. */
     public Optional<Current> lockByPublisherId(Connection c, String publisherId, String publisherEventId)
             throws SQLException {
-        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
-                + " WHERE publisher_id = ? AND publisher_event_id = ? FOR UPDATE", publisherId, publisherEventId);
+        return current(c, SELECT_CURRENT + " WHERE e.publisher_id = ? AND e.publisher_event_id = ? FOR UPDATE OF e",
+                publisherId, publisherEventId);
     }
 
     /** Locks and returns an event by its id. */
     public Optional<Current> lockById(Connection c, String eventId) throws SQLException {
-        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
-                + " WHERE event_id = ? FOR UPDATE", eventId);
+        return current(c, SELECT_CURRENT + " WHERE e.event_id = ? FOR UPDATE OF e", eventId);
     }
 
     public Optional<AlertEvent> byId(Connection c, String eventId) throws SQLException {
-        return current(c, "SELECT event_id, publisher_id, revision, sent_at, content_sha256, current FROM event"
-                + " WHERE event_id = ?", eventId).map(Current::alert);
+        return current(c, SELECT_CURRENT + " WHERE e.event_id = ?", eventId).map(Current::alert);
     }
 
-    public void insert(Connection c, AlertEvent alert, String contentSha256) throws SQLException {
+    /** Inserts revision 1; {@code json} is the revision as serialised for the topic. */
+    public void insert(Connection c, AlertEvent alert, byte[] json, String contentSha256) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO event (event_id, publisher_id, publisher_event_id, revision, kind, status, sent_at,
-                                   content_sha256, current, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, now())""")) {
+                                   content_sha256, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())""")) {
             s.setString(1, alert.eventId());
             s.setString(2, alert.publisherId());
             s.setString(3, alert.publisherEventId());
@@ -65,35 +68,34 @@ public class EventRepository {
             s.setString(6, alert.status().name());
             s.setTimestamp(7, alert.sentAt() == null ? null : Timestamp.from(alert.sentAt()));
             s.setString(8, contentSha256);
-            s.setString(9, Json.toString(alert));
             s.executeUpdate();
         }
-        insertRevision(c, alert);
+        insertRevision(c, alert, json);
     }
 
-    public void update(Connection c, AlertEvent alert, String contentSha256) throws SQLException {
+    /** Stores revision n+1; {@code json} is the revision as serialised for the topic. */
+    public void update(Connection c, AlertEvent alert, byte[] json, String contentSha256) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE event SET revision = ?, kind = ?, status = ?, sent_at = COALESCE(?, sent_at),
-                                 content_sha256 = ?, current = ?::jsonb, updated_at = now()
+                                 content_sha256 = ?, updated_at = now()
                 WHERE event_id = ?""")) {
             s.setLong(1, alert.revision());
             s.setString(2, alert.kind().name());
             s.setString(3, alert.status().name());
             s.setTimestamp(4, alert.sentAt() == null ? null : Timestamp.from(alert.sentAt()));
             s.setString(5, contentSha256);
-            s.setString(6, Json.toString(alert));
-            s.setString(7, alert.eventId());
+            s.setString(6, alert.eventId());
             s.executeUpdate();
         }
-        insertRevision(c, alert);
+        insertRevision(c, alert, json);
     }
 
     public Page list(Connection c, String publisherId, EventStatus status, EventKind kind, int page, int size)
             throws SQLException {
-        String where = " WHERE (?::text IS NULL OR publisher_id = ?) AND (?::text IS NULL OR status = ?)"
-                + " AND (?::text IS NULL OR kind = ?)";
+        String where = " WHERE (?::text IS NULL OR e.publisher_id = ?) AND (?::text IS NULL OR e.status = ?)"
+                + " AND (?::text IS NULL OR e.kind = ?)";
         long total;
-        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM event" + where)) {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM event e" + where)) {
             bind(s, publisherId, status, kind);
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
@@ -101,8 +103,9 @@ public class EventRepository {
             }
         }
         var items = new ArrayList<Summary>();
-        try (PreparedStatement s = c.prepareStatement("SELECT current, updated_at FROM event" + where
-                + " ORDER BY updated_at DESC, event_id LIMIT ? OFFSET ?")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT r.alert, e.updated_at FROM event e JOIN event_revision r"
+                + " ON r.event_id = e.event_id AND r.revision = e.revision" + where
+                + " ORDER BY e.updated_at DESC, e.event_id LIMIT ? OFFSET ?")) {
             bind(s, publisherId, status, kind);
             s.setInt(7, size);
             s.setLong(8, (long) page * size);
@@ -128,12 +131,12 @@ public class EventRepository {
         s.setString(6, kind == null ? null : kind.name());
     }
 
-    private void insertRevision(Connection c, AlertEvent alert) throws SQLException {
+    private void insertRevision(Connection c, AlertEvent alert, byte[] json) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO event_revision (event_id, revision, alert) VALUES (?, ?, ?::jsonb)")) {
             s.setString(1, alert.eventId());
             s.setLong(2, alert.revision());
-            s.setString(3, Json.toString(alert));
+            s.setString(3, new String(json, java.nio.charset.StandardCharsets.UTF_8));
             s.executeUpdate();
         }
     }

@@ -1,7 +1,6 @@
 package org.allerta.intake.event;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -67,8 +66,9 @@ public class EventService {
     /** Stores revision 1 of a new event (inside the caller's transaction). */
     public Submission create(Connection c, PublisherRecord publisher, EventInput input) throws SQLException {
         AlertEvent alert = alert(UUID.randomUUID().toString(), 1, publisher, input);
-        events.insert(c, alert, contentSha256(alert));
-        emit(c, alert);
+        byte[] json = Json.toBytes(alert);
+        events.insert(c, alert, json, contentSha256(alert));
+        emit(c, alert, json);
         return new Submission(alert.eventId(), 1, alert.status(), Outcome.CREATED, input.area().normalisations());
     }
 
@@ -86,8 +86,9 @@ public class EventService {
             return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
                     input.area().normalisations());
         }
-        events.update(c, candidate, hash);
-        emit(c, candidate);
+        byte[] json = Json.toBytes(candidate);
+        events.update(c, candidate, json, hash);
+        emit(c, candidate, json);
         return new Submission(candidate.eventId(), candidate.revision(), candidate.status(), Outcome.REVISED,
                 input.area().normalisations());
     }
@@ -99,9 +100,9 @@ public class EventService {
                 .orElseThrow(() -> ProblemException.notFound("No event " + eventId + "."));
     }
 
-    private void emit(Connection c, AlertEvent alert) throws SQLException {
-        outbox.add(c, Topics.ALERTS_EVENTS, alert.eventId(), alert, alert.eventId() + "/" + alert.revision(),
-                alert.eventId());
+    private void emit(Connection c, AlertEvent alert, byte[] json) throws SQLException {
+        outbox.add(c, Topics.ALERTS_EVENTS, alert.eventId(), AlertEvent.class, json,
+                alert.eventId() + "/" + alert.revision(), alert.eventId());
     }
 
     private static AlertEvent alert(String eventId, long revision, PublisherRecord publisher, EventInput input) {
@@ -122,7 +123,7 @@ public class EventService {
                 a.startedAt(), a.expectedRestorationAt(), a.expiresAt(), null, null, List.of(), a.zone());
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
-                    CANONICAL.writeValueAsString(content).getBytes(StandardCharsets.UTF_8)));
+                    CANONICAL.writeValueAsBytes(content)));
         } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -18,13 +18,18 @@ public class Outbox {
     /** Adds a contract record for {@code topic}, keyed by {@code key}, with its CloudEvents attributes. */
     public void add(Connection connection, String topic, String key, Object record, String cloudEventId,
                     String subject) throws SQLException {
-        var attributes = CloudEvents.Attributes.of(cloudEventId, "alert-intake", record.getClass(), Instant.now(),
-                subject);
+        add(connection, topic, key, record.getClass(), Json.toBytes(record), cloudEventId, subject);
+    }
+
+    /** Adds an already serialised contract record of type {@code contract}. */
+    public void add(Connection connection, String topic, String key, Class<?> contract, byte[] json,
+                    String cloudEventId, String subject) throws SQLException {
+        var attributes = CloudEvents.Attributes.of(cloudEventId, "alert-intake", contract, Instant.now(), subject);
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO outbox (topic, record_key, payload, headers) VALUES (?, ?, ?, ?::jsonb)")) {
             statement.setString(1, topic);
             statement.setString(2, key);
-            statement.setBytes(3, Json.toBytes(record));
+            statement.setBytes(3, json);
             statement.setString(4, Json.toString(attributes.asHeaders()));
             statement.executeUpdate();
         }

@@ -1,8 +1,10 @@
 package org.allerta.intake.publisher;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
 import org.allerta.service.problem.Problem;
@@ -12,7 +14,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Recognises {@code Authorization: Bearer <key>}: the admin key by its configured SHA-256, a publisher's by the hash
  * stored with the publisher. Keys are hashed on arrival, compared in constant time and never logged. The city's app
- * key is not accepted by alert-intake at all: it cannot publish.
+ * key is not accepted by alert-intake at all: it cannot publish. Recognised publishers are cached for
+ * {@code allerta.auth.cache-ttl} (default 5 s): a change made on this instance applies at once, one made on another
+ * instance within that time.
  */
 @ApplicationScoped
 public class Authenticator {
@@ -20,12 +24,24 @@ public class Authenticator {
     private final Optional<String> adminKeySha256;
     private final Jdbc jdbc;
     private final PublisherRepository publishers;
+    private final long ttlNanos;
+    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(PublisherRecord publisher, long expiresAt) {
+    }
 
     Authenticator(@ConfigProperty(name = "allerta.admin-key-sha256") Optional<String> adminKeySha256, Jdbc jdbc,
-                  PublisherRepository publishers) {
+                  PublisherRepository publishers,
+                  @ConfigProperty(name = "allerta.auth.cache-ttl", defaultValue = "5s") Duration ttl) {
         this.adminKeySha256 = adminKeySha256.filter(h -> !h.isBlank());
         this.jdbc = jdbc;
         this.publishers = publishers;
+        this.ttlNanos = ttl.toNanos();
+    }
+
+    /** Forgets every cached publisher (after a publisher changed). */
+    public void invalidate() {
+        cache.clear();
     }
 
     /** The caller behind an Authorization header; 401 when there is none or the key matches nobody. */
@@ -35,8 +51,16 @@ public class Authenticator {
             return new Caller.Admin();
         }
         String hash = ApiKeys.sha256(key);
-        return jdbc.inTransaction(connection -> publishers.byKeyHash(connection, hash))
-                .filter(p -> ApiKeys.matches(key, p.apiKeySha256()))
+        long now = System.nanoTime();
+        Cached cached = cache.get(hash);
+        Optional<PublisherRecord> found;
+        if (cached != null && cached.expiresAt() - now > 0) {
+            found = Optional.of(cached.publisher());
+        } else {
+            found = jdbc.inTransaction(connection -> publishers.byKeyHash(connection, hash));
+            found.ifPresentOrElse(p -> cache.put(hash, new Cached(p, now + ttlNanos)), () -> cache.remove(hash));
+        }
+        return found.filter(p -> ApiKeys.matches(key, p.apiKeySha256()))
                 .<Caller>map(Caller.AsPublisher::new)
                 .orElseThrow(ProblemException::unauthenticated);
     }

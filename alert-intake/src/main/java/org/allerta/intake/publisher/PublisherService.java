@@ -43,8 +43,10 @@ public class PublisherService {
     private final Outbox outbox;
     private final SecretBox secrets;
     private final double defaultAreaLimitKm2;
+    private final Authenticator authenticator;
 
     PublisherService(Jdbc jdbc, PublisherRepository repository, Outbox outbox, SecretBox secrets,
+                     Authenticator authenticator,
                      @ConfigProperty(name = "allerta.publishers.default-area-limit-km2", defaultValue = "5000")
                      double defaultAreaLimitKm2) {
         this.jdbc = jdbc;
@@ -52,6 +54,7 @@ public class PublisherService {
         this.outbox = outbox;
         this.secrets = secrets;
         this.defaultAreaLimitKm2 = defaultAreaLimitKm2;
+        this.authenticator = authenticator;
     }
 
     public Credentials create(PublisherSpec spec) {
@@ -80,13 +83,13 @@ public class PublisherService {
         var record = new PublisherRecord(id, name, ApiKeys.sha256(key), secrets.seal(secret), kinds,
                 territory == null ? null : territory.geometry(), limit, Boolean.TRUE.equals(spec.testMode()), true,
                 Instant.now());
-        jdbc.inTransaction(connection -> {
+        changing(() -> jdbc.inTransaction(connection -> {
             if (repository.byId(connection, id).isPresent()) {
                 throw ProblemException.conflict("publisher-exists", "A publisher " + id + " already exists.");
             }
             save(connection, record);
             return null;
-        });
+        }));
         return new Credentials(record.toContract(), key, secret);
     }
 
@@ -103,7 +106,7 @@ public class PublisherService {
         if (!issues.isEmpty()) {
             throw ProblemException.invalid("The publisher cannot be changed.", issues);
         }
-        return jdbc.inTransaction(connection -> {
+        return changing(() -> jdbc.inTransaction(connection -> {
             PublisherRecord current = existing(connection, id);
             var changed = new PublisherRecord(id, name == null ? current.name() : name, current.apiKeySha256(),
                     current.sealedSigningSecret(),
@@ -114,31 +117,31 @@ public class PublisherService {
                     spec.active() == null ? current.active() : spec.active(), Instant.now());
             save(connection, changed);
             return changed.toContract();
-        });
+        }));
     }
 
     /** A new API key; the old one stops working at once. */
     public Credentials rotateKey(String id) {
         String key = ApiKeys.newKey();
-        return jdbc.inTransaction(connection -> {
+        return changing(() -> jdbc.inTransaction(connection -> {
             PublisherRecord p = existing(connection, id);
             var changed = new PublisherRecord(id, p.name(), ApiKeys.sha256(key), p.sealedSigningSecret(),
                     p.allowedKinds(), p.territory(), p.areaLimitKm2(), p.testMode(), p.active(), Instant.now());
             save(connection, changed);
             return new Credentials(changed.toContract(), key, null);
-        });
+        }));
     }
 
     /** A new signing secret for records written to intake.raw; the old one stops working at once. */
     public Credentials rotateSigningSecret(String id) {
         String secret = ApiKeys.newKey();
-        return jdbc.inTransaction(connection -> {
+        return changing(() -> jdbc.inTransaction(connection -> {
             PublisherRecord p = existing(connection, id);
             var changed = new PublisherRecord(id, p.name(), p.apiKeySha256(), secrets.seal(secret),
                     p.allowedKinds(), p.territory(), p.areaLimitKm2(), p.testMode(), p.active(), Instant.now());
             save(connection, changed);
             return new Credentials(changed.toContract(), null, secret);
-        });
+        }));
     }
 
     public Publisher get(String id) {
@@ -154,7 +157,7 @@ public class PublisherService {
      * repeat; nothing is written when nothing changed.
      */
     public void ensure(String id, String name, String keySha256, String signingSecret) {
-        jdbc.inTransaction(connection -> {
+        changing(() -> jdbc.inTransaction(connection -> {
             var current = repository.byId(connection, id);
             boolean same = current.isPresent() && current.get().apiKeySha256().equals(keySha256)
                     && current.get().active()
@@ -164,7 +167,16 @@ public class PublisherService {
                         EnumSet.allOf(EventKind.class), null, 510_072_000, false, true, Instant.now()));
             }
             return null;
-        });
+        }));
+    }
+
+    /** Runs a change and then forgets cached publishers, so that it applies to the next request at once. */
+    private <T> T changing(java.util.function.Supplier<T> change) {
+        try {
+            return change.get();
+        } finally {
+            authenticator.invalidate();
+        }
     }
 
     private void save(Connection connection, PublisherRecord record) throws SQLException {
