@@ -32,11 +32,11 @@ CREATE TABLE event (
 );
 CREATE INDEX event_listing ON event (publisher_id, status, kind, updated_at DESC);
 
--- Every revision, as emitted on alerts.events.
+-- Every revision, as emitted on alerts.events (the AlertEvent JSON, byte for byte).
 CREATE TABLE event_revision (
     event_id     text NOT NULL REFERENCES event (event_id),
     revision     integer NOT NULL,
-    alert        jsonb NOT NULL,
+    alert        bytea NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (event_id, revision)
 );

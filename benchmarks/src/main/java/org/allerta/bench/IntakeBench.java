@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ./allerta bench intake}: sustained {@code POST /v1/events} of new events with a 200-vertex polygon, from
  * several concurrent clients for a bounded time on loopback; accepted events per second, p50/p99 latency, the time
  * until the outbox relay has published everything, and, in the same run, the limit: the same database writes (event,
- * revision and outbox rows in one transaction) done directly over JDBC.
+ * revision and outbox rows of the same sizes in one transaction, same durability settings) done directly over JDBC.
  */
 public final class IntakeBench {
 
@@ -121,11 +121,13 @@ public final class IntakeBench {
     static String jdbcLimit(String dbUrl, String user, String password, String body, int seconds, int clients)
             throws Exception {
         try (Connection c = DriverManager.getConnection(dbUrl, user, password); Statement s = c.createStatement()) {
-            s.execute("CREATE TEMP TABLE IF NOT EXISTS x (id int)");
-            s.execute("CREATE UNLOGGED TABLE IF NOT EXISTS public.bench_event (id text PRIMARY KEY, doc jsonb)");
-            s.execute("CREATE UNLOGGED TABLE IF NOT EXISTS public.bench_revision (id text, rev int, doc jsonb,"
+            s.execute("CREATE TABLE IF NOT EXISTS public.bench_event (id text PRIMARY KEY, publisher text,"
+                    + " publisher_event_id text, revision int, kind text, status text, sha char(64),"
+                    + " updated_at timestamptz DEFAULT now(), UNIQUE (publisher, publisher_event_id))");
+            s.execute("CREATE TABLE IF NOT EXISTS public.bench_revision (id text, rev int, doc bytea,"
                     + " PRIMARY KEY (id, rev))");
-            s.execute("CREATE UNLOGGED TABLE IF NOT EXISTS public.bench_outbox (id bigserial PRIMARY KEY, doc bytea)");
+            s.execute("CREATE TABLE IF NOT EXISTS public.bench_outbox (id bigserial PRIMARY KEY, topic text,"
+                    + " k text, doc bytea, headers jsonb)");
         }
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         AtomicInteger done = new AtomicInteger();
@@ -138,19 +140,23 @@ public final class IntakeBench {
                     c.setAutoCommit(false);
                     while (System.nanoTime() < deadline) {
                         String id = UUID.randomUUID().toString();
-                        try (PreparedStatement e = c.prepareStatement(
-                                "INSERT INTO public.bench_event VALUES (?, ?::jsonb)");
+                        try (PreparedStatement e = c.prepareStatement("INSERT INTO public.bench_event (id, publisher,"
+                                + " publisher_event_id, revision, kind, status, sha) VALUES (?, 'p', ?, 1, 'POWER_OUTAGE',"
+                                + " 'ACTIVE', ?)");
                              PreparedStatement r = c.prepareStatement(
-                                     "INSERT INTO public.bench_revision VALUES (?, 1, ?::jsonb)");
+                                     "INSERT INTO public.bench_revision VALUES (?, 1, ?)");
                              PreparedStatement o = c.prepareStatement(
-                                     "INSERT INTO public.bench_outbox (doc) VALUES (?)")) {
+                                     "INSERT INTO public.bench_outbox (topic, k, doc, headers) VALUES ('alerts.events',"
+                                             + " ?, ?, '{\"ce_id\": \"x\", \"ce_type\": \"org.allerta.AlertEvent\"}')")) {
                             e.setString(1, id);
-                            e.setString(2, body);
+                            e.setString(2, id);
+                            e.setString(3, "0".repeat(64));
                             e.executeUpdate();
                             r.setString(1, id);
-                            r.setString(2, body);
+                            r.setBytes(2, body.getBytes());
                             r.executeUpdate();
-                            o.setBytes(1, body.getBytes());
+                            o.setString(1, id);
+                            o.setBytes(2, body.getBytes());
                             o.executeUpdate();
                         }
                         c.commit();
@@ -179,8 +185,17 @@ public final class IntakeBench {
         }
     }
 
-    /** A GeoJSON Feature whose area is a 200-vertex polygon in Alessandria. */
+    private static final String RING = ring();
+
+    /** A GeoJSON Feature whose area is a 200-vertex polygon in Alessandria (built once: the client stays light). */
     static String feature(String publisherEventId) {
+        return "{\"type\":\"Feature\",\"properties\":{\"publisherEventId\":\"" + publisherEventId + "\","
+                + "\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"headline\":{\"it\":\"Interruzione di corrente\","
+                + "\"en\":\"Power outage\"},\"areaDescription\":\"Benchmark\"},"
+                + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" + RING + "]]}}";
+    }
+
+    private static String ring() {
         var ring = new StringBuilder();
         for (int i = 0; i < 200; i++) {
             double angle = 2 * Math.PI * i / 200;
@@ -189,9 +204,6 @@ public final class IntakeBench {
                     44.913 + radius * Math.sin(angle)));
         }
         ring.append(String.format(Locale.ROOT, "[%.6f,%.6f]", 8.615 + 0.01, 44.913));
-        return "{\"type\":\"Feature\",\"properties\":{\"publisherEventId\":\"" + publisherEventId + "\","
-                + "\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"headline\":{\"it\":\"Interruzione di corrente\","
-                + "\"en\":\"Power outage\"},\"areaDescription\":\"Benchmark\"},"
-                + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" + ring + "]]}}";
+        return ring.toString();
     }
 }

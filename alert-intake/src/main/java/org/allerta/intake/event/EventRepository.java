@@ -133,10 +133,10 @@ public class EventRepository {
 
     private void insertRevision(Connection c, AlertEvent alert, byte[] json) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
-                "INSERT INTO event_revision (event_id, revision, alert) VALUES (?, ?, ?::jsonb)")) {
+                "INSERT INTO event_revision (event_id, revision, alert) VALUES (?, ?, ?)")) {
             s.setString(1, alert.eventId());
             s.setLong(2, alert.revision());
-            s.setString(3, new String(json, java.nio.charset.StandardCharsets.UTF_8));
+            s.setBytes(3, json);
             s.executeUpdate();
         }
     }
