@@ -59,6 +59,7 @@ public class CapService {
 
     private Submission handle(Connection c, PublisherRecord publisher, CapAlert alert) throws SQLException {
         String publisherId = publisher.publisherId();
+        EventService.lock(c, publisherId + "\u001fcap");
         Optional<Seen> seen = seen(c, publisherId, alert.key());
         if (seen.isPresent()) {
             Current current = repository.lockById(c, seen.get().eventId()).orElseThrow();

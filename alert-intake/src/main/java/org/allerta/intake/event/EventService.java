@@ -51,6 +51,7 @@ public class EventService {
         for (int attempt = 1; ; attempt++) {
             try {
                 return jdbc.inTransaction(c -> {
+                    lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
                     Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(),
                             input.publisherEventId());
                     return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
@@ -60,6 +61,17 @@ public class EventService {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Serialises every input for one key until the transaction ends (a transaction-scoped advisory lock), so that
+     * concurrent first revisions of the same event wait for each other instead of colliding.
+     */
+    public static void lock(Connection c, String key) throws SQLException {
+        try (var s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            s.setString(1, key);
+            s.execute();
         }
     }
 

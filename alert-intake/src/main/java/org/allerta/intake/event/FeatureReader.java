@@ -123,6 +123,17 @@ public final class FeatureReader {
                 headline, description, startedAt, restoration, expiresAt, sentAt, List.of(), null);
     }
 
+    /** True when {@code text} holds a control character other than tab, line feed or carriage return. */
+    public static boolean hasControlCharacters(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String pointerEscape(String name) {
         return name.replace("~", "~0").replace("/", "~1");
     }
@@ -142,6 +153,10 @@ public final class FeatureReader {
         }
         if (node.asText().length() > max) {
             issues.add(Issue.of("text-too-long", where, name + " is longer than " + max + " characters."));
+            return null;
+        }
+        if (hasControlCharacters(node.asText())) {
+            issues.add(Issue.of("invalid-characters", where, name + " contains control characters."));
             return null;
         }
         return node.asText();
@@ -196,6 +211,8 @@ public final class FeatureReader {
                 issues.add(Issue.of("invalid-language-map", at, "The text must be a non-empty string."));
             } else if (entry.getValue().asText().length() > max) {
                 issues.add(Issue.of("text-too-long", at, "The text is longer than " + max + " characters."));
+            } else if (hasControlCharacters(entry.getValue().asText())) {
+                issues.add(Issue.of("invalid-characters", at, "The text contains control characters."));
             } else {
                 map.put(language.toLowerCase(Locale.ROOT), entry.getValue().asText());
             }

@@ -191,7 +191,8 @@ public class PublisherService {
     }
 
     private static String checkedName(String name, List<Issue> issues) {
-        if (name == null || name.isBlank() || name.length() > 200) {
+        if (name == null || name.isBlank() || name.length() > 200
+                || org.allerta.intake.event.FeatureReader.hasControlCharacters(name)) {
             issues.add(Issue.of("invalid-name", "/name", "A name of 1-200 characters is required."));
             return null;
         }

@@ -145,6 +145,8 @@ public class ZoneResource {
         }
         if (change != null && change.note() != null && change.note().length() > 1000) {
             issues.add(Issue.of("text-too-long", "/note", "The note is longer than 1000 characters."));
+        } else if (change != null && change.note() != null && FeatureReader.hasControlCharacters(change.note())) {
+            issues.add(Issue.of("invalid-characters", "/note", "The note contains control characters."));
         }
         if (!issues.isEmpty()) {
             throw ProblemException.invalid("The status is invalid: " + issues.get(0).why(), issues);
@@ -154,7 +156,7 @@ public class ZoneResource {
 
     private ZoneDefinition definition(JsonNode feature, String where, List<Issue> issues) {
         String name = feature.path("properties").path("name").asText(feature.path("name").asText(null));
-        if (name == null || name.isBlank() || name.length() > 200) {
+        if (name == null || name.isBlank() || name.length() > 200 || FeatureReader.hasControlCharacters(name)) {
             issues.add(Issue.of("missing-property", where + "/properties/name", "A zone needs a name (1-200 characters)."));
             return null;
         }

@@ -90,6 +90,10 @@ public class ProblemMappers {
             if (cause instanceof SQLTransientException) {
                 return database((SQLException) cause);
             }
+            if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return toResponse(Problem.of(409, "concurrent-change", "Concurrent change",
+                        "Another request changed the same thing at the same time; retry."), java.util.Map.of());
+            }
             cause = cause.getCause();
         }
         String id = UUID.randomUUID().toString();
