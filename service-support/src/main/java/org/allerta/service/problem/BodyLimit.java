@@ -9,21 +9,28 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Refuses a request whose declared body is larger than {@code allerta.http.max-body-bytes} with a 413 problem, before
  * the body is read. Bodies sent without a length are checked by the resources themselves ({@link #check(byte[])});
- * the HTTP server's own hard limit ({@code quarkus.http.limits.max-body-size}) sits above this one.
+ * the HTTP server's own hard limit ({@code quarkus.http.limits.max-body-size}) sits above this one. Paths listed in
+ * {@code allerta.http.streaming-paths} (streamed uploads such as a gazetteer file) are not limited here.
  */
 @ApplicationScoped
 public class BodyLimit {
 
     private final long maxBytes;
+    private final java.util.List<String> streamingPaths;
 
-    BodyLimit(@ConfigProperty(name = "allerta.http.max-body-bytes", defaultValue = "1048576") long maxBytes) {
+    BodyLimit(@ConfigProperty(name = "allerta.http.max-body-bytes", defaultValue = "1048576") long maxBytes,
+              @ConfigProperty(name = "allerta.http.streaming-paths", defaultValue = "none")
+              java.util.List<String> streamingPaths) {
         this.maxBytes = maxBytes;
+        this.streamingPaths = streamingPaths;
     }
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 10).handler(context -> {
             String length = context.request().getHeader("Content-Length");
-            if (length != null && tooLarge(length.trim())) {
+            String path = context.request().path();
+            boolean streaming = path != null && streamingPaths.stream().anyMatch(path::startsWith);
+            if (!streaming && length != null && tooLarge(length.trim())) {
                 context.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE)
                         .putHeader("Connection", "close").end(Json.toString(problem()));
                 return;

@@ -1,0 +1,154 @@
+package org.allerta.matcher.gazetteer;
+
+import java.text.Normalizer;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Normalises Italian addresses as people write them, so that "V. Dazio 90/H", "via dazio 90 h" and "VIA DAZIO 90H"
+ * meet the register's "Via" "Dazio" "90" "H": lower case, no accents or apostrophes, street types and their
+ * abbreviations spelt out, house-number suffixes glued to the number ("90h", "12bis"). Pure and thread-safe.
+ */
+public final class AddressNormaliser {
+
+    /** Street types (DUG) and their abbreviations, longest first when matched. */
+    static final Map<String, String> STREET_TYPES = streetTypes();
+    private static final Pattern NUMBER = Pattern.compile(
+            "(?<![\\p{L}\\d])(\\d{1,5})\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?(?![\\p{L}\\d])");
+    private static final String ONLY_NUMBER = "\\d{1,5}\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?";
+    private static final Pattern POSTCODE = Pattern.compile("(?<!\\d)(\\d{5})(?!\\d)");
+
+    private AddressNormaliser() {
+    }
+
+    /**
+     * An address split into its parts, normalised.
+     *
+     * @param streetType e.g. "via", or "" when none was recognised
+     * @param street     the street's name without its type, e.g. "dazio"
+     * @param number     e.g. "90h", or "" when none
+     * @param postcode   5 digits, or ""
+     * @param city       e.g. "alessandria", or ""
+     */
+    public record Parsed(String streetType, String street, String number, String postcode, String city) {
+
+        /** Type and name together, the form stored for lookups: "via dazio". */
+        public String fullStreet() {
+            return streetType.isEmpty() ? street : streetType + " " + street;
+        }
+    }
+
+    private static Map<String, String> streetTypes() {
+        var map = new LinkedHashMap<String, String>();
+        for (String[] entry : new String[][] {
+                {"strada provinciale", "strada provinciale"}, {"s p", "strada provinciale"}, {"sp", "strada provinciale"},
+                {"strada comunale", "strada comunale"}, {"strada vicinale", "strada vicinale"},
+                {"strada vecchia", "strada vecchia"}, {"via vecchia", "via vecchia"},
+                {"viale", "viale"}, {"v le", "viale"}, {"vle", "viale"},
+                {"via", "via"}, {"v", "via"},
+                {"piazzale", "piazzale"}, {"p le", "piazzale"}, {"ple", "piazzale"},
+                {"piazzetta", "piazzetta"}, {"p tta", "piazzetta"},
+                {"piazza", "piazza"}, {"p zza", "piazza"}, {"p za", "piazza"}, {"pzza", "piazza"}, {"pza", "piazza"},
+                {"p", "piazza"},
+                {"corso", "corso"}, {"c so", "corso"}, {"cso", "corso"},
+                {"largo", "largo"}, {"l go", "largo"}, {"lgo", "largo"},
+                {"strada", "strada"}, {"str", "strada"},
+                {"vicolo", "vicolo"}, {"vic", "vicolo"}, {"v lo", "vicolo"},
+                {"spalto", "spalto"}, {"lungo", "lungo"}, {"borgo", "borgo"}, {"salita", "salita"},
+                {"localita", "localita"}, {"loc", "localita"}, {"frazione", "frazione"}, {"fraz", "frazione"},
+                {"passeggiata", "passeggiata"}, {"case sparse", "case sparse"}, {"vicoletto", "vicoletto"}}) {
+            map.put(entry[0], entry[1]);
+        }
+        return map;
+    }
+
+    /** Lower case, no accents, apostrophes and punctuation become spaces, single spaces. */
+    public static String clean(String text) {
+        if (text == null) {
+            return "";
+        }
+        String decomposed = Normalizer.normalize(text, Normalizer.Form.NFD).replaceAll("\\p{M}+", "");
+        return decomposed.toLowerCase(Locale.ROOT)
+                .replaceAll("[’'`´\"]", " ")
+                .replaceAll("[^\\p{L}\\d/\\-]+", " ")
+                .replaceAll("\\s+", " ")
+                .trim();
+    }
+
+    /** A street type as the register writes it ("Via", "Strada Provinciale", "V.le") in its normal form. */
+    public static String streetType(String type) {
+        String cleaned = clean(type).replace("/", " ").replace("-", " ").trim();
+        return STREET_TYPES.getOrDefault(cleaned, cleaned);
+    }
+
+    /** A street name without its type, normalised ("Roberto Ardigo'" → "roberto ardigo"). */
+    public static String streetName(String name) {
+        return clean(name).replace("/", " ").replace("-", " ").replaceAll("\\s+", " ").trim();
+    }
+
+    /**
+     * A house number with its suffix: a letter or word is glued ("90", "H" → "90h"; "12 bis" → "12bis"), a numeric
+     * suffix keeps its slash ("1", "1" → "1/1", which is not "11").
+     */
+    public static String number(String number, String suffix) {
+        String n = clean(number).replaceAll("[\\s/\\-]", "");
+        String s = clean(suffix).replaceAll("[\\s/\\-]", "");
+        return s.isEmpty() ? n : Character.isDigit(s.charAt(0)) ? n + "/" + s : n + s;
+    }
+
+    /** Splits free text ("V. Dazio 90/H, 15121 Alessandria") into normalised parts. */
+    public static Parsed parse(String text) {
+        String[] segments = text == null ? new String[0] : text.split(",");
+        String postcode = "";
+        String city = "";
+        String number = "";
+        String street = "";
+        for (int i = 0; i < segments.length; i++) {
+            String segment = clean(segments[i]);
+            Matcher postcodeMatcher = POSTCODE.matcher(segment);
+            if (postcodeMatcher.find()) {
+                postcode = postcodeMatcher.group(1);
+                segment = (segment.substring(0, postcodeMatcher.start()) + " "
+                        + segment.substring(postcodeMatcher.end())).replaceAll("\\s+", " ").trim();
+            }
+            if (segment.isEmpty()) {
+                continue;
+            }
+            if (i == 0) {
+                street = segment;
+            } else if (number.isEmpty() && segment.matches(ONLY_NUMBER)) {
+                number = segment.replaceAll("[\\s/\\-]", "");
+            } else if (city.isEmpty() && !segment.matches(".*\\d.*")) {
+                city = segment;
+            }
+        }
+        if (number.isEmpty()) {
+            Matcher numberMatcher = NUMBER.matcher(street);
+            int start = -1;
+            int end = -1;
+            while (numberMatcher.find()) {
+                number = numberMatcher.group(1) + Optional.ofNullable(numberMatcher.group(2)).orElse("");
+                start = numberMatcher.start();
+                end = numberMatcher.end();
+            }
+            if (start >= 0) {
+                street = street.substring(0, start) + " " + street.substring(end);
+            }
+        }
+        street = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
+        String type = "";
+        for (Map.Entry<String, String> entry : STREET_TYPES.entrySet()) {
+            String prefix = entry.getKey() + " ";
+            if (street.startsWith(prefix) && street.length() > prefix.length()) {
+                type = entry.getValue();
+                street = street.substring(prefix.length()).trim();
+                break;
+            }
+        }
+        return new Parsed(type, street, number, postcode, city);
+    }
+}

@@ -1,0 +1,42 @@
+package org.allerta.matcher.gazetteer;
+
+import java.util.Locale;
+import java.util.Map;
+
+/** The address files Allerta imports. */
+public enum GazetteerFormat {
+
+    /**
+     * Italian municipal "numeri civici", as Alessandria publishes them: {@code ;}-separated, header
+     * CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;...;CoordX;CoordY, coordinates in the file's SRID
+     * (EPSG:3003 for Alessandria).
+     */
+    CIVICI(';', Map.of("streetCode", "codicevia", "type", "dug", "street", "duf", "postcode", "cap",
+            "district", "quartieresobborgo", "number", "civico", "suffix", "esponente", "x", "coordx", "y", "coordy")),
+
+    /** OpenAddresses CSV: {@code ,}-separated, header LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE. */
+    OPENADDRESSES(',', Map.of("x", "lon", "y", "lat", "number", "number", "street", "street", "suffix", "unit",
+            "city", "city", "district", "district", "postcode", "postcode"));
+
+    private final char separator;
+    /** Allerta's field → the column's name in the header (lower case). */
+    private final Map<String, String> columns;
+
+    GazetteerFormat(char separator, Map<String, String> columns) {
+        this.separator = separator;
+        this.columns = columns;
+    }
+
+    public char separator() {
+        return separator;
+    }
+
+    public Map<String, String> columns() {
+        return columns;
+    }
+
+    /** "civici" or "openaddresses", any case. */
+    public static GazetteerFormat of(String name) {
+        return valueOf(name.trim().toUpperCase(Locale.ROOT));
+    }
+}

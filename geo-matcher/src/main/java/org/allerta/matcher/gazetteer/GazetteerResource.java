@@ -1,0 +1,66 @@
+package org.allerta.matcher.gazetteer;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import java.io.InputStream;
+import java.util.List;
+import org.allerta.service.KeyGuard;
+import org.allerta.service.problem.Problem.Issue;
+import org.allerta.service.problem.ProblemException;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Address-point imports (admin key). The body is streamed: any file size, bounded memory. */
+@Path("/v1/gazetteer")
+@Tag(name = "Gazetteer")
+public class GazetteerResource {
+
+    private final KeyGuard keys;
+    private final GazetteerImporter importer;
+
+    GazetteerResource(KeyGuard keys, GazetteerImporter importer) {
+        this.keys = keys;
+        this.importer = importer;
+    }
+
+    @POST
+    @Consumes({"text/csv", MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Import address points: format=civici (Italian municipal register, srid of its coordinates)"
+            + " or openaddresses (lon/lat); re-importing the same file changes nothing")
+    public GazetteerImporter.Report importFile(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                               @QueryParam("format") @DefaultValue("openaddresses") String format,
+                                               @QueryParam("srid") @DefaultValue("4326") String srid,
+                                               @QueryParam("source") String source,
+                                               @QueryParam("city") @DefaultValue("") String city,
+                                               InputStream body) {
+        keys.require(authorization, KeyGuard.Role.ADMIN);
+        GazetteerFormat parsedFormat;
+        try {
+            parsedFormat = GazetteerFormat.of(format);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.invalid("Unknown format.", List.of(Issue.of("invalid-query-parameter",
+                    "query:format", "format must be civici or openaddresses.")));
+        }
+        int parsedSrid;
+        try {
+            parsedSrid = Integer.parseInt(srid.trim());
+        } catch (NumberFormatException e) {
+            throw ProblemException.invalid("Invalid SRID.", List.of(Issue.of("invalid-query-parameter",
+                    "query:srid", "srid is an EPSG code such as 3003 or 4326.")));
+        }
+        if (source == null || !source.matches("[A-Za-z0-9._:-]{1,100}")) {
+            throw ProblemException.invalid("Invalid source.", List.of(Issue.of("invalid-query-parameter",
+                    "query:source", "source names the register (1-100 letters, digits, . _ : -), e.g. alessandria;"
+                            + " re-importing under the same source replaces its rows.")));
+        }
+        return importer.importCsv(body, parsedFormat, parsedSrid, source, city);
+    }
+}

@@ -1,0 +1,49 @@
+package org.allerta.matcher.gazetteer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.allerta.matcher.gazetteer.AddressNormaliser.Parsed;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AddressNormaliserTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "Via Dazio 90/H, Alessandria       | via      | dazio            | 90h    |       | alessandria",
+            "V. Dazio 90H                      | via      | dazio            | 90h    |       | ",
+            "via dazio 90 h                    | via      | dazio            | 90h    |       | ",
+            "VIA DAZIO, 90/H, 15122 ALESSANDRIA| via      | dazio            | 90h    | 15122 | alessandria",
+            "piazza della liberta 1            | piazza   | della liberta    | 1      |       | ",
+            "P.za della Libertà 1, Alessandria | piazza   | della liberta    | 1      |       | alessandria",
+            "P.zza Garibaldi 12 bis            | piazza   | garibaldi        | 12bis  |       | ",
+            "V.le Medaglie d'Oro 3             | viale    | medaglie d oro   | 3      |       | ",
+            "C.so Roma 100                     | corso    | roma             | 100    |       | ",
+            "L.go Catania 2/A                  | largo    | catania          | 2a     |       | ",
+            "Str. Cerca di Valle San Bartolomeo 70 | strada | cerca di valle san bartolomeo | 70 | | ",
+            "Vic. Cavour 4                     | vicolo   | cavour           | 4      |       | ",
+            "P.le Berlinguer 5                 | piazzale | berlinguer       | 5      |       | ",
+            "Via Roberto Ardigo' 8             | via      | roberto ardigo   | 8      |       | ",
+            "Via XX Settembre 27, 15121 Alessandria | via | xx settembre     | 27     | 15121 | alessandria",
+            "Via 4 Novembre 10                 | via      | 4 novembre       | 10     |       | ",
+            "Via Dazio                         | via      | dazio            |        |       | ",
+    })
+    void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
+                                          String city) {
+        assertThat(AddressNormaliser.parse(text)).isEqualTo(new Parsed(type, street, number == null ? "" : number,
+                postcode == null ? "" : postcode, city == null ? "" : city));
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource({"90, H, 90h", "12, bis, 12bis", "7, , 7", "5, /a, 5a", "1, 1, 1/1", "11, , 11"})
+    void gluesSuffixesToNumbers(String number, String suffix, String expected) {
+        assertThat(AddressNormaliser.number(number, suffix)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"Via, via", "V.le, viale", "Strada Provinciale, strada provinciale", "Localita', localita",
+            "Piazzetta, piazzetta", "P.zza, piazza"})
+    void spellsOutStreetTypes(String type, String expected) {
+        assertThat(AddressNormaliser.streetType(type)).isEqualTo(expected);
+    }
+}

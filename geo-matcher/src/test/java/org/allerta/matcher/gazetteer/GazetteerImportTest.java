@@ -1,0 +1,109 @@
+package org.allerta.matcher.gazetteer;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import org.allerta.testsupport.LocalPostgis;
+import org.allerta.testsupport.RealInfrastructure;
+import org.junit.jupiter.api.Test;
+
+/** The real Alessandria register (EPSG:3003) into PostGIS. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class GazetteerImportTest {
+
+    static final String ADMIN = "Bearer test-admin-key";
+    static final Path DATA = Path.of(System.getProperty("allerta.root", ".."), "data/italy");
+
+    static Response importAlessandria() throws Exception {
+        return given().header("Authorization", ADMIN).contentType("text/csv")
+                .queryParam("format", "civici").queryParam("srid", "3003").queryParam("source", "alessandria")
+                .queryParam("city", "Alessandria")
+                .body(Files.readAllBytes(DATA.resolve("alessandria-numeri-civici-EPSG3003.csv")))
+                .post("/v1/gazetteer");
+    }
+
+    @Test
+    void importsEveryHouseNumberOfAlessandriaOnceAndAgainChangesNothing() throws Exception {
+        long distinct = Files.readAllLines(DATA.resolve("alessandria-numeri-civici-EPSG3003.csv")).stream().skip(1)
+                .map(l -> l.split(";", -1)).map(f -> f[0] + "|" + AddressNormaliser.number(f[5], f[6])).distinct()
+                .count();
+        Response first = importAlessandria();
+        first.then().statusCode(200).body("rowsRead", equalTo(26160));
+        long inserted = first.jsonPath().getLong("inserted");
+        long unchanged = first.jsonPath().getLong("unchanged");
+        long duplicates = first.jsonPath().getLong("refused.duplicate-in-file");
+        assertThat(inserted + unchanged).isEqualTo(distinct);
+        assertThat(duplicates).as("house numbers listed twice in the file").isEqualTo(26160 - distinct)
+                .isGreaterThanOrEqualTo(37);
+
+        importAlessandria().then().statusCode(200).body("rowsRead", equalTo(26160)).body("inserted", equalTo(0))
+                .body("updated", equalTo(0)).body("unchanged", equalTo((int) distinct));
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM matcher.address WHERE source = 'alessandria'"); ResultSet rows = s.executeQuery()) {
+            rows.next();
+            assertThat(rows.getLong(1)).isEqualTo(distinct);
+        }
+    }
+
+    @Test
+    void placesTheTwelveReferencePointsWithinFiveMetresOfTheirIndependentCoordinates() throws Exception {
+        importAlessandria().then().statusCode(200);
+        List<String> lines = Files.readAllLines(DATA.resolve("alessandria-reference-points.csv"));
+        assertThat(lines).hasSize(13);
+        try (Connection c = LocalPostgis.shared().connect()) {
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.split(";", -1);
+                String street = AddressNormaliser.streetType(f[0]) + " " + AddressNormaliser.streetName(f[1]);
+                String number = AddressNormaliser.number(f[2], f[3]);
+                try (PreparedStatement s = c.prepareStatement("""
+                        SELECT ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)
+                        FROM matcher.address WHERE source = 'alessandria' AND street_norm = ? AND number_norm = ?""")) {
+                    s.setDouble(1, Double.parseDouble(f[7]));
+                    s.setDouble(2, Double.parseDouble(f[8]));
+                    s.setString(3, street);
+                    s.setString(4, number);
+                    try (ResultSet rows = s.executeQuery()) {
+                        assertThat(rows.next()).as(line).isTrue();
+                        assertThat(rows.getDouble(1)).as(line).isLessThan(5.0);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void reportsRefusedRowsPerReasonAndRefusesBadRequests() {
+        String csv = "lon,lat,number,street,unit,city,district,region,postcode\n"
+                + "8.61,44.91,1,Via Roma,,Alessandria,,,15121\n"
+                + "eight,44.91,2,Via Roma,,Alessandria,,,15121\n"
+                + "8.61,44.91,3,,,Alessandria,,,15121\n"
+                + "8.61,44.91\n"
+                + "8.61,144.91,4,Via Roma,,Alessandria,,,15121\n";
+        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-refusals")
+                .body(csv).post("/v1/gazetteer").then().statusCode(200)
+                .body("rowsRead", equalTo(5)).body("inserted", equalTo(1))
+                .body("refused.invalid-coordinates", equalTo(1)).body("refused.missing-street", equalTo(1))
+                .body("refused.wrong-column-count", equalTo(1)).body("refused.coordinates-out-of-range", equalTo(1));
+        given().contentType("text/csv").queryParam("source", "x").body(csv).post("/v1/gazetteer")
+                .then().statusCode(401);
+        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "x")
+                .queryParam("format", "shapefile").body(csv).post("/v1/gazetteer").then().statusCode(422);
+        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "x")
+                .queryParam("srid", "999999").body(csv).post("/v1/gazetteer").then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:unknown-srid"));
+        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "x")
+                .body("street,number\nVia Roma,1\n").post("/v1/gazetteer").then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:missing-column"));
+    }
+}
