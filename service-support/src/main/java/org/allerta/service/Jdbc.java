@@ -46,6 +46,22 @@ public class Jdbc {
         }
     }
 
+    /**
+     * Like {@link #inTransaction}, but runs {@code work} again (up to three times in all) when it lost a race on a
+     * unique key to a concurrent transaction: the second run sees the winner's row.
+     */
+    public <T> T inTransactionRetryingConflicts(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return inTransaction(work);
+            } catch (RuntimeException e) {
+                if (attempt >= 3 || !isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** True when {@code error} comes from a unique constraint (a concurrent insert of the same key). */
     public static boolean isUniqueViolation(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {

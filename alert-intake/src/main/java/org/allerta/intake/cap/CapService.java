@@ -46,15 +46,7 @@ public class CapService {
 
     public Submission submit(PublisherRecord publisher, CapAlert alert) {
         remit.check(publisher, alert.input().kind(), alert.input().area(), "/alert/info/area");
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return jdbc.inTransaction(c -> handle(c, publisher, alert));
-            } catch (RuntimeException e) {
-                if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
-                    throw e;
-                }
-            }
-        }
+        return jdbc.inTransactionRetryingConflicts(c -> handle(c, publisher, alert));
     }
 
     private Submission handle(Connection c, PublisherRecord publisher, CapAlert alert) throws SQLException {

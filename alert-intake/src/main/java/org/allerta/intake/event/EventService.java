@@ -48,20 +48,11 @@ public class EventService {
     /** Authorises and versions one input under the publisher's own event id. */
     public Submission submit(PublisherRecord publisher, EventInput input) {
         remit.check(publisher, input.kind(), input.area(), "/geometry");
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return jdbc.inTransaction(c -> {
-                    lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
-                    Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(),
-                            input.publisherEventId());
-                    return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
-                });
-            } catch (RuntimeException e) {
-                if (attempt >= 3 || !Jdbc.isUniqueViolation(e)) {
-                    throw e;
-                }
-            }
-        }
+        return jdbc.inTransactionRetryingConflicts(c -> {
+            lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
+            Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(), input.publisherEventId());
+            return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
+        });
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
+import org.allerta.service.KeyGuard;
 import org.allerta.service.problem.Problem;
 import org.allerta.service.problem.ProblemException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -46,7 +47,7 @@ public class Authenticator {
 
     /** The caller behind an Authorization header; 401 when there is none or the key matches nobody. */
     public Caller authenticate(String authorization) {
-        String key = bearer(authorization).orElseThrow(ProblemException::unauthenticated);
+        String key = KeyGuard.bearer(authorization).orElseThrow(ProblemException::unauthenticated);
         if (adminKeySha256.isPresent() && ApiKeys.matches(key, adminKeySha256.get())) {
             return new Caller.Admin();
         }
@@ -81,17 +82,5 @@ public class Authenticator {
             throw ProblemException.forbidden("admin-key-required", "This needs the admin key.",
                     List.<Problem.Issue>of());
         }
-    }
-
-    private static Optional<String> bearer(String authorization) {
-        if (authorization == null) {
-            return Optional.empty();
-        }
-        String value = authorization.trim();
-        if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String key = value.substring(7).trim();
-            return key.isEmpty() || key.length() > 512 ? Optional.empty() : Optional.of(key);
-        }
-        return Optional.empty();
     }
 }
