@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
+import org.allerta.matcher.Gazetteers;
 import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.Test;
@@ -22,15 +23,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(RealInfrastructure.class)
 class GazetteerImportTest {
 
-    static final String ADMIN = "Bearer test-admin-key";
-    static final Path DATA = Path.of(System.getProperty("allerta.root", ".."), "data/italy");
+    static final String ADMIN = Gazetteers.ADMIN;
+    static final Path DATA = Gazetteers.DATA;
 
     static Response importAlessandria() throws Exception {
-        return given().header("Authorization", ADMIN).contentType("text/csv")
-                .queryParam("format", "civici").queryParam("srid", "3003").queryParam("source", "alessandria")
-                .queryParam("city", "Alessandria")
-                .body(Files.readAllBytes(DATA.resolve("alessandria-numeri-civici-EPSG3003.csv")))
-                .post("/v1/gazetteer");
+        return Gazetteers.importAlessandria();
     }
 
     @Test

@@ -1,0 +1,158 @@
+package org.allerta.matcher.geocoding;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import org.allerta.contracts.GeocodingStatus;
+import org.allerta.contracts.LonLat;
+import org.allerta.matcher.gazetteer.AddressNormaliser;
+import org.allerta.matcher.gazetteer.AddressNormaliser.Parsed;
+import org.allerta.service.Jdbc;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Finds an address as people write it in the gazetteer: the exact normalised street and number first; then the
+ * closest street name by trigram similarity (pg_trgm), with a confidence; the street's centroid only when the house
+ * number is missing or unknown, flagged as such. A city or postcode in the text narrows the search.
+ */
+@ApplicationScoped
+public class Geocoder {
+
+    private final Jdbc jdbc;
+    private final double minSimilarity;
+
+    Geocoder(Jdbc jdbc, @ConfigProperty(name = "allerta.geocoding.min-similarity", defaultValue = "0.45")
+             double minSimilarity) {
+        this.jdbc = jdbc;
+        this.minSimilarity = minSimilarity;
+    }
+
+    public Geocoded geocode(String text) {
+        return jdbc.inTransaction(c -> geocode(c, text));
+    }
+
+    /** Geocodes inside the caller's transaction. */
+    public Geocoded geocode(Connection c, String text) throws SQLException {
+        Parsed parsed = AddressNormaliser.parse(text);
+        if (parsed.street().isEmpty()) {
+            return unresolved("NO_STREET_GIVEN");
+        }
+        Optional<Street> street = exactStreet(c, parsed).or(() -> closestStreet(c, parsed));
+        if (street.isEmpty()) {
+            return unresolved("NO_SUCH_STREET");
+        }
+        Street found = street.get();
+        if (!parsed.number().isEmpty()) {
+            Optional<Geocoded> house = houseNumber(c, found, parsed.number());
+            if (house.isPresent()) {
+                return house.get();
+            }
+        }
+        return centroid(c, found, parsed.number().isEmpty() ? "NO_NUMBER_GIVEN" : "NO_SUCH_NUMBER");
+    }
+
+    /** A street of the gazetteer and how sure we are that it is the one meant. */
+    private record Street(String streetNorm, String cityNorm, double confidence) {
+    }
+
+    private Optional<Street> exactStreet(Connection c, Parsed parsed) {
+        String sql = parsed.streetType().isEmpty()
+                ? "SELECT street_norm, city_norm FROM address WHERE name_norm = ? AND (? = '' OR city_norm = ?)"
+                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
+                : "SELECT street_norm, city_norm FROM address WHERE street_norm = ? AND (? = '' OR city_norm = ?)"
+                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, parsed.streetType().isEmpty() ? parsed.street() : parsed.fullStreet());
+            bindPlace(s, 2, parsed);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? Optional.of(new Street(rows.getString(1), rows.getString(2),
+                        parsed.streetType().isEmpty() ? 0.95 : 1.0)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Optional<Street> closestStreet(Connection c, Parsed parsed) {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT street_norm, city_norm, similarity(name_norm, ?) AS score,
+                       (? = '' OR street_norm LIKE ? || ' %') AS same_type
+                FROM address WHERE name_norm % ? AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
+                GROUP BY street_norm, city_norm, name_norm
+                ORDER BY score DESC, same_type DESC, count(*) DESC LIMIT 1""")) {
+            s.setString(1, parsed.street());
+            s.setString(2, parsed.streetType());
+            s.setString(3, parsed.streetType());
+            s.setString(4, parsed.street());
+            bindPlace(s, 5, parsed);
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next() || rows.getDouble(3) < minSimilarity) {
+                    return Optional.empty();
+                }
+                double confidence = rows.getDouble(3) * (rows.getBoolean(4) ? 0.95 : 0.85);
+                return Optional.of(new Street(rows.getString(1), rows.getString(2), confidence));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void bindPlace(PreparedStatement s, int from, Parsed parsed) throws SQLException {
+        s.setString(from, parsed.city());
+        s.setString(from + 1, parsed.city());
+        s.setString(from + 2, parsed.postcode());
+        s.setString(from + 3, parsed.postcode());
+    }
+
+    private static Optional<Geocoded> houseNumber(Connection c, Street street, String number) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT street_type, street, number, postcode, city, ST_X(geom), ST_Y(geom) FROM address
+                WHERE street_norm = ? AND city_norm = ? AND number_norm = ? ORDER BY id LIMIT 1""")) {
+            s.setString(1, street.streetNorm());
+            s.setString(2, street.cityNorm());
+            s.setString(3, number);
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                String address = (rows.getString(1) + " " + rows.getString(2)).trim() + " " + rows.getString(3)
+                        + place(rows.getString(4), rows.getString(5));
+                return Optional.of(new Geocoded(GeocodingStatus.RESOLVED, new LonLat(rows.getDouble(6),
+                        rows.getDouble(7)), address, round(street.confidence()), null));
+            }
+        }
+    }
+
+    private static Geocoded centroid(Connection c, Street street, String reason) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT min(street_type), min(street), min(postcode), min(city),
+                       ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom)))
+                FROM address WHERE street_norm = ? AND city_norm = ?""")) {
+            s.setString(1, street.streetNorm());
+            s.setString(2, street.cityNorm());
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                String address = (rows.getString(1) + " " + rows.getString(2)).trim()
+                        + place(rows.getString(3), rows.getString(4));
+                return new Geocoded(GeocodingStatus.STREET_CENTROID, new LonLat(rows.getDouble(5), rows.getDouble(6)),
+                        address, round(street.confidence() * 0.5), reason);
+            }
+        }
+    }
+
+    private static String place(String postcode, String city) {
+        String place = ((postcode == null ? "" : postcode) + " " + (city == null ? "" : city)).trim();
+        return place.isEmpty() ? "" : ", " + place;
+    }
+
+    private static double round(double confidence) {
+        return Math.round(confidence * 100) / 100.0;
+    }
+
+    private static Geocoded unresolved(String reason) {
+        return new Geocoded(GeocodingStatus.UNRESOLVED, null, null, 0, reason);
+    }
+}

@@ -1,0 +1,86 @@
+package org.allerta.matcher.geocoding;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.allerta.matcher.Gazetteers;
+import org.allerta.testsupport.RealInfrastructure;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Messy spellings against the real Alessandria register. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class GeocodingTest {
+
+    private static boolean imported;
+
+    @BeforeEach
+    void importsAlessandriaOnce() throws Exception {
+        if (!imported) {
+            Gazetteers.importAlessandria().then().statusCode(200);
+            imported = true;
+        }
+    }
+
+    static JsonPath geocode(String q) {
+        return given().header("Authorization", Gazetteers.ADMIN).queryParam("q", q).get("/v1/geocode")
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "Via Dazio 90/H, Alessandria         | Via Dazio 90/H, 15122 Alessandria",
+            "V. Dazio 90H                        | Via Dazio 90/H, 15122 Alessandria",
+            "via dazio 90 h                      | Via Dazio 90/H, 15122 Alessandria",
+            "piazza della liberta 38             | Piazza Della Liberta' 38, 15121 Alessandria",
+            "P.zza della Libertà 38, Alessandria | Piazza Della Liberta' 38, 15121 Alessandria",
+            "Dazio 90/H                          | Via Dazio 90/H, 15122 Alessandria",
+    })
+    void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
+        JsonPath answer = geocode(query);
+        assertThat(answer.getString("result.status")).isEqualTo("RESOLVED");
+        assertThat(answer.getString("result.matchedAddress")).isEqualTo(matched);
+        assertThat(answer.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.9);
+        assertThat(answer.getDouble("result.point.lon")).isBetween(8.4, 8.9);
+        assertThat(answer.getDouble("result.point.lat")).isBetween(44.8, 45.1);
+    }
+
+    @Test
+    void aMisspeltStreetResolvesWithALowerConfidence() {
+        JsonPath answer = geocode("Via Dazzio 90/H");
+        assertThat(answer.getString("result.status")).isEqualTo("RESOLVED");
+        assertThat(answer.getString("result.matchedAddress")).isEqualTo("Via Dazio 90/H, 15122 Alessandria");
+        assertThat(answer.getDouble("result.confidence")).isBetween(0.45, 0.95);
+    }
+
+    @Test
+    void anUnknownNumberFallsBackToTheStreetCentroidFlaggedAsSuch() {
+        JsonPath answer = geocode("Via Dazio 9999");
+        assertThat(answer.getString("result.status")).isEqualTo("STREET_CENTROID");
+        assertThat(answer.getString("result.reason")).isEqualTo("NO_SUCH_NUMBER");
+        assertThat(answer.getDouble("result.confidence")).isLessThanOrEqualTo(0.5);
+        assertThat(geocode("Via Dazio").getString("result.reason")).isEqualTo("NO_NUMBER_GIVEN");
+    }
+
+    @Test
+    void anAddressThatDoesNotExistIsUnresolvedWithTheReason() {
+        JsonPath answer = geocode("Via dei Mille Inesistenti 12");
+        assertThat(answer.getString("result.status")).isEqualTo("UNRESOLVED");
+        assertThat(answer.getString("result.reason")).isEqualTo("NO_SUCH_STREET");
+        assertThat(answer.getString("result.point")).isNull();
+    }
+
+    @Test
+    void needsTheAdminOrAppKeyAndAQuery() {
+        given().queryParam("q", "Via Dazio 1").get("/v1/geocode").then().statusCode(401);
+        given().header("Authorization", Gazetteers.ADMIN).get("/v1/geocode").then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:invalid-query-parameter"));
+    }
+}
