@@ -1,0 +1,139 @@
+package org.allerta.matcher.place;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.GeocodingStatus;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.PlaceGeocoded;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.matcher.geocoding.Geocoded;
+import org.allerta.matcher.geocoding.Geocoder;
+import org.allerta.service.Jdbc;
+import org.allerta.service.RecordProducer;
+import org.allerta.service.problem.Problem;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * Keeps the citizens' places of {@code subscribers.places}: each version replaces the subscriber's places (geocoded
+ * against the gazetteer, or taken as given points) in one transaction; a tombstone erases the subscriber and their
+ * places. Every place's outcome goes to {@code places.geocoded}, unresolved ones with their reason, so that the city's
+ * app can tell the citizen. A record that is not a valid {@link SubscriberPlaces} is dead-lettered.
+ */
+@ApplicationScoped
+public class PlaceService {
+
+    private final Jdbc jdbc;
+    private final Geocoder geocoder;
+    private final RecordProducer producer;
+
+    PlaceService(Jdbc jdbc, Geocoder geocoder, RecordProducer producer) {
+        this.jdbc = jdbc;
+        this.geocoder = geocoder;
+        this.producer = producer;
+    }
+
+    /** Handles one record of {@code subscribers.places}. */
+    public void handle(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null || record.key().isBlank()) {
+            producer.deadLetter(record, List.of(reason("missing-key", "key",
+                    "A subscribers.places record is keyed by its subscriber id.")));
+            return;
+        }
+        if (record.value() == null) {
+            erase(record.key());
+            return;
+        }
+        SubscriberPlaces places;
+        try {
+            places = Json.fromBytes(record.value(), SubscriberPlaces.class);
+        } catch (IllegalArgumentException e) {
+            producer.deadLetter(record, List.of(reason("invalid-record", "value", e.getMessage())));
+            return;
+        }
+        if (!places.subscriberId().equals(record.key())) {
+            producer.deadLetter(record, List.of(reason("key-mismatch", "key",
+                    "The key must be the record's subscriberId.")));
+            return;
+        }
+        List<PlaceGeocoded> outcomes = jdbc.inTransaction(c -> store(c, places));
+        var acknowledgements = new ArrayList<Future<RecordMetadata>>();
+        for (PlaceGeocoded outcome : outcomes) {
+            acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
+                    outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
+        }
+        acknowledgements.forEach(RecordProducer::await);
+    }
+
+    private List<PlaceGeocoded> store(Connection c, SubscriberPlaces places) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO subscriber (subscriber_id, followed_kinds, priority, updated_at) VALUES (?, ?, ?, now())
+                ON CONFLICT (subscriber_id) DO UPDATE SET followed_kinds = excluded.followed_kinds,
+                    priority = excluded.priority, updated_at = now()""")) {
+            s.setString(1, places.subscriberId());
+            s.setArray(2, c.createArrayOf("text", places.followedKinds().stream().map(Enum::name).sorted().toArray()));
+            s.setBoolean(3, places.priority());
+            s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM place WHERE subscriber_id = ?")) {
+            s.setString(1, places.subscriberId());
+            s.executeUpdate();
+        }
+        var outcomes = new ArrayList<PlaceGeocoded>();
+        Instant now = Instant.now();
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO place (subscriber_id, place_id, category, address, geocoding_status, matched_address,
+                                   confidence, reason, geom)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?::float8 IS NULL THEN NULL
+                                                     ELSE ST_SetSRID(ST_MakePoint(?, ?), 4326) END)""")) {
+            for (SubscriberPlaces.Place place : places.places()) {
+                Geocoded geocoded = place.point() != null
+                        ? new Geocoded(GeocodingStatus.POINT_GIVEN, place.point(), null, 1.0, null)
+                        : geocoder.geocode(c, place.address());
+                s.setString(1, places.subscriberId());
+                s.setString(2, place.placeId());
+                s.setString(3, place.category().name());
+                s.setString(4, place.point() != null ? null : place.address());
+                s.setString(5, geocoded.status().name());
+                s.setString(6, geocoded.matchedAddress());
+                s.setDouble(7, geocoded.confidence());
+                s.setString(8, geocoded.reason());
+                if (geocoded.point() == null) {
+                    s.setNull(9, java.sql.Types.DOUBLE);
+                    s.setNull(10, java.sql.Types.DOUBLE);
+                    s.setNull(11, java.sql.Types.DOUBLE);
+                } else {
+                    s.setDouble(9, geocoded.point().lon());
+                    s.setDouble(10, geocoded.point().lon());
+                    s.setDouble(11, geocoded.point().lat());
+                }
+                s.addBatch();
+                outcomes.add(new PlaceGeocoded(places.subscriberId(), place.placeId(), geocoded.status(),
+                        geocoded.point(), geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(), now));
+            }
+            s.executeBatch();
+        }
+        return outcomes;
+    }
+
+    private void erase(String subscriberId) {
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
+                s.setString(1, subscriberId);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    private static DeadLetter.Problem reason(String slug, String where, String why) {
+        return new DeadLetter.Problem(Problem.TYPE_PREFIX + slug, where, why);
+    }
+}

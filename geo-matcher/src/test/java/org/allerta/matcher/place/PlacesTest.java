@@ -1,0 +1,131 @@
+package org.allerta.matcher.place;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.GeocodingStatus;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.PlaceGeocoded;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.matcher.Gazetteers;
+import org.allerta.testsupport.LocalKafka;
+import org.allerta.testsupport.LocalPostgis;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** subscribers.places in, places in PostGIS and places.geocoded out, on the real broker and database. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class PlacesTest {
+
+    private static boolean imported;
+
+    @BeforeEach
+    void importsAlessandriaOnce() throws Exception {
+        if (!imported) {
+            Gazetteers.importAlessandria().then().statusCode(200);
+            imported = true;
+        }
+    }
+
+    static void send(String key, byte[] value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.SUBSCRIBERS_PLACES, key, value)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static long places(String subscriberId, boolean locatedOnly) throws Exception {
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM matcher.place WHERE subscriber_id = ?" + (locatedOnly ? " AND geom IS NOT NULL" : ""))) {
+            s.setString(1, subscriberId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void geocodesEachPlaceStoresItAndReportsEveryOutcome() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        var places = new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, "V. Dazio 90/H, Alessandria", null),
+                new SubscriberPlaces.Place("school", PlaceCategory.SCHOOL, null, new LonLat(8.6150, 44.9130)),
+                new SubscriberPlaces.Place("work", PlaceCategory.WORK, "Via dei Mille Inesistenti 12", null)),
+                Set.of(EventKind.POWER_OUTAGE), true, Instant.now());
+        send(subscriber, Json.toBytes(places));
+
+        try (var reader = new TopicReader(Topics.PLACES_GEOCODED)) {
+            var outcomes = reader.await(r -> subscriber.equals(r.key()), 3, Duration.ofSeconds(30)).stream()
+                    .map(r -> Json.fromBytes(r.value(), PlaceGeocoded.class)).toList();
+            assertThat(outcomes).extracting(PlaceGeocoded::placeId, PlaceGeocoded::status).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple("home", GeocodingStatus.RESOLVED),
+                    org.assertj.core.groups.Tuple.tuple("school", GeocodingStatus.POINT_GIVEN),
+                    org.assertj.core.groups.Tuple.tuple("work", GeocodingStatus.UNRESOLVED));
+            assertThat(outcomes).filteredOn(o -> o.placeId().equals("home")).first()
+                    .satisfies(o -> assertThat(o.matchedAddress()).isEqualTo("Via Dazio 90/H, 15122 Alessandria"));
+            assertThat(outcomes).filteredOn(o -> o.placeId().equals("work")).first()
+                    .satisfies(o -> assertThat(o.reason()).isEqualTo("NO_SUCH_STREET"));
+        }
+        assertThat(places(subscriber, false)).isEqualTo(3);
+        assertThat(places(subscriber, true)).isEqualTo(2);
+        given().header("Authorization", Gazetteers.ADMIN).get("/v1/places/unresolved/summary").then().statusCode(200)
+                .body("byReason.NO_SUCH_STREET", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+    }
+
+    @Test
+    void aTombstoneErasesTheSubscribersPlaces() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.61, 44.91))),
+                Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(subscriber, false) == 1);
+        send(subscriber, null);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(subscriber, false) == 0);
+    }
+
+    @Test
+    void deadLettersAPoisonRecordAndGoesOn() throws Exception {
+        String poison = "poison-" + UUID.randomUUID();
+        send(poison, "{\"subscriberId\":".getBytes());
+        String next = "sub-" + UUID.randomUUID();
+        send(next, Json.toBytes(new SubscriberPlaces(next, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.61, 44.91))),
+                Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> poison.equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0).value(), DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.SUBSCRIBERS_PLACES);
+            assertThat(letter.service()).isEqualTo("geo-matcher");
+            assertThat(letter.reasons().get(0).type()).isEqualTo("urn:allerta:problem:invalid-record");
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(next, false) == 1);
+    }
+}

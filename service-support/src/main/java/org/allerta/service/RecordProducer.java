@@ -1,0 +1,129 @@
+package org.allerta.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.kafka.CloudEvents;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The service's one Kafka producer: idempotent, {@code acks=all}, batching; contract records go out as JSON with their
+ * CloudEvents headers. Also writes dead letters for records a consumer cannot accept.
+ */
+@ApplicationScoped
+public class RecordProducer {
+
+    /** Headers of a refused record that are safe to keep in its dead letter (never a credential). */
+    private static final Set<String> SAFE_HEADERS = Set.of("content-type", "allerta-publisher", CloudEvents.ID,
+            CloudEvents.TYPE, CloudEvents.SOURCE, CloudEvents.SUBJECT, CloudEvents.TIME);
+
+    private final BrokerProbe broker;
+    private final String service;
+    private volatile KafkaProducer<String, byte[]> producer;
+
+    RecordProducer(BrokerProbe broker, @ConfigProperty(name = "quarkus.application.name") String service) {
+        this.broker = broker;
+        this.service = service;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        if (producer == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    var props = new Properties();
+                    props.putAll(broker.clientConfig());
+                    props.put(ProducerConfig.ACKS_CONFIG, "all");
+                    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+                    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+                    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
+                    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+                    props.put(ProducerConfig.CLIENT_ID_CONFIG, service);
+                    producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                }
+            }
+        }
+        return producer;
+    }
+
+    /** Sends a contract record keyed by {@code key}; the future completes when the broker acknowledged it. */
+    public Future<RecordMetadata> send(String topic, String key, Object record, String cloudEventId, String subject) {
+        var out = new ProducerRecord<>(topic, key, Json.toBytes(record));
+        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), Instant.now(), subject)
+                .addTo(out.headers());
+        return producer().send(out);
+    }
+
+    /** Sends and waits for the acknowledgement. */
+    public void sendAndWait(String topic, String key, Object record, String cloudEventId, String subject) {
+        await(send(topic, key, record, cloudEventId, subject));
+    }
+
+    /** Waits for an acknowledgement; a failure is thrown. */
+    public static void await(Future<RecordMetadata> future) {
+        try {
+            future.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the broker did not acknowledge a record: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a dead letter for a consumed record and waits for the acknowledgement. */
+    public void deadLetter(ConsumerRecord<String, byte[]> record, List<DeadLetter.Problem> reasons) {
+        byte[] payload = record.value() == null ? new byte[0] : record.value();
+        String text = utf8(payload);
+        var headers = new LinkedHashMap<String, String>();
+        for (Header header : record.headers()) {
+            if (SAFE_HEADERS.contains(header.key()) && header.value() != null) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        String id = UUID.randomUUID().toString();
+        var letter = new DeadLetter(id, record.topic(), service, record.key(), reasons,
+                text != null ? text : Base64.getEncoder().encodeToString(payload), text != null ? "utf-8" : "base64",
+                headers, record.partition(), record.offset(), Instant.now());
+        sendAndWait(Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
+    }
+
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
