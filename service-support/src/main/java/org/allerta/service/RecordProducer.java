@@ -84,6 +84,20 @@ public class RecordProducer {
         return producer().send(out);
     }
 
+    /** Sends a contract record; {@code callback} hears of the acknowledgement or the failure. */
+    public void send(String topic, String key, Object record, String cloudEventId, String subject,
+                     org.apache.kafka.clients.producer.Callback callback) {
+        var out = new ProducerRecord<>(topic, key, Json.toBytes(record));
+        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), Instant.now(), subject)
+                .addTo(out.headers());
+        producer().send(out, callback);
+    }
+
+    /** Sends whatever is batched and waits until every record sent so far is acknowledged or failed. */
+    public void flush() {
+        producer().flush();
+    }
+
     /** Sends and waits for the acknowledgement. */
     public void sendAndWait(String topic, String key, Object record, String cloudEventId, String subject) {
         await(send(topic, key, record, cloudEventId, subject));

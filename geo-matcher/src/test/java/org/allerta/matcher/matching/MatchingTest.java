@@ -1,0 +1,193 @@
+package org.allerta.matcher.matching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.MatchChange;
+import org.allerta.contracts.MatchProgress;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.ProgressPhase;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.Urgency;
+import org.allerta.testsupport.LocalKafka;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The lifecycle of one event against known places, on the real broker and PostGIS. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class MatchingTest {
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final Instant t0 = Instant.parse("2026-11-28T08:00:00Z");
+
+    private String id(String name) {
+        return name + "-" + run;
+    }
+
+    private static void send(String topic, String key, Object value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, Json.toBytes(value))).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void subscriber(String name, double lon, double lat, Set<EventKind> kinds, boolean priority)
+            throws Exception {
+        String subscriberId = id(name);
+        send(Topics.SUBSCRIBERS_PLACES, subscriberId, new SubscriberPlaces(subscriberId,
+                List.of(new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(lon, lat))), kinds,
+                priority, Instant.now()));
+    }
+
+    private static JsonNode polygon(double[][]... rings) {
+        var coordinates = Json.mapper().createArrayNode();
+        for (double[][] ring : rings) {
+            var r = coordinates.addArray();
+            for (double[] p : ring) {
+                r.addArray().add(p[0]).add(p[1]);
+            }
+        }
+        return Json.mapper().createObjectNode().put("type", "Polygon").set("coordinates", coordinates);
+    }
+
+    private static double[][] box(double x0, double y0, double x1, double y1) {
+        return new double[][] {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
+    }
+
+    private static double[][] clockwise(double[][] ring) {
+        double[][] reversed = new double[ring.length][];
+        for (int i = 0; i < ring.length; i++) {
+            reversed[i] = ring[ring.length - 1 - i];
+        }
+        return reversed;
+    }
+
+    private AlertEvent event(String eventId, long revision, EventKind kind, Severity severity, EventStatus status,
+                             JsonNode area, Instant restoration, Instant sentAt) {
+        return new AlertEvent(eventId, revision, "pub", "p-" + eventId, kind, status, severity, Urgency.EXPECTED,
+                false, area, "test", Map.of("it", "Guasto"), Map.of(), null, restoration, null, sentAt, sentAt,
+                List.of(), null);
+    }
+
+    /** Publishes a revision and returns, once its matching FINISHED, the changes per subscriber name. */
+    private Map<String, Change> publish(AlertEvent event, TopicReader matches, TopicReader progress,
+                                        Map<String, Instant> decidedAt) throws Exception {
+        send(Topics.ALERTS_EVENTS, event.eventId(), event);
+        var finished = progress.await(r -> {
+            MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
+            return p.eventId().equals(event.eventId()) && p.revision() == event.revision()
+                    && p.phase() == ProgressPhase.FINISHED;
+        }, 1, Duration.ofSeconds(60));
+        long expected = Json.fromBytes(finished.get(0).value(), MatchProgress.class).subscribers();
+        var records = matches.await(r -> {
+            MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+            return m.eventId().equals(event.eventId()) && m.revision() == event.revision();
+        }, (int) expected, Duration.ofSeconds(30));
+        var changes = new HashMap<String, Change>();
+        for (var r : records) {
+            MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+            String name = m.subscriberId().substring(0, m.subscriberId().lastIndexOf('-'));
+            assertThat(changes.put(name, m.change())).as("one change per subscriber and revision").isNull();
+            if (decidedAt != null) {
+                decidedAt.put(name, m.at());
+            }
+        }
+        return changes;
+    }
+
+    @Test
+    void followsAnEventThroughItsLifecycle() throws Exception {
+        Set<EventKind> power = Set.of(EventKind.POWER_OUTAGE);
+        subscriber("inside", 8.605, 44.908, power, false);
+        subscriber("water-only", 8.606, 44.906, Set.of(EventKind.WATER_OUTAGE), false);
+        subscriber("outside", 8.650, 44.950, power, false);
+        subscriber("boundary", 8.600, 44.905, power, false);
+        subscriber("vertex", 8.600, 44.900, power, false);
+        subscriber("priority", 8.607, 44.907, power, true);
+        subscriber("in-hole", 8.603, 44.903, power, false);
+        Thread.sleep(3000);
+
+        String eventId = id("ev");
+        JsonNode withHole = polygon(box(8.60, 44.90, 8.61, 44.91), clockwise(box(8.602, 44.902, 8.604, 44.904)));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            var decidedAt = new HashMap<String, Instant>();
+            Map<String, Change> r1 = publish(event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, withHole, t0.plusSeconds(3600), t0), matches, progress, decidedAt);
+            assertThat(r1).isEqualTo(Map.of("inside", Change.AFFECTED, "boundary", Change.AFFECTED,
+                    "vertex", Change.AFFECTED, "priority", Change.AFFECTED));
+            Instant prioritised = decidedAt.remove("priority");
+            assertThat(decidedAt.values()).as("prioritised first").allMatch(at -> at.isAfter(prioritised));
+
+            Map<String, Change> r2 = publish(event(eventId, 2, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, withHole, t0.plusSeconds(7200), t0.plusSeconds(60)), matches, progress, null);
+            assertThat(r2).as("a new restoration estimate is material").isEqualTo(Map.of("inside", Change.UPDATED,
+                    "boundary", Change.UPDATED, "vertex", Change.UPDATED, "priority", Change.UPDATED));
+
+            JsonNode grown = polygon(box(8.60, 44.90, 8.66, 44.96), clockwise(box(8.602, 44.902, 8.604, 44.904)));
+            Map<String, Change> r3 = publish(event(eventId, 3, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, grown, t0.plusSeconds(7200), t0.plusSeconds(120)), matches, progress, null);
+            assertThat(r3).as("only the newly covered").isEqualTo(Map.of("outside", Change.AFFECTED));
+
+            JsonNode shrunk = polygon(box(8.60, 44.90, 8.61, 44.91));
+            Map<String, Change> r4 = publish(event(eventId, 4, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, shrunk, t0.plusSeconds(7200), t0.plusSeconds(180)), matches, progress, null);
+            assertThat(r4).isEqualTo(Map.of("outside", Change.NO_LONGER_AFFECTED, "in-hole", Change.AFFECTED));
+
+            send(Topics.ALERTS_EVENTS, eventId, event(eventId, 3, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, grown, t0.plusSeconds(7200), t0.plusSeconds(120)));
+            Map<String, Change> r5 = publish(event(eventId, 5, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.RESOLVED, shrunk, t0.plusSeconds(7200), t0.plusSeconds(240)), matches, progress, null);
+            assertThat(r5).as("exactly those told AFFECTED; the stale revision 3 changed nothing").isEqualTo(Map.of(
+                    "inside", Change.RESOLVED, "boundary", Change.RESOLVED, "vertex", Change.RESOLVED,
+                    "priority", Change.RESOLVED, "in-hole", Change.RESOLVED));
+            assertThat(matches.drain(Duration.ofSeconds(1)).stream()
+                    .map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId) && m.revision() == 3)
+                    .collect(Collectors.toList())).as("revision 3 was matched once").hasSize(1);
+        }
+    }
+
+    @Test
+    void extremeCivilProtectionReachesEveryoneInsideWhateverTheyFollow() throws Exception {
+        subscriber("cp-power", 8.705, 44.805, Set.of(EventKind.POWER_OUTAGE), false);
+        subscriber("cp-nothing", 8.706, 44.806, Set.of(), false);
+        Thread.sleep(3000);
+        String eventId = id("cp");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            Map<String, Change> severe = publish(event(eventId, 1, EventKind.CIVIL_PROTECTION, Severity.SEVERE,
+                    EventStatus.ACTIVE, polygon(box(8.70, 44.80, 8.71, 44.81)), null, t0), matches, progress, null);
+            assertThat(severe).as("SEVERE civil protection follows interests").isEmpty();
+            Map<String, Change> extreme = publish(event(eventId, 2, EventKind.CIVIL_PROTECTION, Severity.EXTREME,
+                    EventStatus.ACTIVE, polygon(box(8.70, 44.80, 8.71, 44.81)), null, t0.plusSeconds(60)), matches,
+                    progress, null);
+            assertThat(extreme).isEqualTo(Map.of("cp-power", Change.AFFECTED, "cp-nothing", Change.AFFECTED));
+        }
+    }
+}
