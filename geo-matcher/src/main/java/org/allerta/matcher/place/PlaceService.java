@@ -26,7 +26,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * Keeps the citizens' places of {@code subscribers.places}: each version replaces the subscriber's places (geocoded
  * against the gazetteer, or taken as given points) in one transaction; a tombstone erases the subscriber and their
  * places. Every place's outcome goes to {@code places.geocoded}, unresolved ones with their reason, so that the city's
- * app can tell the citizen. A record that is not a valid {@link SubscriberPlaces} is dead-lettered.
+ * app can tell the citizen; a place that arrives while events are active is matched against them at once
+ * ({@link LateArrivals}). A record that is not a valid {@link SubscriberPlaces} is dead-lettered.
  */
 @ApplicationScoped
 public class PlaceService {
@@ -34,11 +35,13 @@ public class PlaceService {
     private final Jdbc jdbc;
     private final Geocoder geocoder;
     private final RecordProducer producer;
+    private final LateArrivals lateArrivals;
 
-    PlaceService(Jdbc jdbc, Geocoder geocoder, RecordProducer producer) {
+    PlaceService(Jdbc jdbc, Geocoder geocoder, RecordProducer producer, LateArrivals lateArrivals) {
         this.jdbc = jdbc;
         this.geocoder = geocoder;
         this.producer = producer;
+        this.lateArrivals = lateArrivals;
     }
 
     /** Handles one record of {@code subscribers.places}. */
@@ -71,6 +74,7 @@ public class PlaceService {
                     outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
         }
         acknowledgements.forEach(RecordProducer::await);
+        lateArrivals.match(places.subscriberId());
     }
 
     private List<PlaceGeocoded> store(Connection c, SubscriberPlaces places) throws SQLException {

@@ -175,6 +175,33 @@ class MatchingTest {
     }
 
     @Test
+    void aPlaceAddedDuringAnActiveEventIsToldAtOnce() throws Exception {
+        String eventId = id("late");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            publish(event(eventId, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    polygon(box(8.80, 44.70, 8.81, 44.71)), null, t0), matches, progress, null);
+            subscriber("late", 8.805, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+            subscriber("late-other-kind", 8.806, 44.706, Set.of(EventKind.GAS_OUTAGE), false);
+            var told = matches.await(r -> {
+                MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+                return m.eventId().equals(eventId) && m.subscriberId().equals(id("late"));
+            }, 1, Duration.ofSeconds(30));
+            MatchChange change = Json.fromBytes(told.get(0).value(), MatchChange.class);
+            assertThat(change.change()).isEqualTo(Change.AFFECTED);
+            assertThat(change.revision()).isEqualTo(1);
+            assertThat(change.placeIds()).containsExactly("home");
+            assertThat(matches.drain(Duration.ofSeconds(2)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(id("late-other-kind"))))
+                    .as("kinds still apply").isEmpty();
+
+            Map<String, Change> resolved = publish(event(eventId, 2, EventKind.WATER_OUTAGE, Severity.MODERATE,
+                    EventStatus.RESOLVED, polygon(box(8.80, 44.70, 8.81, 44.71)), null, t0.plusSeconds(60)),
+                    matches, progress, null);
+            assertThat(resolved).as("the late arrival is told it is over").isEqualTo(Map.of("late", Change.RESOLVED));
+        }
+    }
+
+    @Test
     void extremeCivilProtectionReachesEveryoneInsideWhateverTheyFollow() throws Exception {
         subscriber("cp-power", 8.705, 44.805, Set.of(EventKind.POWER_OUTAGE), false);
         subscriber("cp-nothing", 8.706, 44.806, Set.of(), false);
