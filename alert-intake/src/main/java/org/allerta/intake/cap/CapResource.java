@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.allerta.intake.event.EventResource;
-import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.service.geometry.AreaValidator;
 import org.allerta.intake.publisher.Authenticator;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.service.problem.BodyLimit;

@@ -8,7 +8,7 @@ import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.Urgency;
 import org.allerta.contracts.ZoneRef;
-import org.allerta.intake.geometry.OutageArea;
+import org.allerta.service.geometry.OutageArea;
 
 /**
  * A publisher's input, validated and normalised, before it is versioned: what a GeoJSON Feature, a CAP alert or a

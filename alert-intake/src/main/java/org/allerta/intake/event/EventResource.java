@@ -18,7 +18,7 @@ import java.util.Locale;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
-import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.service.geometry.AreaValidator;
 import org.allerta.intake.publisher.Authenticator;
 import org.allerta.intake.publisher.Caller;
 import org.allerta.intake.publisher.PublisherRecord;

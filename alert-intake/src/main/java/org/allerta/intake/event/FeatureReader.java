@@ -20,8 +20,8 @@ import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.Urgency;
-import org.allerta.intake.geometry.AreaValidator;
-import org.allerta.intake.geometry.OutageArea;
+import org.allerta.service.geometry.AreaValidator;
+import org.allerta.service.geometry.OutageArea;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 

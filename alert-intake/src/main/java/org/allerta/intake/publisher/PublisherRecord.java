@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Set;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.Publisher;
-import org.allerta.intake.geometry.GeoJson;
+import org.allerta.service.geometry.GeoJson;
 import org.locationtech.jts.geom.Geometry;
 
 /**

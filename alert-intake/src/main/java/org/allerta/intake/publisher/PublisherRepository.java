@@ -19,7 +19,7 @@ import org.locationtech.jts.geom.Polygon;
 import org.locationtech.jts.io.ParseException;
 import org.locationtech.jts.io.WKBReader;
 import org.locationtech.jts.io.WKBWriter;
-import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.service.geometry.AreaValidator;
 
 /** The {@code publisher} table. */
 @ApplicationScoped

@@ -2,7 +2,7 @@ package org.allerta.intake.publisher;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
-import org.allerta.intake.geometry.OutageArea;
+import org.allerta.service.geometry.OutageArea;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;

@@ -27,7 +27,7 @@ import org.allerta.intake.cap.CapReader;
 import org.allerta.intake.cap.SafeXml;
 import org.allerta.intake.event.EventService;
 import org.allerta.intake.event.FeatureReader;
-import org.allerta.intake.geometry.AreaValidator;
+import org.allerta.service.geometry.AreaValidator;
 import org.allerta.intake.outbox.Outbox;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.intake.publisher.PublisherRepository;

@@ -1,4 +1,4 @@
-package org.allerta.intake.geometry;
+package org.allerta.service.geometry;
 
 import org.locationtech.jts.geom.Coordinate;
 import org.locationtech.jts.geom.Geometry;

@@ -1,4 +1,4 @@
-package org.allerta.intake.geometry;
+package org.allerta.service.geometry;
 
 import java.util.List;
 import org.locationtech.jts.geom.Geometry;

@@ -1,4 +1,4 @@
-package org.allerta.intake.geometry;
+package org.allerta.service.geometry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

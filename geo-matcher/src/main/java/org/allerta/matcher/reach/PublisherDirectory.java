@@ -1,0 +1,88 @@
+package org.allerta.matcher.reach;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.PreparedStatement;
+import java.util.List;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.Publisher;
+import org.allerta.contracts.Topics;
+import org.allerta.service.BrokerProbe;
+import org.allerta.service.ConsumerLoop;
+import org.allerta.service.Jdbc;
+import org.allerta.service.RecordProducer;
+import org.allerta.service.problem.Problem;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Keeps the publishers of the compacted {@code publishers} topic (key hashes, kinds, territories; no secrets). */
+@ApplicationScoped
+public class PublisherDirectory {
+
+    @ConfigProperty(name = "allerta.matcher.group-id", defaultValue = "geo-matcher")
+    String groupId;
+
+    private final BrokerProbe broker;
+    private final Jdbc jdbc;
+    private final RecordProducer producer;
+    private ConsumerLoop loop;
+
+    PublisherDirectory(BrokerProbe broker, Jdbc jdbc, RecordProducer producer) {
+        this.broker = broker;
+        this.jdbc = jdbc;
+        this.producer = producer;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        loop = ConsumerLoop.start("publishers", broker, groupId + "-publishers", List.of(Topics.PUBLISHERS),
+                this::handle);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    void handle(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM publisher_directory WHERE publisher_id = ?")) {
+                    s.setString(1, record.key());
+                    return s.executeUpdate();
+                }
+            });
+            return;
+        }
+        Publisher publisher;
+        try {
+            publisher = Json.fromBytes(record.value(), Publisher.class);
+        } catch (IllegalArgumentException e) {
+            producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record", "value",
+                    e.getMessage())));
+            return;
+        }
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO publisher_directory (publisher_id, api_key_sha256, allowed_kinds, territory, active,
+                                                     updated_at)
+                    VALUES (?, ?, ?, CASE WHEN ?::text IS NULL THEN NULL
+                                          ELSE ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, ?, now())
+                    ON CONFLICT (publisher_id) DO UPDATE SET api_key_sha256 = excluded.api_key_sha256,
+                        allowed_kinds = excluded.allowed_kinds, territory = excluded.territory,
+                        active = excluded.active, updated_at = now()""")) {
+                String territory = publisher.territory() == null ? null : publisher.territory().toString();
+                s.setString(1, publisher.publisherId());
+                s.setString(2, publisher.apiKeySha256());
+                s.setArray(3, c.createArrayOf("text", publisher.allowedKinds().stream().map(Enum::name).toArray()));
+                s.setString(4, territory);
+                s.setString(5, territory);
+                s.setBoolean(6, publisher.active());
+                return s.executeUpdate();
+            }
+        });
+    }
+}

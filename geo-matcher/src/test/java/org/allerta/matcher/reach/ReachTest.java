@@ -1,0 +1,110 @@
+package org.allerta.matcher.reach;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.Publisher;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.matcher.Gazetteers;
+import org.allerta.service.ApiKeys;
+import org.allerta.testsupport.LocalKafka;
+import org.allerta.testsupport.LocalPostgis;
+import org.allerta.testsupport.RealInfrastructure;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** Reach previews: counts only, the publisher's remit enforced, nothing emitted. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class ReachTest {
+
+    private static void send(String topic, String key, Object value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, Json.toBytes(value))).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long count(String sql, String parameter) throws Exception {
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, parameter);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private static String square(double lon, double lat, double side) {
+        return "{\"type\":\"Polygon\",\"coordinates\":[[[" + lon + "," + lat + "],[" + (lon + side) + "," + lat + "],["
+                + (lon + side) + "," + (lat + side) + "],[" + lon + "," + (lat + side) + "],[" + lon + "," + lat + "]]]}";
+    }
+
+    @Test
+    void countsWhoAnAreaWouldReachWithinThePublishersRemit() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // three subscribers in a box far from other tests: two follow power (one prioritised, with two places inside)
+        send(Topics.SUBSCRIBERS_PLACES, "r1-" + run, new SubscriberPlaces("r1-" + run, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.101, 45.101)),
+                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, new LonLat(9.102, 45.102))),
+                Set.of(EventKind.POWER_OUTAGE), true, Instant.now()));
+        send(Topics.SUBSCRIBERS_PLACES, "r2-" + run, new SubscriberPlaces("r2-" + run, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.103, 45.103))),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now()));
+        send(Topics.SUBSCRIBERS_PLACES, "r3-" + run, new SubscriberPlaces("r3-" + run, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.104, 45.104))),
+                Set.of(EventKind.WATER_OUTAGE), false, Instant.now()));
+        String key = "reach-key-" + run;
+        String publisherId = "reach-" + run;
+        send(Topics.PUBLISHERS, publisherId, new Publisher(publisherId, "Utility", ApiKeys.sha256(key),
+                Set.of(EventKind.POWER_OUTAGE), Json.mapper().readTree(square(9.0, 45.0, 0.3)), 5000, false, true,
+                Instant.now()));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                count("SELECT count(*) FROM matcher.place WHERE subscriber_id LIKE ?", "r_-" + run) == 4
+                        && count("SELECT count(*) FROM matcher.publisher_directory WHERE publisher_id = ?",
+                        publisherId) == 1);
+        String area = square(9.10, 45.10, 0.01);
+
+        given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
+                .body("{\"geometry\":" + area + "}").post("/v1/reach").then().statusCode(200)
+                .body("subscribers", equalTo(3)).body("places", equalTo(4)).body("prioritised", equalTo(1));
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + area + "}").post("/v1/reach").then()
+                .statusCode(200).body("subscribers", equalTo(2)).body("places", equalTo(3))
+                .body("prioritised", equalTo(1));
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"WATER_OUTAGE\",\"geometry\":" + area + "}").post("/v1/reach").then()
+                .statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + square(12.4, 41.8, 0.01) + "}").post("/v1/reach")
+                .then().statusCode(403).body("type", equalTo("urn:allerta:problem:outside-territory"));
+        given().header("Authorization", "Bearer wrong").contentType("application/json")
+                .body("{\"geometry\":" + area + "}").post("/v1/reach").then().statusCode(401);
+        given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
+                .body("{\"geometry\":{\"type\":\"Point\",\"coordinates\":[9.1,45.1]}}").post("/v1/reach").then()
+                .statusCode(422).body("type", equalTo("urn:allerta:problem:unsupported-geometry-type"));
+    }
+}
