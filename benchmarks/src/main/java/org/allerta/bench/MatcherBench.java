@@ -1,0 +1,280 @@
+package org.allerta.bench;
+
+import java.io.BufferedWriter;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.MatchChange;
+import org.allerta.contracts.MatchProgress;
+import org.allerta.contracts.ProgressPhase;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.Urgency;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.postgresql.PGConnection;
+
+/**
+ * {@code ./allerta bench matcher}: N places (default 1,000,000) at random in a 12 × 12 km city box, and events
+ * covering 1%, 10% and 100% of it. For each: the matcher's time from STARTED to FINISHED (the last change
+ * acknowledged), changes/s and the matcher's peak heap, beside the limits measured in the same run: PostGIS's own
+ * {@code COPY (SELECT ... WHERE ST_Intersects(...)) TO STDOUT} for the same polygon, and Kafka's producer throughput
+ * for the same number of records of the same size. Then a gazetteer import of a generated N-row civici file.
+ */
+public final class MatcherBench {
+
+    private static final double LON0 = 8.55;
+    private static final double LAT0 = 44.85;
+    private static final double LON1 = 8.70;
+    private static final double LAT1 = 44.96;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = Options.parse(args);
+        int places = Integer.parseInt(o.getOrDefault("places", "1000000"));
+        String dbUrl = o.get("db-url");
+        String dbPassword = o.get("db-password");
+        String bootstrap = o.get("bootstrap");
+        String matcher = o.getOrDefault("matcher-url", "http://127.0.0.1:8082");
+        String adminKey = o.get("admin-key");
+
+        try (Connection c = DriverManager.getConnection(dbUrl, "allerta", dbPassword)) {
+            long t = System.nanoTime();
+            seed(c, places);
+            System.out.printf(Locale.ROOT, "seeded %,d places in %.1f s%n", places, (System.nanoTime() - t) / 1e9);
+            for (double fraction : new double[] {0.01, 0.10, 1.0}) {
+                run(c, bootstrap, matcher, fraction);
+            }
+        }
+        importBench(matcher, adminKey, places);
+    }
+
+    private static void seed(Connection c, int places) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("DELETE FROM matcher.affected WHERE subscriber_id LIKE 'bench-%'");
+            s.execute("DELETE FROM matcher.subscriber WHERE subscriber_id LIKE 'bench-%'");
+            s.execute("INSERT INTO matcher.subscriber (subscriber_id, followed_kinds, priority) SELECT 'bench-' || i,"
+                    + " ARRAY['POWER_OUTAGE'], i % 100 = 0 FROM generate_series(1, " + places + ") i");
+            s.execute("INSERT INTO matcher.place (subscriber_id, place_id, category, geocoding_status, confidence, geom)"
+                    + " SELECT 'bench-' || i, 'home', 'HOME', 'POINT_GIVEN', 1, ST_SetSRID(ST_MakePoint(" + LON0
+                    + " + random() * " + (LON1 - LON0) + ", " + LAT0 + " + random() * " + (LAT1 - LAT0) + "), 4326)"
+                    + " FROM generate_series(1, " + places + ") i");
+            s.execute("ANALYZE matcher.subscriber");
+            s.execute("ANALYZE matcher.place");
+        }
+    }
+
+    private static String box(double fraction) {
+        double side = Math.sqrt(fraction);
+        double lon1 = fraction >= 1 ? LON1 + 0.001 : LON0 + (LON1 - LON0) * side;
+        double lat1 = fraction >= 1 ? LAT1 + 0.001 : LAT0 + (LAT1 - LAT0) * side;
+        double lon0 = fraction >= 1 ? LON0 - 0.001 : LON0;
+        double lat0 = fraction >= 1 ? LAT0 - 0.001 : LAT0;
+        return String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],"
+                + "[%f,%f]]]}", lon0, lat0, lon1, lat0, lon1, lat1, lon0, lat1, lon0, lat0);
+    }
+
+    private static void run(Connection c, String bootstrap, String matcher, double fraction) throws Exception {
+        String area = box(fraction);
+        // limit 1: PostGIS alone
+        long t = System.nanoTime();
+        AtomicLong bytes = new AtomicLong();
+        long rows = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT p.subscriber_id, p.place_id,"
+                + " s.priority FROM matcher.place p JOIN matcher.subscriber s ON s.subscriber_id = p.subscriber_id"
+                + " WHERE ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON('" + area + "'), 4326))"
+                + " AND s.subscriber_id LIKE 'bench-%') TO STDOUT", new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        bytes.incrementAndGet();
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        bytes.addAndGet(len);
+                    }
+                });
+        double postgis = (System.nanoTime() - t) / 1e9;
+
+        // the matcher
+        String eventId = "bench-" + UUID.randomUUID();
+        var event = new AlertEvent(eventId, 1, "bench", eventId, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
+                Severity.MODERATE, Urgency.EXPECTED, false, Json.mapper().readTree(area), "benchmark",
+                Map.of("it", "Benchmark"), Map.of(), null, null, null, Instant.now(), Instant.now(), List.of(), null);
+        long peakHeap;
+        MatchProgress started = null;
+        MatchProgress finished = null;
+        try (var producer = producer(bootstrap); var consumer = progressConsumer(bootstrap)) {
+            consumer.poll(Duration.ofMillis(500));
+            producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
+            HeapSampler heap = HeapSampler.start(matcher);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (finished == null && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
+                    if (p.eventId().equals(eventId)) {
+                        if (p.phase() == ProgressPhase.STARTED) {
+                            started = p;
+                        } else {
+                            finished = p;
+                        }
+                    }
+                }
+            }
+            peakHeap = heap.stop();
+        }
+        if (started == null || finished == null) {
+            throw new IllegalStateException("the matcher did not finish within 10 minutes");
+        }
+        double matching = Duration.between(started.at(), finished.at()).toNanos() / 1e9;
+        long changes = finished.subscribers();
+
+        // limit 2: Kafka alone, the same number of records of the same size
+        byte[] sample = Json.toBytes(new MatchChange(eventId, 1, "bench-1000000", Change.AFFECTED, List.of("home"),
+                false, Instant.now()));
+        double kafka = produce(bootstrap, changes, sample);
+
+        System.out.printf(Locale.ROOT, "%5.0f%%: %,d places inside, %,d changes; matcher %.2f s (%,.0f changes/s),"
+                        + " peak heap %d MB | limits: PostGIS COPY %.2f s (%,d rows), Kafka produce %.2f s"
+                        + " (%d-byte records) -> ratio %.2f%n", fraction * 100, finished.places(), changes, matching,
+                changes / matching, peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
+                matching / (postgis + kafka));
+    }
+
+    private static double produce(String bootstrap, long count, byte[] value) throws Exception {
+        String topic = "bench.matches";
+        var props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+            }
+        }
+        try (var producer = producer(bootstrap)) {
+            long t = System.nanoTime();
+            for (long i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "bench-" + i, value));
+            }
+            producer.flush();
+            return (System.nanoTime() - t) / 1e9;
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<String, byte[]> progressConsumer(String bootstrap) {
+        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"), new StringDeserializer(),
+                new ByteArrayDeserializer());
+        consumer.subscribe(Set.of(Topics.ALERTS_PROGRESS));
+        return consumer;
+    }
+
+    private static void importBench(String matcher, String adminKey, int rows) throws Exception {
+        Path file = Files.createTempFile("allerta-civici-", ".csv");
+        try {
+            Random random = new Random(1);
+            try (BufferedWriter out = Files.newBufferedWriter(file)) {
+                out.write("CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
+                        + "CoordX;CoordY\n");
+                for (int i = 0; i < rows; i++) {
+                    int street = i / 200;
+                    out.write(street + ";Via;Strada Generata " + street + ";15121;Quartiere " + (street % 40) + ";"
+                            + (i % 200 + 1) + ";" + (i % 7 == 0 ? "A" : "") + ";2020-01-01;1;"
+                            + String.format(Locale.ROOT, "%.2f;%.2f", 1_460_000 + random.nextDouble() * 25_000,
+                            4_965_000 + random.nextDouble() * 20_000) + "\n");
+                }
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            long t = System.nanoTime();
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(matcher
+                            + "/v1/gazetteer?format=civici&srid=3003&source=bench-generated&city=Benchmark"))
+                    .header("Authorization", "Bearer " + adminKey).header("Content-Type", "text/csv")
+                    .timeout(Duration.ofMinutes(20)).POST(HttpRequest.BodyPublishers.ofFile(file)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            double seconds = (System.nanoTime() - t) / 1e9;
+            System.out.printf(Locale.ROOT, "gazetteer import of a generated %,d-row civici file (%d MB): HTTP %d in"
+                    + " %.1f s = %,.0f rows/s; %s%n", rows, Files.size(file) / (1024 * 1024), response.statusCode(),
+                    seconds, rows / seconds, response.body());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Samples the service's heap from its Prometheus metrics. */
+    static final class HeapSampler {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private volatile long peak;
+
+        private HeapSampler(String url) {
+            HttpClient http = HttpClient.newHttpClient();
+            thread = new Thread(() -> {
+                while (running) {
+                    try {
+                        String metrics = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body();
+                        long used = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{")
+                                && l.contains("area=\"heap\"")).mapToLong(l -> (long) Double.parseDouble(
+                                l.substring(l.lastIndexOf(' ') + 1))).sum();
+                        peak = Math.max(peak, used);
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // keep sampling
+                    }
+                }
+            });
+            thread.setDaemon(true);
+        }
+
+        static HeapSampler start(String url) {
+            var sampler = new HeapSampler(url);
+            sampler.thread.start();
+            return sampler;
+        }
+
+        long stop() throws InterruptedException {
+            running = false;
+            thread.join(2000);
+            return peak;
+        }
+    }
+}
