@@ -12,7 +12,17 @@ public final class Gazetteers {
     public static final String ADMIN = "Bearer test-admin-key";
     public static final Path DATA = Path.of(System.getProperty("allerta.root", ".."), "data/italy");
 
+    private static boolean imported;
+
     private Gazetteers() {
+    }
+
+    /** Imports the register once per test JVM (importing it again would change nothing anyway). */
+    public static synchronized void ensureAlessandria() throws Exception {
+        if (!imported) {
+            importAlessandria().then().statusCode(200);
+            imported = true;
+        }
     }
 
     public static Response importAlessandria() throws Exception {

@@ -13,7 +13,7 @@ import org.allerta.service.problem.ProblemException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Recognises {@code Authorization: Bearer <key>}: the admin key by its configured SHA-256, a publisher's by the hash
+ * Recognises {@code Authorization: Bearer <key>}: the admin key through {@link KeyGuard}, a publisher's by the hash
  * stored with the publisher. Keys are hashed on arrival, compared in constant time and never logged. The city's app
  * key is not accepted by alert-intake at all: it cannot publish. Recognised publishers are cached for
  * {@code allerta.auth.cache-ttl} (default 5 s): a change made on this instance applies at once, one made on another
@@ -22,7 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class Authenticator {
 
-    private final Optional<String> adminKeySha256;
+    private final KeyGuard keys;
     private final Jdbc jdbc;
     private final PublisherRepository publishers;
     private final long ttlNanos;
@@ -31,10 +31,9 @@ public class Authenticator {
     private record Cached(PublisherRecord publisher, long expiresAt) {
     }
 
-    Authenticator(@ConfigProperty(name = "allerta.admin-key-sha256") Optional<String> adminKeySha256, Jdbc jdbc,
-                  PublisherRepository publishers,
+    Authenticator(KeyGuard keys, Jdbc jdbc, PublisherRepository publishers,
                   @ConfigProperty(name = "allerta.auth.cache-ttl", defaultValue = "5s") Duration ttl) {
-        this.adminKeySha256 = adminKeySha256.filter(h -> !h.isBlank());
+        this.keys = keys;
         this.jdbc = jdbc;
         this.publishers = publishers;
         this.ttlNanos = ttl.toNanos();
@@ -48,7 +47,7 @@ public class Authenticator {
     /** The caller behind an Authorization header; 401 when there is none or the key matches nobody. */
     public Caller authenticate(String authorization) {
         String key = KeyGuard.bearer(authorization).orElseThrow(ProblemException::unauthenticated);
-        if (adminKeySha256.isPresent() && ApiKeys.matches(key, adminKeySha256.get())) {
+        if (keys.role(authorization).filter(role -> role == KeyGuard.Role.ADMIN).isPresent()) {
             return new Caller.Admin();
         }
         String hash = ApiKeys.sha256(key);

@@ -7,9 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.allerta.contracts.AlertEvent;
@@ -17,14 +15,9 @@ import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Topics;
 import org.allerta.intake.Features;
-import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.allerta.testsupport.TopicWriter;
 import org.junit.jupiter.api.Test;
 
 /** Publishers writing straight to intake.raw, signed with their signing secret. */
@@ -41,18 +34,14 @@ class RawIntakeTest {
     }
 
     static void send(String key, byte[] payload, String publisher, String signature) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            var record = new ProducerRecord<>(Topics.INTAKE_RAW, key, payload);
-            if (publisher != null) {
-                record.headers().add(RawIntake.PUBLISHER_HEADER, publisher.getBytes(StandardCharsets.UTF_8));
-            }
-            if (signature != null) {
-                record.headers().add(RawIntake.SIGNATURE_HEADER, signature.getBytes(StandardCharsets.UTF_8));
-            }
-            producer.send(record).get(10, TimeUnit.SECONDS);
+        var headers = new java.util.HashMap<String, String>();
+        if (publisher != null) {
+            headers.put(RawIntake.PUBLISHER_HEADER, publisher);
         }
+        if (signature != null) {
+            headers.put(RawIntake.SIGNATURE_HEADER, signature);
+        }
+        TopicWriter.send(Topics.INTAKE_RAW, key, payload, headers);
     }
 
     static void sendSigned(String key, byte[] payload) throws Exception {

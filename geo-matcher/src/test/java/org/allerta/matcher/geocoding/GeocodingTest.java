@@ -19,14 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 @WithTestResource(RealInfrastructure.class)
 class GeocodingTest {
 
-    private static boolean imported;
-
     @BeforeEach
     void importsAlessandriaOnce() throws Exception {
-        if (!imported) {
-            Gazetteers.importAlessandria().then().statusCode(200);
-            imported = true;
-        }
+        Gazetteers.ensureAlessandria();
     }
 
     static JsonPath geocode(String q) {

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.EventKind;
@@ -31,15 +30,10 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.Urgency;
 import org.allerta.testsupport.Health;
-import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.allerta.testsupport.TopicWriter;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -52,11 +46,7 @@ class MatchingOutageTest {
     URL root;
 
     private static void send(String topic, String key, Object value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, Json.toBytes(value))).get(10, TimeUnit.SECONDS);
-        }
+        TopicWriter.send(topic, key, Json.toBytes(value));
     }
 
     private static long places(String subscriberId) throws Exception {

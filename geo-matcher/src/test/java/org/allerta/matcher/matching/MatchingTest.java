@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
@@ -28,14 +27,9 @@ import org.allerta.contracts.Severity;
 import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.Urgency;
-import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.allerta.testsupport.TopicWriter;
 import org.junit.jupiter.api.Test;
 
 /** The lifecycle of one event against known places, on the real broker and PostGIS. */
@@ -51,11 +45,7 @@ class MatchingTest {
     }
 
     private static void send(String topic, String key, Object value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, Json.toBytes(value))).get(10, TimeUnit.SECONDS);
-        }
+        TopicWriter.send(topic, key, Json.toBytes(value));
     }
 
     private void subscriber(String name, double lon, double lat, Set<EventKind> kinds, boolean priority)

@@ -11,10 +11,8 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.GeocodingStatus;
@@ -25,15 +23,10 @@ import org.allerta.contracts.PlaceGeocoded;
 import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.Gazetteers;
-import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.allerta.testsupport.TopicWriter;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,22 +36,13 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(RealInfrastructure.class)
 class PlacesTest {
 
-    private static boolean imported;
-
     @BeforeEach
     void importsAlessandriaOnce() throws Exception {
-        if (!imported) {
-            Gazetteers.importAlessandria().then().statusCode(200);
-            imported = true;
-        }
+        Gazetteers.ensureAlessandria();
     }
 
     static void send(String key, byte[] value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.SUBSCRIBERS_PLACES, key, value)).get(10, TimeUnit.SECONDS);
-        }
+        TopicWriter.send(Topics.SUBSCRIBERS_PLACES, key, value);
     }
 
     static long places(String subscriberId, boolean locatedOnly) throws Exception {

@@ -11,10 +11,8 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.LonLat;
@@ -24,14 +22,9 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.Gazetteers;
 import org.allerta.service.ApiKeys;
-import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.allerta.testsupport.TopicWriter;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -41,11 +34,7 @@ import org.junit.jupiter.api.Test;
 class ReachTest {
 
     private static void send(String topic, String key, Object value) throws Exception {
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, Json.toBytes(value))).get(10, TimeUnit.SECONDS);
-        }
+        TopicWriter.send(topic, key, Json.toBytes(value));
     }
 
     private static long count(String sql, String parameter) throws Exception {

@@ -1,0 +1,33 @@
+package org.allerta.testsupport;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Writes a record to a topic of the test broker with a plain Kafka producer, as an outsider would. */
+public final class TopicWriter {
+
+    private TopicWriter() {
+    }
+
+    /** Sends one record (a null value is a tombstone) and waits for the broker's acknowledgement. */
+    public static void send(String topic, String key, byte[] value, Map<String, String> headers) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            var record = new ProducerRecord<>(topic, key, value);
+            headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
+            producer.send(record).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sends one record without headers. */
+    public static void send(String topic, String key, byte[] value) throws Exception {
+        send(topic, key, value, Map.of());
+    }
+}
