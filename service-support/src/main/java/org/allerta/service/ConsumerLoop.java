@@ -1,6 +1,8 @@
 package org.allerta.service;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -8,6 +10,7 @@ import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.ProblemException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -32,21 +35,40 @@ public final class ConsumerLoop implements AutoCloseable {
         void handle(ConsumerRecord<String, byte[]> record);
     }
 
+    /** Handles every record of one poll together (batched reads and writes); offsets are committed afterwards. */
+    @FunctionalInterface
+    public interface BatchHandler {
+        void handle(List<ConsumerRecord<String, byte[]>> records);
+    }
+
+    /**
+     * Thrown by a handler that cannot deal with a record yet (something it depends on has not arrived): the loop goes
+     * back to the record and tries again a little later; nothing is skipped.
+     */
+    public static final class RetryLater extends RuntimeException {
+        public RetryLater(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
     private final String name;
     private final BrokerProbe broker;
     private final String groupId;
     private final List<String> topics;
-    private final Handler handler;
+    private final BatchHandler handler;
+    private final int maxPollRecords;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
-    private ConsumerLoop(String name, BrokerProbe broker, String groupId, List<String> topics, Handler handler) {
+    private ConsumerLoop(String name, BrokerProbe broker, String groupId, List<String> topics, BatchHandler handler,
+                         int maxPollRecords) {
         this.name = name;
         this.broker = broker;
         this.groupId = groupId;
         this.topics = List.copyOf(topics);
         this.handler = handler;
+        this.maxPollRecords = maxPollRecords;
         this.thread = new Thread(this::run, "allerta-" + name);
         this.thread.setDaemon(true);
     }
@@ -54,7 +76,15 @@ public final class ConsumerLoop implements AutoCloseable {
     /** Starts consuming {@code topics} as consumer group {@code groupId}. */
     public static ConsumerLoop start(String name, BrokerProbe broker, String groupId, List<String> topics,
                                      Handler handler) {
-        var loop = new ConsumerLoop(name, broker, groupId, topics, handler);
+        var loop = new ConsumerLoop(name, broker, groupId, topics, records -> records.forEach(handler::handle), 1);
+        loop.thread.start();
+        return loop;
+    }
+
+    /** Starts consuming in batches of up to {@code maxPollRecords}; the handler sees each poll's records at once. */
+    public static ConsumerLoop startBatches(String name, BrokerProbe broker, String groupId, List<String> topics,
+                                            int maxPollRecords, BatchHandler handler) {
+        var loop = new ConsumerLoop(name, broker, groupId, topics, handler, maxPollRecords);
         loop.thread.start();
         return loop;
     }
@@ -83,9 +113,19 @@ public final class ConsumerLoop implements AutoCloseable {
                 consumer = c;
                 c.subscribe(topics);
                 while (running) {
-                    for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
-                        if (!handle(c, record)) {
-                            break;
+                    ConsumerRecords<String, byte[]> polled = c.poll(Duration.ofMillis(500));
+                    if (polled.isEmpty()) {
+                        continue;
+                    }
+                    var batch = new ArrayList<ConsumerRecord<String, byte[]>>(polled.count());
+                    polled.forEach(batch::add);
+                    if (maxPollRecords > 1) {
+                        handle(c, batch);
+                    } else {
+                        for (ConsumerRecord<String, byte[]> record : batch) {
+                            if (!handle(c, List.of(record))) {
+                                break;
+                            }
                         }
                     }
                 }
@@ -102,31 +142,45 @@ public final class ConsumerLoop implements AutoCloseable {
         }
     }
 
-    private boolean handle(KafkaConsumer<String, byte[]> c, ConsumerRecord<String, byte[]> record) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    /** Handles a batch and commits it; false when it must be tried again (the consumer went back to it). */
+    private boolean handle(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
         try {
-            handler.handle(record);
+            handler.handle(batch);
+        } catch (RetryLater e) {
+            retryLater(c, batch, e.getMessage());
+            return false;
         } catch (ProblemException e) {
             if (e.problem().status() != 503) {
                 throw e;
             }
-            return retryLater(c, partition, record);
+            retryLater(c, batch, "the database is unavailable");
+            return false;
         } catch (RuntimeException e) {
             if (!DatabaseErrors.isUnavailable(e)) {
                 throw e;
             }
-            return retryLater(c, partition, record);
+            retryLater(c, batch, "the database is unavailable");
+            return false;
         }
-        c.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
+        var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            offsets.put(new TopicPartition(record.topic(), record.partition()),
+                    new OffsetAndMetadata(record.offset() + 1));
+        }
+        c.commitSync(offsets);
         return true;
     }
 
-    private boolean retryLater(KafkaConsumer<String, byte[]> c, TopicPartition partition,
-                               ConsumerRecord<String, byte[]> record) {
-        LOG.warnf("%s paused: the database is unavailable; retrying", name);
-        c.seek(partition, record.offset());
-        pause(2000);
-        return false;
+    /** Goes back to the first record of the batch in each partition, and waits a little. */
+    private void retryLater(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch,
+                            String reason) {
+        LOG.infof("%s paused: %s; retrying", name, reason);
+        var first = new HashMap<TopicPartition, Long>();
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            first.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
+        }
+        first.forEach(c::seek);
+        pause(1000);
     }
 
     private KafkaConsumer<String, byte[]> create() {
@@ -135,7 +189,7 @@ public final class ConsumerLoop implements AutoCloseable {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(100, maxPollRecords));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + name);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }

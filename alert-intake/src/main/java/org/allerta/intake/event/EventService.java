@@ -17,7 +17,7 @@ import org.allerta.contracts.rules.RevisionOrder;
 import org.allerta.intake.event.EventRepository.Current;
 import org.allerta.intake.event.Submission.Outcome;
 import org.allerta.service.geometry.GeoJson;
-import org.allerta.intake.outbox.Outbox;
+import org.allerta.service.outbox.Outbox;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.intake.publisher.Remit;
 import org.allerta.service.Jdbc;

@@ -14,7 +14,7 @@ import org.allerta.contracts.Publisher;
 import org.allerta.contracts.Topics;
 import org.allerta.service.geometry.AreaValidator;
 import org.allerta.service.geometry.OutageArea;
-import org.allerta.intake.outbox.Outbox;
+import org.allerta.service.outbox.Outbox;
 import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
 import org.allerta.service.problem.Problem.Issue;

@@ -28,7 +28,7 @@ import org.allerta.intake.cap.SafeXml;
 import org.allerta.intake.event.EventService;
 import org.allerta.intake.event.FeatureReader;
 import org.allerta.service.geometry.AreaValidator;
-import org.allerta.intake.outbox.Outbox;
+import org.allerta.service.outbox.Outbox;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.intake.publisher.PublisherRepository;
 import org.allerta.intake.publisher.SecretBox;

@@ -1,4 +1,4 @@
-package org.allerta.intake.outbox;
+package org.allerta.service.outbox;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
 /**
  * Publishes the outbox to Kafka in commit order: reads a batch, sends it with an idempotent producer
  * ({@code acks=all}), waits for every acknowledgement, then deletes what was acknowledged. One relay runs at a time
- * across instances (a PostgreSQL advisory lock), so records of one key keep their order. Delivery is at least once:
+ * across a service's instances (a PostgreSQL advisory lock), so records of one key keep their order. Delivery is at least once:
  * a crash between the acknowledgement and the delete re-sends the batch, and consumers recognise a revision they
  * have already seen. While the broker is away, records wait in the table and the relay catches up when it returns.
  */
@@ -44,13 +44,20 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final long LOCK_ID = 0x616c6572746100L;
+    private static final long LOCK_BASE = 0x616c6572746100L;
 
     @ConfigProperty(name = "allerta.outbox.batch-size", defaultValue = "500")
     int batchSize;
 
     @ConfigProperty(name = "allerta.outbox.poll-interval", defaultValue = "100ms")
     Duration pollInterval;
+
+    /** Only services with an {@code outbox} table turn the relay on. */
+    @ConfigProperty(name = "allerta.outbox.enabled", defaultValue = "false")
+    boolean enabled;
+
+    @ConfigProperty(name = "quarkus.application.name")
+    String service;
 
     private final Jdbc jdbc;
     private final BrokerProbe broker;
@@ -64,6 +71,9 @@ public class OutboxRelay {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (!enabled) {
+            return;
+        }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "allerta-outbox-relay");
             thread.setDaemon(true);
@@ -115,7 +125,7 @@ public class OutboxRelay {
             props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
             props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-            props.put(ProducerConfig.CLIENT_ID_CONFIG, "alert-intake-outbox");
+            props.put(ProducerConfig.CLIENT_ID_CONFIG, service + "-outbox");
             producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         }
         return producer;
@@ -128,7 +138,7 @@ public class OutboxRelay {
     int relayBatch() throws Exception {
         try (Connection connection = jdbc.dataSource().getConnection()) {
             connection.setAutoCommit(true);
-            if (!tryLock(connection)) {
+            if (!tryLock(connection, lockId())) {
                 return 0;
             }
             try {
@@ -165,9 +175,14 @@ public class OutboxRelay {
                 }
                 return 0;
             } finally {
-                unlock(connection);
+                unlock(connection, lockId());
             }
         }
+    }
+
+    /** One lock per service: services may share a PostgreSQL instance, each with its own outbox. */
+    private long lockId() {
+        return LOCK_BASE + (service.hashCode() & 0xff);
     }
 
     private void closeProducer() {
@@ -196,16 +211,16 @@ public class OutboxRelay {
         }
     }
 
-    private static boolean tryLock(Connection connection) throws SQLException {
+    private static boolean tryLock(Connection connection, long lockId) throws SQLException {
         try (Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_ID + ")")) {
+             ResultSet rows = statement.executeQuery("SELECT pg_try_advisory_lock(" + lockId + ")")) {
             return rows.next() && rows.getBoolean(1);
         }
     }
 
-    private static void unlock(Connection connection) throws SQLException {
+    private static void unlock(Connection connection, long lockId) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.execute("SELECT pg_advisory_unlock(" + LOCK_ID + ")");
+            statement.execute("SELECT pg_advisory_unlock(" + lockId + ")");
         }
     }
 }

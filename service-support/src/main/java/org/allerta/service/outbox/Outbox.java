@@ -1,4 +1,4 @@
-package org.allerta.intake.outbox;
+package org.allerta.service.outbox;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.kafka.CloudEvents;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Writes a record to publish into the {@code outbox} table, inside the caller's transaction: the record exists if and
@@ -14,6 +15,12 @@ import org.allerta.contracts.kafka.CloudEvents;
  */
 @ApplicationScoped
 public class Outbox {
+
+    private final String service;
+
+    Outbox(@ConfigProperty(name = "quarkus.application.name") String service) {
+        this.service = service;
+    }
 
     /** Adds a contract record for {@code topic}, keyed by {@code key}, with its CloudEvents attributes. */
     public void add(Connection connection, String topic, String key, Object record, String cloudEventId,
@@ -24,13 +31,23 @@ public class Outbox {
     /** Adds an already serialised contract record of type {@code contract}. */
     public void add(Connection connection, String topic, String key, Class<?> contract, byte[] json,
                     String cloudEventId, String subject) throws SQLException {
-        var attributes = CloudEvents.Attributes.of(cloudEventId, "alert-intake", contract, Instant.now(), subject);
+        var attributes = CloudEvents.Attributes.of(cloudEventId, service, contract, Instant.now(), subject);
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO outbox (topic, record_key, payload, headers) VALUES (?, ?, ?, ?::jsonb)")) {
             statement.setString(1, topic);
             statement.setString(2, key);
             statement.setBytes(3, json);
             statement.setString(4, Json.toString(attributes.asHeaders()));
+            statement.executeUpdate();
+        }
+    }
+
+    /** Adds a tombstone (a null value) for {@code key}: on a compacted topic it erases the key. */
+    public void addTombstone(Connection connection, String topic, String key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "INSERT INTO outbox (topic, record_key, payload, headers) VALUES (?, ?, NULL, '{}'::jsonb)")) {
+            statement.setString(1, topic);
+            statement.setString(2, key);
             statement.executeUpdate();
         }
     }

@@ -1,0 +1,625 @@
+package org.allerta.dispatcher.dispatch;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.MatchChange;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.rules.Interests;
+import org.allerta.contracts.rules.JobIds;
+import org.allerta.contracts.rules.NoticeRules;
+import org.allerta.contracts.rules.NoticeRules.Decision;
+import org.allerta.contracts.rules.NoticeRules.Told;
+import org.allerta.contracts.rules.QuietHours;
+import org.allerta.contracts.rules.QuietHoursPolicy;
+import org.allerta.dispatcher.render.NoticeInput;
+import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
+import org.allerta.dispatcher.render.Rendered;
+import org.allerta.dispatcher.render.Renderer;
+import org.allerta.dispatcher.tracking.Tokens;
+import org.allerta.service.ConsumerLoop;
+import org.allerta.service.Jdbc;
+import org.allerta.service.RecordProducer;
+import org.allerta.service.problem.Problem;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Turns {@code alerts.matches} into notices, a batch at a time, with the shared rules: the kinds a person follows
+ * (civil-protection EXTREME overrides), their verified channels, quiet hours (held, released, dropped), test events
+ * never to citizens, priority first. What each person was told is kept in the ledger.
+ *
+ * <p>Exactly-once effect without an outbox: the batch's ledger rows are locked, its jobs are sent and every one
+ * acknowledged by the broker, and only then are the ledger, the held notices and the job rows committed (and after
+ * that the offsets). A crash anywhere in between leaves the ledger as it was, so the redelivered matches make the
+ * same decisions and the same deterministic job ids ({@link JobIds}), which the sender handles once. A match whose
+ * revision was already applied to the ledger is recognised and ignored.
+ */
+@ApplicationScoped
+public class MatchDispatcher {
+
+    private final Jdbc jdbc;
+    private final RecordProducer producer;
+    private final Renderer renderer;
+    private final Tokens tokens;
+    private final Clock clock;
+    private final String baseUrl;
+    private final Duration revisionWait;
+    private final Duration noticeTtl;
+    private final int batchSize;
+
+    MatchDispatcher(Jdbc jdbc, RecordProducer producer, Renderer renderer, Tokens tokens, Clock clock,
+                    @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl,
+                    @ConfigProperty(name = "allerta.dispatcher.revision-wait") Duration revisionWait,
+                    @ConfigProperty(name = "allerta.dispatcher.notice-ttl") Duration noticeTtl,
+                    @ConfigProperty(name = "allerta.dispatcher.batch-size") int batchSize) {
+        this.jdbc = jdbc;
+        this.producer = producer;
+        this.renderer = renderer;
+        this.tokens = tokens;
+        this.clock = clock;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.revisionWait = revisionWait;
+        this.noticeTtl = noticeTtl;
+        this.batchSize = batchSize;
+    }
+
+    /** How many matches one batch takes. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** One unit of work: a change for a subscriber, from the matcher or released from quiet hours. */
+    record Work(String eventId, long revision, UUID subscriberId, Change change, List<String> placeIds,
+                boolean priority, boolean released) {
+    }
+
+    private record Key(String eventId, UUID subscriberId) {
+    }
+
+    /** A ledger row as it stands during the batch. */
+    private static final class Entry {
+        Told told;
+        long lastRevision;
+        Change lastChange;
+        boolean fresh;
+        boolean dirty;
+
+        Entry(Told told, long lastRevision, Change lastChange, boolean fresh) {
+            this.told = told;
+            this.lastRevision = lastRevision;
+            this.lastChange = lastChange;
+            this.fresh = fresh;
+        }
+    }
+
+    /** Handles a batch of {@code alerts.matches}. */
+    public void handle(List<ConsumerRecord<String, byte[]>> batch) {
+        var work = new ArrayList<Work>();
+        var sources = new HashMap<Work, ConsumerRecord<String, byte[]>>();
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            try {
+                MatchChange match = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
+                        MatchChange.class);
+                UUID subscriber = UUID.fromString(match.subscriberId());
+                if (match.revision() < 1) {
+                    throw new IllegalArgumentException("revision must be >= 1");
+                }
+                var w = new Work(match.eventId(), match.revision(), subscriber, match.change(), match.placeIds(),
+                        match.priority(), false);
+                work.add(w);
+                sources.put(w, record);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
+                        "value", String.valueOf(e.getMessage()))));
+            }
+        }
+        if (work.isEmpty()) {
+            return;
+        }
+        Map<String, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
+        var ready = new ArrayList<Work>(work.size());
+        long now = System.currentTimeMillis();
+        for (Work w : work) {
+            if (events.containsKey(w.eventId() + "/" + w.revision())) {
+                ready.add(w);
+                continue;
+            }
+            ConsumerRecord<String, byte[]> record = sources.get(w);
+            if (now - record.timestamp() < revisionWait.toMillis()) {
+                throw new ConsumerLoop.RetryLater("waiting for revision " + w.revision() + " of " + w.eventId());
+            }
+            producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "unknown-revision",
+                    "value", "revision " + w.revision() + " of event " + w.eventId() + " never arrived on "
+                            + "alerts.events within " + revisionWait)));
+        }
+        dispatch(ready, events);
+    }
+
+    /** Sends the held notices whose quiet hours are over; returns how many notices were considered. */
+    public int releaseDue(int limit) {
+        Instant now = clock.instant();
+        List<Work> due = jdbc.inTransaction(c -> {
+            var list = new ArrayList<Work>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT event_id, subscriber_id, change, revision, place_ids, priority FROM held
+                    WHERE release_at <= ? ORDER BY priority DESC, release_at LIMIT ?""")) {
+                s.setTimestamp(1, Timestamp.from(now));
+                s.setInt(2, limit);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        list.add(new Work(rows.getString(1), rows.getLong(4), rows.getObject(2, UUID.class),
+                                Change.valueOf(rows.getString(3)), List.of((String[]) rows.getArray(5).getArray()),
+                                rows.getBoolean(6), true));
+                    }
+                }
+            }
+            return list;
+        });
+        if (!due.isEmpty()) {
+            dispatch(due, jdbc.inTransaction(c -> revisions(c, due)));
+        }
+        return due.size();
+    }
+
+    private void dispatch(List<Work> work, Map<String, AlertEvent> events) {
+        if (work.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        jdbc.inTransaction(c -> {
+            Map<Key, Entry> ledger = lockLedger(c, work);
+            Set<Work> gone = stillHeld(c, work);
+            Map<UUID, Person> people = people(c, work);
+            Map<String, String> publishers = publishers(c, events.values());
+            var outcome = new Outcome();
+            for (Work w : work) {
+                AlertEvent event = events.get(w.eventId() + "/" + w.revision());
+                Person person = people.get(w.subscriberId());
+                Key key = new Key(w.eventId(), w.subscriberId());
+                if (w.released()) {
+                    if (gone.contains(w)) {
+                        continue;
+                    }
+                    outcome.unhold.add(new Held(w, null));
+                }
+                if (!w.released() && !alreadyApplied(ledger.get(key), w)) {
+                    outcome.dispatched.merge(w.eventId() + "/" + w.revision(), 1L, Long::sum);
+                }
+                if (event == null || person == null) {
+                    continue;
+                }
+                if (!NoticeRules.reachesCitizens(event)) {
+                    outcome.testWithheld.merge(w.eventId(), 1L, Long::sum);
+                    continue;
+                }
+                Entry entry = ledger.computeIfAbsent(key, k -> new Entry(Told.NOTHING, 0, null, true));
+                if (w.released()) {
+                    release(w, event, person, entry, publishers, now, outcome);
+                } else {
+                    decide(w, event, person, entry, publishers, now, outcome);
+                }
+            }
+            send(outcome.jobs);
+            write(c, ledger, outcome);
+            return null;
+        });
+    }
+
+    private void decide(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
+                        Instant now, Outcome outcome) {
+        if (alreadyApplied(entry, w)) {
+            return;
+        }
+        if (w.change() == Change.AFFECTED && !Interests.follows(person.interests(), event.kind(), event.severity())) {
+            return;
+        }
+        Optional<Instant> holdUntil = QuietHoursPolicy.holdUntil(person.quietHours(), event.severity(),
+                event.urgency(), now);
+        Decision decision = NoticeRules.decide(entry.told, w.change(), holdUntil.isPresent());
+        Told next = decision.next();
+        switch (decision.action()) {
+            case SEND -> {
+                int emitted = jobs(w, event, person, publishers, now, outcome);
+                if (emitted == 0 && w.change() == Change.AFFECTED) {
+                    next = entry.told;
+                }
+                outcome.supersede.add(new Held(w, null));
+            }
+            case HOLD -> {
+                outcome.supersede.add(new Held(w, null));
+                outcome.hold.add(new Held(w, holdUntil.get()));
+            }
+            case DROP_HELD -> outcome.dropHeld.add(new Key(w.eventId(), w.subscriberId()));
+            case NONE -> {
+                // nothing to tell
+            }
+        }
+        if (entry.fresh && !entry.dirty) {
+            outcome.matched.merge(w.eventId(), 1L, Long::sum);
+        }
+        entry.told = next;
+        entry.lastRevision = w.revision();
+        entry.lastChange = w.change();
+        entry.dirty = true;
+    }
+
+    /** A redelivered match: the ledger already holds this revision's change (or a newer one). */
+    private static boolean alreadyApplied(Entry entry, Work w) {
+        return entry != null && (entry.lastRevision > w.revision()
+                || (entry.lastRevision == w.revision() && entry.lastChange == w.change()));
+    }
+
+    private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
+                         Instant now, Outcome outcome) {
+        jobs(w, event, person, publishers, now, outcome);
+        Told next = NoticeRules.released(entry.told);
+        if (next != entry.told) {
+            entry.told = next;
+            entry.dirty = true;
+        }
+    }
+
+    /** Renders and queues one job per verified channel that carries the event's kind; returns how many. */
+    private int jobs(Work w, AlertEvent event, Person person, Map<String, String> publishers, Instant now,
+                     Outcome outcome) {
+        int emitted = 0;
+        List<PlaceRef> places = new ArrayList<>();
+        for (String placeId : w.placeIds()) {
+            PlaceRef place = person.places().get(placeId);
+            if (place != null) {
+                places.add(place);
+            }
+        }
+        ZoneId zone = person.quietHours() == null ? ZoneId.of("Europe/Rome") : person.quietHours().zone();
+        Instant expires = now.plus(noticeTtl);
+        if (event.expiresAt() != null && event.expiresAt().isAfter(now) && event.expiresAt().isBefore(expires)) {
+            expires = event.expiresAt();
+        }
+        for (Person.Reach reach : person.channels()) {
+            if (!Interests.channelServes(reach.kinds(), event.kind(), event.severity())) {
+                continue;
+            }
+            String jobId = JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(), w.revision(),
+                    reach.type());
+            String token = tokens.token(jobId);
+            String link = baseUrl + "/r/" + token;
+            var input = new NoticeInput(person.name(), person.language(), zone, event, w.change(), places,
+                    publishers.get(event.publisherId()), link, baseUrl + "/u/" + token,
+                    baseUrl + "/o/" + token + ".gif", now);
+            Rendered message = renderer.notice(input, reach.type());
+            var job = new NotificationJob(jobId, JobPurpose.NOTICE, reach.type(), w.eventId(), w.revision(),
+                    w.change(), w.subscriberId().toString(), reach.address(), person.language(), message.subject(),
+                    message.text(), message.html(), message.headers(), link, w.priority() || person.priority(),
+                    expires, now);
+            outcome.jobs.add(new JobRow(job, reach.channelId(), token));
+            emitted++;
+        }
+        return emitted;
+    }
+
+    /** Sends the jobs, prioritised first, and waits until the broker has acknowledged every one. */
+    private void send(List<JobRow> jobs) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        jobs.sort(Comparator.comparing((JobRow r) -> !r.job().priority()));
+        var failure = new AtomicReference<Exception>();
+        for (JobRow row : jobs) {
+            NotificationJob job = row.job();
+            producer.send(job.channel().jobsTopic(), job.subscriberId(), job, job.jobId(), job.eventId(),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            failure.compareAndSet(null, error);
+                        }
+                    });
+        }
+        producer.flush();
+        if (failure.get() != null) {
+            throw new IllegalStateException("jobs not acknowledged: " + failure.get().getMessage(), failure.get());
+        }
+    }
+
+    /** A held notice to write or remove. */
+    private record Held(Work work, Instant releaseAt) {
+    }
+
+    /** Everything a batch changes. */
+    private static final class Outcome {
+        final List<JobRow> jobs = new ArrayList<>();
+        final List<Held> hold = new ArrayList<>();
+        final List<Held> supersede = new ArrayList<>();
+        final List<Held> unhold = new ArrayList<>();
+        final List<Key> dropHeld = new ArrayList<>();
+        final Map<String, Long> matched = new HashMap<>();
+        final Map<String, Long> testWithheld = new HashMap<>();
+        final Map<String, Long> dispatched = new HashMap<>();
+    }
+
+    private void write(Connection c, Map<Key, Entry> ledger, Outcome outcome) throws SQLException {
+        var dirty = ledger.entrySet().stream().filter(e -> e.getValue().dirty).toList();
+        if (!dirty.isEmpty()) {
+            int n = dirty.size();
+            var events = new String[n];
+            var subscribers = new UUID[n];
+            var told = new String[n];
+            var revisions = new Long[n];
+            var changes = new String[n];
+            for (int i = 0; i < n; i++) {
+                var e = dirty.get(i);
+                events[i] = e.getKey().eventId();
+                subscribers[i] = e.getKey().subscriberId();
+                told[i] = e.getValue().told.name();
+                revisions[i] = e.getValue().lastRevision;
+                changes[i] = e.getValue().lastChange == null ? Change.AFFECTED.name() : e.getValue().lastChange.name();
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, updated_at)
+                    SELECT e, s, t, r, ch, now()
+                    FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)
+                    ON CONFLICT (event_id, subscriber_id) DO UPDATE SET told = excluded.told,
+                        last_revision = excluded.last_revision, last_change = excluded.last_change,
+                        updated_at = now()""")) {
+                s.setArray(1, c.createArrayOf("text", events));
+                s.setArray(2, c.createArrayOf("uuid", subscribers));
+                s.setArray(3, c.createArrayOf("text", told));
+                s.setArray(4, c.createArrayOf("bigint", revisions));
+                s.setArray(5, c.createArrayOf("text", changes));
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement drop = c.prepareStatement(
+                "DELETE FROM held WHERE event_id = ? AND subscriber_id = ?");
+             PreparedStatement unhold = c.prepareStatement(
+                     "DELETE FROM held WHERE event_id = ? AND subscriber_id = ? AND change = ? AND revision = ?");
+             PreparedStatement supersede = c.prepareStatement(
+                     "DELETE FROM held WHERE event_id = ? AND subscriber_id = ? AND change = 'UPDATED'");
+             PreparedStatement hold = c.prepareStatement("""
+                     INSERT INTO held (event_id, subscriber_id, change, revision, place_ids, priority, release_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (event_id, subscriber_id, change) DO UPDATE SET revision = excluded.revision,
+                         place_ids = excluded.place_ids, priority = excluded.priority,
+                         release_at = excluded.release_at""")) {
+            for (Key key : outcome.dropHeld) {
+                drop.setString(1, key.eventId());
+                drop.setObject(2, key.subscriberId());
+                drop.addBatch();
+            }
+            drop.executeBatch();
+            for (Held h : outcome.unhold) {
+                unhold.setString(1, h.work().eventId());
+                unhold.setObject(2, h.work().subscriberId());
+                unhold.setString(3, h.work().change().name());
+                unhold.setLong(4, h.work().revision());
+                unhold.addBatch();
+            }
+            unhold.executeBatch();
+            for (Held h : outcome.supersede) {
+                if (NoticeRules.supersedes(h.work().change(), Change.UPDATED)) {
+                    supersede.setString(1, h.work().eventId());
+                    supersede.setObject(2, h.work().subscriberId());
+                    supersede.addBatch();
+                }
+            }
+            supersede.executeBatch();
+            for (Held h : outcome.hold) {
+                hold.setString(1, h.work().eventId());
+                hold.setObject(2, h.work().subscriberId());
+                hold.setString(3, h.work().change().name());
+                hold.setLong(4, h.work().revision());
+                hold.setArray(5, c.createArrayOf("text", h.work().placeIds().toArray()));
+                hold.setBoolean(6, h.work().priority());
+                hold.setTimestamp(7, Timestamp.from(h.releaseAt()));
+                hold.addBatch();
+            }
+            hold.executeBatch();
+        }
+        JobRow.insert(c, outcome.jobs);
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO revision_dispatched (event_id, revision, changes) VALUES (?, ?, ?)
+                ON CONFLICT (event_id, revision) DO UPDATE SET changes = revision_dispatched.changes
+                    + excluded.changes""")) {
+            for (var e : outcome.dispatched.entrySet()) {
+                int slash = e.getKey().lastIndexOf('/');
+                s.setString(1, e.getKey().substring(0, slash));
+                s.setLong(2, Long.parseLong(e.getKey().substring(slash + 1)));
+                s.setLong(3, e.getValue());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        var tallied = new HashSet<String>(outcome.matched.keySet());
+        tallied.addAll(outcome.testWithheld.keySet());
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO event_tally (event_id, matched, test_withheld) VALUES (?, ?, ?)
+                ON CONFLICT (event_id) DO UPDATE SET matched = event_tally.matched + excluded.matched,
+                    test_withheld = event_tally.test_withheld + excluded.test_withheld, updated_at = now()""")) {
+            for (String eventId : tallied) {
+                s.setString(1, eventId);
+                s.setLong(2, outcome.matched.getOrDefault(eventId, 0L));
+                s.setLong(3, outcome.testWithheld.getOrDefault(eventId, 0L));
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    private static Map<Key, Entry> lockLedger(Connection c, List<Work> work) throws SQLException {
+        var keys = new LinkedHashMap<Key, Boolean>();
+        for (Work w : work) {
+            keys.put(new Key(w.eventId(), w.subscriberId()), true);
+        }
+        var events = keys.keySet().stream().map(Key::eventId).toArray(String[]::new);
+        var subscribers = keys.keySet().stream().map(Key::subscriberId).toArray(UUID[]::new);
+        var ledger = new HashMap<Key, Entry>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change FROM ledger l
+                JOIN unnest(?::text[], ?::uuid[]) AS k(e, s) ON l.event_id = k.e AND l.subscriber_id = k.s
+                ORDER BY l.event_id, l.subscriber_id
+                FOR UPDATE OF l""")) {
+            s.setArray(1, c.createArrayOf("text", events));
+            s.setArray(2, c.createArrayOf("uuid", subscribers));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    ledger.put(new Key(rows.getString(1), rows.getObject(2, UUID.class)),
+                            new Entry(Told.valueOf(rows.getString(3)), rows.getLong(4),
+                                    Change.valueOf(rows.getString(5)), false));
+                }
+            }
+        }
+        return ledger;
+    }
+
+    /**
+     * Of the released work, what is no longer held once the ledger rows are locked (a later change dropped or
+     * superseded it meanwhile): it must not go out.
+     */
+    private static Set<Work> stillHeld(Connection c, List<Work> work) throws SQLException {
+        var gone = new HashSet<Work>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT 1 FROM held WHERE event_id = ? AND subscriber_id = ? AND change = ? AND revision = ?")) {
+            for (Work w : work) {
+                if (!w.released()) {
+                    continue;
+                }
+                s.setString(1, w.eventId());
+                s.setObject(2, w.subscriberId());
+                s.setString(3, w.change().name());
+                s.setLong(4, w.revision());
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        gone.add(w);
+                    }
+                }
+            }
+        }
+        return gone;
+    }
+
+    private static Map<UUID, Person> people(Connection c, List<Work> work) throws SQLException {
+        UUID[] ids = work.stream().map(Work::subscriberId).distinct().toArray(UUID[]::new);
+        var base = new HashMap<UUID, Object[]>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT subscriber_id, name, language, interests, priority, quiet_from, quiet_to, quiet_zone
+                FROM subscriber WHERE subscriber_id = ANY (?)""")) {
+            s.setArray(1, c.createArrayOf("uuid", ids));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    Set<EventKind> interests = EnumSet.noneOf(EventKind.class);
+                    for (String kind : (String[]) rows.getArray(4).getArray()) {
+                        interests.add(EventKind.valueOf(kind));
+                    }
+                    QuietHours quiet = rows.getTime(6) == null ? null : new QuietHours(
+                            rows.getTime(6).toLocalTime(), rows.getTime(7).toLocalTime(), ZoneId.of(rows.getString(8)));
+                    base.put(rows.getObject(1, UUID.class), new Object[] {rows.getString(2), rows.getString(3),
+                            interests, rows.getBoolean(5), quiet});
+                }
+            }
+        }
+        var channels = new HashMap<UUID, List<Person.Reach>>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT subscriber_id, channel_id, type, address, kinds FROM channel
+                WHERE subscriber_id = ANY (?) AND verified_at IS NOT NULL AND unsubscribed_at IS NULL
+                ORDER BY subscriber_id, position""")) {
+            s.setArray(1, c.createArrayOf("uuid", ids));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+                    for (String kind : (String[]) rows.getArray(5).getArray()) {
+                        kinds.add(EventKind.valueOf(kind));
+                    }
+                    channels.computeIfAbsent(rows.getObject(1, UUID.class), k -> new ArrayList<>())
+                            .add(new Person.Reach(rows.getObject(2, UUID.class),
+                                    org.allerta.contracts.Channel.valueOf(rows.getString(3)), rows.getString(4),
+                                    kinds));
+                }
+            }
+        }
+        var places = new HashMap<UUID, Map<String, PlaceRef>>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT subscriber_id, place_id, category, label, coalesce(address, matched_address) FROM place
+                WHERE subscriber_id = ANY (?) ORDER BY subscriber_id, position""")) {
+            s.setArray(1, c.createArrayOf("uuid", ids));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    places.computeIfAbsent(rows.getObject(1, UUID.class), k -> new LinkedHashMap<>())
+                            .put(rows.getString(2), new PlaceRef(PlaceCategory.valueOf(rows.getString(3)),
+                                    rows.getString(4), rows.getString(5)));
+                }
+            }
+        }
+        var people = new HashMap<UUID, Person>();
+        base.forEach((id, b) -> {
+            @SuppressWarnings("unchecked")
+            Set<EventKind> interests = (Set<EventKind>) b[2];
+            people.put(id, new Person(id, (String) b[0], (String) b[1], interests, (Boolean) b[3],
+                    (QuietHours) b[4], channels.getOrDefault(id, List.of()), places.getOrDefault(id, Map.of())));
+        });
+        return people;
+    }
+
+    private static Map<String, String> publishers(Connection c, java.util.Collection<AlertEvent> events)
+            throws SQLException {
+        String[] ids = events.stream().map(AlertEvent::publisherId).filter(java.util.Objects::nonNull).distinct()
+                .toArray(String[]::new);
+        var names = new HashMap<String, String>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT publisher_id, name FROM publisher_directory WHERE publisher_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("text", ids));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    names.put(rows.getString(1), rows.getString(2));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The revisions the work names, keyed "eventId/revision". */
+    static Map<String, AlertEvent> revisions(Connection c, List<Work> work) throws SQLException {
+        var keys = new LinkedHashMap<String, Work>();
+        for (Work w : work) {
+            keys.putIfAbsent(w.eventId() + "/" + w.revision(), w);
+        }
+        var events = new HashMap<String, AlertEvent>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT r.event_id, r.revision, r.alert FROM event_revision r
+                JOIN unnest(?::text[], ?::bigint[]) AS k(e, v) ON r.event_id = k.e AND r.revision = k.v""")) {
+            s.setArray(1, c.createArrayOf("text", keys.values().stream().map(Work::eventId).toArray()));
+            s.setArray(2, c.createArrayOf("bigint", keys.values().stream().map(Work::revision).toArray()));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    events.put(rows.getString(1) + "/" + rows.getLong(2),
+                            Json.fromBytes(rows.getBytes(3), AlertEvent.class));
+                }
+            }
+        }
+        return events;
+    }
+}

@@ -1,0 +1,123 @@
+package org.allerta.dispatcher.events;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.EventStats;
+import org.allerta.service.Jdbc;
+
+/**
+ * Per-event statistics, counted from the dispatcher's own records: subscribers matched, notices emitted per channel
+ * and change, notices held for quiet hours, what the senders reported (sent, delivered, failed, read), distinct
+ * links clicked, the senders' backlog, and the last revision whose matching finished and whose changes were all
+ * dispatched.
+ */
+@ApplicationScoped
+public class StatsService {
+
+    private final Jdbc jdbc;
+    private final Clock clock;
+
+    StatsService(Jdbc jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** The event's statistics; empty when the dispatcher has never seen the event. */
+    public Optional<EventStats> stats(String eventId) {
+        return jdbc.inTransaction(c -> compute(c, eventId));
+    }
+
+    Optional<EventStats> compute(Connection c, String eventId) throws SQLException {
+        long lastRevision;
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT max(revision) FROM event_revision WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                if (rows.getObject(1) == null) {
+                    return Optional.empty();
+                }
+            }
+        }
+        lastRevision = lastComplete(c, eventId);
+        long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
+        long held = single(c, "SELECT count(*) FROM held WHERE event_id = ?", eventId);
+        Map<Channel, Long> notified = new EnumMap<>(Channel.class);
+        Map<Change, Long> perChange = new EnumMap<>(Change.class);
+        long sent = 0;
+        long delivered = 0;
+        long failed = 0;
+        long read = 0;
+        long clicked = 0;
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT channel, change, count(*), count(sent_at), count(delivered_at), count(failed_at),
+                       count(read_at), count(clicked_at)
+                FROM job WHERE event_id = ? AND purpose = 'NOTICE' GROUP BY channel, change""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    notified.merge(Channel.valueOf(rows.getString(1)), rows.getLong(3), Long::sum);
+                    perChange.merge(Change.valueOf(rows.getString(2)), rows.getLong(3), Long::sum);
+                    sent += rows.getLong(4);
+                    delivered += rows.getLong(5);
+                    failed += rows.getLong(6);
+                    read += rows.getLong(7);
+                    clicked += rows.getLong(8);
+                }
+            }
+        }
+        Map<Channel, Long> backlog = new EnumMap<>(Channel.class);
+        Map<Channel, Double> drain = new EnumMap<>(Channel.class);
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT channel, waiting, drain_seconds FROM channel_backlog WHERE event_id = ?""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    backlog.put(Channel.valueOf(rows.getString(1)), rows.getLong(2));
+                    Object seconds = rows.getObject(3);
+                    if (seconds != null) {
+                        drain.put(Channel.valueOf(rows.getString(1)), ((Number) seconds).doubleValue());
+                    }
+                }
+            }
+        }
+        return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, sent, delivered,
+                failed, read, clicked, backlog, drain, clock.instant()));
+    }
+
+    /**
+     * The last revision whose matching finished (alerts.progress) and whose changes have all been dispatched: the
+     * dispatcher's consumer is past every match the matcher announced for it.
+     */
+    private static long lastComplete(Connection c, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT p.revision FROM revision_progress p
+                LEFT JOIN revision_dispatched d ON d.event_id = p.event_id AND d.revision = p.revision
+                WHERE p.event_id = ? AND p.subscribers <= coalesce(d.changes, 0)
+                ORDER BY p.revision DESC LIMIT 1""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : 0;
+            }
+        }
+    }
+
+    private static long single(Connection c, String sql, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+}

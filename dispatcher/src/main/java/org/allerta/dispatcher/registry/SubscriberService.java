@@ -1,0 +1,512 @@
+package org.allerta.dispatcher.registry;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.security.SecureRandom;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.GeocodingStatus;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.PlaceGeocoded;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.rules.JobIds;
+import org.allerta.dispatcher.dispatch.JobRow;
+import org.allerta.dispatcher.registry.Registration.ChannelInput;
+import org.allerta.dispatcher.registry.Registration.PlaceInput;
+import org.allerta.dispatcher.registry.SubscriberView.ChannelView;
+import org.allerta.dispatcher.registry.SubscriberView.PlaceView;
+import org.allerta.dispatcher.render.Rendered;
+import org.allerta.dispatcher.render.Renderer;
+import org.allerta.dispatcher.tracking.Tokens;
+import org.allerta.service.ApiKeys;
+import org.allerta.service.Jdbc;
+import org.allerta.service.outbox.Outbox;
+import org.allerta.service.problem.Problem;
+import org.allerta.service.problem.ProblemException;
+
+/**
+ * The subscriber registry: registration (idempotent by the app's {@code externalId}), changes, double opt-in of
+ * channels, erasure. Every change that the matcher must know leaves on {@code subscribers.places} through the outbox,
+ * in the same transaction; verification codes leave the same way, as VERIFICATION jobs on the channel's topic.
+ */
+@ApplicationScoped
+public class SubscriberService {
+
+    static final Duration CODE_VALIDITY = Duration.ofHours(24);
+    static final int MAX_CODE_ATTEMPTS = 5;
+    static final int MAX_CODES = 5;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Jdbc jdbc;
+    private final Outbox outbox;
+    private final Renderer renderer;
+    private final Tokens tokens;
+    private final Clock clock;
+
+    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Tokens tokens, Clock clock) {
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+        this.renderer = renderer;
+        this.tokens = tokens;
+        this.clock = clock;
+    }
+
+    /** The outcome of a registration: the subscriber, and whether it was created now. */
+    public record Registered(SubscriberView subscriber, boolean created) {
+    }
+
+    /** Registers a person; with an {@code externalId} already known, answers the existing subscriber unchanged. */
+    public Registered register(Registration registration) {
+        return jdbc.inTransactionRetryingConflicts(c -> {
+            if (registration.externalId() != null) {
+                Optional<UUID> existing = idByExternalId(c, registration.externalId());
+                if (existing.isPresent()) {
+                    return new Registered(view(c, existing.get()).orElseThrow(), false);
+                }
+            }
+            UUID id = UUID.randomUUID();
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
+                        priority_consent_at, priority_consent_wording, quiet_from, quiet_to, quiet_zone)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                s.setObject(1, id);
+                s.setString(2, registration.externalId());
+                bindPerson(c, s, registration, 3);
+                s.executeUpdate();
+            }
+            writeChannels(c, id, registration, List.of());
+            writePlaces(c, id, registration.places(), List.of());
+            announcePlaces(c, id, registration);
+            return new Registered(view(c, id).orElseThrow(), true);
+        });
+    }
+
+    /** Replaces what a person registered; channels and places that did not change keep their id and state. */
+    public SubscriberView replace(UUID id, Registration registration) {
+        return jdbc.inTransactionRetryingConflicts(c -> {
+            SubscriberView before = view(c, id).orElseThrow(() -> notFound(id));
+            if (registration.externalId() != null && !registration.externalId().equals(before.externalId())) {
+                Optional<UUID> other = idByExternalId(c, registration.externalId());
+                if (other.isPresent() && !other.get().equals(id)) {
+                    throw ProblemException.conflict("external-id-taken",
+                            "Another subscriber has this externalId.");
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE subscriber SET external_id = coalesce(?, external_id), name = ?, language = ?,
+                        interests = ?, profile = ?, priority = ?, priority_consent_at = ?,
+                        priority_consent_wording = ?, quiet_from = ?, quiet_to = ?, quiet_zone = ?, updated_at = now()
+                    WHERE subscriber_id = ?""")) {
+                s.setString(1, registration.externalId());
+                bindPerson(c, s, registration, 2);
+                s.setObject(12, id);
+                s.executeUpdate();
+            }
+            writeChannels(c, id, registration, before.channels());
+            writePlaces(c, id, registration.places(), before.places());
+            announcePlaces(c, id, registration);
+            return view(c, id).orElseThrow();
+        });
+    }
+
+    /** The subscriber, if registered. */
+    public Optional<SubscriberView> get(UUID id) {
+        return jdbc.inTransaction(c -> view(c, id));
+    }
+
+    /** The subscriber with this externalId, if any. */
+    public Optional<SubscriberView> byExternalId(String externalId) {
+        return jdbc.inTransaction(c -> {
+            Optional<UUID> id = idByExternalId(c, externalId);
+            return id.isEmpty() ? Optional.empty() : view(c, id.get());
+        });
+    }
+
+    /**
+     * GDPR erasure: the person, their channels, places, ledger and held notices are deleted; the jobs already sent
+     * stay only as anonymous counts; {@code subscribers.places} gets a tombstone.
+     */
+    public boolean erase(UUID id) {
+        return jdbc.inTransaction(c -> {
+            int deleted;
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
+                s.setObject(1, id);
+                deleted = s.executeUpdate();
+            }
+            if (deleted == 0) {
+                return false;
+            }
+            for (String sql : List.of("DELETE FROM ledger WHERE subscriber_id = ?",
+                    "DELETE FROM held WHERE subscriber_id = ?",
+                    "UPDATE job SET subscriber_id = NULL, channel_id = NULL WHERE subscriber_id = ?")) {
+                try (PreparedStatement s = c.prepareStatement(sql)) {
+                    s.setObject(1, id);
+                    s.executeUpdate();
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO counter (name, value) VALUES ('subscribers_erased', 1)
+                    ON CONFLICT (name) DO UPDATE SET value = counter.value + 1""")) {
+                s.executeUpdate();
+            }
+            outbox.addTombstone(c, Topics.SUBSCRIBERS_PLACES, id.toString());
+            return true;
+        });
+    }
+
+    /** Confirms a channel with the code sent to it. */
+    public SubscriberView verify(UUID id, UUID channelId, String code) {
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT verified_at, code_sha256, code_expires_at, code_attempts FROM channel
+                    WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
+                s.setObject(1, channelId);
+                s.setObject(2, id);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        throw ProblemException.notFound("No such channel for this subscriber.");
+                    }
+                    if (rows.getTimestamp(1) != null) {
+                        return view(c, id).orElseThrow();
+                    }
+                    String hash = rows.getString(2);
+                    Timestamp expires = rows.getTimestamp(3);
+                    int attempts = rows.getInt(4);
+                    if (attempts >= MAX_CODE_ATTEMPTS) {
+                        throw ProblemException.conflict("too-many-attempts",
+                                "Too many wrong codes: ask for a new one (POST .../code).");
+                    }
+                    if (hash == null || expires == null || expires.toInstant().isBefore(clock.instant())) {
+                        throw ProblemException.conflict("code-expired", "The code has expired: ask for a new one.");
+                    }
+                    if (code == null || !ApiKeys.matches(channelId + ":" + code.strip(), hash)) {
+                        try (PreparedStatement u = c.prepareStatement(
+                                "UPDATE channel SET code_attempts = code_attempts + 1 WHERE channel_id = ?")) {
+                            u.setObject(1, channelId);
+                            u.executeUpdate();
+                        }
+                        c.commit();
+                        throw new ProblemException(Problem.of(422, "wrong-code", "Wrong code",
+                                "The code does not match; " + (MAX_CODE_ATTEMPTS - attempts - 1)
+                                        + " attempt(s) left."));
+                    }
+                }
+            }
+            try (PreparedStatement u = c.prepareStatement("""
+                    UPDATE channel SET verified_at = ?, consent_source = 'double opt-in', code_sha256 = NULL,
+                        code_expires_at = NULL, code_attempts = 0 WHERE channel_id = ?""")) {
+                u.setTimestamp(1, Timestamp.from(clock.instant()));
+                u.setObject(2, channelId);
+                u.executeUpdate();
+            }
+            return view(c, id).orElseThrow();
+        });
+    }
+
+    /** Sends a new code to an unverified channel. */
+    public void resendCode(UUID id, UUID channelId) {
+        jdbc.inTransaction(c -> {
+            String language;
+            try (PreparedStatement s = c.prepareStatement("SELECT language FROM subscriber WHERE subscriber_id = ?")) {
+                s.setObject(1, id);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        throw notFound(id);
+                    }
+                    language = rows.getString(1);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT type, address, verified_at, codes_sent FROM channel
+                    WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
+                s.setObject(1, channelId);
+                s.setObject(2, id);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        throw ProblemException.notFound("No such channel for this subscriber.");
+                    }
+                    if (rows.getTimestamp(3) != null) {
+                        throw ProblemException.conflict("already-verified", "This channel is already verified.");
+                    }
+                    if (rows.getInt(4) >= MAX_CODES) {
+                        throw ProblemException.conflict("too-many-codes",
+                                "Too many codes were sent to this channel; register it again later.");
+                    }
+                    sendCode(c, id, channelId, Channel.valueOf(rows.getString(1)), rows.getString(2), language,
+                            rows.getInt(4) + 1);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Records the matcher's geocoding answer for a place (ignored once the place is gone). */
+    public void geocoded(Connection c, PlaceGeocoded outcome) throws SQLException {
+        UUID subscriber = uuid(outcome.subscriberId());
+        UUID place = uuid(outcome.placeId());
+        if (subscriber == null || place == null) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE place SET geocoding_status = ?, matched_address = ?, confidence = ?, geocoding_reason = ?,
+                    geocoded_at = ? WHERE place_id = ? AND subscriber_id = ?""")) {
+            s.setString(1, outcome.status().name());
+            s.setString(2, outcome.matchedAddress());
+            s.setDouble(3, outcome.confidence());
+            s.setString(4, outcome.reason());
+            s.setTimestamp(5, Timestamp.from(outcome.at() == null ? clock.instant() : outcome.at()));
+            s.setObject(6, place);
+            s.setObject(7, subscriber);
+            s.executeUpdate();
+        }
+    }
+
+    private void bindPerson(Connection c, PreparedStatement s, Registration r, int first) throws SQLException {
+        int i = first;
+        s.setString(i++, r.name());
+        s.setString(i++, r.language());
+        s.setArray(i++, c.createArrayOf("text", r.interests().stream().map(Enum::name).toArray()));
+        s.setArray(i++, c.createArrayOf("text", r.profile().stream().map(Enum::name).toArray()));
+        s.setBoolean(i++, r.priority() != null);
+        s.setTimestamp(i++, r.priority() == null ? null : Timestamp.from(r.priority().consentAt()));
+        s.setString(i++, r.priority() == null ? null : r.priority().wording());
+        s.setTime(i++, r.quietHours() == null ? null : Time.valueOf(r.quietHours().from()));
+        s.setTime(i++, r.quietHours() == null ? null : Time.valueOf(r.quietHours().to()));
+        s.setString(i, r.quietHours() == null ? null : r.quietHours().zone().getId());
+    }
+
+    /** Keeps unchanged channels (same type and address) with their verification; new ones get a code. */
+    private void writeChannels(Connection c, UUID id, Registration r, List<ChannelView> before) throws SQLException {
+        var kept = new ArrayList<UUID>();
+        for (int i = 0; i < r.channels().size(); i++) {
+            ChannelInput input = r.channels().get(i);
+            Optional<ChannelView> same = before.stream()
+                    .filter(b -> b.type() == input.type() && b.address().equals(input.address())).findFirst();
+            UUID channelId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
+            kept.add(channelId);
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO channel (channel_id, subscriber_id, position, type, address, kinds, verified_at,
+                                         consent_source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (channel_id) DO UPDATE SET position = excluded.position, kinds = excluded.kinds,
+                        verified_at = coalesce(channel.verified_at, excluded.verified_at),
+                        consent_source = coalesce(channel.consent_source, excluded.consent_source)""")) {
+                s.setObject(1, channelId);
+                s.setObject(2, id);
+                s.setInt(3, i);
+                s.setString(4, input.type().name());
+                s.setString(5, input.address());
+                s.setArray(6, c.createArrayOf("text", input.kinds().stream().map(Enum::name).toArray()));
+                s.setTimestamp(7, input.verified() ? Timestamp.from(clock.instant()) : null);
+                s.setString(8, input.consentSource());
+                s.executeUpdate();
+            }
+            if (same.isEmpty() && !input.verified()) {
+                sendCode(c, id, channelId, input.type(), input.address(), r.language(), 1);
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM channel WHERE subscriber_id = ? AND NOT (channel_id = ANY (?))")) {
+            s.setObject(1, id);
+            s.setArray(2, c.createArrayOf("uuid", kept.toArray()));
+            s.executeUpdate();
+        }
+    }
+
+    private void sendCode(Connection c, UUID id, UUID channelId, Channel type, String address, String language,
+                          int attempt) throws SQLException {
+        String code = String.format("%06d", RANDOM.nextInt(1_000_000));
+        Instant now = clock.instant();
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE channel SET code_sha256 = ?, code_expires_at = ?, code_attempts = 0, codes_sent = ?
+                WHERE channel_id = ?""")) {
+            s.setString(1, ApiKeys.sha256(channelId + ":" + code));
+            s.setTimestamp(2, Timestamp.from(now.plus(CODE_VALIDITY)));
+            s.setInt(3, attempt);
+            s.setObject(4, channelId);
+            s.executeUpdate();
+        }
+        Rendered message = renderer.verification(language, type, code);
+        String jobId = JobIds.verification(id.toString(), channelId.toString(), attempt);
+        var job = new NotificationJob(jobId, JobPurpose.VERIFICATION, type, null, null, null, id.toString(), address,
+                language, message.subject(), message.text(), null, message.headers(), null, true,
+                now.plus(CODE_VALIDITY), now);
+        outbox.add(c, type.jobsTopic(), id.toString(), job, jobId, id.toString());
+        JobRow.insert(c, List.of(new JobRow(job, channelId, tokens.token(jobId))));
+    }
+
+    /** Keeps unchanged places (same category, label, address and point) with their id and geocoding. */
+    private void writePlaces(Connection c, UUID id, List<PlaceInput> places, List<PlaceView> before)
+            throws SQLException {
+        var kept = new ArrayList<UUID>();
+        var available = new ArrayList<>(before);
+        for (int i = 0; i < places.size(); i++) {
+            PlaceInput p = places.get(i);
+            Optional<PlaceView> same = available.stream().filter(b -> b.category() == p.category()
+                    && java.util.Objects.equals(b.label(), p.label())
+                    && java.util.Objects.equals(b.address(), p.address())
+                    && java.util.Objects.equals(b.lon(), p.point() == null ? null : p.point().lon())
+                    && java.util.Objects.equals(b.lat(), p.point() == null ? null : p.point().lat())).findFirst();
+            same.ifPresent(available::remove);
+            UUID placeId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
+            kept.add(placeId);
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO place (place_id, subscriber_id, position, label, category, address, lon, lat)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (place_id) DO UPDATE SET position = excluded.position""")) {
+                s.setObject(1, placeId);
+                s.setObject(2, id);
+                s.setInt(3, i);
+                s.setString(4, p.label());
+                s.setString(5, p.category().name());
+                s.setString(6, p.address());
+                s.setObject(7, p.point() == null ? null : p.point().lon());
+                s.setObject(8, p.point() == null ? null : p.point().lat());
+                s.executeUpdate();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM place WHERE subscriber_id = ? AND NOT (place_id = ANY (?))")) {
+            s.setObject(1, id);
+            s.setArray(2, c.createArrayOf("uuid", kept.toArray()));
+            s.executeUpdate();
+        }
+    }
+
+    /** Tells the matcher the person's places, followed kinds and priority flag: nothing else. */
+    private void announcePlaces(Connection c, UUID id, Registration r) throws SQLException {
+        var places = new ArrayList<SubscriberPlaces.Place>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT place_id, category, address, lon, lat FROM place WHERE subscriber_id = ? ORDER BY position")) {
+            s.setObject(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    Double lon = (Double) rows.getObject(4);
+                    Double lat = (Double) rows.getObject(5);
+                    places.add(new SubscriberPlaces.Place(rows.getString(1), PlaceCategory.valueOf(rows.getString(2)),
+                            lon == null ? rows.getString(3) : null, lon == null ? null : new LonLat(lon, lat)));
+                }
+            }
+        }
+        var record = new SubscriberPlaces(id.toString(), places, r.interests(), r.priority() != null,
+                clock.instant());
+        outbox.add(c, Topics.SUBSCRIBERS_PLACES, id.toString(), record, UUID.randomUUID().toString(), id.toString());
+    }
+
+    private static Optional<UUID> idByExternalId(Connection c, String externalId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT subscriber_id FROM subscriber WHERE external_id = ?")) {
+            s.setString(1, externalId);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getObject(1, UUID.class)) : Optional.empty();
+            }
+        }
+    }
+
+    static Optional<SubscriberView> view(Connection c, UUID id) throws SQLException {
+        SubscriberView person;
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT external_id, name, language, interests, profile, priority, priority_consent_at,
+                       priority_consent_wording, quiet_from, quiet_to, quiet_zone, created_at, updated_at
+                FROM subscriber WHERE subscriber_id = ?""")) {
+            s.setObject(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                Set<EventKind> interests = EnumSet.noneOf(EventKind.class);
+                for (String kind : strings(rows.getArray(4))) {
+                    interests.add(EventKind.valueOf(kind));
+                }
+                var profile = new LinkedHashSet<Registration.Profile>();
+                for (String p : strings(rows.getArray(5))) {
+                    profile.add(Registration.Profile.valueOf(p));
+                }
+                var priority = rows.getBoolean(6) ? new SubscriberView.PriorityView(true,
+                        new SubscriberView.Consent(rows.getTimestamp(7).toInstant(), rows.getString(8))) : null;
+                var quiet = rows.getTime(9) == null ? null : new SubscriberView.QuietHoursView(
+                        rows.getTime(9).toLocalTime().toString(), rows.getTime(10).toLocalTime().toString(),
+                        rows.getString(11));
+                person = new SubscriberView(id.toString(), rows.getString(1), rows.getString(2), rows.getString(3),
+                        List.of(), List.of(), interests, profile, priority, quiet,
+                        rows.getTimestamp(12).toInstant(), rows.getTimestamp(13).toInstant());
+            }
+        }
+        var channels = new ArrayList<ChannelView>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT channel_id, type, address, kinds, verified_at, consent_source, unsubscribed_at
+                FROM channel WHERE subscriber_id = ? ORDER BY position""")) {
+            s.setObject(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+                    for (String kind : strings(rows.getArray(4))) {
+                        kinds.add(EventKind.valueOf(kind));
+                    }
+                    channels.add(new ChannelView(rows.getString(1), Channel.valueOf(rows.getString(2)),
+                            rows.getString(3), kinds, rows.getTimestamp(5) != null, instant(rows.getTimestamp(5)),
+                            rows.getString(6), instant(rows.getTimestamp(7))));
+                }
+            }
+        }
+        var places = new ArrayList<PlaceView>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT place_id, label, category, address, lon, lat, geocoding_status, matched_address, confidence,
+                       geocoding_reason, geocoded_at
+                FROM place WHERE subscriber_id = ? ORDER BY position""")) {
+            s.setObject(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    var geocoding = rows.getString(7) == null ? null : new SubscriberView.Geocoding(
+                            GeocodingStatus.valueOf(rows.getString(7)), rows.getString(8),
+                            (Double) rows.getObject(9), rows.getString(10), instant(rows.getTimestamp(11)));
+                    places.add(new PlaceView(rows.getString(1), rows.getString(2),
+                            PlaceCategory.valueOf(rows.getString(3)), rows.getString(4), (Double) rows.getObject(5),
+                            (Double) rows.getObject(6), geocoding));
+                }
+            }
+        }
+        return Optional.of(new SubscriberView(person.id(), person.externalId(), person.name(), person.language(),
+                channels, places, person.interests(), person.profile(), person.priority(), person.quietHours(),
+                person.createdAt(), person.updatedAt()));
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : List.of((String[]) array.getArray());
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    static UUID uuid(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static ProblemException notFound(UUID id) {
+        return ProblemException.notFound("No subscriber " + id + ".");
+    }
+}

@@ -1,0 +1,129 @@
+package org.allerta.dispatcher.render;
+
+import java.util.Map;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.ZoneStatus;
+
+/**
+ * The words the templates are built from, per language: what happened (by kind, and for snow clearing by the zone's
+ * status), what "over" means for each kind, how a place is called. Sentences themselves live in the Qute templates
+ * ({@code templates/notice/*.it.txt}, {@code *.en.txt}).
+ */
+final class Phrases {
+
+    private Phrases() {
+    }
+
+    private static final Map<String, Map<EventKind, String>> WHAT = Map.of(
+            "it", Map.of(
+                    EventKind.POWER_OUTAGE, "interruzione di corrente",
+                    EventKind.WATER_OUTAGE, "interruzione dell'acqua",
+                    EventKind.GAS_OUTAGE, "interruzione del gas",
+                    EventKind.ROAD_CLEARING, "sgombero neve",
+                    EventKind.SCHOOL_CLOSURE, "chiusura delle scuole",
+                    EventKind.TRANSPORT_DISRUPTION, "disservizio dei trasporti",
+                    EventKind.CIVIL_PROTECTION, "allerta di protezione civile"),
+            "en", Map.of(
+                    EventKind.POWER_OUTAGE, "power cut",
+                    EventKind.WATER_OUTAGE, "water cut",
+                    EventKind.GAS_OUTAGE, "gas supply cut",
+                    EventKind.ROAD_CLEARING, "snow clearing",
+                    EventKind.SCHOOL_CLOSURE, "school closure",
+                    EventKind.TRANSPORT_DISRUPTION, "transport disruption",
+                    EventKind.CIVIL_PROTECTION, "civil protection alert"));
+
+    /** Italian needs the article fused with "di": "dell'interruzione", "dello sgombero". */
+    private static final Map<EventKind, String> OF_WHAT_IT = Map.of(
+            EventKind.POWER_OUTAGE, "dell'interruzione di corrente",
+            EventKind.WATER_OUTAGE, "dell'interruzione dell'acqua",
+            EventKind.GAS_OUTAGE, "dell'interruzione del gas",
+            EventKind.ROAD_CLEARING, "dello sgombero neve",
+            EventKind.SCHOOL_CLOSURE, "della chiusura delle scuole",
+            EventKind.TRANSPORT_DISRUPTION, "del disservizio dei trasporti",
+            EventKind.CIVIL_PROTECTION, "dell'allerta di protezione civile");
+
+    private static final Map<String, Map<ZoneStatus, String>> SNOW = Map.of(
+            "it", Map.of(
+                    ZoneStatus.NOT_STARTED, "strade non ancora sgomberate dalla neve",
+                    ZoneStatus.IN_PROGRESS, "sgombero neve in corso",
+                    ZoneStatus.CLEARED, "strade sgomberate dalla neve"),
+            "en", Map.of(
+                    ZoneStatus.NOT_STARTED, "roads not yet cleared of snow",
+                    ZoneStatus.IN_PROGRESS, "snow clearing under way",
+                    ZoneStatus.CLEARED, "roads cleared of snow"));
+
+    private static final Map<String, Map<EventKind, String>> OVER = Map.of(
+            "it", Map.of(
+                    EventKind.POWER_OUTAGE, "la corrente è tornata",
+                    EventKind.WATER_OUTAGE, "l'acqua è tornata",
+                    EventKind.GAS_OUTAGE, "il gas è tornato",
+                    EventKind.ROAD_CLEARING, "le strade sono state sgomberate",
+                    EventKind.SCHOOL_CLOSURE, "le scuole riaprono",
+                    EventKind.TRANSPORT_DISRUPTION, "i trasporti sono tornati regolari",
+                    EventKind.CIVIL_PROTECTION, "l'allerta è terminata"),
+            "en", Map.of(
+                    EventKind.POWER_OUTAGE, "power is back",
+                    EventKind.WATER_OUTAGE, "water is back",
+                    EventKind.GAS_OUTAGE, "gas is back",
+                    EventKind.ROAD_CLEARING, "the roads have been cleared",
+                    EventKind.SCHOOL_CLOSURE, "schools are reopening",
+                    EventKind.TRANSPORT_DISRUPTION, "transport is running normally again",
+                    EventKind.CIVIL_PROTECTION, "the alert is over"));
+
+    private static final Map<String, Map<EventKind, String>> EXPECTED = Map.of(
+            "it", Map.of(
+                    EventKind.POWER_OUTAGE, "Ripristino previsto",
+                    EventKind.WATER_OUTAGE, "Ripristino previsto",
+                    EventKind.GAS_OUTAGE, "Ripristino previsto",
+                    EventKind.ROAD_CLEARING, "Sgombero previsto",
+                    EventKind.SCHOOL_CLOSURE, "Riapertura prevista",
+                    EventKind.TRANSPORT_DISRUPTION, "Servizio regolare previsto",
+                    EventKind.CIVIL_PROTECTION, "Fine prevista"),
+            "en", Map.of(
+                    EventKind.POWER_OUTAGE, "Expected back",
+                    EventKind.WATER_OUTAGE, "Expected back",
+                    EventKind.GAS_OUTAGE, "Expected back",
+                    EventKind.ROAD_CLEARING, "Clearing expected",
+                    EventKind.SCHOOL_CLOSURE, "Reopening expected",
+                    EventKind.TRANSPORT_DISRUPTION, "Normal service expected",
+                    EventKind.CIVIL_PROTECTION, "Expected to end"));
+
+    private static final Map<String, Map<PlaceCategory, String>> PLACE = Map.of(
+            "it", Map.of(
+                    PlaceCategory.HOME, "la tua casa",
+                    PlaceCategory.WORK, "il tuo luogo di lavoro",
+                    PlaceCategory.SCHOOL, "la scuola",
+                    PlaceCategory.OTHER, "il tuo luogo"),
+            "en", Map.of(
+                    PlaceCategory.HOME, "your home",
+                    PlaceCategory.WORK, "your work place",
+                    PlaceCategory.SCHOOL, "the school",
+                    PlaceCategory.OTHER, "your place"));
+
+    static String what(String language, EventKind kind, ZoneStatus zone) {
+        if (kind == EventKind.ROAD_CLEARING && zone != null) {
+            return SNOW.get(language).get(zone);
+        }
+        return WHAT.get(language).get(kind);
+    }
+
+    static String ofWhat(String language, EventKind kind, ZoneStatus zone) {
+        if (language.equals("it")) {
+            return kind == EventKind.ROAD_CLEARING && zone != null ? "dello sgombero neve" : OF_WHAT_IT.get(kind);
+        }
+        return "the " + WHAT.get(language).get(kind);
+    }
+
+    static String over(String language, EventKind kind) {
+        return OVER.get(language).get(kind);
+    }
+
+    static String expected(String language, EventKind kind) {
+        return EXPECTED.get(language).get(kind);
+    }
+
+    static String place(String language, PlaceCategory category) {
+        return PLACE.get(language).get(category);
+    }
+}

@@ -1,0 +1,204 @@
+package org.allerta.dispatcher.render;
+
+import io.quarkus.qute.Engine;
+import io.quarkus.qute.Template;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.ZoneStatus;
+import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
+
+/**
+ * Renders personal messages with the Qute templates of {@code templates/notice} and {@code templates/verification}:
+ * SMS (also WhatsApp and Telegram), push (title and body) and e-mail (subject, plain text, HTML with one-click
+ * unsubscribe). An SMS aims at one 160-character GSM-7 segment: when the full wording does not fit, the same
+ * sentence is told shorter (no "since", no thanks, the place without its address); words are never cut.
+ */
+@ApplicationScoped
+public class Renderer {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm");
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("dd/MM");
+
+    private final Engine engine;
+
+    Renderer(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The notice for one channel. */
+    public Rendered notice(NoticeInput input, Channel channel) {
+        String language = language(input.language());
+        NoticeModel model = model(input, language);
+        return switch (channel) {
+            case SMS -> sms(model, language, input);
+            case WHATSAPP, TELEGRAM -> new Rendered(null, render("notice/sms", language, model), null, Map.of());
+            case PUSH -> new Rendered(model.title(), render("notice/push", language, model), null, Map.of());
+            case EMAIL -> new Rendered(render("notice/subject", language, model),
+                    render("notice/email", language, model), renderHtml(language, model), Map.of(
+                    "List-Unsubscribe", "<" + input.unsubscribe() + ">",
+                    "List-Unsubscribe-Post", "List-Unsubscribe=One-Click"));
+        };
+    }
+
+    /** The one-time code message that verifies a new channel. */
+    public Rendered verification(String language, Channel channel, String code) {
+        String lang = language(language);
+        String text = engine.getTemplate("verification/text." + lang + ".txt").data("code", code).render().strip();
+        String subject = channel == Channel.EMAIL || channel == Channel.PUSH
+                ? engine.getTemplate("verification/subject." + lang + ".txt").render().strip() : null;
+        return new Rendered(subject, channel == Channel.SMS ? Sms.plain(text) : text, null, Map.of());
+    }
+
+    private Rendered sms(NoticeModel model, String language, NoticeInput input) {
+        List<NoticeModel> shorter = List.of(model, model.brief(), model.withoutSince(),
+                model.withPlace(placePhrase(language, input.places(), false)));
+        String text = null;
+        for (NoticeModel candidate : shorter) {
+            text = Sms.plain(render("notice/sms", language, candidate));
+            if (Sms.segments(text) == 1) {
+                break;
+            }
+        }
+        return new Rendered(null, text, null, Map.of());
+    }
+
+    private String render(String name, String language, NoticeModel model) {
+        String sentence = template("notice/sentence", language, "txt").data("m", model).render().strip();
+        return template(name, language, "txt").data("m", model).data("sentence", sentence).render().strip();
+    }
+
+    private String renderHtml(String language, NoticeModel model) {
+        String sentence = template("notice/sentence", language, "txt").data("m", model).render().strip();
+        return template("notice/email", language, "html").data("m", model).data("sentence", sentence).render();
+    }
+
+    private Template template(String name, String language, String suffix) {
+        return Objects.requireNonNull(engine.getTemplate(name + "." + language + "." + suffix), name);
+    }
+
+    static String language(String language) {
+        return "en".equals(language) ? "en" : "it";
+    }
+
+    private static NoticeModel model(NoticeInput input, String language) {
+        AlertEvent event = input.event();
+        ZoneStatus zone = event.zone() == null ? null : event.zone().status();
+        String what = Phrases.what(language, event.kind(), zone);
+        String since = event.startedAt() == null ? null : when(language, event.startedAt(), input, true);
+        boolean restoring = event.expectedRestorationAt() != null && !event.status().ended();
+        String expected = restoring ? Phrases.expected(language, event.kind()) + " "
+                + when(language, event.expectedRestorationAt(), input, false) : null;
+        return new NoticeModel(
+                oneLine(input.name()),
+                input.change(),
+                event.status() == EventStatus.CANCELLED,
+                what,
+                Phrases.ofWhat(language, event.kind(), zone),
+                Phrases.over(language, event.kind()),
+                capitalise(what),
+                placePhrase(language, input.places(), true),
+                since,
+                event.startedAt() == null ? null : time(event.startedAt(), input),
+                expected,
+                Phrases.expected(language, event.kind()),
+                restoring ? time(event.expectedRestorationAt(), input) : null,
+                oneLine(pick(event.headline(), language)),
+                event.kind() == EventKind.CIVIL_PROTECTION ? withoutFinalStop(oneLine(pick(event.headline(), language)))
+                        : null,
+                pick(event.description(), language),
+                oneLine(event.areaDescription()),
+                input.publisher() == null ? "Allerta" : oneLine(input.publisher()),
+                input.link(),
+                input.unsubscribe(),
+                input.pixel(),
+                true);
+    }
+
+    /** "la tua casa in Via Dazio 90/H", "Scuola di Luca", "... e altri 2 tuoi luoghi". */
+    static String placePhrase(String language, List<PlaceRef> places, boolean withAddress) {
+        if (places.isEmpty()) {
+            return Phrases.place(language, PlaceCategory.OTHER);
+        }
+        PlaceRef first = places.get(0);
+        String label = oneLine(first.label());
+        String phrase = (first.category() == PlaceCategory.SCHOOL || first.category() == PlaceCategory.OTHER)
+                && label != null ? label : Phrases.place(language, first.category());
+        String address = oneLine(first.address());
+        if (withAddress && address != null) {
+            phrase = phrase + ("it".equals(language) ? " in " : " in ") + address;
+        }
+        int others = places.size() - 1;
+        if (others > 0) {
+            phrase = phrase + ("it".equals(language)
+                    ? (others == 1 ? " e un altro tuo luogo" : " e altri " + others + " tuoi luoghi")
+                    : (others == 1 ? " and one more of your places" : " and " + others + " more of your places"));
+        }
+        return phrase;
+    }
+
+    /** "dalle 14:05" / "since 14:05" today, "dal 27/11 alle 14:05" / "since 27/11 at 14:05" another day. */
+    private static String when(String language, Instant instant, NoticeInput input, boolean since) {
+        ZonedDateTime at = instant.atZone(input.zone());
+        LocalDate today = input.now().atZone(input.zone()).toLocalDate();
+        String time = TIME.format(at);
+        boolean sameDay = at.toLocalDate().equals(today);
+        if ("it".equals(language)) {
+            if (since) {
+                return sameDay ? "dalle " + time : "dal " + DAY.format(at) + " alle " + time;
+            }
+            return sameDay ? "alle " + time : "il " + DAY.format(at) + " alle " + time;
+        }
+        if (since) {
+            return sameDay ? "since " + time : "since " + DAY.format(at) + " at " + time;
+        }
+        return sameDay ? "at " + time : "on " + DAY.format(at) + " at " + time;
+    }
+
+    /** "14:05" today, "27/11 14:05" another day. */
+    private static String time(Instant instant, NoticeInput input) {
+        ZonedDateTime at = instant.atZone(input.zone());
+        boolean sameDay = at.toLocalDate().equals(input.now().atZone(input.zone()).toLocalDate());
+        return sameDay ? TIME.format(at) : DAY.format(at) + " " + TIME.format(at);
+    }
+
+    private static String pick(Map<String, String> texts, String language) {
+        if (texts.isEmpty()) {
+            return null;
+        }
+        String text = texts.get(language);
+        if (text == null) {
+            text = texts.getOrDefault("it", texts.values().iterator().next());
+        }
+        return text == null || text.isBlank() ? null : text.strip();
+    }
+
+    private static String oneLine(String text) {
+        if (text == null) {
+            return null;
+        }
+        String line = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").replaceAll(" {2,}", " ").strip();
+        return line.isEmpty() ? null : line;
+    }
+
+    private static String withoutFinalStop(String text) {
+        return text == null ? null : text.replaceAll("[.!;:\\s]+$", "");
+    }
+
+    private static String capitalise(String text) {
+        return text.substring(0, 1).toUpperCase(Locale.ROOT) + text.substring(1);
+    }
+
+}

@@ -1,0 +1,81 @@
+package org.allerta.dispatcher.render;
+
+/**
+ * SMS encoding arithmetic (3GPP TS 23.038): a text is GSM-7 when every character is in the default alphabet or its
+ * extension table (which counts twice), otherwise UCS-2. One segment carries 160 GSM-7 septets or 70 UCS-2 units;
+ * a concatenated message 153 or 67 per segment.
+ */
+public final class Sms {
+
+    private static final String BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+            + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    private static final String EXTENDED = "^{}\\[~]|€\f";
+
+    /** The encoding a text needs. */
+    public enum Encoding { GSM7, UCS2 }
+
+    private Sms() {
+    }
+
+    /** GSM-7 when every character fits the default alphabet or its extension, else UCS-2. */
+    public static Encoding encoding(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (BASIC.indexOf(ch) < 0 && EXTENDED.indexOf(ch) < 0) {
+                return Encoding.UCS2;
+            }
+        }
+        return Encoding.GSM7;
+    }
+
+    /** Septets (GSM-7) or UTF-16 units (UCS-2) the text takes. */
+    public static int units(String text) {
+        if (encoding(text) == Encoding.UCS2) {
+            return text.length();
+        }
+        int septets = 0;
+        for (int i = 0; i < text.length(); i++) {
+            septets += EXTENDED.indexOf(text.charAt(i)) >= 0 ? 2 : 1;
+        }
+        return septets;
+    }
+
+    /** How many segments the text is sent as. */
+    public static int segments(String text) {
+        int units = units(text);
+        boolean gsm = encoding(text) == Encoding.GSM7;
+        int single = gsm ? 160 : 70;
+        int part = gsm ? 153 : 67;
+        return units <= single ? 1 : (units + part - 1) / part;
+    }
+
+    /**
+     * Replaces typographic characters that would force UCS-2 (curly quotes, dashes, ellipsis, non-breaking space,
+     * accented capitals without a GSM-7 form) with their plain equivalents, and turns line breaks and tabs into
+     * spaces: the text stays readable and fits 160 characters per segment instead of 70.
+     */
+    public static String plain(String text) {
+        var out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            switch (ch) {
+                case '\u2018', '\u2019', '\u201b', '\u00b4', '`' -> out.append('\'');
+                case '\u201c', '\u201d', '\u201e', '\u00ab', '\u00bb' -> out.append('"');
+                case '\u2013', '\u2014', '\u2212' -> out.append('-');
+                case '\u2026' -> out.append("...");
+                case '\u00a0', '\t', '\n', '\r', '\u2028', '\u2029' -> out.append(' ');
+                case '\u00c8' -> out.append("E'");
+                case '\u00c0' -> out.append("A'");
+                case '\u00cc' -> out.append("I'");
+                case '\u00d2' -> out.append("O'");
+                case '\u00d9' -> out.append("U'");
+                case '\u00e1' -> out.append('a');
+                case '\u00ed' -> out.append('i');
+                case '\u00f3' -> out.append('o');
+                case '\u00fa' -> out.append('u');
+                default -> out.append(ch);
+            }
+        }
+        return out.toString().replaceAll(" {2,}", " ").strip();
+    }
+}

@@ -1,0 +1,95 @@
+package org.allerta.dispatcher.tracking;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Json;
+import org.allerta.service.Jdbc;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * The public page of an event, where tracked links lead: headline, area, status and expected restoration of its
+ * latest revision, in Italian and English. Nothing personal; no script.
+ */
+@Path("/e")
+public class EventPageResource {
+
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("dd/MM/yyyy HH:mm")
+            .withZone(ZoneId.of("Europe/Rome"));
+
+    private final Jdbc jdbc;
+
+    EventPageResource(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @GET
+    @Path("{eventId}")
+    @Produces(MediaType.TEXT_HTML)
+    @Operation(summary = "An event's public page")
+    public Response page(@PathParam("eventId") String eventId) {
+        if (eventId == null || eventId.length() > 200) {
+            return Pages.notFound();
+        }
+        Optional<AlertEvent> latest = jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT alert FROM event_revision WHERE event_id = ? ORDER BY revision DESC LIMIT 1")) {
+                s.setString(1, eventId);
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next() ? Optional.of(Json.fromBytes(rows.getBytes(1), AlertEvent.class))
+                            : Optional.empty();
+                }
+            }
+        });
+        if (latest.isEmpty()) {
+            return Pages.notFound();
+        }
+        AlertEvent e = latest.get();
+        var body = new StringBuilder();
+        if (e.test()) {
+            body.append("<p><strong>PROVA / TEST</strong></p>\n");
+        }
+        String status = switch (e.status()) {
+            case ACTIVE -> "In corso <span lang=\"en\">/ Ongoing</span>";
+            case RESOLVED -> "Risolto <span lang=\"en\">/ Resolved</span>";
+            case CANCELLED -> "Annullato <span lang=\"en\">/ Withdrawn</span>";
+        };
+        String it = e.headline().getOrDefault("it", e.headline().values().stream().findFirst().orElse(""));
+        body.append("<h1>").append(Pages.escape(it)).append("</h1>\n");
+        if (e.headline().containsKey("en") && !e.headline().get("en").equals(it)) {
+            body.append("<p lang=\"en\"><strong>").append(Pages.escape(e.headline().get("en")))
+                    .append("</strong></p>\n");
+        }
+        body.append("<dl>\n<dt>Stato <span lang=\"en\">/ Status</span></dt><dd>").append(status).append("</dd>\n");
+        if (e.areaDescription() != null) {
+            body.append("<dt>Zona <span lang=\"en\">/ Area</span></dt><dd>").append(Pages.escape(e.areaDescription()))
+                    .append("</dd>\n");
+        }
+        if (e.startedAt() != null) {
+            body.append("<dt>Inizio <span lang=\"en\">/ Started</span></dt><dd>").append(WHEN.format(e.startedAt()))
+                    .append("</dd>\n");
+        }
+        if (e.expectedRestorationAt() != null && !e.status().ended()) {
+            body.append("<dt>Ripristino previsto <span lang=\"en\">/ Expected back</span></dt><dd>")
+                    .append(WHEN.format(e.expectedRestorationAt())).append("</dd>\n");
+        }
+        body.append("</dl>\n");
+        for (var description : e.description().entrySet()) {
+            body.append("<p lang=\"").append(Pages.escape(description.getKey())).append("\">")
+                    .append(Pages.escape(description.getValue())).append("</p>\n");
+        }
+        body.append("<p><small>Aggiornato <span lang=\"en\">/ Updated</span> ")
+                .append(WHEN.format(e.receivedAt() == null ? java.time.Instant.now() : e.receivedAt()))
+                .append(" (ora italiana / Italian time)</small></p>");
+        return Response.ok(Pages.page(it.isEmpty() ? "Allerta" : it, body.toString())).build();
+    }
+}

@@ -1,0 +1,150 @@
+package org.allerta.dispatcher.tracking;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.CacheControl;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+import org.allerta.service.Jdbc;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * The citizen's side of a job's token: the tracked link ({@code /r/}) records a click and leads to the event's public
+ * page, the e-mail image ({@code /o/}) records an open, and {@code /u/} unsubscribes the channel the job went to
+ * (GET shows a confirmation, POST does it: RFC 8058 one-click). Tokens are looked up by their SHA-256.
+ */
+@Path("/")
+public class TrackingResource {
+
+    private static final byte[] PIXEL = Base64.getDecoder()
+            .decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+
+    private final Jdbc jdbc;
+    private final Clock clock;
+
+    TrackingResource(Jdbc jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    private record Job(String eventId, String channelId) {
+    }
+
+    @GET
+    @Path("r/{token}")
+    @Operation(summary = "A tracked link: records the click and redirects to the event's public page")
+    public Response click(@PathParam("token") String token) {
+        Optional<Job> job = mark(token, "clicked_at");
+        if (job.isEmpty() || job.get().eventId() == null) {
+            return Pages.notFound();
+        }
+        return Response.seeOther(URI.create("/e/" + job.get().eventId())).cacheControl(noStore()).build();
+    }
+
+    @GET
+    @Path("o/{token}.gif")
+    @Produces("image/gif")
+    @Operation(summary = "The e-mail open image: records the notice as read")
+    public Response open(@PathParam("token") String token) {
+        mark(token, "read_at");
+        return Response.ok(PIXEL, "image/gif").cacheControl(noStore()).build();
+    }
+
+    @GET
+    @Path("u/{token}")
+    @Produces(MediaType.TEXT_HTML)
+    @Operation(summary = "Unsubscribe: a page asking to confirm")
+    public Response unsubscribePage(@PathParam("token") String token) {
+        if (find(token).isEmpty()) {
+            return Pages.notFound();
+        }
+        return Response.ok(Pages.page("Allerta", """
+                <h1>Non ricevere più avvisi? <span lang="en">/ Stop notices?</span></h1>
+                <p>Non riceverai più avvisi Allerta a questo indirizzo. Gli altri canali restano attivi.</p>
+                <p lang="en">You will no longer receive Allerta notices at this address. Your other channels stay on.</p>
+                <form method="post"><button type="submit">Conferma / Confirm</button></form>"""))
+                .cacheControl(noStore()).build();
+    }
+
+    @POST
+    @Path("u/{token}")
+    @Produces(MediaType.TEXT_HTML)
+    @Operation(summary = "Unsubscribe the channel this notice went to (RFC 8058 one-click)")
+    public Response unsubscribe(@PathParam("token") String token) {
+        Optional<Job> job = find(token);
+        if (job.isEmpty()) {
+            return Pages.notFound();
+        }
+        if (job.get().channelId() != null) {
+            jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid")) {
+                    s.setTimestamp(1, Timestamp.from(clock.instant()));
+                    s.setString(2, job.get().channelId());
+                    return s.executeUpdate();
+                }
+            });
+        }
+        return Response.ok(Pages.page("Allerta", """
+                <h1>Fatto <span lang="en">/ Done</span></h1>
+                <p>Non riceverai più avvisi a questo indirizzo.</p>
+                <p lang="en">You will no longer receive notices at this address.</p>""")).cacheControl(noStore())
+                .build();
+    }
+
+    private Optional<Job> find(String token) {
+        if (!Tokens.wellFormed(token)) {
+            return Optional.empty();
+        }
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT event_id, channel_id FROM job WHERE token_sha256 = ?")) {
+                s.setBytes(1, Tokens.hash(token));
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Records the first time of a click or an open (an open also means sent and delivered). */
+    private Optional<Job> mark(String token, String column) {
+        if (!Tokens.wellFormed(token)) {
+            return Optional.empty();
+        }
+        String extra = column.equals("read_at")
+                ? ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)" : "";
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + column + " = coalesce(" + column
+                    + ", ?)" + extra + " WHERE token_sha256 = ? RETURNING event_id, channel_id")) {
+                Timestamp now = Timestamp.from(clock.instant());
+                int i = 1;
+                s.setTimestamp(i++, now);
+                if (!extra.isEmpty()) {
+                    s.setTimestamp(i++, now);
+                    s.setTimestamp(i++, now);
+                }
+                s.setBytes(i, Tokens.hash(token));
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    private static CacheControl noStore() {
+        var cache = new CacheControl();
+        cache.setNoStore(true);
+        return cache;
+    }
+}
