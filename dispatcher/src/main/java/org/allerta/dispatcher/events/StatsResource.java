@@ -8,6 +8,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
@@ -37,9 +38,13 @@ public class StatsResource {
 
     @GET
     @Path("{eventId}/stats")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200",
+            description = "EventStats (see schemas/EventStats.schema.json) with notifiedTotal and rates",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(implementation = EventStats.class)))
     @Operation(summary = "An event's statistics: matched, notified per channel and change, held, sent, delivered, "
             + "failed, read, clicked, their rates, the send plan and the last revision fully processed")
-    public ObjectNode stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Response stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                             @PathParam("eventId") String eventId) {
         authorise(authorization, eventId);
         EventStats s = stats.stats(eventId)
@@ -52,7 +57,7 @@ public class StatsResource {
         rates.put("failed", s.rate(s.failed()));
         rates.put("read", s.rate(s.read()));
         rates.put("clicked", s.rate(s.clicked()));
-        return answer;
+        return Response.ok(Json.toBytes(answer), MediaType.APPLICATION_JSON).build();
     }
 
     /** The admin key, or the API key of the publisher of this event. */

@@ -1,0 +1,408 @@
+package org.allerta.dispatcher.dispatch;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.MatchChange;
+import org.allerta.contracts.MatchProgress;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.ProgressPhase;
+import org.allerta.contracts.Publisher;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.Topics;
+import org.allerta.contracts.Urgency;
+import org.allerta.contracts.rules.JobIds;
+import org.allerta.dispatcher.TestClock;
+import org.allerta.service.ApiKeys;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.allerta.testsupport.TopicWriter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The decision rules, the ledger and the jobs, fed through alerts.events and alerts.matches on the real broker. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class DispatchTest {
+
+    static final String ADMIN = "Bearer test-admin-key";
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    MatchDispatcher dispatcher;
+
+    @Inject
+    AgroalDataSource db;
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
+    }
+
+    /** A registered person with admin-verified channels; returns the subscriber and place ids. */
+    record Person(String id, List<String> places) {
+    }
+
+    private Person person(String name, String language, String channels, String interests, String quiet) {
+        JsonPath created = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+                {"name": "%s", "language": "%s", "channels": [%s],
+                 "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H"}],
+                 "interests": [%s] %s}""".formatted(name, language, channels, interests,
+                quiet == null ? "" : ", \"quietHours\": " + quiet))
+                .post("/v1/subscribers").then().statusCode(201).extract().jsonPath();
+        return new Person(created.getString("id"), created.getList("places.id"));
+    }
+
+    private static String sms(String number, String kinds) {
+        return """
+                {"type": "SMS", "address": "%s", "verified": true, "consentSource": "test"%s}"""
+                .formatted(number, kinds == null ? "" : ", \"kinds\": [" + kinds + "]");
+    }
+
+    private static String email(String address) {
+        return """
+                {"type": "EMAIL", "address": "%s", "verified": true, "consentSource": "test"}""".formatted(address);
+    }
+
+    private static AlertEvent event(String id, long revision, EventKind kind, EventStatus status, Severity severity,
+                                    Urgency urgency, boolean test, Instant restoration) {
+        return new AlertEvent(id, revision, "pub-dispatch", "oms-" + id, kind, status, severity, urgency, test, null,
+                "Quartiere Cristo", Map.of("it", "Guasto", "en", "Fault"), Map.of(), Instant.now(), restoration,
+                null, Instant.now(), Instant.now(), List.of(), null);
+    }
+
+    private static AlertEvent event(String id, long revision, EventKind kind, EventStatus status) {
+        return event(id, revision, kind, status, Severity.MODERATE, Urgency.EXPECTED, false, null);
+    }
+
+    private static void publish(AlertEvent event) throws Exception {
+        TopicWriter.send(Topics.ALERTS_EVENTS, event.eventId(), Json.toBytes(event));
+    }
+
+    private static void match(String eventId, long revision, Person person, Change change) throws Exception {
+        TopicWriter.send(Topics.ALERTS_MATCHES, person.id(), Json.toBytes(new MatchChange(eventId, revision,
+                person.id(), change, person.places(), false, Instant.now())));
+    }
+
+    private String id(String name) {
+        return name + "-" + run;
+    }
+
+    /** Every job of these subscribers on every channel, after the topics have been quiet for a while. */
+    private static List<NotificationJob> jobs(Set<String> subscribers, int atLeast) {
+        var all = new ArrayList<NotificationJob>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            all.clear();
+            for (Channel channel : List.of(Channel.SMS, Channel.EMAIL)) {
+                try (var reader = new TopicReader(channel.jobsTopic())) {
+                    for (ConsumerRecord<String, byte[]> r : reader.drain(Duration.ofMillis(1500))) {
+                        if (subscribers.contains(r.key())) {
+                            NotificationJob job = Json.fromBytes(r.value(), NotificationJob.class);
+                            if (job.eventId() != null) {
+                                all.add(job);
+                            }
+                        }
+                    }
+                }
+            }
+            if (all.size() >= atLeast || System.currentTimeMillis() > deadline) {
+                return all;
+            }
+        }
+    }
+
+    private static Set<String> ids(List<NotificationJob> jobs) {
+        return jobs.stream().map(NotificationJob::jobId).collect(Collectors.toSet());
+    }
+
+    @Test
+    void affectedOnceOnEachChannelThatCarriesTheKind() throws Exception {
+        Person giulia = person("Giulia", "it", sms("+393330000001", "\"POWER_OUTAGE\"") + ","
+                + email("giulia-" + run + "@example.org"), "\"POWER_OUTAGE\", \"WATER_OUTAGE\"", null);
+        Person marco = person("Marco", "en", email("marco-" + run + "@example.org"), "\"ROAD_CLEARING\"", null);
+        String power = id("power");
+        String water = id("water");
+        String gas = id("gas");
+        String civil = id("civil");
+        publish(event(power, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(water, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(gas, 1, EventKind.GAS_OUTAGE, EventStatus.ACTIVE));
+        publish(event(civil, 1, EventKind.CIVIL_PROTECTION, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                false, null));
+        for (Person p : List.of(giulia, marco)) {
+            match(power, 1, p, Change.AFFECTED);
+            match(water, 1, p, Change.AFFECTED);
+            match(gas, 1, p, Change.AFFECTED);
+            match(civil, 1, p, Change.AFFECTED);
+        }
+        match(power, 1, giulia, Change.AFFECTED);   // redelivered
+
+        List<NotificationJob> jobs = jobs(Set.of(giulia.id(), marco.id()), 6);
+        Map<String, List<String>> seen = jobs.stream().collect(Collectors.groupingBy(
+                j -> j.eventId().replace("-" + run, "") + " " + j.channel() + " " + j.recipient().charAt(0),
+                Collectors.mapping(NotificationJob::jobId, Collectors.toList())));
+        assertThat(seen.keySet()).containsExactlyInAnyOrder(
+                "power SMS +", "power EMAIL g",        // Giulia: both channels carry power
+                "water EMAIL g",                       // her SMS carries power only
+                "civil SMS +", "civil EMAIL g",        // civil protection EXTREME reaches everyone everywhere
+                "civil EMAIL m");                      // ... including Marco, who follows only roads
+        assertThat(ids(jobs)).hasSize(6);
+        assertThat(jobs).allMatch(j -> j.change() == Change.AFFECTED);
+        assertThat(jobs.stream().filter(j -> j.eventId().equals(power) && j.channel() == Channel.SMS).findFirst()
+                .orElseThrow().jobId())
+                .isEqualTo(JobIds.notice(power, giulia.id(), Change.AFFECTED, 1, Channel.SMS));
+        NotificationJob mail = jobs.stream().filter(j -> j.eventId().equals(power) && j.channel() == Channel.EMAIL)
+                .findFirst().orElseThrow();
+        assertThat(mail.subject()).isEqualTo("Interruzione di corrente - la tua casa in Via Dazio 90/H");
+        assertThat(mail.html()).contains("Giulia");
+        assertThat(mail.headers()).containsKey("List-Unsubscribe");
+        assertThat(mail.expiresAt()).isAfter(Instant.now());
+    }
+
+    @Test
+    void theLifecycleTellsOnlyThoseWhoWereTold() throws Exception {
+        Person anna = person("Anna", "it", sms("+393330000002", null), "\"POWER_OUTAGE\"", null);
+        Person luca = person("Luca", "en", email("luca-" + run + "@example.org"), "\"POWER_OUTAGE\"", null);
+        String e = id("life");
+        Instant five = Instant.parse("2026-11-28T17:00:00Z");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false,
+                five));
+        publish(event(e, 3, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false,
+                five));
+        publish(event(e, 4, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false,
+                five));
+        publish(event(e, 5, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        match(e, 1, anna, Change.AFFECTED);
+        match(e, 2, anna, Change.UPDATED);
+        match(e, 2, luca, Change.UPDATED);              // never told: no update
+        match(e, 3, anna, Change.NO_LONGER_AFFECTED);
+        match(e, 3, luca, Change.NO_LONGER_AFFECTED);   // never told
+        match(e, 4, anna, Change.AFFECTED);             // back inside: a new notice
+        match(e, 5, anna, Change.RESOLVED);
+        match(e, 5, luca, Change.RESOLVED);             // never told: no "power is back"
+        match(e, 1, anna, Change.AFFECTED);             // an old revision redelivered: ignored
+
+        List<NotificationJob> jobs = jobs(Set.of(anna.id(), luca.id()), 5);
+        assertThat(jobs).allMatch(j -> j.subscriberId().equals(anna.id()));
+        assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()).toList()).containsExactlyInAnyOrder(
+                "AFFECTED@1", "UPDATED@2", "NO_LONGER_AFFECTED@3", "AFFECTED@4", "RESOLVED@5");
+        assertThat(ids(jobs)).hasSize(5);
+        assertThat(jobs.stream().filter(j -> j.change() == Change.UPDATED).findFirst().orElseThrow().text())
+                .contains("aggiornamento").contains("18:00");
+    }
+
+    @Test
+    void testEventsNeverReachCitizens() throws Exception {
+        Person p = person("Paola", "it", sms("+393330000003", null), "\"WATER_OUTAGE\"", null);
+        String e = id("drill");
+        publish(event(e, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE, true,
+                null));
+        match(e, 1, p, Change.AFFECTED);
+        String control = id("control");
+        publish(event(control, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+        match(control, 1, p, Change.AFFECTED);
+        List<NotificationJob> jobs = jobs(Set.of(p.id()), 1);
+        assertThat(jobs).extracting(NotificationJob::eventId).containsExactly(control);
+    }
+
+    @Test
+    void quietHoursHoldReleaseAndDrop() throws Exception {
+        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
+        Person sleeper = person("Sara", "it", sms("+393330000004", null), "\"POWER_OUTAGE\"", quiet);
+        Person other = person("Ugo", "it", sms("+393330000005", null), "\"POWER_OUTAGE\"", quiet);
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        String night = id("night");
+        String storm = id("storm");
+        String brief = id("brief");
+        publish(event(night, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(storm, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                false, null));
+        publish(event(brief, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(brief, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        match(night, 1, sleeper, Change.AFFECTED);   // held until 07:00
+        match(storm, 1, sleeper, Change.AFFECTED);   // EXTREME: now
+        match(brief, 1, other, Change.AFFECTED);     // held...
+        match(brief, 2, other, Change.RESOLVED);     // ... and dropped: never told, nothing to say
+
+        List<NotificationJob> jobs = jobs(Set.of(sleeper.id(), other.id()), 1);
+        assertThat(jobs).extracting(NotificationJob::eventId).containsExactly(storm);
+        given().header("Authorization", ADMIN).get("/v1/events/" + night + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+        given().header("Authorization", ADMIN).get("/v1/events/" + brief + "/stats").then().statusCode(200)
+                .body("held", equalTo(0));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30 in Rome
+        jobs = jobs(Set.of(sleeper.id(), other.id()), 2);
+        assertThat(jobs).extracting(NotificationJob::eventId).containsExactlyInAnyOrder(storm, night);
+        assertThat(ids(jobs)).contains(JobIds.notice(night, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+        given().header("Authorization", ADMIN).get("/v1/events/" + night + "/stats").then().statusCode(200)
+                .body("held", equalTo(0)).body("notified.SMS", equalTo(1));
+    }
+
+    @Test
+    void aMatchWaitsForTheRevisionItNames() throws Exception {
+        Person p = person("Elena", "en", sms("+393330000006", null), "\"GAS_OUTAGE\"", null);
+        String e = id("early");
+        match(e, 1, p, Change.AFFECTED);
+        Thread.sleep(1500);
+        publish(event(e, 1, EventKind.GAS_OUTAGE, EventStatus.ACTIVE));
+        List<NotificationJob> jobs = jobs(Set.of(p.id()), 1);
+        assertThat(jobs).extracting(NotificationJob::eventId).containsExactly(e);
+        assertThat(jobs.get(0).text()).startsWith("Elena, gas supply cut");
+    }
+
+    @Test
+    void aCrashBetweenTheBrokerAndTheLedgerReEmitsTheSameJobIds() throws Exception {
+        var people = new ArrayList<Person>();
+        for (int i = 0; i < 5; i++) {
+            people.add(person("Pia" + i, "it", sms("+39333100000" + i, null) + "," + email("pia" + i + "-" + run
+                    + "@example.org"), "\"POWER_OUTAGE\"", null));
+        }
+        String e = id("crash");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        Thread.sleep(1500);   // the revision is stored
+        var batch = new ArrayList<ConsumerRecord<String, byte[]>>();
+        long offset = 0;
+        for (Person p : people) {
+            batch.add(new ConsumerRecord<>(Topics.ALERTS_MATCHES, 0, offset++, p.id(), Json.toBytes(new MatchChange(e,
+                    1, p.id(), Change.AFFECTED, p.places(), false, Instant.now()))));
+        }
+        dispatcher.handle(batch);
+        // The process dies after the broker acknowledged the jobs and before the ledger committed: the database is
+        // as it was before the batch, and the same matches come again.
+        try (Connection c = db.getConnection()) {
+            for (String table : List.of("ledger", "job", "revision_dispatched", "event_tally")) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM dispatcher." + table
+                        + " WHERE event_id = ?")) {
+                    s.setString(1, e);
+                    s.executeUpdate();
+                }
+            }
+        }
+        dispatcher.handle(batch);
+        dispatcher.handle(batch);   // and once more after a normal redelivery
+
+        Set<String> subscribers = people.stream().map(Person::id).collect(Collectors.toSet());
+        List<NotificationJob> jobs = jobs(subscribers, 20);
+        var expected = new java.util.HashSet<String>();
+        for (Person p : people) {
+            expected.add(JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS));
+            expected.add(JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.EMAIL));
+        }
+        assertThat(jobs).hasSize(20);   // each notice emitted twice: before and after the crash, never a third time
+        assertThat(ids(jobs)).isEqualTo(expected);
+    }
+
+    @Test
+    void clicksOpensReceiptsUnsubscribeAndStatistics() throws Exception {
+        Person p = person("Rita", "it", sms("+393330000007", null) + "," + email("rita-" + run + "@example.org"),
+                "\"POWER_OUTAGE\"", null);
+        String e = id("stats");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, p, Change.AFFECTED);
+        TopicWriter.send(Topics.ALERTS_PROGRESS, e, Json.toBytes(new MatchProgress(e, 1, ProgressPhase.FINISHED,
+                Map.of(Change.AFFECTED, 1L), 1, Instant.now())));
+        List<NotificationJob> jobs = jobs(Set.of(p.id()), 2);
+        NotificationJob sms = jobs.stream().filter(j -> j.channel() == Channel.SMS).findFirst().orElseThrow();
+        NotificationJob mail = jobs.stream().filter(j -> j.channel() == Channel.EMAIL).findFirst().orElseThrow();
+
+        String token = sms.link().substring(sms.link().lastIndexOf('/') + 1);
+        given().redirects().follow(false).get("/r/" + token).then().statusCode(303)
+                .header("Location", containsString("/e/" + e));
+        given().get("/e/" + e).then().statusCode(200).contentType(containsString("text/html"))
+                .body(containsString("Guasto")).body(containsString("Quartiere Cristo"));
+        given().get("/r/AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404);
+        String mailToken = mail.link().substring(mail.link().lastIndexOf('/') + 1);
+        given().get("/o/" + mailToken + ".gif").then().statusCode(200).contentType("image/gif");
+
+        for (Receipt r : List.of(
+                new Receipt(sms.jobId(), Channel.SMS, e, ReceiptStatus.SENT, null, "smsc-1", 1, Instant.now()),
+                new Receipt(sms.jobId(), Channel.SMS, e, ReceiptStatus.DELIVERED, null, "smsc-1", 1, Instant.now()),
+                new Receipt(sms.jobId(), Channel.SMS, e, ReceiptStatus.DELIVERED, null, "smsc-1", 1, Instant.now()),
+                new Receipt(mail.jobId(), Channel.EMAIL, e, ReceiptStatus.SENT, null, null, 1, Instant.now()))) {
+            TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, r.jobId(), Json.toBytes(r));
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        JsonPath stats;
+        do {
+            Thread.sleep(300);
+            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                    .extract().jsonPath();
+        } while (stats.getInt("delivered") < 2 && System.currentTimeMillis() < deadline);
+        assertThat(stats.getInt("matched")).isEqualTo(1);
+        assertThat(stats.getInt("notified.SMS")).isEqualTo(1);
+        assertThat(stats.getInt("notified.EMAIL")).isEqualTo(1);
+        assertThat(stats.getInt("notifiedTotal")).isEqualTo(2);
+        assertThat(stats.getInt("sent")).isEqualTo(2);
+        assertThat(stats.getInt("delivered")).isEqualTo(2);   // the SMS receipt, and the opened e-mail
+        assertThat(stats.getInt("read")).isEqualTo(1);
+        assertThat(stats.getInt("clicked")).isEqualTo(1);
+        assertThat(stats.getDouble("rates.read")).isEqualTo(0.5);
+        assertThat(stats.getDouble("rates.clicked")).isEqualTo(0.5);
+        assertThat(stats.getLong("lastRevisionComplete")).isEqualTo(1);
+
+        // the event's publisher may read the statistics; another publisher may not
+        String key = "pub-key-" + run;
+        TopicWriter.send(Topics.PUBLISHERS, "pub-dispatch", Json.toBytes(new Publisher("pub-dispatch",
+                "Distribuzione Elettrica", ApiKeys.sha256(key), Set.of(EventKind.POWER_OUTAGE), null, 100, false, true,
+                Instant.now())));
+        TopicWriter.send(Topics.PUBLISHERS, "pub-other", Json.toBytes(new Publisher("pub-other", "Altro",
+                ApiKeys.sha256("other-" + key), Set.of(EventKind.POWER_OUTAGE), null, 100, false, true,
+                Instant.now())));
+        deadline = System.currentTimeMillis() + 30_000;
+        while (given().header("Authorization", "Bearer " + key).get("/v1/events/" + e + "/stats").statusCode() != 200) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(300);
+        }
+        deadline = System.currentTimeMillis() + 30_000;
+        while (given().header("Authorization", "Bearer other-" + key).get("/v1/events/" + e + "/stats")
+                .statusCode() != 403) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(300);
+        }
+        given().get("/v1/events/" + e + "/stats").then().statusCode(401);
+
+        // one-click unsubscribe of the e-mail: the next notice goes by SMS only
+        given().get("/u/" + mailToken).then().statusCode(200).body(containsString("<form method=\"post\""));
+        given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
+                .post("/u/" + mailToken).then().statusCode(200);
+        String next = id("next");
+        publish(event(next, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(next, 1, p, Change.AFFECTED);
+        List<NotificationJob> after = jobs(Set.of(p.id()), 3).stream().filter(j -> j.eventId().equals(next)).toList();
+        assertThat(after).extracting(NotificationJob::channel).containsExactly(Channel.SMS);
+    }
+}

@@ -1,0 +1,214 @@
+package org.allerta.dispatcher.registry;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.containsString;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.allerta.contracts.GeocodingStatus;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.PlaceGeocoded;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.allerta.testsupport.TopicWriter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The subscriber registry through its REST API, on the real broker and PostgreSQL. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+class RegistryTest {
+
+    static final String APP = "Bearer test-app-key";
+    static final String ADMIN = "Bearer test-admin-key";
+
+    @Inject
+    AgroalDataSource db;
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    static String giulia(String externalId, String phone) {
+        return """
+                {"externalId": "%s", "name": "Giulia Rossi", "language": "it",
+                 "channels": [{"type": "SMS", "address": "%s", "kinds": ["POWER_OUTAGE", "ROAD_CLEARING"]},
+                              {"type": "EMAIL", "address": "giulia@Example.ORG"}],
+                 "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H, Alessandria"},
+                            {"label": "Scuola di Luca", "category": "SCHOOL", "lon": 8.6150, "lat": 44.9130}],
+                 "interests": ["POWER_OUTAGE", "WATER_OUTAGE", "ROAD_CLEARING", "SCHOOL_CLOSURE"],
+                 "profile": ["RESIDENT", "PARENT"],
+                 "priority": {"medicallyDependent": true, "consent": {"at": "2026-11-20T10:00:00Z", "wording": "v1"}},
+                 "quietHours": {"from": "22:00", "to": "07:00", "zone": "Europe/Rome"}}""".formatted(externalId, phone);
+    }
+
+    @Test
+    void registrationIsValidatedNormalisedAndIdempotentByExternalId() throws Exception {
+        String body = giulia("app-" + run, "333 123 4567");
+        JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
+                .post("/v1/subscribers").then().statusCode(201)
+                .header("Location", containsString("/v1/subscribers/"))
+                .body("channels[0].address", equalTo("+393331234567"))
+                .body("channels[0].verified", equalTo(false))
+                .body("channels[1].address", equalTo("giulia@example.org"))
+                .body("priority.consent.wording", equalTo("v1"))
+                .extract().jsonPath();
+        String id = created.getString("id");
+
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
+                .post("/v1/subscribers").then().statusCode(200).body("id", equalTo(id));
+        given().header("Authorization", ADMIN).queryParam("externalId", "app-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("id", equalTo(List.of(id)));
+
+        // the matcher hears of places, kinds and the priority flag: no name, label or contact
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_PLACES)) {
+            ConsumerRecord<String, byte[]> record = reader.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0);
+            String json = new String(record.value());
+            assertThat(json).doesNotContain("Giulia").doesNotContain("Casa").doesNotContain("Luca")
+                    .doesNotContain("393331234567").doesNotContain("example.org");
+            SubscriberPlaces places = Json.fromBytes(record.value(), SubscriberPlaces.class);
+            assertThat(places.priority()).isTrue();
+            assertThat(places.places()).hasSize(2);
+            assertThat(places.places().get(0).address()).isEqualTo("Via Dazio 90/H, Alessandria");
+            assertThat(places.places().get(1).point()).isEqualTo(new LonLat(8.6150, 44.9130));
+        }
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        given().header("Authorization", APP).contentType(ContentType.JSON).body("""
+                {"name": "", "language": "de",
+                 "channels": [{"type": "SMS", "address": "12"}, {"type": "EMAIL", "address": "not-an-email"},
+                              {"type": "FAX", "address": "x"}, {"type": "PUSH", "address": "tok-0123456789abcdef",
+                               "verified": true, "consentSource": "x"}],
+                 "places": [{"category": "HOME"}, {"lon": 200, "lat": 44}],
+                 "interests": ["POWER_OUTAGE", "METEORS"],
+                 "priority": {"medicallyDependent": true},
+                 "quietHours": {"from": "25:00", "to": "07:00"},
+                 "shoeSize": 42}""")
+                .post("/v1/subscribers").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("problems.where", hasItem("name"))
+                .body("problems.where", hasItem("language"))
+                .body("problems.where", hasItem("channels[0].address"))
+                .body("problems.where", hasItem("channels[1].address"))
+                .body("problems.where", hasItem("channels[2].type"))
+                .body("problems.where", hasItem("channels[3].verified"))
+                .body("problems.where", hasItem("places[0]"))
+                .body("problems.where", hasItem("places[1]"))
+                .body("problems.where", hasItem("interests[1]"))
+                .body("problems.where", hasItem("priority.consent"))
+                .body("problems.where", hasItem("quietHours"))
+                .body("problems.where", hasItem("shoeSize"));
+        given().contentType(ContentType.JSON).body(giulia("x", "+393331234567"))
+                .post("/v1/subscribers").then().statusCode(401).contentType("application/problem+json");
+        given().header("Authorization", "Bearer some-publisher-key").get("/v1/subscribers/" + UUID.randomUUID())
+                .then().statusCode(401);
+        given().header("Authorization", APP).contentType(ContentType.JSON).body("{not json")
+                .post("/v1/subscribers").then().statusCode(400).contentType("application/problem+json");
+        given().header("Authorization", APP).get("/v1/subscribers/" + UUID.randomUUID()).then().statusCode(404);
+    }
+
+    @Test
+    void doubleOptInConfirmsAChannelWithTheCodeItReceived() throws Exception {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(giulia("optin-" + run, phone)).post("/v1/subscribers").then().statusCode(201)
+                .extract().jsonPath();
+        String id = created.getString("id");
+        String sms = created.getString("channels[0].id");
+        NotificationJob job;
+        try (var reader = new TopicReader(Topics.JOBS_PREFIX + "sms")) {
+            job = Json.fromBytes(reader.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30)).get(0).value(),
+                    NotificationJob.class);
+        }
+        assertThat(job.purpose()).isEqualTo(JobPurpose.VERIFICATION);
+        assertThat(job.recipient()).isEqualTo(phone);
+        Matcher code = Pattern.compile("\\b(\\d{6})\\b").matcher(job.text());
+        assertThat(code.find()).isTrue();
+        String wrong = code.group(1).equals("000000") ? "111111" : "000000";
+
+        given().header("Authorization", APP).contentType(ContentType.JSON).body("{\"code\": \"" + wrong + "\"}")
+                .post("/v1/subscribers/" + id + "/channels/" + sms + "/verify").then().statusCode(422);
+        given().header("Authorization", APP).contentType(ContentType.JSON).body("{\"code\": \"" + code.group(1) + "\"}")
+                .post("/v1/subscribers/" + id + "/channels/" + sms + "/verify").then().statusCode(200)
+                .body("channels[0].verified", equalTo(true)).body("channels[1].verified", equalTo(false));
+
+        // an app may not declare a channel verified; the admin may, saying where the consent came from
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+                {"name": "Ufficio", "language": "en", "channels": [{"type": "EMAIL", "address": "office@example.org",
+                  "verified": true, "consentSource": "municipal registry, 2025 campaign"}],
+                 "places": [{"category": "WORK", "lon": 8.61, "lat": 44.91}]}""")
+                .post("/v1/subscribers").then().statusCode(201)
+                .body("channels[0].verified", equalTo(true))
+                .body("channels[0].consentSource", equalTo("municipal registry, 2025 campaign"));
+    }
+
+    @Test
+    void geocodingOutcomesAreShownAndErasureLeavesNoPersonalData() throws Exception {
+        JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(giulia("erase-" + run, "+393339876543")).post("/v1/subscribers").then().statusCode(201)
+                .extract().jsonPath();
+        String id = created.getString("id");
+        String home = created.getString("places[0].id");
+        TopicWriter.send(Topics.PLACES_GEOCODED, id, Json.toBytes(new PlaceGeocoded(id, home,
+                GeocodingStatus.UNRESOLVED, null, null, 0, "NO_SUCH_NUMBER", Instant.now())));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            JsonPath now = given().header("Authorization", APP).get("/v1/subscribers/" + id).then().statusCode(200)
+                    .extract().jsonPath();
+            if ("UNRESOLVED".equals(now.getString("places[0].geocoding.status"))) {
+                assertThat(now.getString("places[0].geocoding.reason")).isEqualTo("NO_SUCH_NUMBER");
+                break;
+            }
+            assertThat(System.currentTimeMillis()).as("geocoding outcome shown").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+
+        given().header("Authorization", APP).delete("/v1/subscribers/" + id).then().statusCode(204);
+        given().header("Authorization", APP).get("/v1/subscribers/" + id).then().statusCode(404);
+        UUID uuid = UUID.fromString(id);
+        try (Connection c = db.getConnection()) {
+            for (String table : List.of("subscriber", "channel", "place", "ledger", "held", "job")) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT count(*) FROM dispatcher." + table + " WHERE subscriber_id = ?")) {
+                    s.setObject(1, uuid);
+                    try (ResultSet rows = s.executeQuery()) {
+                        rows.next();
+                        assertThat(rows.getLong(1)).as(table).isZero();
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT count(*) FROM dispatcher.channel WHERE address = '+393339876543'")) {
+                try (ResultSet rows = s.executeQuery()) {
+                    rows.next();
+                    assertThat(rows.getLong(1)).isZero();
+                }
+            }
+        }
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_PLACES)) {
+            reader.await(r -> id.equals(r.key()) && r.value() == null, 1, Duration.ofSeconds(30));
+        }
+    }
+}
