@@ -117,6 +117,21 @@ public class RecordProducer {
 
     /** Writes a dead letter for a consumed record and waits for the acknowledgement. */
     public void deadLetter(ConsumerRecord<String, byte[]> record, List<DeadLetter.Problem> reasons) {
+        await(sendDeadLetter(record, reasons));
+    }
+
+    /** Writes dead letters for many records at once and waits until every one is acknowledged. */
+    public void deadLetters(java.util.Map<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>> letters) {
+        var futures = new java.util.ArrayList<Future<RecordMetadata>>(letters.size());
+        letters.forEach((record, reasons) -> futures.add(sendDeadLetter(record, reasons)));
+        if (!futures.isEmpty()) {
+            flush();
+        }
+        futures.forEach(RecordProducer::await);
+    }
+
+    private Future<RecordMetadata> sendDeadLetter(ConsumerRecord<String, byte[]> record,
+                                                  List<DeadLetter.Problem> reasons) {
         byte[] payload = record.value() == null ? new byte[0] : record.value();
         String text = utf8(payload);
         var headers = new LinkedHashMap<String, String>();
@@ -129,7 +144,7 @@ public class RecordProducer {
         var letter = new DeadLetter(id, record.topic(), service, record.key(), reasons,
                 text != null ? text : Base64.getEncoder().encodeToString(payload), text != null ? "utf-8" : "base64",
                 headers, record.partition(), record.offset(), Instant.now());
-        sendAndWait(Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
+        return send(Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
     }
 
     private static String utf8(byte[] bytes) {

@@ -119,15 +119,28 @@ public class MatchDispatcher {
         }
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(MatchDispatcher.class);
+
     /** Handles a batch of {@code alerts.matches}. */
     public void handle(List<ConsumerRecord<String, byte[]>> batch) {
+        long t = System.nanoTime();
+        try {
+            handleBatch(batch);
+        } finally {
+            LOG.debugf("batch of %d matches in %d ms", batch.size(), (System.nanoTime() - t) / 1_000_000);
+        }
+    }
+
+    private void handleBatch(List<ConsumerRecord<String, byte[]>> batch) {
         var work = new ArrayList<Work>();
         var sources = new HashMap<Work, ConsumerRecord<String, byte[]>>();
+        var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             try {
                 MatchChange match = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
                         MatchChange.class);
-                UUID subscriber = UUID.fromString(match.subscriberId());
+                // an id the dispatcher never gave names nobody it could tell; it still counts as dispatched
+                UUID subscriber = uuidOrNull(match.subscriberId());
                 if (match.revision() < 1) {
                     throw new IllegalArgumentException("revision must be >= 1");
                 }
@@ -136,10 +149,11 @@ public class MatchDispatcher {
                 work.add(w);
                 sources.put(w, record);
             } catch (IllegalArgumentException | NullPointerException e) {
-                producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
+                letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
                         "value", String.valueOf(e.getMessage()))));
             }
         }
+        producer.deadLetters(letters);
         if (work.isEmpty()) {
             return;
         }
@@ -194,10 +208,12 @@ public class MatchDispatcher {
         }
         Instant now = clock.instant();
         jdbc.inTransaction(c -> {
+            long t0 = System.nanoTime();
             Map<Key, Entry> ledger = lockLedger(c, work);
             Set<Work> gone = stillHeld(c, work);
             Map<UUID, Person> people = people(c, work);
             Map<String, String> publishers = publishers(c, events.values());
+            long t1 = System.nanoTime();
             var outcome = new Outcome();
             for (Work w : work) {
                 AlertEvent event = events.get(w.eventId() + "/" + w.revision());
@@ -226,8 +242,12 @@ public class MatchDispatcher {
                     decide(w, event, person, entry, publishers, now, outcome);
                 }
             }
+            long t2 = System.nanoTime();
             send(outcome.jobs);
+            long t3 = System.nanoTime();
             write(c, ledger, outcome);
+            LOG.debugf("read %d ms, decide+render %d ms, send %d ms, write %d ms", (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
             return null;
         });
     }
@@ -268,6 +288,17 @@ public class MatchDispatcher {
         entry.lastRevision = w.revision();
         entry.lastChange = w.change();
         entry.dirty = true;
+    }
+
+    /** Nobody: the subscriber of a match whose id the dispatcher never gave. */
+    private static final UUID NOBODY = new UUID(0, 0);
+
+    private static UUID uuidOrNull(String text) {
+        try {
+            return text == null ? NOBODY : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return NOBODY;
+        }
     }
 
     /** A redelivered match: the ledger already holds this revision's change (or a newer one). */

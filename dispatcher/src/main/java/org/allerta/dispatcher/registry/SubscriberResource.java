@@ -36,12 +36,14 @@ public class SubscriberResource {
     private static final int MAX_BODY = 64 * 1024;
 
     private final SubscriberService subscribers;
+    private final SubscriberImport importer;
     private final KeyGuard keys;
     private final String defaultCountryCode;
 
-    SubscriberResource(SubscriberService subscribers, KeyGuard keys,
+    SubscriberResource(SubscriberService subscribers, SubscriberImport importer, KeyGuard keys,
                        @ConfigProperty(name = "allerta.dispatcher.default-country-code") String defaultCountryCode) {
         this.subscribers = subscribers;
+        this.importer = importer;
         this.keys = keys;
         this.defaultCountryCode = defaultCountryCode;
     }
@@ -60,6 +62,17 @@ public class SubscriberResource {
         URI location = URI.create("/v1/subscribers/" + result.subscriber().id());
         return (result.created() ? Response.created(location) : Response.ok().location(location))
                 .entity(result.subscriber()).build();
+    }
+
+    @POST
+    @Path("import")
+    @Consumes({"text/csv", MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})
+    @Operation(summary = "Bulk registration from CSV (admin key), streamed; one person per row; a report of rows "
+            + "created, already registered and refused per reason")
+    public SubscriberImport.Report importCsv(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                                             java.io.InputStream body) {
+        keys.require(authorization, Role.ADMIN);
+        return importer.importCsv(body);
     }
 
     @GET

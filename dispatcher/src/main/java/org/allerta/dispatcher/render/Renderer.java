@@ -185,11 +185,22 @@ public class Renderer {
         return text == null || text.isBlank() ? null : text.strip();
     }
 
+    private static final java.util.regex.Pattern BREAKS = java.util.regex.Pattern.compile(
+            "[\\p{Cntrl}\\u2028\\u2029]+");
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" {2,}");
+
     private static String oneLine(String text) {
         if (text == null) {
             return null;
         }
-        String line = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").replaceAll(" {2,}", " ").strip();
+        String line = text;
+        if (BREAKS.matcher(line).find()) {
+            line = BREAKS.matcher(line).replaceAll(" ");
+        }
+        if (line.contains("  ")) {
+            line = SPACES.matcher(line).replaceAll(" ");
+        }
+        line = line.strip();
         return line.isEmpty() ? null : line;
     }
 

@@ -11,8 +11,19 @@ public final class Sms {
             + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
     private static final String EXTENDED = "^{}\\[~]|€\f";
 
+    private static final boolean[] IN_BASIC = table(BASIC);
+    private static final boolean[] IN_EXTENDED = table(EXTENDED);
+
     /** The encoding a text needs. */
     public enum Encoding { GSM7, UCS2 }
+
+    private static boolean[] table(String chars) {
+        var table = new boolean[Character.MAX_VALUE + 1];
+        for (int i = 0; i < chars.length(); i++) {
+            table[chars.charAt(i)] = true;
+        }
+        return table;
+    }
 
     private Sms() {
     }
@@ -21,7 +32,7 @@ public final class Sms {
     public static Encoding encoding(String text) {
         for (int i = 0; i < text.length(); i++) {
             char ch = text.charAt(i);
-            if (BASIC.indexOf(ch) < 0 && EXTENDED.indexOf(ch) < 0) {
+            if (!IN_BASIC[ch] && !IN_EXTENDED[ch]) {
                 return Encoding.UCS2;
             }
         }
@@ -35,7 +46,7 @@ public final class Sms {
         }
         int septets = 0;
         for (int i = 0; i < text.length(); i++) {
-            septets += EXTENDED.indexOf(text.charAt(i)) >= 0 ? 2 : 1;
+            septets += IN_EXTENDED[text.charAt(i)] ? 2 : 1;
         }
         return septets;
     }
@@ -58,6 +69,9 @@ public final class Sms {
         var out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char ch = text.charAt(i);
+            if (ch == ' ' && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
+                continue;
+            }
             switch (ch) {
                 case '\u2018', '\u2019', '\u201b', '\u00b4', '`' -> out.append('\'');
                 case '\u201c', '\u201d', '\u201e', '\u00ab', '\u00bb' -> out.append('"');
@@ -76,6 +90,6 @@ public final class Sms {
                 default -> out.append(ch);
             }
         }
-        return out.toString().replaceAll(" {2,}", " ").strip();
+        return out.toString().strip();
     }
 }

@@ -26,6 +26,15 @@ public class Tokens {
 
     private final Jdbc jdbc;
     private volatile SecretKeySpec key;
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(() -> {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key());
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
+        }
+    });
 
     Tokens(Jdbc jdbc) {
         this.jdbc = jdbc;
@@ -33,14 +42,8 @@ public class Tokens {
 
     /** The token of a job. */
     public String token(String jobId) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key());
-            byte[] digest = mac.doFinal(jobId.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, TOKEN_CHARS);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required by the Java platform", e);
-        }
+        byte[] digest = macs.get().doFinal(jobId.getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, TOKEN_CHARS);
     }
 
     /** What the database keeps of a token. */

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.allerta.service.Jdbc;
+import org.allerta.service.csv.CsvLine;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 import org.postgresql.PGConnection;

@@ -1,15 +1,15 @@
-package org.allerta.matcher.gazetteer;
+package org.allerta.service.csv;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Splits one CSV line on a separator, honouring double quotes ("a;b" stays whole, "" is a quote). */
-final class CsvLine {
+public final class CsvLine {
 
     private CsvLine() {
     }
 
-    static List<String> split(String line, char separator) {
+    public static List<String> split(String line, char separator) {
         var fields = new ArrayList<String>();
         var field = new StringBuilder();
         boolean quoted = false;

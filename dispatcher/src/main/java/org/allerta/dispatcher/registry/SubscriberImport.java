@@ -1,0 +1,200 @@
+package org.allerta.dispatcher.registry;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.Json;
+import org.allerta.service.csv.CsvLine;
+import org.allerta.service.problem.Problem.Issue;
+import org.allerta.service.problem.ProblemException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Bulk registration from a CSV file, one person per row, streamed (bounded memory whatever the size). Each row
+ * becomes the same registration as {@code POST /v1/subscribers} and is registered on its own: a refused row does not
+ * stop the others, and a row whose {@code externalId} is known is not registered twice.
+ *
+ * <p>Columns (header required, comma- or semicolon-separated, any order, only {@code name} and one channel required):
+ * {@code externalId, name, language, sms, email, push, whatsapp, telegram, category, label, address, lon, lat,
+ * interests, quietFrom, quietTo, quietZone, consentSource}. {@code interests} lists kinds separated by spaces or
+ * {@code |}. With {@code consentSource} the row's channels are registered as already verified (the consent was
+ * collected elsewhere); without it they get a one-time code.
+ */
+@ApplicationScoped
+public class SubscriberImport {
+
+    private static final int MAX_REFUSALS_LISTED = 100;
+
+    private final SubscriberService subscribers;
+    private final String defaultCountryCode;
+
+    SubscriberImport(SubscriberService subscribers,
+                     @ConfigProperty(name = "allerta.dispatcher.default-country-code") String defaultCountryCode) {
+        this.subscribers = subscribers;
+        this.defaultCountryCode = defaultCountryCode;
+    }
+
+    /** One refused row: its line and why. */
+    public record Refusal(long line, List<Issue> problems) {
+    }
+
+    /**
+     * What an import did.
+     *
+     * @param rows      data rows read
+     * @param created   subscribers created
+     * @param existing  rows whose externalId was already registered (left unchanged)
+     * @param refused   rows refused
+     * @param reasons   refused rows per reason
+     * @param refusals  the first refused rows, with their problems
+     */
+    public record Report(long rows, long created, long existing, long refused, Map<String, Long> reasons,
+                         List<Refusal> refusals) {
+    }
+
+    /** Imports the CSV in {@code body}. */
+    public Report importCsv(InputStream body) {
+        try (var reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            String header = reader.readLine();
+            if (header == null) {
+                throw ProblemException.invalid("The file is empty.", List.of(Issue.of("required", "line:1",
+                        "a header line naming the columns")));
+            }
+            header = header.replace("\uFEFF", "");
+            char separator = header.indexOf(';') >= 0 && header.indexOf(',') < 0 ? ';' : ',';
+            var columns = new HashMap<String, Integer>();
+            List<String> names = CsvLine.split(header, separator);
+            for (int i = 0; i < names.size(); i++) {
+                columns.put(names.get(i).strip().toLowerCase(Locale.ROOT), i);
+            }
+            if (!columns.containsKey("name")) {
+                throw ProblemException.invalid("The header has no name column.", List.of(Issue.of("required",
+                        "line:1", "columns: externalId, name, language, sms, email, push, whatsapp, telegram,"
+                                + " category, label, address, lon, lat, interests, quietFrom, quietTo, quietZone,"
+                                + " consentSource")));
+            }
+            long rows = 0;
+            long created = 0;
+            long existing = 0;
+            long refused = 0;
+            var reasons = new TreeMap<String, Long>();
+            var refusals = new ArrayList<Refusal>();
+            long lineNumber = 1;
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                rows++;
+                try {
+                    Registration registration = RegistrationReader.read(row(CsvLine.split(line, separator), columns),
+                            true, defaultCountryCode);
+                    if (subscribers.register(registration).created()) {
+                        created++;
+                    } else {
+                        existing++;
+                    }
+                } catch (ProblemException e) {
+                    if (e.problem().status() == 503) {
+                        throw e;
+                    }
+                    refused++;
+                    List<Issue> problems = e.problem().problems() == null ? List.of() : e.problem().problems();
+                    for (Issue issue : problems) {
+                        reasons.merge(issue.where().replaceAll("\\[\\d+]", "") + ": " + issue.type()
+                                .replace(org.allerta.service.problem.Problem.TYPE_PREFIX, ""), 1L, Long::sum);
+                    }
+                    if (refusals.size() < MAX_REFUSALS_LISTED) {
+                        refusals.add(new Refusal(lineNumber, problems));
+                    }
+                }
+            }
+            return new Report(rows, created, existing, refused, reasons, refusals);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The registration JSON of one row. */
+    private static ObjectNode row(List<String> fields, Map<String, Integer> columns) {
+        ObjectNode r = Json.mapper().createObjectNode();
+        put(r, "externalId", get(fields, columns, "externalid"));
+        put(r, "name", get(fields, columns, "name"));
+        String language = get(fields, columns, "language");
+        r.put("language", language == null ? "it" : language);
+        String consent = get(fields, columns, "consentsource");
+        ArrayNode channels = r.putArray("channels");
+        for (Channel type : Channel.values()) {
+            String address = get(fields, columns, type.name().toLowerCase(Locale.ROOT));
+            if (address != null) {
+                ObjectNode c = channels.addObject().put("type", type.name()).put("address", address);
+                if (consent != null) {
+                    c.put("verified", true).put("consentSource", consent);
+                }
+            }
+        }
+        ObjectNode place = r.putArray("places").addObject();
+        String category = get(fields, columns, "category");
+        place.put("category", category == null ? "HOME" : category);
+        put(place, "label", get(fields, columns, "label"));
+        put(place, "address", get(fields, columns, "address"));
+        String lon = get(fields, columns, "lon");
+        String lat = get(fields, columns, "lat");
+        if (lon != null || lat != null) {
+            try {
+                place.put("lon", Double.parseDouble(lon == null ? "x" : lon));
+                place.put("lat", Double.parseDouble(lat == null ? "x" : lat));
+            } catch (NumberFormatException e) {
+                place.put("lon", lon).put("lat", lat);
+            }
+        }
+        String interests = get(fields, columns, "interests");
+        if (interests != null) {
+            ArrayNode kinds = r.putArray("interests");
+            for (String kind : interests.split("[\\s|]+")) {
+                if (!kind.isBlank()) {
+                    kinds.add(kind);
+                }
+            }
+        }
+        String from = get(fields, columns, "quietfrom");
+        String to = get(fields, columns, "quietto");
+        if (from != null || to != null) {
+            ObjectNode quiet = r.putObject("quietHours");
+            put(quiet, "from", from);
+            put(quiet, "to", to);
+            String zone = get(fields, columns, "quietzone");
+            quiet.put("zone", zone == null ? "Europe/Rome" : zone);
+        }
+        return r;
+    }
+
+    private static void put(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+
+    private static String get(List<String> fields, Map<String, Integer> columns, String column) {
+        Integer index = columns.get(column);
+        if (index == null || index >= fields.size()) {
+            return null;
+        }
+        String value = fields.get(index).strip();
+        return value.isEmpty() ? null : value;
+    }
+}
