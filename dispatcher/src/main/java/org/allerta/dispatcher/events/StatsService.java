@@ -52,6 +52,7 @@ public class StatsService {
         long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
         long held = single(c, "SELECT count(*) FROM held WHERE event_id = ?", eventId);
         Map<Channel, Long> notified = new EnumMap<>(Channel.class);
+        Map<Channel, Long> finished = new EnumMap<>(Channel.class);
         Map<Change, Long> perChange = new EnumMap<>(Change.class);
         long sent = 0;
         long delivered = 0;
@@ -60,12 +61,14 @@ public class StatsService {
         long clicked = 0;
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT channel, change, count(*), count(sent_at), count(delivered_at), count(failed_at),
-                       count(read_at), count(clicked_at)
+                       count(read_at), count(clicked_at), count(*) FILTER (WHERE sent_at IS NOT NULL
+                                                                            OR failed_at IS NOT NULL)
                 FROM job WHERE event_id = ? AND purpose = 'NOTICE' GROUP BY channel, change""")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     notified.merge(Channel.valueOf(rows.getString(1)), rows.getLong(3), Long::sum);
+                    finished.merge(Channel.valueOf(rows.getString(1)), rows.getLong(9), Long::sum);
                     perChange.merge(Change.valueOf(rows.getString(2)), rows.getLong(3), Long::sum);
                     sent += rows.getLong(4);
                     delivered += rows.getLong(5);
@@ -77,17 +80,27 @@ public class StatsService {
         }
         Map<Channel, Long> backlog = new EnumMap<>(Channel.class);
         Map<Channel, Double> drain = new EnumMap<>(Channel.class);
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT channel, waiting, drain_seconds FROM channel_backlog WHERE event_id = ?""")) {
-            s.setString(1, eventId);
+        // waiting = emitted and not yet sent or failed; the estimate is the sender's time to drain its whole queue
+        // on that channel, which ends with this event's last job
+        Map<Channel, Double> channelDrain = new EnumMap<>(Channel.class);
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT channel, drain_seconds FROM channel_backlog WHERE event_id = ''")) {
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    backlog.put(Channel.valueOf(rows.getString(1)), rows.getLong(2));
-                    Object seconds = rows.getObject(3);
+                    Object seconds = rows.getObject(2);
                     if (seconds != null) {
-                        drain.put(Channel.valueOf(rows.getString(1)), ((Number) seconds).doubleValue());
+                        channelDrain.put(Channel.valueOf(rows.getString(1)), ((Number) seconds).doubleValue());
                     }
                 }
+            }
+        }
+        for (var entry : notified.entrySet()) {
+            long waiting = entry.getValue() - finished.getOrDefault(entry.getKey(), 0L);
+            backlog.put(entry.getKey(), waiting);
+            if (waiting == 0) {
+                drain.put(entry.getKey(), 0.0);
+            } else if (channelDrain.containsKey(entry.getKey())) {
+                drain.put(entry.getKey(), channelDrain.get(entry.getKey()));
             }
         }
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, sent, delivered,

@@ -1,0 +1,17 @@
+package org.allerta.sender;
+
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/** The sender's clock (expiries): the system clock, replaceable by another {@link Clock} bean. */
+public class Clocks {
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}

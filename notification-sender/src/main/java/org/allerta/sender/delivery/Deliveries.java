@@ -1,0 +1,311 @@
+package org.allerta.sender.delivery;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.Topics;
+import org.allerta.sender.channel.Adapter;
+import org.allerta.sender.channel.Outcome;
+import org.allerta.service.BrokerProbe;
+import org.allerta.service.ConsumerLoop;
+import org.allerta.service.Jdbc;
+import org.allerta.service.RecordProducer;
+import org.allerta.service.outbox.Outbox;
+import org.allerta.service.problem.Problem;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
+
+/**
+ * Consumes {@code notifications.jobs.<channel>} for every enabled channel and delivers each job once.
+ *
+ * <p>For a batch: jobs already handled (their id is in {@code handled_job}) are skipped; the rest go out
+ * prioritised first, through the channel's token bucket and at most {@code concurrency} at a time; each attempt that
+ * the provider refuses for now is retried with exponential backoff and jitter, until the maximum number of attempts
+ * or the job's expiry; an expired job is not sent and fails as {@code EXPIRED}. As soon as a job is sent or has
+ * definitively failed, its handled row and its receipt (through the outbox) commit together. The batch's offsets are
+ * committed once every job of it is handled.
+ */
+@ApplicationScoped
+public class Deliveries {
+
+    private static final Logger LOG = Logger.getLogger(Deliveries.class);
+
+    /** Per-channel settings. */
+    record Settings(double rate, int burst, int concurrency, int maxAttempts, Duration backoff, Duration maxBackoff) {
+    }
+
+    private final BrokerProbe broker;
+    private final Jdbc jdbc;
+    private final Outbox outbox;
+    private final RecordProducer producer;
+    private final Clock clock;
+    private final Config config;
+    private final Map<Channel, Adapter> adapters = new EnumMap<>(Channel.class);
+    private final Map<Channel, Lane> lanes = new EnumMap<>(Channel.class);
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+
+    Deliveries(BrokerProbe broker, Jdbc jdbc, Outbox outbox, RecordProducer producer, Clock clock, Config config,
+               Instance<Adapter> all) {
+        this.broker = broker;
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+        this.producer = producer;
+        this.clock = clock;
+        this.config = config;
+        for (Adapter adapter : all) {
+            for (Channel channel : adapter.channels()) {
+                adapters.put(channel, adapter);
+            }
+        }
+    }
+
+    /** One channel's sending state: its limit, its workers, and what it has sent lately (for the send plan). */
+    final class Lane {
+        final Channel channel;
+        final Settings settings;
+        final TokenBucket bucket;
+        final ExecutorService workers;
+        final AtomicLong inFlight = new AtomicLong();
+        final AtomicLong sent = new AtomicLong();
+
+        Lane(Channel channel, Settings settings) {
+            this.channel = channel;
+            this.settings = settings;
+            this.bucket = new TokenBucket(settings.rate(), settings.burst());
+            this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
+                Thread thread = new Thread(r, "allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        String group = config.getOptionalValue("allerta.sender.group-id", String.class).orElse("notification-sender");
+        for (Channel channel : adapters.keySet()) {
+            Lane lane = new Lane(channel, settings(channel));
+            lanes.put(channel, lane);
+            loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
+                    group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
+                    Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
+            LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts)", channel,
+                    lane.settings.rate() <= 0 ? "unlimited" : lane.settings.rate(), lane.settings.concurrency(),
+                    lane.settings.maxAttempts());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        loops.forEach(ConsumerLoop::close);
+        lanes.values().forEach(l -> l.workers.shutdownNow());
+    }
+
+    /** The lanes, for the send plan. */
+    public Map<Channel, Lane> lanes() {
+        return lanes;
+    }
+
+    private Settings settings(Channel channel) {
+        String prefix = "allerta.sender." + channel.name().toLowerCase(java.util.Locale.ROOT) + ".";
+        double rate = config.getOptionalValue(prefix + "rate", Double.class).orElse(0.0);
+        return new Settings(rate,
+                config.getOptionalValue(prefix + "burst", Integer.class).orElse((int) Math.max(1, rate)),
+                config.getOptionalValue(prefix + "concurrency", Integer.class).orElse(4),
+                config.getOptionalValue("allerta.sender.max-attempts", Integer.class).orElse(5),
+                config.getOptionalValue("allerta.sender.backoff", Duration.class).orElse(Duration.ofMillis(500)),
+                config.getOptionalValue("allerta.sender.max-backoff", Duration.class).orElse(Duration.ofSeconds(60)));
+    }
+
+    void handle(Lane lane, List<ConsumerRecord<String, byte[]>> batch) {
+        var jobs = new ArrayList<NotificationJob>();
+        var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            try {
+                NotificationJob job = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
+                        NotificationJob.class);
+                UUID.fromString(job.jobId());
+                if (job.channel() != lane.channel) {
+                    throw new IllegalArgumentException("a " + job.channel() + " job on the " + lane.channel
+                            + " topic");
+                }
+                jobs.add(job);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record", "value",
+                        String.valueOf(e.getMessage()))));
+            }
+        }
+        producer.deadLetters(letters);
+        Set<String> handled = handled(jobs);
+        var todo = new ArrayList<NotificationJob>();
+        var seen = new HashSet<String>();
+        for (NotificationJob job : jobs) {
+            if (!handled.contains(job.jobId()) && seen.add(job.jobId())) {
+                todo.add(job);
+            }
+        }
+        todo.sort(Comparator.comparing((NotificationJob j) -> !j.priority()));
+        lane.inFlight.addAndGet(todo.size());
+        var futures = new ArrayList<Future<?>>();
+        for (NotificationJob job : todo) {
+            futures.add(lane.workers.submit(() -> {
+                try {
+                    deliver(lane, job);
+                } finally {
+                    lane.inFlight.decrementAndGet();
+                }
+                return null;
+            }));
+        }
+        RuntimeException failure = null;
+        for (Future<?> future : futures) {
+            try {
+                future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new IllegalStateException("interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+        if (failure != null) {
+            throw failure;   // the batch is consumed again; what was handled is skipped
+        }
+    }
+
+    private Set<String> handled(List<NotificationJob> jobs) {
+        if (jobs.isEmpty()) {
+            return Set.of();
+        }
+        return jdbc.inTransaction(c -> {
+            var found = new HashSet<String>();
+            try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM handled_job WHERE job_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("uuid", jobs.stream().map(j -> UUID.fromString(j.jobId())).toArray()));
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(rows.getString(1));
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Sends one job with retries, then records the outcome and its receipt. */
+    void deliver(Lane lane, NotificationJob job) throws InterruptedException {
+        Settings s = lane.settings;
+        Adapter adapter = adapters.get(job.channel());
+        int attempts = 0;
+        String lastReason = null;
+        while (true) {
+            if (job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt())) {
+                record(job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
+            }
+            lane.bucket.acquire();
+            attempts++;
+            Outcome outcome = adapter.send(job);
+            if (outcome instanceof Outcome.Sent sent) {
+                lane.sent.incrementAndGet();
+                record(job, attempts, sent.providerMessageId(), ReceiptStatus.SENT, null);
+                return;
+            }
+            if (outcome instanceof Outcome.Failed failed) {
+                record(job, attempts, null, ReceiptStatus.FAILED, failed.reason());
+                return;
+            }
+            Outcome.Retry retry = (Outcome.Retry) outcome;
+            lastReason = retry.reason();
+            if (attempts >= s.maxAttempts()) {
+                record(job, attempts, null, ReceiptStatus.FAILED, "MAX_ATTEMPTS: " + lastReason);
+                return;
+            }
+            long base = Math.min(s.maxBackoff().toMillis(), s.backoff().toMillis() << Math.min(20, attempts - 1));
+            long wait = retry.after() != null && retry.after().toMillis() > 0
+                    ? Math.min(s.maxBackoff().toMillis(), retry.after().toMillis())
+                    : base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+            if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
+                record(job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
+            }
+            LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
+            Thread.sleep(wait);
+        }
+    }
+
+    private void record(NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
+                        String reason) {
+        var receipt = new Receipt(job.jobId(), job.channel(), job.eventId(), status, reason, providerMessageId,
+                attempts, clock.instant());
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO handled_job (job_id, channel, event_id, outcome, reason, attempts, provider_message_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""")) {
+                s.setObject(1, UUID.fromString(job.jobId()));
+                s.setString(2, job.channel().name());
+                s.setString(3, job.eventId());
+                s.setString(4, status.name());
+                s.setString(5, reason);
+                s.setInt(6, attempts);
+                s.setString(7, providerMessageId);
+                if (s.executeUpdate() == 0) {
+                    return null;
+                }
+            }
+            outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, job.jobId(), receipt, job.jobId() + "/" + status,
+                    job.jobId());
+            return null;
+        });
+    }
+
+    /** Turns a provider's later report (delivery receipt, read) into a receipt; false when the job is unknown. */
+    public boolean report(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
+                          String reason) {
+        return jdbc.inTransaction(c -> {
+            String id = jobId;
+            String eventId = null;
+            try (PreparedStatement s = c.prepareStatement(id != null
+                    ? "SELECT job_id, event_id FROM handled_job WHERE job_id = ?::uuid AND channel = ?"
+                    : "SELECT job_id, event_id FROM handled_job WHERE provider_message_id = ? AND channel = ?")) {
+                s.setString(1, id != null ? id : providerMessageId);
+                s.setString(2, channel.name());
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        return false;
+                    }
+                    id = rows.getString(1);
+                    eventId = rows.getString(2);
+                }
+            }
+            var receipt = new Receipt(id, channel, eventId, status, reason, providerMessageId, 0, clock.instant());
+            outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, id, receipt, id + "/" + status + "/" + Instant.now(), id);
+            return true;
+        });
+    }
+}

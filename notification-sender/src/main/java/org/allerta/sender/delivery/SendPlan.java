@@ -1,0 +1,140 @@
+package org.allerta.sender.delivery;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.ChannelBacklog;
+import org.allerta.contracts.Topics;
+import org.allerta.service.BrokerProbe;
+import org.allerta.service.RecordProducer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The send plan on {@code notifications.backlog}, every few seconds per enabled channel: how many jobs wait (the
+ * consumer group's lag on the channel's topic plus the jobs being sent), the current rate (over the last 30 s), and
+ * the estimated time to drain (waiting ÷ rate, or ÷ the configured limit while nothing has been sent yet). The
+ * dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed) for each event's
+ * send plan.
+ */
+@ApplicationScoped
+public class SendPlan {
+
+    private static final Logger LOG = Logger.getLogger(SendPlan.class);
+
+    private final Deliveries deliveries;
+    private final BrokerProbe broker;
+    private final RecordProducer producer;
+    private final Clock clock;
+    private final Duration interval;
+    private final String group;
+    private final Map<Channel, ArrayDeque<long[]>> history = new EnumMap<>(Channel.class);
+    private ScheduledExecutorService executor;
+    private Admin admin;
+
+    SendPlan(Deliveries deliveries, BrokerProbe broker, RecordProducer producer, Clock clock,
+             @ConfigProperty(name = "allerta.sender.plan-interval", defaultValue = "5s") Duration interval,
+             @ConfigProperty(name = "allerta.sender.group-id", defaultValue = "notification-sender") String group) {
+        this.deliveries = deliveries;
+        this.broker = broker;
+        this.producer = producer;
+        this.clock = clock;
+        this.interval = interval;
+        this.group = group;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "allerta-send-plan");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.scheduleWithFixedDelay(this::publishSafely, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void publishSafely() {
+        if (!broker.state().topicsReady() || deliveries.lanes().isEmpty()) {
+            return;
+        }
+        try {
+            publish();
+        } catch (Exception e) {
+            LOG.debugf("send plan paused: %s", e.getMessage());
+        }
+    }
+
+    private void publish() throws Exception {
+        if (admin == null) {
+            var props = new Properties();
+            props.putAll(broker.clientConfig());
+            admin = Admin.create(props);
+        }
+        long now = System.nanoTime();
+        for (Deliveries.Lane lane : deliveries.lanes().values()) {
+            long lag = lag(lane.channel);
+            long waiting = Math.max(lag, lane.inFlight.get());
+            var samples = history.computeIfAbsent(lane.channel, c -> new ArrayDeque<>());
+            samples.addLast(new long[] {now, lane.sent.get()});
+            while (samples.size() > 2 && now - samples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(30)) {
+                samples.removeFirst();
+            }
+            long[] first = samples.peekFirst();
+            double seconds = (now - first[0]) / 1e9;
+            double rate = seconds > 0 ? (lane.sent.get() - first[1]) / seconds : 0;
+            double basis = rate > 0 ? rate : lane.bucket.rate();
+            Double drain = waiting == 0 ? 0.0 : basis > 0 ? waiting / basis : null;
+            producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
+                    waiting, rate, drain, clock.instant()), lane.channel + "/" + now, lane.channel.name());
+        }
+        producer.flush();
+    }
+
+    /** Jobs on the channel's topic that the sender's consumer group has not committed yet. */
+    private long lag(Channel channel) throws Exception {
+        String groupId = group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        Set<TopicPartition> partitions = admin.describeTopics(Set.of(channel.jobsTopic())).allTopicNames()
+                .get(10, TimeUnit.SECONDS).get(channel.jobsTopic()).partitions().stream()
+                .map(p -> new TopicPartition(channel.jobsTopic(), p.partition())).collect(Collectors.toSet());
+        Map<TopicPartition, OffsetSpec> latest = partitions.stream()
+                .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
+                .get(10, TimeUnit.SECONDS);
+        long lag = 0;
+        for (TopicPartition p : partitions) {
+            long end = ends.get(p).offset();
+            OffsetAndMetadata done = committed.get(p);
+            lag += Math.max(0, end - (done == null ? 0 : done.offset()));
+        }
+        return lag;
+    }
+}

@@ -1,0 +1,46 @@
+package org.allerta.sender.delivery;
+
+/**
+ * A token bucket: {@code ratePerSecond} tokens a second, at most {@code burst} saved up. A rate of 0 or less means no
+ * limit. Thread-safe; {@link #acquire()} waits for a token.
+ */
+public final class TokenBucket {
+
+    private final double ratePerSecond;
+    private final double burst;
+    private double tokens;
+    private long last;
+
+    public TokenBucket(double ratePerSecond, double burst) {
+        this.ratePerSecond = ratePerSecond;
+        this.burst = Math.max(1, burst);
+        this.tokens = this.burst;
+        this.last = System.nanoTime();
+    }
+
+    /** The configured rate (0 = unlimited). */
+    public double rate() {
+        return ratePerSecond;
+    }
+
+    /** Takes one token, waiting as long as needed. */
+    public void acquire() throws InterruptedException {
+        if (ratePerSecond <= 0) {
+            return;
+        }
+        while (true) {
+            long waitNanos;
+            synchronized (this) {
+                long now = System.nanoTime();
+                tokens = Math.min(burst, tokens + (now - last) / 1e9 * ratePerSecond);
+                last = now;
+                if (tokens >= 1) {
+                    tokens -= 1;
+                    return;
+                }
+                waitNanos = (long) ((1 - tokens) / ratePerSecond * 1e9);
+            }
+            Thread.sleep(Math.max(1, waitNanos / 1_000_000), (int) (waitNanos % 1_000_000 / 1000));
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.allerta.sender;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real protocol peers on loopback for the sender's tests: a GreenMail SMTP server whose mailbox the tests read, and an
+ * HTTP endpoint standing for a push provider, which can be told to throttle (429) or refuse (400).
+ */
+public class Peers implements QuarkusTestResourceLifecycleManager {
+
+    public static final String PUSH_SECRET = "test-push-secret";
+
+    /** A request the webhook peer received. */
+    public record Hook(String signature, String idempotencyKey, byte[] body) {
+    }
+
+    public static volatile GreenMail mail;
+    public static final List<Hook> HOOKS = new CopyOnWriteArrayList<>();
+    /** How many of the next requests to answer with 429. */
+    public static final AtomicInteger THROTTLE = new AtomicInteger();
+    /** Answer requests whose body contains this text with 400. */
+    public static volatile String refuse = "\u0000";
+    private HttpServer http;
+
+    @Override
+    public Map<String, String> start() {
+        int smtp = freePort();
+        mail = new GreenMail(new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        mail.start();
+        try {
+            http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        http.createContext("/push", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            int status;
+            if (THROTTLE.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                status = 429;
+            } else if (new String(body).contains(refuse)) {
+                status = 400;
+            } else {
+                HOOKS.add(new Hook(exchange.getRequestHeaders().getFirst("X-Allerta-Signature"),
+                        exchange.getRequestHeaders().getFirst("Idempotency-Key"), body));
+                status = 200;
+            }
+            byte[] answer = status == 200 ? ("{\"id\":\"prov-" + HOOKS.size() + "\"}").getBytes() : new byte[0];
+            exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
+            if (answer.length > 0) {
+                exchange.getResponseBody().write(answer);
+            }
+            exchange.close();
+        });
+        http.start();
+        return Map.of(
+                "allerta.sender.smtp.enabled", "true",
+                "allerta.sender.smtp.port", Integer.toString(smtp),
+                "allerta.sender.webhook.push.url", "http://127.0.0.1:" + http.getAddress().getPort() + "/push",
+                "allerta.sender.webhook.push.secret", PUSH_SECRET);
+    }
+
+    @Override
+    public void stop() {
+        if (mail != null) {
+            mail.stop();
+        }
+        if (http != null) {
+            http.stop(0);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

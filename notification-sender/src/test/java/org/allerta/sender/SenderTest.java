@@ -1,0 +1,170 @@
+package org.allerta.sender;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.ChannelBacklog;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.Topics;
+import org.allerta.sender.channel.Signatures;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.allerta.testsupport.TopicWriter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Jobs delivered over real SMTP and HTTP peers on loopback, each once, with receipts. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+@WithTestResource(Peers.class)
+class SenderTest {
+
+    private static NotificationJob job(Channel channel, String recipient, String text, Instant expiresAt) {
+        String id = UUID.randomUUID().toString();
+        return new NotificationJob(id, JobPurpose.NOTICE, channel, "ev-send", 1L, Change.AFFECTED,
+                UUID.randomUUID().toString(), recipient, "it", "Interruzione di corrente - la tua casa",
+                text, channel == Channel.EMAIL ? "<p>" + text + "</p>" : null,
+                channel == Channel.EMAIL ? Map.of("List-Unsubscribe", "<https://allerta.example/u/tok>",
+                        "List-Unsubscribe-Post", "List-Unsubscribe=One-Click") : Map.of(),
+                "https://allerta.example/r/tok", false, expiresAt, Instant.now());
+    }
+
+    private static void put(NotificationJob job) throws Exception {
+        TopicWriter.send(job.channel().jobsTopic(), job.subscriberId(), Json.toBytes(job));
+    }
+
+    private static Receipt receipt(TopicReader reader, String jobId, ReceiptStatus status) {
+        ConsumerRecord<String, byte[]> record = reader.await(r -> jobId.equals(r.key())
+                && Json.fromBytes(r.value(), Receipt.class).status() == status, 1, Duration.ofSeconds(30)).get(0);
+        return Json.fromBytes(record.value(), Receipt.class);
+    }
+
+    private static List<MimeMessage> mailTo(String address) {
+        return Arrays.stream(Peers.mail.getReceivedMessages()).filter(m -> {
+            try {
+                return m.getAllRecipients()[0].toString().equals(address);
+            } catch (Exception e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    @Test
+    void anEmailArrivesOnceWithItsPartsAndHeaders() throws Exception {
+        String to = "giulia-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+        NotificationJob job = job(Channel.EMAIL, to, "Giulia, interruzione di corrente presso la tua casa.",
+                Instant.now().plusSeconds(3600));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(job);
+            put(job);   // redelivered
+            Receipt sent = receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            assertThat(sent.attempts()).isEqualTo(1);
+            put(job);   // re-emitted later
+            Thread.sleep(2000);
+            assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key())))
+                    .hasSize(1);
+        }
+        List<MimeMessage> messages = mailTo(to);
+        assertThat(messages).hasSize(1);
+        MimeMessage message = messages.get(0);
+        assertThat(message.getSubject()).isEqualTo("Interruzione di corrente - la tua casa");
+        assertThat(message.getHeader("List-Unsubscribe-Post")[0]).isEqualTo("List-Unsubscribe=One-Click");
+        assertThat(message.getHeader("List-Unsubscribe")[0]).isEqualTo("<https://allerta.example/u/tok>");
+        assertThat(message.getMessageID()).contains(job.jobId());
+        Multipart parts = (Multipart) message.getContent();
+        assertThat(parts.getContentType()).startsWith("multipart/alternative");
+        assertThat(parts.getCount()).isEqualTo(2);
+        assertThat(parts.getBodyPart(0).getContentType()).startsWith("text/plain");
+        assertThat(parts.getBodyPart(1).getContentType()).startsWith("text/html");
+        assertThat((String) parts.getBodyPart(0).getContent()).contains("interruzione di corrente");
+    }
+
+    @Test
+    void anExpiredJobIsNotSent() throws Exception {
+        String to = "late-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+        NotificationJob job = job(Channel.EMAIL, to, "Too late.", Instant.now().minusSeconds(5));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(job);
+            Receipt failed = receipt(receipts, job.jobId(), ReceiptStatus.FAILED);
+            assertThat(failed.reason()).isEqualTo("EXPIRED");
+            assertThat(failed.attempts()).isZero();
+        }
+        assertThat(mailTo(to)).isEmpty();
+    }
+
+    @Test
+    void aThrottlingProviderIsRetriedAndARefusalFails() throws Exception {
+        NotificationJob throttled = job(Channel.PUSH, "device-token-0123456789abcdef", "Giulia, push.",
+                Instant.now().plusSeconds(3600));
+        NotificationJob refused = job(Channel.PUSH, "device-token-refused-0123456789", "REFUSE-ME",
+                Instant.now().plusSeconds(3600));
+        Peers.refuse = "REFUSE-ME";
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.THROTTLE.set(2);
+            put(throttled);
+            Receipt sent = receipt(receipts, throttled.jobId(), ReceiptStatus.SENT);
+            assertThat(sent.attempts()).isEqualTo(3);
+            put(refused);
+            Receipt failed = receipt(receipts, refused.jobId(), ReceiptStatus.FAILED);
+            assertThat(failed.reason()).isEqualTo("HTTP_400");
+            assertThat(failed.attempts()).isEqualTo(1);
+
+            Peers.Hook hook = Peers.HOOKS.stream().filter(h -> throttled.jobId().equals(h.idempotencyKey()))
+                    .findFirst().orElseThrow();
+            assertThat(Signatures.valid(Peers.PUSH_SECRET, hook.body(), hook.signature())).isTrue();
+            assertThat(new String(hook.body())).contains("\"text\":\"Giulia, push.\"")
+                    .contains("\"recipient\":\"device-token-0123456789abcdef\"");
+
+            // the provider reports the delivery, signed; an unsigned report is refused
+            byte[] report = ("{\"jobId\":\"" + throttled.jobId() + "\",\"status\":\"DELIVERED\"}").getBytes();
+            given().contentType("application/json").body(report).post("/v1/callbacks/push").then().statusCode(401);
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    report)).body(report).post("/v1/callbacks/push").then().statusCode(202);
+            assertThat(receipt(receipts, throttled.jobId(), ReceiptStatus.DELIVERED).providerMessageId()).isNull();
+            byte[] byProviderId = ("{\"id\":\"" + sent.providerMessageId() + "\",\"status\":\"READ\"}").getBytes();
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    byProviderId)).body(byProviderId).post("/v1/callbacks/push").then().statusCode(202);
+            receipt(receipts, throttled.jobId(), ReceiptStatus.READ);
+        } finally {
+            Peers.refuse = "\u0000";
+        }
+    }
+
+    @Test
+    void theSendPlanIsPublishedPerChannel() {
+        try (var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {
+            ChannelBacklog plan = Json.fromBytes(backlog.await(r -> "EMAIL".equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), ChannelBacklog.class);
+            assertThat(plan.channel()).isEqualTo(Channel.EMAIL);
+            assertThat(plan.waiting()).isGreaterThanOrEqualTo(0);
+        }
+    }
+
+    @Test
+    void aPoisonJobIsDeadLetteredAndConsumptionGoesOn() throws Exception {
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ); var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Channel.EMAIL.jobsTopic(), "poison", "{not a job".getBytes());
+            dlq.await(r -> "poison".equals(r.key()), 1, Duration.ofSeconds(30));
+            String to = "after-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+            NotificationJob job = job(Channel.EMAIL, to, "Still going.", Instant.now().plusSeconds(3600));
+            put(job);
+            receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+        }
+    }
+}
