@@ -13,8 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Real protocol peers on loopback for the sender's tests: a GreenMail SMTP server whose mailbox the tests read, and an
- * HTTP endpoint standing for a push provider, which can be told to throttle (429) or refuse (400).
+ * Real protocol peers on loopback for the sender's tests: the SMSC simulator of local-peers (SMPP), a GreenMail SMTP
+ * server whose mailbox the tests read, and an HTTP endpoint standing for a push provider, which can be told to
+ * throttle (429) or refuse (400).
  */
 public class Peers implements QuarkusTestResourceLifecycleManager {
 
@@ -25,6 +26,7 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
     }
 
     public static volatile GreenMail mail;
+    public static volatile org.allerta.peers.Smsc smsc;
     public static final List<Hook> HOOKS = new CopyOnWriteArrayList<>();
     /** How many of the next requests to answer with 429. */
     public static final AtomicInteger THROTTLE = new AtomicInteger();
@@ -37,6 +39,11 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         int smtp = freePort();
         mail = new GreenMail(new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
+        try {
+            smsc = org.allerta.peers.Smsc.start(0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
         try {
             http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -63,6 +70,8 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         });
         http.start();
         return Map.of(
+                "allerta.sender.smpp.enabled", "true",
+                "allerta.sender.smpp.port", Integer.toString(smsc.port()),
                 "allerta.sender.smtp.enabled", "true",
                 "allerta.sender.smtp.port", Integer.toString(smtp),
                 "allerta.sender.webhook.push.url", "http://127.0.0.1:" + http.getAddress().getPort() + "/push",
@@ -73,6 +82,9 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (mail != null) {
             mail.stop();
+        }
+        if (smsc != null) {
+            smsc.close();
         }
         if (http != null) {
             http.stop(0);

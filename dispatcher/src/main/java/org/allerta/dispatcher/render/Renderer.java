@@ -1,5 +1,7 @@
 package org.allerta.dispatcher.render;
 
+import org.allerta.contracts.sms.Sms;
+
 import io.quarkus.qute.Engine;
 import io.quarkus.qute.Template;
 import jakarta.enterprise.context.ApplicationScoped;

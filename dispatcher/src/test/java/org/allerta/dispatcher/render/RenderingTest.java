@@ -1,5 +1,7 @@
 package org.allerta.dispatcher.render;
 
+import org.allerta.contracts.sms.Sms;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.WithTestResource;

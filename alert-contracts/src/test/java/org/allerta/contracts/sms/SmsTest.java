@@ -1,4 +1,4 @@
-package org.allerta.dispatcher.render;
+package org.allerta.contracts.sms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,5 +32,31 @@ class SmsTest {
         String plain = Sms.plain("L’acqua “torna”\u00a0alle 18 – forse… È così");
         assertThat(plain).isEqualTo("L'acqua \"torna\" alle 18 - forse... E' così");
         assertThat(Sms.encoding(plain)).isEqualTo(Sms.Encoding.GSM7);
+    }
+
+    @Test
+    void gsm7RoundTripsTheDefaultAlphabetAndItsExtension() {
+        String text = "Città è più bella: 5€ [ok] {x} ~ ^ | \\ @£$¥ ÄÖÑÜ äöñüà";
+        byte[] septets = Gsm7.encode(text);
+        assertThat(septets).hasSize(Sms.units(text));
+        assertThat(Gsm7.decode(septets)).isEqualTo(text);
+        assertThat(Gsm7.encode("@")).containsExactly(0x00);
+        assertThat(Gsm7.encode("€")).containsExactly(0x1B, 0x65);
+        assertThat(Gsm7.encode("É")).containsExactly(0x1F);
+    }
+
+    @Test
+    void longTextsAreCutIntoSegmentsWithoutSplittingACharacter() {
+        String gsm = "a".repeat(152) + "€" + "b".repeat(10);
+        var parts = Sms.parts(gsm);
+        assertThat(parts).hasSize(2);
+        assertThat(parts.get(0)).isEqualTo("a".repeat(152));
+        assertThat(String.join("", parts)).isEqualTo(gsm);
+        String ucs = "ш".repeat(66) + "\uD83D\uDE00" + "ш".repeat(5);
+        var ucsParts = Sms.parts(ucs);
+        assertThat(ucsParts).hasSize(2);
+        assertThat(ucsParts.get(0)).isEqualTo("ш".repeat(66));
+        assertThat(String.join("", ucsParts)).isEqualTo(ucs);
+        assertThat(Sms.parts("short")).containsExactly("short");
     }
 }

@@ -1,4 +1,4 @@
-package org.allerta.dispatcher.render;
+package org.allerta.contracts.sms;
 
 /**
  * SMS encoding arithmetic (3GPP TS 23.038): a text is GSM-7 when every character is in the default alphabet or its
@@ -7,36 +7,15 @@ package org.allerta.dispatcher.render;
  */
 public final class Sms {
 
-    private static final String BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-            + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-    private static final String EXTENDED = "^{}\\[~]|€\f";
-
-    private static final boolean[] IN_BASIC = table(BASIC);
-    private static final boolean[] IN_EXTENDED = table(EXTENDED);
-
     /** The encoding a text needs. */
     public enum Encoding { GSM7, UCS2 }
-
-    private static boolean[] table(String chars) {
-        var table = new boolean[Character.MAX_VALUE + 1];
-        for (int i = 0; i < chars.length(); i++) {
-            table[chars.charAt(i)] = true;
-        }
-        return table;
-    }
 
     private Sms() {
     }
 
     /** GSM-7 when every character fits the default alphabet or its extension, else UCS-2. */
     public static Encoding encoding(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (!IN_BASIC[ch] && !IN_EXTENDED[ch]) {
-                return Encoding.UCS2;
-            }
-        }
-        return Encoding.GSM7;
+        return Gsm7.encodable(text) ? Encoding.GSM7 : Encoding.UCS2;
     }
 
     /** Septets (GSM-7) or UTF-16 units (UCS-2) the text takes. */
@@ -46,7 +25,7 @@ public final class Sms {
         }
         int septets = 0;
         for (int i = 0; i < text.length(); i++) {
-            septets += IN_EXTENDED[text.charAt(i)] ? 2 : 1;
+            septets += Gsm7.extended(text.charAt(i)) ? 2 : 1;
         }
         return septets;
     }
@@ -58,6 +37,37 @@ public final class Sms {
         int single = gsm ? 160 : 70;
         int part = gsm ? 153 : 67;
         return units <= single ? 1 : (units + part - 1) / part;
+    }
+
+    /**
+     * The text cut into the parts of a concatenated message: at most 153 septets (GSM-7) or 67 UTF-16 units (UCS-2)
+     * each, never splitting an extension character's two septets or a surrogate pair. A text that fits one segment
+     * is one part.
+     */
+    public static java.util.List<String> parts(String text) {
+        if (segments(text) == 1) {
+            return java.util.List.of(text);
+        }
+        boolean gsm = encoding(text) == Encoding.GSM7;
+        int limit = gsm ? 153 : 67;
+        var parts = new java.util.ArrayList<String>();
+        int start = 0;
+        int used = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            int size = gsm ? (Gsm7.extended(ch) ? 2 : 1) : (Character.isHighSurrogate(ch) ? 2 : 1);
+            if (used + size > limit) {
+                parts.add(text.substring(start, i));
+                start = i;
+                used = 0;
+            }
+            used += size;
+            if (!gsm && Character.isHighSurrogate(ch)) {
+                i++;
+            }
+        }
+        parts.add(text.substring(start));
+        return parts;
     }
 
     /**

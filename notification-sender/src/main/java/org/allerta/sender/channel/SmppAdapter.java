@@ -1,0 +1,231 @@
+package org.allerta.sender.channel;
+
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.sms.Gsm7;
+import org.allerta.contracts.sms.Sms;
+import org.allerta.sender.delivery.Deliveries;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.jsmpp.SMPPConstant;
+import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.Alphabet;
+import org.jsmpp.bean.BindType;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliverSm;
+import org.jsmpp.bean.DeliveryReceipt;
+import org.jsmpp.bean.ESMClass;
+import org.jsmpp.bean.GSMSpecificFeature;
+import org.jsmpp.bean.GeneralDataCoding;
+import org.jsmpp.bean.MessageMode;
+import org.jsmpp.bean.MessageType;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.RegisteredDelivery;
+import org.jsmpp.bean.SMSCDeliveryReceipt;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.NegativeResponseException;
+import org.jsmpp.extra.ResponseTimeoutException;
+import org.jsmpp.extra.SessionState;
+import org.jsmpp.session.BindParameter;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.SMPPSession;
+import org.jsmpp.session.Session;
+import org.jsmpp.util.DeliveryReceiptState;
+
+/**
+ * SMS over SMPP 3.4 (jSMPP): one transceiver (or transmitter) bind, re-established when lost; submit_sm in GSM-7
+ * (data coding 0, unpacked septets) when every character has a GSM-7 form, otherwise UCS-2 (data coding 8); a long
+ * text is sent as a concatenated message (UDH 00: reference, total, sequence) whose last part asks for a delivery
+ * receipt. Receipts (deliver_sm) become DELIVERED or FAILED receipts. Throttling and queue-full answers are retried;
+ * an invalid destination fails.
+ */
+@ApplicationScoped
+public class SmppAdapter implements Adapter {
+
+    private static final Logger LOG = Logger.getLogger(SmppAdapter.class);
+
+    private final boolean enabled;
+    private final String host;
+    private final int port;
+    private final BindParameter bind;
+    private final String source;
+    private final TypeOfNumber sourceTon;
+    private final Instance<Deliveries> deliveries;
+    private final ScheduledExecutorService receipts = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "allerta-smpp-receipts");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile SMPPSession session;
+
+    SmppAdapter(@ConfigProperty(name = "allerta.sender.smpp.enabled") boolean enabled,
+                @ConfigProperty(name = "allerta.sender.smpp.host") String host,
+                @ConfigProperty(name = "allerta.sender.smpp.port") int port,
+                @ConfigProperty(name = "allerta.sender.smpp.system-id") String systemId,
+                @ConfigProperty(name = "allerta.sender.smpp.password") java.util.Optional<String> password,
+                @ConfigProperty(name = "allerta.sender.smpp.system-type") java.util.Optional<String> systemType,
+                @ConfigProperty(name = "allerta.sender.smpp.bind") String bindType,
+                @ConfigProperty(name = "allerta.sender.smpp.source") String source,
+                Instance<Deliveries> deliveries) {
+        this.enabled = enabled;
+        this.host = host;
+        this.port = port;
+        this.source = source;
+        this.sourceTon = source.matches("\\+?[0-9]{3,15}") ? TypeOfNumber.INTERNATIONAL : TypeOfNumber.ALPHANUMERIC;
+        this.bind = new BindParameter("transmitter".equalsIgnoreCase(bindType) ? BindType.BIND_TX : BindType.BIND_TRX,
+                systemId, password.orElse(""), systemType.orElse(""), TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN, null);
+        this.deliveries = deliveries;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        SMPPSession current = session;
+        if (current != null) {
+            current.unbindAndClose();
+        }
+        receipts.shutdownNow();
+    }
+
+    @Override
+    public Set<Channel> channels() {
+        return enabled ? Set.of(Channel.SMS) : Set.of();
+    }
+
+    @Override
+    public Outcome send(NotificationJob job) {
+        String destination = job.recipient().startsWith("+") ? job.recipient().substring(1) : job.recipient();
+        String text = job.text();
+        boolean gsm = Sms.encoding(text) == Sms.Encoding.GSM7;
+        List<String> parts = Sms.parts(text);
+        int reference = ThreadLocalRandom.current().nextInt(256);
+        String lastId = null;
+        try {
+            SMPPSession s = session();
+            for (int i = 0; i < parts.size(); i++) {
+                byte[] payload = gsm ? Gsm7.encode(parts.get(i)) : parts.get(i).getBytes(StandardCharsets.UTF_16BE);
+                boolean multi = parts.size() > 1;
+                if (multi) {
+                    byte[] udh = {0x05, 0x00, 0x03, (byte) reference, (byte) parts.size(), (byte) (i + 1)};
+                    byte[] both = new byte[udh.length + payload.length];
+                    System.arraycopy(udh, 0, both, 0, udh.length);
+                    System.arraycopy(payload, 0, both, udh.length, payload.length);
+                    payload = both;
+                }
+                boolean last = i == parts.size() - 1;
+                var esm = new ESMClass(MessageMode.DEFAULT, MessageType.DEFAULT,
+                        multi ? GSMSpecificFeature.UDHI : GSMSpecificFeature.DEFAULT);
+                var receipt = new RegisteredDelivery(last ? SMSCDeliveryReceipt.SUCCESS_FAILURE
+                        : SMSCDeliveryReceipt.DEFAULT);
+                lastId = s.submitShortMessage("", sourceTon, sourceTon == TypeOfNumber.ALPHANUMERIC
+                                ? NumberingPlanIndicator.UNKNOWN : NumberingPlanIndicator.ISDN,
+                        source.startsWith("+") ? source.substring(1) : source,
+                        TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination, esm, (byte) 0,
+                        job.priority() ? (byte) 1 : (byte) 0, null, null, receipt, (byte) 0,
+                        new GeneralDataCoding(gsm ? Alphabet.ALPHA_DEFAULT : Alphabet.ALPHA_UCS2), (byte) 0,
+                        payload).getMessageId();
+            }
+            return new Outcome.Sent(lastId);
+        } catch (NegativeResponseException e) {
+            int status = e.getCommandStatus();
+            if (status == SMPPConstant.STAT_ESME_RTHROTTLED || status == SMPPConstant.STAT_ESME_RMSGQFUL
+                    || status == SMPPConstant.STAT_ESME_RSYSERR) {
+                return new Outcome.Retry("SMPP status 0x" + Integer.toHexString(status),
+                        status == SMPPConstant.STAT_ESME_RTHROTTLED ? Duration.ofMillis(200) : null);
+            }
+            return new Outcome.Failed("SMPP_0x" + Integer.toHexString(status));
+        } catch (ResponseTimeoutException | IOException e) {
+            reset();
+            return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName(), null);
+        } catch (Exception e) {
+            reset();
+            return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName() + " " + e.getMessage(), null);
+        }
+    }
+
+    private synchronized SMPPSession session() throws IOException {
+        SMPPSession current = session;
+        if (current != null && current.getSessionState().isBound()) {
+            return current;
+        }
+        if (current != null) {
+            current.unbindAndClose();
+        }
+        var fresh = new SMPPSession();
+        fresh.setTransactionTimer(10_000);
+        fresh.setEnquireLinkTimer(30_000);
+        fresh.setMessageReceiverListener(new Receipts());
+        fresh.connectAndBind(host, port, bind);
+        LOG.infof("SMPP bound to %s:%d as %s", host, port, bind.getSystemId());
+        session = fresh;
+        return fresh;
+    }
+
+    private synchronized void reset() {
+        if (session != null && session.getSessionState() != SessionState.BOUND_TRX
+                && session.getSessionState() != SessionState.BOUND_TX) {
+            session.unbindAndClose();
+            session = null;
+        }
+    }
+
+    /** Delivery receipts: DELIVRD is DELIVERED; UNDELIV, EXPIRED, REJECTD and DELETED are FAILED. */
+    private final class Receipts implements MessageReceiverListener {
+
+        @Override
+        public void onAcceptDeliverSm(DeliverSm deliverSm) {
+            if (!MessageType.SMSC_DEL_RECEIPT.containedIn(deliverSm.getEsmClass())) {
+                return;   // a message from a handset: not handled here
+            }
+            try {
+                DeliveryReceipt receipt = deliverSm.getShortMessageAsDeliveryReceipt();
+                DeliveryReceiptState state = receipt.getFinalStatus();
+                if (state == DeliveryReceiptState.ENROUTE || state == DeliveryReceiptState.ACCEPTD) {
+                    return;
+                }
+                ReceiptStatus status = state == DeliveryReceiptState.DELIVRD ? ReceiptStatus.DELIVERED
+                        : ReceiptStatus.FAILED;
+                report(receipt.getId(), status, status == ReceiptStatus.FAILED ? "SMSC_" + state : null, 0);
+            } catch (Exception e) {
+                LOG.debugf("unreadable delivery receipt: %s", e.getMessage());
+            }
+        }
+
+        @Override
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {
+            // nothing to do
+        }
+
+        @Override
+        public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) {
+            return null;
+        }
+    }
+
+    /** A receipt can overtake the commit of its job's row by a moment: try again a few times. */
+    private void report(String providerId, ReceiptStatus status, String reason, int attempt) {
+        boolean known;
+        try {
+            known = deliveries.get().report(Channel.SMS, null, providerId, status, reason);
+        } catch (RuntimeException e) {
+            known = false;
+        }
+        if (!known && attempt < 20) {
+            receipts.schedule(() -> report(providerId, status, reason, attempt + 1), 250, TimeUnit.MILLISECONDS);
+        }
+    }
+}

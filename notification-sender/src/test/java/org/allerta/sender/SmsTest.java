@@ -1,0 +1,112 @@
+package org.allerta.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.Topics;
+import org.allerta.peers.Smsc;
+import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.allerta.testsupport.TopicWriter;
+import org.junit.jupiter.api.Test;
+
+/** SMS over SMPP 3.4 to the SMSC simulator on loopback: encodings, concatenation, receipts, throttling. */
+@QuarkusTest
+@WithTestResource(RealInfrastructure.class)
+@WithTestResource(Peers.class)
+class SmsTest {
+
+    private static int next = (int) (Math.random() * 1_000_000);
+
+    private static NotificationJob sms(String text) {
+        String number = "+39333" + String.format("%07d", next++);
+        return new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.SMS, "ev-sms", 1L,
+                Change.AFFECTED, UUID.randomUUID().toString(), number, "it", null, text, null, Map.of(), null, false,
+                Instant.now().plusSeconds(3600), Instant.now());
+    }
+
+    private static Smsc.Received arrived(NotificationJob job) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            List<Smsc.Received> to = Peers.smsc.received().stream()
+                    .filter(r -> ("+" + r.destination()).equals(job.recipient())).toList();
+            if (!to.isEmpty()) {
+                assertThat(to).hasSize(1);
+                return to.get(0);
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no SMS to " + job.recipient());
+    }
+
+    private static Receipt receipt(TopicReader reader, String jobId, ReceiptStatus status) {
+        return Json.fromBytes(reader.await(r -> jobId.equals(r.key())
+                && Json.fromBytes(r.value(), Receipt.class).status() == status, 1, Duration.ofSeconds(30)).get(0)
+                .value(), Receipt.class);
+    }
+
+    @Test
+    void accentedItalianIsGsm7AndOtherScriptsAreUcs2() throws Exception {
+        NotificationJob italian = sms("Giulia, la corrente è tornata presso la tua casa in Via Dazio 90/H. Città: 5€");
+        NotificationJob polish = sms("Łukasz, przerwa w dostawie prądu. Дякуємо");
+        TopicWriter.send(Topics.JOBS_PREFIX + "sms", italian.subscriberId(), Json.toBytes(italian));
+        TopicWriter.send(Topics.JOBS_PREFIX + "sms", polish.subscriberId(), Json.toBytes(polish));
+        Smsc.Received first = arrived(italian);
+        assertThat(first.encoding()).isEqualTo("GSM7");
+        assertThat(first.text()).isEqualTo(italian.text());
+        assertThat(first.segments()).isEqualTo(1);
+        assertThat(first.source()).isEqualTo("Allerta");
+        Smsc.Received second = arrived(polish);
+        assertThat(second.encoding()).isEqualTo("UCS2");
+        assertThat(second.text()).isEqualTo(polish.text());
+    }
+
+    @Test
+    void aLongTextArrivesWholeAsAConcatenatedMessageAndItsReceiptSaysDelivered() throws Exception {
+        NotificationJob job = sms("Allerta protezione civile: esondazione del Tanaro prevista in serata. Salire ai "
+                + "piani alti, non usare l'auto, non scendere in cantine e garage. Seguire gli aggiornamenti sul sito "
+                + "del Comune e le indicazioni delle autorità. Numero utile 0131 515111.");
+        assertThat(job.text().length()).isGreaterThan(160);
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+            Smsc.Received message = arrived(job);
+            assertThat(message.segments()).isEqualTo(2);
+            assertThat(message.text()).isEqualTo(job.text());
+            Receipt sent = receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            assertThat(sent.providerMessageId()).isEqualTo(message.messageId());
+            receipt(receipts, job.jobId(), ReceiptStatus.DELIVERED);
+        }
+    }
+
+    @Test
+    void aThrottlingSmscIsRetriedAndAnUndeliverableMessageFails() throws Exception {
+        NotificationJob throttled = sms("Giulia, aggiornamento: ripristino previsto alle 20:00.");
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.smsc.throttleNext(2);
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", throttled.subscriberId(), Json.toBytes(throttled));
+            assertThat(receipt(receipts, throttled.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(3);
+            arrived(throttled);
+
+            Peers.smsc.undeliverable(true);
+            NotificationJob lost = sms("Marco, interruzione dell'acqua.");
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", lost.subscriberId(), Json.toBytes(lost));
+            Receipt failed = receipt(receipts, lost.jobId(), ReceiptStatus.FAILED);
+            assertThat(failed.reason()).isEqualTo("SMSC_UNDELIV");
+        } finally {
+            Peers.smsc.undeliverable(false);
+        }
+    }
+}
