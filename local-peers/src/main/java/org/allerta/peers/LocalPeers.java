@@ -1,0 +1,132 @@
+package org.allerta.peers;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.allerta.contracts.Json;
+
+/**
+ * The local protocol peers as one process, for {@code ./allerta up} and the demo: an SMTP server (GreenMail), the SMSC
+ * simulator (SMPP 3.4) and a webhook provider, all on loopback, and an HTTP endpoint to read what citizens would
+ * have received:
+ * <ul>
+ *   <li>{@code GET /mail} — e-mails: to, subject, plain text;</li>
+ *   <li>{@code GET /sms} — SMS as the handset shows them (reassembled), with their encoding and segment count;</li>
+ *   <li>{@code GET /webhook} — push, WhatsApp and Telegram requests received on {@code POST /webhook/{channel}};</li>
+ *   <li>{@code POST /smsc/throttle?count=N}, {@code POST /smsc/undeliverable?on=true|false} — make the SMSC
+ *       difficult.</li>
+ * </ul>
+ * Usage: {@code LocalPeers --smtp-port 2525 --smpp-port 2775 --http-port 8089}.
+ */
+public final class LocalPeers {
+
+    private LocalPeers() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int smtpPort = 2525;
+        int smppPort = 2775;
+        int httpPort = 8089;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--smtp-port" -> smtpPort = Integer.parseInt(args[i + 1]);
+                case "--smpp-port" -> smppPort = Integer.parseInt(args[i + 1]);
+                case "--http-port" -> httpPort = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        mail.start();
+        Smsc smsc = Smsc.start(smppPort);
+        List<ObjectNode> hooks = new CopyOnWriteArrayList<>();
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
+        http.createContext("/mail", exchange -> {
+            ArrayNode list = Json.mapper().createArrayNode();
+            for (MimeMessage message : mail.getReceivedMessages()) {
+                try {
+                    ObjectNode m = list.addObject();
+                    m.put("to", message.getAllRecipients()[0].toString());
+                    m.put("subject", message.getSubject());
+                    Object content = message.getContent();
+                    m.put("text", content instanceof Multipart parts
+                            ? String.valueOf(parts.getBodyPart(0).getContent()) : GreenMailUtil.getBody(message));
+                    String[] unsubscribe = message.getHeader("List-Unsubscribe");
+                    if (unsubscribe != null) {
+                        m.put("listUnsubscribe", unsubscribe[0]);
+                    }
+                } catch (Exception e) {
+                    list.addObject().put("error", String.valueOf(e.getMessage()));
+                }
+            }
+            answer(exchange, 200, Json.toBytes(list));
+        });
+        http.createContext("/sms", exchange -> answer(exchange, 200, Json.toBytes(smsc.received())));
+        http.createContext("/webhook", exchange -> {
+            if ("POST".equals(exchange.getRequestMethod())) {
+                ObjectNode hook = Json.mapper().createObjectNode();
+                hook.put("channel", exchange.getRequestURI().getPath().replaceFirst("^/webhook/?", ""));
+                hook.put("signature", exchange.getRequestHeaders().getFirst("X-Allerta-Signature"));
+                hook.put("at", Instant.now().toString());
+                hook.set("body", Json.mapper().readTree(exchange.getRequestBody().readAllBytes()));
+                hooks.add(hook);
+                answer(exchange, 200, ("{\"id\":\"hook-" + hooks.size() + "\"}").getBytes(StandardCharsets.UTF_8));
+            } else {
+                answer(exchange, 200, Json.toBytes(hooks));
+            }
+        });
+        http.createContext("/smsc/throttle", exchange -> {
+            smsc.throttleNext(Integer.parseInt(query(exchange, "count", "10")));
+            answer(exchange, 204, new byte[0]);
+        });
+        http.createContext("/smsc/undeliverable", exchange -> {
+            smsc.undeliverable(Boolean.parseBoolean(query(exchange, "on", "true")));
+            answer(exchange, 204, new byte[0]);
+        });
+        http.start();
+        System.out.printf("local peers: SMTP 127.0.0.1:%d, SMPP 127.0.0.1:%d, HTTP http://127.0.0.1:%d "
+                + "(/mail, /sms, /webhook)%n", smtpPort, smppPort, httpPort);
+        var stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            http.stop(0);
+            smsc.close();
+            mail.stop();
+            stop.countDown();
+        }));
+        stop.await();
+    }
+
+    private static String query(HttpExchange exchange, String name, String fallback) {
+        String query = exchange.getRequestURI().getQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                String[] kv = pair.split("=", 2);
+                if (kv[0].equals(name) && kv.length == 2) {
+                    return kv[1];
+                }
+            }
+        }
+        return fallback;
+    }
+
+    private static void answer(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+        exchange.close();
+    }
+}
