@@ -339,6 +339,20 @@ class DispatchTest {
         NotificationJob sms = jobs.stream().filter(j -> j.channel() == Channel.SMS).findFirst().orElseThrow();
         NotificationJob mail = jobs.stream().filter(j -> j.channel() == Channel.EMAIL).findFirst().orElseThrow();
 
+        // the send plan: the sender reports 42 s to drain its SMS queue; this event has one SMS and one e-mail waiting
+        TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
+                Channel.SMS, null, 4200, 100, 42.0, Instant.now())));
+        long planDeadline = System.currentTimeMillis() + 30_000;
+        JsonPath plan;
+        do {
+            Thread.sleep(300);
+            plan = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                    .extract().jsonPath();
+        } while (plan.get("estimatedDrainSeconds.SMS") == null && System.currentTimeMillis() < planDeadline);
+        assertThat(plan.getInt("backlog.SMS")).isEqualTo(1);
+        assertThat(plan.getInt("backlog.EMAIL")).isEqualTo(1);
+        assertThat(plan.getDouble("estimatedDrainSeconds.SMS")).isEqualTo(42.0);
+
         String token = sms.link().substring(sms.link().lastIndexOf('/') + 1);
         given().redirects().follow(false).get("/r/" + token).then().statusCode(303)
                 .header("Location", containsString("/e/" + e));
@@ -373,6 +387,9 @@ class DispatchTest {
         assertThat(stats.getDouble("rates.read")).isEqualTo(0.5);
         assertThat(stats.getDouble("rates.clicked")).isEqualTo(0.5);
         assertThat(stats.getLong("lastRevisionComplete")).isEqualTo(1);
+        assertThat(stats.getInt("backlog.SMS")).isZero();
+        assertThat(stats.getInt("backlog.EMAIL")).isZero();
+        assertThat(stats.getDouble("estimatedDrainSeconds.SMS")).isZero();
 
         // the event's publisher may read the statistics; another publisher may not
         String key = "pub-key-" + run;
