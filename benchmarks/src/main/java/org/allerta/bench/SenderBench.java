@@ -1,0 +1,161 @@
+package org.allerta.bench;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Channel;
+import org.allerta.contracts.ChannelBacklog;
+import org.allerta.contracts.JobPurpose;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
+import org.allerta.contracts.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code ./allerta bench sender}: N jobs put on a channel's topic → N SENT receipts from the notification-sender
+ * delivering to the local protocol peers (SMSC simulator, GreenMail). Reports jobs/s per channel beside Kafka's own
+ * producer rate for the same records; with {@code --estimate}, the accuracy of the send plan: the estimated time to
+ * drain reported on {@code notifications.backlog} early on, against the time the last job was actually sent.
+ */
+public final class SenderBench {
+
+    private static java.sql.Connection db;
+
+    private SenderBench() {
+    }
+
+    /** Seconds from {@code t0} to the last of {@code n} jobs of {@code eventId} handled (sent or failed, receipt
+     * written in the same transaction), from the sender's own table. */
+    private static double awaitHandled(String eventId, int n, Instant t0, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (var s = db.prepareStatement("SELECT count(*), max(handled_at), count(*) FILTER (WHERE outcome <> 'SENT')"
+                + " FROM sender.handled_job WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            while (true) {
+                try (var rows = s.executeQuery()) {
+                    rows.next();
+                    if (rows.getLong(1) >= n) {
+                        if (rows.getLong(3) > 0) {
+                            System.out.printf("  (%d of them FAILED)%n", rows.getLong(3));
+                        }
+                        return Duration.between(t0, rows.getTimestamp(2).toInstant()).toNanos() / 1e9;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("jobs of " + eventId + " not handled within " + timeout);
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = Options.parse(args);
+        String bootstrap = o.get("bootstrap");
+        db = java.sql.DriverManager.getConnection(o.get("db-url"), "allerta", o.get("db-password"));
+        int jobs = Integer.parseInt(o.getOrDefault("jobs", "10000"));
+        String estimate = o.get("estimate");
+        if (estimate != null) {
+            estimate(bootstrap, jobs, Double.parseDouble(estimate));
+            return;
+        }
+        for (Channel channel : List.of(Channel.SMS, Channel.EMAIL)) {
+            run(bootstrap, channel, jobs);
+        }
+    }
+
+    private static NotificationJob job(Channel channel, int i, String run) {
+        String recipient = channel == Channel.SMS ? "+39334" + String.format("%07d", i)
+                : "persona" + i + "-" + run + "@example.org";
+        String text = "Persona " + i + ", interruzione di corrente presso la tua casa. Ripristino previsto alle "
+                + "18:00. http://127.0.0.1:8083/r/Qx7fK2mB9pLc4Rz1Vt8sWa";
+        return new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, channel, "bench-" + run, 1L,
+                Change.AFFECTED, UUID.randomUUID().toString(), recipient, "it",
+                channel == Channel.EMAIL ? "Interruzione di corrente - la tua casa" : null, text,
+                channel == Channel.EMAIL ? "<p>" + text + "</p>" : null, Map.of(), null, i % 100 == 0,
+                Instant.now().plusSeconds(3600), Instant.now());
+    }
+
+    private static void run(String bootstrap, Channel channel, int n) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        var ids = new HashSet<String>();
+        byte[] sample = null;
+        try (var producer = producer(bootstrap)) {
+            Instant t0 = Instant.now();
+            for (int i = 0; i < n; i++) {
+                NotificationJob job = job(channel, i, run);
+                ids.add(job.jobId());
+                sample = Json.toBytes(job);
+                producer.send(new ProducerRecord<>(channel.jobsTopic(), job.subscriberId(), sample));
+            }
+            producer.flush();
+            double last = awaitHandled("bench-" + run, n, t0, Duration.ofMinutes(20));
+            double kafka = DispatcherBench.produce(bootstrap, n, sample);
+            System.out.printf(Locale.ROOT, "%-5s %,d jobs: last SENT after %.2f s = %,.0f jobs/s (local peer, no rate"
+                    + " limit) | limit: Kafka produce of %,d %d-byte records %.2f s = %,.0f records/s%n", channel, n,
+                    last, n / last, n, sample.length, kafka, n / kafka);
+        }
+    }
+
+    /** N SMS through a sender limited to {@code rate}/s: the plan's first estimate against what happened. */
+    private static void estimate(String bootstrap, int n, double rate) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        var ids = new HashSet<String>();
+        try (var producer = producer(bootstrap);
+             var plans = db.prepareStatement("SELECT waiting, rate_per_second, drain_seconds, at FROM"
+                     + " dispatcher.channel_backlog WHERE channel = 'SMS' AND event_id = '' AND at > ?")) {
+            Instant t0 = Instant.now();
+            for (int i = 0; i < n; i++) {
+                NotificationJob job = job(Channel.SMS, i, run);
+                ids.add(job.jobId());
+                producer.send(new ProducerRecord<>(Channel.SMS.jobsTopic(), job.subscriberId(), Json.toBytes(job)));
+            }
+            producer.flush();
+            // the first plan, at least 10 s in, that has a measured rate (read where the dispatcher keeps it)
+            long waiting = 0;
+            double rateSeen = 0;
+            double drain = 0;
+            double planAt = 0;
+            while (planAt == 0) {
+                Thread.sleep(500);
+                plans.setTimestamp(1, java.sql.Timestamp.from(t0.plusSeconds(10)));
+                try (var rows = plans.executeQuery()) {
+                    if (rows.next() && rows.getDouble(2) > 0 && rows.getObject(3) != null) {
+                        waiting = rows.getLong(1);
+                        rateSeen = rows.getDouble(2);
+                        drain = rows.getDouble(3);
+                        planAt = Duration.between(t0, rows.getTimestamp(4).toInstant()).toNanos() / 1e9;
+                    }
+                }
+            }
+            double last = awaitHandled("bench-" + run, n, t0, Duration.ofMinutes(30));
+            double predicted = planAt + drain;
+            System.out.printf(Locale.ROOT, "SMS %,d jobs at %.0f/s: the plan at %.1f s said %,d waiting at %.1f/s,"
+                    + " %.1f s to drain -> predicted end %.1f s; actual end %.1f s; error %+.1f%%%n", n, rate, planAt,
+                    waiting, rateSeen, drain, predicted, last, (predicted - last) / last * 100);
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+    }
+}
