@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
@@ -22,17 +21,11 @@ import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.Urgency;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code ./allerta bench dispatcher}: N AFFECTED changes on {@code alerts.matches} for N registered subscribers (one
@@ -107,7 +100,7 @@ public final class DispatcherBench {
                 Map.of("it", "Guasto alla cabina", "en", "Substation fault"), Map.of(),
                 Instant.now().minusSeconds(600), Instant.now().plusSeconds(7200), null, Instant.now(), Instant.now(),
                 List.of(), null);
-        try (var producer = producer(bootstrap)) {
+        try (var producer = KafkaLimit.producer(bootstrap)) {
             // The matches go first and wait, held by the dispatcher until the revision they name arrives: the clock
             // starts when the revision is published, with every match already on the topic.
             long p0 = System.nanoTime();
@@ -126,7 +119,7 @@ public final class DispatcherBench {
             double total = (System.nanoTime() - t0) / 1e9;
             long peak = heap.stop();
             byte[] sample = sampleJob(bootstrap, eventId);
-            double kafka = produce(bootstrap, n, sample);
+            double kafka = KafkaLimit.produce(bootstrap, "bench.jobs", n, sample);
             System.out.printf(Locale.ROOT, "%,9d AFFECTED -> %,d jobs: last job acknowledged %.2f s after the revision"
                             + " = %,.0f jobs/s (the matches were on the topic, produced in %.2f s); dispatcher peak"
                             + " heap %d MB | limit: Kafka produce of %,d %d-byte records %.2f s = %,.0f records/s"
@@ -187,41 +180,5 @@ public final class DispatcherBench {
             }
         }
         throw new IllegalStateException("no job of " + eventId + " found on the sms topic");
-    }
-
-    /** Kafka's own time for {@code count} records of {@code value} on a scratch topic (producer settings as ours). */
-    static double produce(String bootstrap, long count, byte[] value) throws Exception {
-        String topic = "bench.jobs";
-        var props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
-            }
-        }
-        try (var producer = producer(bootstrap)) {
-            // a new topic's partitions need their leaders before an idempotent producer writes at full speed
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (producer.partitionsFor(topic).stream().anyMatch(p -> p.leader() == null)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            for (int p = 0; p < 6; p++) {
-                producer.send(new ProducerRecord<>(topic, p, "warm-up", value)).get();
-            }
-            long t = System.nanoTime();
-            for (long i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, "bench-" + i, value));
-            }
-            producer.flush();
-            return (System.nanoTime() - t) / 1e9;
-        }
-    }
-
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
     }
 }

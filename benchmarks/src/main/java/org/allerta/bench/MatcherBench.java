@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -33,17 +32,11 @@ import org.allerta.contracts.ProgressPhase;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.Urgency;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.postgresql.PGConnection;
 
 /**
@@ -134,7 +127,7 @@ public final class MatcherBench {
         long peakHeap;
         MatchProgress started = null;
         MatchProgress finished = null;
-        try (var producer = producer(bootstrap); var consumer = progressConsumer(bootstrap)) {
+        try (var producer = KafkaLimit.producer(bootstrap); var consumer = progressConsumer(bootstrap)) {
             consumer.poll(Duration.ofMillis(500));
             producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
             HeapSampler heap = HeapSampler.start(matcher);
@@ -162,39 +155,13 @@ public final class MatcherBench {
         // limit 2: Kafka alone, the same number of records of the same size
         byte[] sample = Json.toBytes(new MatchChange(eventId, 1, "bench-1000000", Change.AFFECTED, List.of("home"),
                 false, Instant.now()));
-        double kafka = produce(bootstrap, changes, sample);
+        double kafka = KafkaLimit.produce(bootstrap, "bench.matches", changes, sample);
 
         System.out.printf(Locale.ROOT, "%5.0f%%: %,d places inside, %,d changes; matcher %.2f s (%,.0f changes/s),"
                         + " peak heap %d MB | limits: PostGIS COPY %.2f s (%,d rows), Kafka produce %.2f s"
                         + " (%d-byte records) -> ratio %.2f%n", fraction * 100, finished.places(), changes, matching,
                 changes / matching, peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
                 matching / (postgis + kafka));
-    }
-
-    private static double produce(String bootstrap, long count, byte[] value) throws Exception {
-        String topic = "bench.matches";
-        var props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
-            }
-        }
-        try (var producer = producer(bootstrap)) {
-            long t = System.nanoTime();
-            for (long i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, "bench-" + i, value));
-            }
-            producer.flush();
-            return (System.nanoTime() - t) / 1e9;
-        }
-    }
-
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
     }
 
     private static KafkaConsumer<String, byte[]> progressConsumer(String bootstrap) {

@@ -6,26 +6,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.Channel;
-import org.allerta.contracts.ChannelBacklog;
 import org.allerta.contracts.JobPurpose;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.NotificationJob;
-import org.allerta.contracts.Receipt;
-import org.allerta.contracts.ReceiptStatus;
-import org.allerta.contracts.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * {@code ./allerta bench sender}: N jobs put on a channel's topic → N SENT receipts from the notification-sender
@@ -96,7 +83,7 @@ public final class SenderBench {
         String run = UUID.randomUUID().toString().substring(0, 8);
         var ids = new HashSet<String>();
         byte[] sample = null;
-        try (var producer = producer(bootstrap)) {
+        try (var producer = KafkaLimit.producer(bootstrap)) {
             Instant t0 = Instant.now();
             for (int i = 0; i < n; i++) {
                 NotificationJob job = job(channel, i, run);
@@ -106,7 +93,7 @@ public final class SenderBench {
             }
             producer.flush();
             double last = awaitHandled("bench-" + run, n, t0, Duration.ofMinutes(20));
-            double kafka = DispatcherBench.produce(bootstrap, n, sample);
+            double kafka = KafkaLimit.produce(bootstrap, "bench.jobs", n, sample);
             System.out.printf(Locale.ROOT, "%-5s %,d jobs: last SENT after %.2f s = %,.0f jobs/s (local peer, no rate"
                     + " limit) | limit: Kafka produce of %,d %d-byte records %.2f s = %,.0f records/s%n", channel, n,
                     last, n / last, n, sample.length, kafka, n / kafka);
@@ -117,7 +104,7 @@ public final class SenderBench {
     private static void estimate(String bootstrap, int n, double rate) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         var ids = new HashSet<String>();
-        try (var producer = producer(bootstrap);
+        try (var producer = KafkaLimit.producer(bootstrap);
              var plans = db.prepareStatement("SELECT waiting, rate_per_second, drain_seconds, at FROM"
                      + " dispatcher.channel_backlog WHERE channel = 'SMS' AND event_id = '' AND at > ?")) {
             Instant t0 = Instant.now();
@@ -150,12 +137,5 @@ public final class SenderBench {
                     + " %.1f s to drain -> predicted end %.1f s; actual end %.1f s; error %+.1f%%%n", n, rate, planAt,
                     waiting, rateSeen, drain, predicted, last, (predicted - last) / last * 100);
         }
-    }
-
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
     }
 }

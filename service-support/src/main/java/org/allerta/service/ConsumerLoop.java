@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.ProblemException;

@@ -1,11 +1,11 @@
-package org.allerta.dispatcher;
+package org.allerta.service;
 
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 
-/** The dispatcher's clock (quiet hours, expiries): the system clock, replaceable by another {@link Clock} bean. */
+/** The services' clock (quiet hours, expiries): the system clock, replaceable by another {@link Clock} bean. */
 public class Clocks {
 
     @Produces
