@@ -25,7 +25,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * E-mail over SMTP (Jakarta Mail): a multipart/alternative message with the job's plain and HTML parts and its
  * headers (RFC 8058 one-click unsubscribe), a Message-ID made from the job id. TLS (STARTTLS or implicit) and
- * authentication come from the environment. 4xx SMTP replies and lost connections are retried; 5xx are failures.
+ * authentication come from the environment. Each sending thread keeps its SMTP connection open between messages
+ * (reconnecting when the server closed it). 4xx SMTP replies and lost connections are retried; 5xx are failures.
  */
 @ApplicationScoped
 public class SmtpAdapter implements Adapter {
@@ -34,6 +35,8 @@ public class SmtpAdapter implements Adapter {
     private final Session session;
     private final InternetAddress from;
     private final String domain;
+    private final ThreadLocal<Transport> connections = new ThreadLocal<>();
+    private final java.util.Set<Transport> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SmtpAdapter(@ConfigProperty(name = "allerta.sender.smtp.enabled") boolean enabled,
                 @ConfigProperty(name = "allerta.sender.smtp.host") String host,
@@ -106,7 +109,13 @@ public class SmtpAdapter implements Adapter {
                 message.setContent(new MimeMultipart("alternative", text, html));
             }
             message.saveChanges();
-            Transport.send(message);
+            Transport transport = connection();
+            try {
+                transport.sendMessage(message, message.getAllRecipients());
+            } catch (MessagingException e) {
+                disconnect(transport);
+                throw e;
+            }
             return new Outcome.Sent("<" + job.jobId() + "@" + domain + ">");
         } catch (AddressException e) {
             return new Outcome.Failed("INVALID_ADDRESS");
@@ -115,6 +124,44 @@ public class SmtpAdapter implements Adapter {
         } catch (MessagingException e) {
             return permanent(e) ? new Outcome.Failed("REJECTED: " + brief(e))
                     : new Outcome.Retry(brief(e), Duration.ZERO);
+        }
+    }
+
+    /** This thread's open connection, (re)connected when needed. */
+    private Transport connection() throws MessagingException {
+        Transport transport = connections.get();
+        if (transport != null && transport.isConnected()) {
+            return transport;
+        }
+        if (transport != null) {
+            disconnect(transport);
+        }
+        transport = session.getTransport();
+        transport.connect();
+        connections.set(transport);
+        open.add(transport);
+        return transport;
+    }
+
+    private void disconnect(Transport transport) {
+        open.remove(transport);
+        if (connections.get() == transport) {
+            connections.remove();
+        }
+        try {
+            transport.close();
+        } catch (MessagingException ignored) {
+            // already gone
+        }
+    }
+
+    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        for (Transport transport : open) {
+            try {
+                transport.close();
+            } catch (MessagingException ignored) {
+                // closing
+            }
         }
     }
 

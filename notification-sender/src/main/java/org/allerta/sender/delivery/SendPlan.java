@@ -31,7 +31,8 @@ import org.jboss.logging.Logger;
 /**
  * The send plan on {@code notifications.backlog}, every few seconds per enabled channel: how many jobs wait (the
  * consumer group's lag on the channel's topic plus the jobs being sent), the current rate (over the last 30 s), and
- * the estimated time to drain (waiting ÷ rate, or ÷ the configured limit while nothing has been sent yet). The
+ * the estimated time to drain: waiting ÷ the channel's limit (or ÷ the measured rate when there is no limit, or when
+ * a full 30-s window shows the provider slower than the limit). The
  * dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed) for each event's
  * send plan.
  */
@@ -109,7 +110,11 @@ public class SendPlan {
             long[] first = samples.peekFirst();
             double seconds = (now - first[0]) / 1e9;
             double rate = seconds > 0 ? (lane.sent.get() - first[1]) / seconds : 0;
-            double basis = rate > 0 ? rate : lane.bucket.rate();
+            // With a limit, a long queue drains at the limit; the measured rate takes over once it covers a full
+            // window, when the provider turns out slower than the limit.
+            double limit = lane.bucket.rate();
+            boolean fullWindow = seconds >= 25;
+            double basis = limit > 0 ? (fullWindow && rate > 0 ? Math.min(limit, rate) : limit) : rate;
             Double drain = waiting == 0 ? 0.0 : basis > 0 ? waiting / basis : null;
             producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
                     waiting, rate, drain, clock.instant()), lane.channel + "/" + now, lane.channel.name());
