@@ -210,7 +210,7 @@ public class MatchDispatcher {
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
             Map<Key, Entry> ledger = lockLedger(c, work);
-            Set<Work> gone = stillHeld(c, work);
+            Set<Work> gone = noLongerHeld(c, work);
             Map<UUID, Person> people = people(c, work);
             Map<String, String> publishers = publishers(c, events.values());
             long t1 = System.nanoTime();
@@ -531,26 +531,34 @@ public class MatchDispatcher {
      * Of the released work, what is no longer held once the ledger rows are locked (a later change dropped or
      * superseded it meanwhile): it must not go out.
      */
-    private static Set<Work> stillHeld(Connection c, List<Work> work) throws SQLException {
-        var gone = new HashSet<Work>();
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT 1 FROM held WHERE event_id = ? AND subscriber_id = ? AND change = ? AND revision = ?")) {
-            for (Work w : work) {
-                if (!w.released()) {
-                    continue;
-                }
-                s.setString(1, w.eventId());
-                s.setObject(2, w.subscriberId());
-                s.setString(3, w.change().name());
-                s.setLong(4, w.revision());
-                try (ResultSet rows = s.executeQuery()) {
-                    if (!rows.next()) {
-                        gone.add(w);
-                    }
+    private static Set<Work> noLongerHeld(Connection c, List<Work> work) throws SQLException {
+        List<Work> released = work.stream().filter(Work::released).toList();
+        var gone = new HashSet<Work>(released);
+        if (released.isEmpty()) {
+            return gone;
+        }
+        var present = new HashSet<String>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT h.event_id, h.subscriber_id, h.change, h.revision FROM held h
+                JOIN unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[]) AS k(e, s, ch, r)
+                  ON h.event_id = k.e AND h.subscriber_id = k.s AND h.change = k.ch AND h.revision = k.r""")) {
+            s.setArray(1, c.createArrayOf("text", released.stream().map(Work::eventId).toArray()));
+            s.setArray(2, c.createArrayOf("uuid", released.stream().map(Work::subscriberId).toArray()));
+            s.setArray(3, c.createArrayOf("text", released.stream().map(w -> w.change().name()).toArray()));
+            s.setArray(4, c.createArrayOf("bigint", released.stream().map(Work::revision).toArray()));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    present.add(heldKey(rows.getString(1), rows.getObject(2, UUID.class), rows.getString(3),
+                            rows.getLong(4)));
                 }
             }
         }
+        gone.removeIf(w -> present.contains(heldKey(w.eventId(), w.subscriberId(), w.change().name(), w.revision())));
         return gone;
+    }
+
+    private static String heldKey(String eventId, UUID subscriberId, String change, long revision) {
+        return eventId + "\u0000" + subscriberId + "\u0000" + change + "\u0000" + revision;
     }
 
     private static Map<UUID, Person> people(Connection c, List<Work> work) throws SQLException {
