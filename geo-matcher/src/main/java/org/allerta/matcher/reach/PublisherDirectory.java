@@ -1,53 +1,30 @@
 package org.allerta.matcher.reach;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import java.sql.PreparedStatement;
 import java.util.List;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Publisher;
-import org.allerta.contracts.Topics;
-import org.allerta.service.BrokerProbe;
-import org.allerta.service.ConsumerLoop;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.Problem;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Keeps the publishers of the compacted {@code publishers} topic (key hashes, kinds, territories; no secrets). */
 @ApplicationScoped
 public class PublisherDirectory {
 
-    @ConfigProperty(name = "allerta.matcher.group-id", defaultValue = "geo-matcher")
-    String groupId;
-
-    private final BrokerProbe broker;
     private final Jdbc jdbc;
     private final RecordProducer producer;
-    private ConsumerLoop loop;
 
-    PublisherDirectory(BrokerProbe broker, Jdbc jdbc, RecordProducer producer) {
-        this.broker = broker;
+    PublisherDirectory(Jdbc jdbc, RecordProducer producer) {
         this.jdbc = jdbc;
         this.producer = producer;
     }
 
-    void onStart(@Observes StartupEvent event) {
-        loop = ConsumerLoop.start("publishers", broker, groupId + "-publishers", List.of(Topics.PUBLISHERS),
-                this::handle);
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (loop != null) {
-            loop.close();
-        }
-    }
-
-    void handle(ConsumerRecord<String, byte[]> record) {
+    /** Stores one record of {@code publishers} (a tombstone removes the publisher). */
+    public void handle(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
             jdbc.inTransaction(c -> {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM publisher_directory WHERE publisher_id = ?")) {
