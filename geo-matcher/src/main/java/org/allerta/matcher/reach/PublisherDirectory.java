@@ -2,11 +2,15 @@ package org.allerta.matcher.reach;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.List;
+import java.util.Optional;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Publisher;
+import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
+import org.allerta.service.KeyGuard;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.Problem;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,6 +63,31 @@ public class PublisherDirectory {
                 s.setString(5, territory);
                 s.setBoolean(6, publisher.active());
                 return s.executeUpdate();
+            }
+        });
+    }
+    /** A publisher as the matcher knows it: its kinds and whether it has a territory. */
+    public record Entry(String publisherId, List<String> kinds, boolean hasTerritory) {
+    }
+
+    /** The active publisher holding the bearer key of {@code authorization}, if any. */
+    public Optional<Entry> byKey(String authorization) {
+        Optional<String> key = KeyGuard.bearer(authorization);
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        String hash = ApiKeys.sha256(key.get());
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT publisher_id, allowed_kinds, territory IS NOT NULL,"
+                    + " api_key_sha256 FROM publisher_directory WHERE api_key_sha256 = ? AND active")) {
+                s.setString(1, hash);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next() || !ApiKeys.matches(key.get(), rows.getString(4))) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Entry(rows.getString(1),
+                            List.of((String[]) rows.getArray(2).getArray()), rows.getBoolean(3)));
+                }
             }
         });
     }

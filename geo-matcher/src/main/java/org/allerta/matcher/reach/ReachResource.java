@@ -18,7 +18,6 @@ import org.allerta.contracts.EventKind;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.rules.Interests;
-import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
 import org.allerta.service.KeyGuard;
 import org.allerta.service.geometry.AreaValidator;
@@ -41,12 +40,14 @@ public class ReachResource {
     private static final double TERRITORY_TOLERANCE_DEGREES = 100 / 111_320.0;
 
     private final KeyGuard keys;
+    private final PublisherDirectory directory;
     private final Jdbc jdbc;
     private final BodyLimit bodyLimit;
     private final AreaValidator areas = new AreaValidator(10_000);
 
-    ReachResource(KeyGuard keys, Jdbc jdbc, BodyLimit bodyLimit) {
+    ReachResource(KeyGuard keys, PublisherDirectory directory, Jdbc jdbc, BodyLimit bodyLimit) {
         this.keys = keys;
+        this.directory = directory;
         this.jdbc = jdbc;
         this.bodyLimit = bodyLimit;
     }
@@ -62,7 +63,7 @@ public class ReachResource {
     public Reach reach(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
         bodyLimit.check(body);
         boolean admin = keys.role(authorization).filter(r -> r == KeyGuard.Role.ADMIN).isPresent();
-        Optional<DirectoryEntry> publisher = admin ? Optional.empty() : publisher(authorization);
+        Optional<PublisherDirectory.Entry> publisher = admin ? Optional.empty() : directory.byKey(authorization);
         if (!admin && publisher.isEmpty()) {
             throw ProblemException.unauthenticated();
         }
@@ -99,31 +100,7 @@ public class ReachResource {
         });
     }
 
-    private record DirectoryEntry(String publisherId, List<String> kinds, boolean hasTerritory) {
-    }
-
-    private Optional<DirectoryEntry> publisher(String authorization) {
-        Optional<String> key = KeyGuard.bearer(authorization);
-        if (key.isEmpty()) {
-            return Optional.empty();
-        }
-        String hash = ApiKeys.sha256(key.get());
-        return jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT publisher_id, allowed_kinds, territory IS NOT NULL,"
-                    + " api_key_sha256 FROM publisher_directory WHERE api_key_sha256 = ? AND active")) {
-                s.setString(1, hash);
-                try (ResultSet rows = s.executeQuery()) {
-                    if (!rows.next() || !ApiKeys.matches(key.get(), rows.getString(4))) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new DirectoryEntry(rows.getString(1),
-                            List.of((String[]) rows.getArray(2).getArray()), rows.getBoolean(3)));
-                }
-            }
-        });
-    }
-
-    private void authorise(DirectoryEntry publisher, EventKind kind, OutageArea area) {
+    private void authorise(PublisherDirectory.Entry publisher, EventKind kind, OutageArea area) {
         if (kind == null || !publisher.kinds().contains(kind.name())) {
             throw ProblemException.forbidden("kind-not-allowed", "A publisher previews the reach of a kind it may"
                     + " publish: " + publisher.kinds() + ".", List.of(Issue.of("kind-not-allowed", "/kind",

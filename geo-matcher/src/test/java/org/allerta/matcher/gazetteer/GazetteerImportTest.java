@@ -54,6 +54,45 @@ class GazetteerImportTest {
     }
 
     @Test
+    void drawsTheAreaOfADistrictFromItsOwnAddresses() throws Exception {
+        Gazetteers.ensureAlessandria();
+        Response districts = given().header("Authorization", ADMIN).get("/v1/gazetteer/districts");
+        districts.then().statusCode(200);
+        // the register's QuartiereSobborgo column, largest first
+        assertThat(districts.jsonPath().getString("[0].district")).isEqualTo("Centro");
+        assertThat(districts.jsonPath().getList("district")).hasSize(23).contains("Orti", "Pista", "Cristo");
+
+        Response orti = given().header("Authorization", ADMIN).queryParam("bufferMetres", 30)
+                .get("/v1/gazetteer/districts/Orti/area");
+        orti.then().statusCode(200).body("type", equalTo("Feature")).body("geometry.type", equalTo("Polygon"))
+                .body("properties.district", equalTo("Orti"));
+        String geometry = org.allerta.contracts.Json.toString(orti.jsonPath().getMap("geometry"));
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement("""
+                SELECT count(*) FILTER (WHERE district = 'Orti'),
+                       count(*) FILTER (WHERE district = 'Orti' AND ST_Covers(ST_GeomFromGeoJSON(?), geom)),
+                       count(*) FILTER (WHERE ST_Covers(ST_GeomFromGeoJSON(?), geom))
+                FROM matcher.address WHERE source = 'alessandria'""")) {
+            s.setString(1, geometry);
+            s.setString(2, geometry);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                assertThat(orti.jsonPath().getLong("properties.addresses")).isEqualTo(rows.getLong(1));
+                assertThat(rows.getLong(2)).as("every address of the district is inside its area")
+                        .isEqualTo(rows.getLong(1));
+                assertThat(rows.getLong(3)).as("a neighbourhood, not the whole city")
+                        .isLessThan(3 * rows.getLong(1));
+            }
+        }
+
+        given().get("/v1/gazetteer/districts").then().statusCode(401);
+        given().header("Authorization", "Bearer test-app-key").get("/v1/gazetteer/districts").then().statusCode(401);
+        given().header("Authorization", ADMIN).get("/v1/gazetteer/districts/Atlantide/area").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().header("Authorization", ADMIN).queryParam("bufferMetres", -1).get("/v1/gazetteer/districts/Orti/area")
+                .then().statusCode(422).contentType("application/problem+json");
+    }
+
+    @Test
     void placesTheTwelveReferencePointsWithinFiveMetresOfTheirIndependentCoordinates() throws Exception {
         importAlessandria().then().statusCode(200);
         List<String> lines = Files.readAllLines(DATA.resolve("alessandria-reference-points.csv"));
