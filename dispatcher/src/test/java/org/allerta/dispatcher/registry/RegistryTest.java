@@ -62,6 +62,56 @@ class RegistryTest {
     }
 
     @Test
+    void everyConcurrentRegistrationReachesTheMatcher() throws Exception {
+        // outbox rows commit out of id order under concurrency: each one must still be published, once at least
+        int threads = 8;
+        int each = 40;
+        var ids = java.util.concurrent.ConcurrentHashMap.<String>newKeySet();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            var work = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                work.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        String body = """
+                                {"externalId": "burst-%s-%d-%d", "name": "Persona %d", "language": "it",
+                                 "channels": [{"type": "EMAIL", "address": "p%d.%d@example.org"}],
+                                 "places": [{"category": "HOME", "lon": 8.61, "lat": 44.91}],
+                                 "interests": ["POWER_OUTAGE"]}""".formatted(run, thread, i, i, thread, i);
+                        ids.add(given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
+                                .post("/v1/subscribers").then().statusCode(201).extract().jsonPath()
+                                .getString("id"));
+                    }
+                }));
+            }
+            for (var f : work) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(ids).hasSize(threads * each);
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_PLACES)) {
+            var published = new java.util.HashSet<String>();
+            var deadline = java.time.Instant.now().plusSeconds(60);
+            while (!published.containsAll(ids) && java.time.Instant.now().isBefore(deadline)) {
+                reader.drain(Duration.ofMillis(500)).stream().map(ConsumerRecord::key).filter(ids::contains)
+                        .forEach(published::add);
+            }
+            assertThat(ids).as("registrations published on " + Topics.SUBSCRIBERS_PLACES)
+                    .allMatch(published::contains);
+        }
+        // the registry in numbers: no matcher runs here, so these places wait for their geocoding
+        JsonPath summary = given().header("Authorization", APP).get("/v1/subscribers/summary").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(summary.getLong("subscribers")).isGreaterThanOrEqualTo(threads * each);
+        assertThat(summary.getLong("places.PENDING")).isGreaterThanOrEqualTo(threads * each);
+        assertThat(summary.getLong("channels.EMAIL.awaitingVerification")).isGreaterThanOrEqualTo(threads * each);
+        given().header("Authorization", "Bearer not-a-key").get("/v1/subscribers/summary").then().statusCode(401);
+    }
+
+    @Test
     void registrationIsValidatedNormalisedAndIdempotentByExternalId() throws Exception {
         String body = giulia("app-" + run, "333 123 4567");
         JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON).body(body)

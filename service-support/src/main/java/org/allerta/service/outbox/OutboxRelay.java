@@ -153,11 +153,11 @@ public class OutboxRelay {
                     futures.add(producer().send(record));
                 }
                 producer().flush();
-                long lastAcknowledged = -1;
+                var acknowledged = new ArrayList<Long>(rows.size());
                 for (int i = 0; i < futures.size(); i++) {
                     try {
                         futures.get(i).get(60, TimeUnit.SECONDS);
-                        lastAcknowledged = rows.get(i).id();
+                        acknowledged.add(rows.get(i).id());
                     } catch (Exception e) {
                         LOG.warnf("outbox record %d not acknowledged yet (%s); will retry", rows.get(i).id(),
                                 e.getMessage());
@@ -165,9 +165,12 @@ public class OutboxRelay {
                         break;
                     }
                 }
-                if (lastAcknowledged >= 0) {
-                    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM outbox WHERE id <= ?")) {
-                        delete.setLong(1, lastAcknowledged);
+                if (!acknowledged.isEmpty()) {
+                    // exactly the rows sent: ids are not committed in their order, so a row with a smaller id
+                    // may become visible after this batch was read; "id <= last" would delete it unsent
+                    try (PreparedStatement delete = connection.prepareStatement(
+                            "DELETE FROM outbox WHERE id = ANY (?)")) {
+                        delete.setArray(1, connection.createArrayOf("bigint", acknowledged.toArray()));
                         int deleted = delete.executeUpdate();
                         published.addAndGet(deleted);
                         return deleted;
