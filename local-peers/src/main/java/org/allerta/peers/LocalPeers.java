@@ -28,12 +28,21 @@ import org.allerta.contracts.Json;
  *   <li>{@code GET /webhook} — push, WhatsApp and Telegram requests received on {@code POST /webhook/{channel}};</li>
  *   <li>{@code POST /smsc/throttle?count=N}, {@code POST /smsc/undeliverable?on=true|false} — make the SMSC
  *       difficult.</li>
+ *   <li>{@code GET /counts} — how many of each were received;</li>
  * </ul>
+ * Listings take {@code ?from=N} to skip the first N entries.
  * Usage: {@code LocalPeers --smtp-port 2525 --smpp-port 2775 --http-port 8089}.
  */
-public final class LocalPeers {
+public final class LocalPeers implements AutoCloseable {
 
-    private LocalPeers() {
+    private final GreenMail mail;
+    private final Smsc smsc;
+    private final HttpServer http;
+
+    private LocalPeers(GreenMail mail, Smsc smsc, HttpServer http) {
+        this.mail = mail;
+        this.smsc = smsc;
+        this.http = http;
     }
 
     public static void main(String[] args) throws Exception {
@@ -48,6 +57,19 @@ public final class LocalPeers {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        LocalPeers peers = start(smtpPort, smppPort, httpPort);
+        System.out.printf("local peers: SMTP 127.0.0.1:%d, SMPP 127.0.0.1:%d, HTTP http://127.0.0.1:%d "
+                + "(/mail, /sms, /webhook, /counts)%n", smtpPort, peers.smppPort(), peers.httpPort());
+        var stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            peers.close();
+            stop.countDown();
+        }));
+        stop.await();
+    }
+
+    /** Starts the three peers on loopback (0 = any free port for SMPP and HTTP). */
+    public static LocalPeers start(int smtpPort, int smppPort, int httpPort) throws IOException {
         GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
         Smsc smsc = Smsc.start(smppPort);
@@ -55,10 +77,16 @@ public final class LocalPeers {
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
         http.createContext("/mail", exchange -> {
             ArrayNode list = Json.mapper().createArrayNode();
-            for (MimeMessage message : mail.getReceivedMessages()) {
+            MimeMessage[] messages = mail.getReceivedMessages();
+            for (int i = from(exchange); i < messages.length; i++) {
+                MimeMessage message = messages[i];
                 try {
                     ObjectNode m = list.addObject();
                     m.put("to", message.getAllRecipients()[0].toString());
+                    String[] job = message.getHeader("X-Allerta-Job");
+                    if (job != null) {
+                        m.put("jobId", job[0]);
+                    }
                     m.put("subject", message.getSubject());
                     Object content = message.getContent();
                     m.put("text", content instanceof Multipart parts
@@ -73,7 +101,21 @@ public final class LocalPeers {
             }
             answer(exchange, 200, Json.toBytes(list));
         });
-        http.createContext("/sms", exchange -> answer(exchange, 200, Json.toBytes(smsc.received())));
+        http.createContext("/sms", exchange -> {
+            List<Smsc.Received> all = smsc.received();
+            answer(exchange, 200, Json.toBytes(all.subList(Math.min(from(exchange), all.size()), all.size())));
+        });
+        http.createContext("/counts", exchange -> {
+            ObjectNode counts = Json.mapper().createObjectNode();
+            counts.put("mail", mail.getReceivedMessages().length);
+            counts.put("sms", smsc.received().size());
+            ObjectNode webhook = counts.putObject("webhook");
+            for (ObjectNode hook : hooks) {
+                String channel = hook.path("channel").asText();
+                webhook.put(channel, webhook.path(channel).asInt() + 1);
+            }
+            answer(exchange, 200, Json.toBytes(counts));
+        });
         http.createContext("/webhook", exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) {
                 ObjectNode hook = Json.mapper().createObjectNode();
@@ -84,7 +126,8 @@ public final class LocalPeers {
                 hooks.add(hook);
                 answer(exchange, 200, ("{\"id\":\"hook-" + hooks.size() + "\"}").getBytes(StandardCharsets.UTF_8));
             } else {
-                answer(exchange, 200, Json.toBytes(hooks));
+                answer(exchange, 200, Json.toBytes(hooks.subList(Math.min(from(exchange), hooks.size()),
+                        hooks.size())));
             }
         });
         http.createContext("/smsc/throttle", exchange -> {
@@ -96,16 +139,31 @@ public final class LocalPeers {
             answer(exchange, 204, new byte[0]);
         });
         http.start();
-        System.out.printf("local peers: SMTP 127.0.0.1:%d, SMPP 127.0.0.1:%d, HTTP http://127.0.0.1:%d "
-                + "(/mail, /sms, /webhook)%n", smtpPort, smppPort, httpPort);
-        var stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            http.stop(0);
-            smsc.close();
-            mail.stop();
-            stop.countDown();
-        }));
-        stop.await();
+        return new LocalPeers(mail, smsc, http);
+    }
+
+    public int smppPort() {
+        return smsc.port();
+    }
+
+    public int httpPort() {
+        return http.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        smsc.close();
+        mail.stop();
+    }
+
+    /** The {@code from} query parameter of a listing: how many entries to skip. */
+    private static int from(HttpExchange exchange) {
+        try {
+            return Math.max(0, Integer.parseInt(query(exchange, "from", "0")));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static String query(HttpExchange exchange, String name, String fallback) {

@@ -37,13 +37,15 @@ public class SubscriberResource {
 
     private final SubscriberService subscribers;
     private final SubscriberImport importer;
+    private final RegistrySummary summary;
     private final KeyGuard keys;
     private final String defaultCountryCode;
 
-    SubscriberResource(SubscriberService subscribers, SubscriberImport importer, KeyGuard keys,
+    SubscriberResource(SubscriberService subscribers, SubscriberImport importer, RegistrySummary summary, KeyGuard keys,
                        @ConfigProperty(name = "allerta.dispatcher.default-country-code") String defaultCountryCode) {
         this.subscribers = subscribers;
         this.importer = importer;
+        this.summary = summary;
         this.keys = keys;
         this.defaultCountryCode = defaultCountryCode;
     }
@@ -73,6 +75,15 @@ public class SubscriberResource {
                                              java.io.InputStream body) {
         keys.require(authorization, Role.ADMIN);
         return importer.importCsv(body);
+    }
+
+    @GET
+    @Path("summary")
+    @Operation(summary = "The registry in numbers: subscribers, channels per type and verification, places per"
+            + " geocoding outcome (PENDING = not answered yet), unresolved places per reason")
+    public RegistrySummary.Summary summary(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        keys.require(authorization, Role.ADMIN, Role.APP);
+        return summary.summary();
     }
 
     @GET
