@@ -60,7 +60,7 @@ public final class DispatcherBench {
     }
 
     /** Registers the benchmark's subscribers straight into the dispatcher's schema (missing ones only). */
-    private static int seed(Connection c, int n) throws Exception {
+    static int seed(Connection c, int n) throws Exception {
         try (Statement s = c.createStatement()) {
             int existing;
             try (ResultSet rows = s.executeQuery(

@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.allerta.contracts.Json;
@@ -74,12 +78,13 @@ public final class LocalPeers implements AutoCloseable {
         mail.start();
         Smsc smsc = Smsc.start(smppPort);
         List<ObjectNode> hooks = new CopyOnWriteArrayList<>();
+        ArrivalOrder arrivals = new ArrivalOrder(mail);
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
         http.createContext("/mail", exchange -> {
             ArrayNode list = Json.mapper().createArrayNode();
-            MimeMessage[] messages = mail.getReceivedMessages();
-            for (int i = from(exchange); i < messages.length; i++) {
-                MimeMessage message = messages[i];
+            List<MimeMessage> messages = arrivals.messages();
+            for (int i = from(exchange); i < messages.size(); i++) {
+                MimeMessage message = messages.get(i);
                 try {
                     ObjectNode m = list.addObject();
                     m.put("to", message.getAllRecipients()[0].toString());
@@ -107,7 +112,7 @@ public final class LocalPeers implements AutoCloseable {
         });
         http.createContext("/counts", exchange -> {
             ObjectNode counts = Json.mapper().createObjectNode();
-            counts.put("mail", mail.getReceivedMessages().length);
+            counts.put("mail", arrivals.messages().size());
             counts.put("sms", smsc.received().size());
             ObjectNode webhook = counts.putObject("webhook");
             for (ObjectNode hook : hooks) {
@@ -155,6 +160,30 @@ public final class LocalPeers implements AutoCloseable {
         http.stop(0);
         smsc.close();
         mail.stop();
+    }
+
+    /**
+     * The mailbox as an append-only list: GreenMail lists messages per recipient, so its own order changes as mail
+     * arrives; here a message keeps the position it had when first seen, and {@code ?from=N} means "after the first N".
+     */
+    private static final class ArrivalOrder {
+
+        private final GreenMail mail;
+        private final List<MimeMessage> ordered = new ArrayList<>();
+        private final Set<MimeMessage> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        ArrivalOrder(GreenMail mail) {
+            this.mail = mail;
+        }
+
+        synchronized List<MimeMessage> messages() {
+            for (MimeMessage message : mail.getReceivedMessages()) {
+                if (seen.add(message)) {
+                    ordered.add(message);
+                }
+            }
+            return List.copyOf(ordered);
+        }
     }
 
     /** The {@code from} query parameter of a listing: how many entries to skip. */

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the project's deploy/local scripts, the same ones {@code ./allerta up} uses. */
-final class Scripts {
+public final class Scripts {
 
     private Scripts() {
     }
@@ -67,7 +67,7 @@ final class Scripts {
     }
 
     /** A free loopback port. */
-    static int freePort() {
+    public static int freePort() {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -1,0 +1,384 @@
+package org.allerta.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntPredicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.allerta.contracts.Change;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Topics;
+import org.allerta.testsupport.LocalKafka;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole system end to end: the four packaged services as processes, the real broker and PostGIS, the local SMTP
+ * server, SMSC and webhook peer. A few hundred citizens on a grid of points are registered through the public REST
+ * API; a grid operator's outage is published, revised, grown, shrunk and resolved, then a civil-protection CAP alert;
+ * the jobs are read from {@code notifications.jobs.*} with a plain Kafka consumer and what the peers received is
+ * compared with them. Every step asserts its exact recipients, one job id per notice, and the change kinds.
+ */
+class EndToEndTest {
+
+    private static final int COLUMNS = 20;
+    private static final int ROWS = 12;
+    private static final double STEP = 0.001;
+    private static final double LON0 = 8.60;
+    private static final double LAT0 = 44.90;
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
+
+    private static PackagedServices services;
+    private static Api.Endpoints at;
+    private static final Api API = new Api();
+    private static final ConcurrentLinkedQueue<NotificationJob> JOBS = new ConcurrentLinkedQueue<>();
+    private static Thread reader;
+    private static volatile boolean reading = true;
+
+    /** A citizen: a home on the grid, maybe a work place ten columns away, one or two channels. */
+    private record Person(int index, int homeColumn, Integer workColumn, boolean followsPower, List<String> channels) {
+
+        boolean inside(IntPredicate columns) {
+            return columns.test(homeColumn) || (workColumn != null && columns.test(workColumn));
+        }
+    }
+
+    private static final Map<String, Person> PEOPLE = new HashMap<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        services = new PackagedServices();
+        services.startAll();
+        at = services.endpoints();
+        reader = new Thread(EndToEndTest::readJobs, "e2e-job-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        reading = false;
+        if (reader != null) {
+            reader.join(10_000);
+        }
+        if (services != null) {
+            services.close();
+        }
+    }
+
+    /** A plain consumer of every job topic, as an operator's tool would read them. */
+    private static void readJobs() {
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Pattern.compile(Pattern.quote(Topics.JOBS_PREFIX) + ".*"));
+            while (reading) {
+                consumer.poll(Duration.ofMillis(200))
+                        .forEach(r -> JOBS.add(Json.fromBytes(r.value(), NotificationJob.class)));
+            }
+        }
+    }
+
+    @Test
+    void citizensHearExactlyWhatConcernsThemOnceFromPublicationToTheirPhoneAndMailbox() throws Exception {
+        register();
+
+        String publisherEventId = "e2e-" + UUID.randomUUID();
+        Instant eta = Instant.now().plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MINUTES);
+        ObjectNode event = outage(publisherEventId, 0, 9, eta);
+        Set<String> told = new HashSet<>();
+
+        // 1. the outage: AFFECTED to everyone following power with a place in columns 0-9
+        String eventId = publish(event).get("eventId").asText();
+        Set<String> affected = who(p -> p.followsPower() && p.inside(c -> c <= 9));
+        assertThat(affected).hasSizeGreaterThan(80);
+        expect(eventId, 1, Map.of(Change.AFFECTED, affected));
+        told.addAll(affected);
+
+        // 2. a new estimate (material): UPDATED to exactly those told
+        ((ObjectNode) event.get("properties")).put("expectedRestorationAt", eta.plus(1, ChronoUnit.HOURS).toString());
+        publish(event);
+        expect(eventId, 2, Map.of(Change.UPDATED, Set.copyOf(told)));
+
+        // 3. growth to columns 0-14 (only the area changed: not material): AFFECTED to the newcomers only
+        event.set("geometry", rectangle(0, 14));
+        publish(event);
+        Set<String> newcomers = who(p -> p.followsPower() && p.inside(c -> c <= 14));
+        newcomers.removeAll(told);
+        assertThat(newcomers).isNotEmpty();
+        expect(eventId, 3, Map.of(Change.AFFECTED, newcomers));
+        told.addAll(newcomers);
+
+        // 4. shrink to columns 5-14: NO_LONGER_AFFECTED to those told with no place left inside
+        event.set("geometry", rectangle(5, 14));
+        publish(event);
+        Set<String> left = told.stream().filter(id -> !PEOPLE.get(id).inside(c -> c >= 5 && c <= 14))
+                .collect(Collectors.toSet());
+        assertThat(left).isNotEmpty();
+        expect(eventId, 4, Map.of(Change.NO_LONGER_AFFECTED, left));
+        told.removeAll(left);
+
+        // 5. restoration: RESOLVED to those currently told, nobody else
+        ((ObjectNode) event.get("properties")).put("status", "RESOLVED");
+        publish(event);
+        expect(eventId, 5, Map.of(Change.RESOLVED, Set.copyOf(told)));
+
+        // 6. civil protection, CAP 1.2, EXTREME: everyone with a place in columns 15-19, followers or not
+        Api.Answer cap = API.post(at.intake() + "/v1/cap", services.publisherKey, "application/cap+xml",
+                capAlert(15, 19));
+        String capEvent = cap.expect(202).get("eventId").asText();
+        Set<String> everyone = who(p -> p.inside(c -> c >= 15));
+        assertThat(everyone.stream().anyMatch(id -> !PEOPLE.get(id).followsPower())).isTrue();
+        expect(capEvent, 1, Map.of(Change.AFFECTED, everyone));
+
+        peersReceivedEveryJobOnce();
+    }
+
+    // ---------------------------------------------------------------- citizens
+
+    private static void register() throws Exception {
+        for (int i = 0; i < COLUMNS * ROWS; i++) {
+            int column = i % COLUMNS;
+            int row = i / COLUMNS;
+            Integer work = i % 9 == 4 ? (column + 10) % COLUMNS : null;
+            boolean follows = i % 10 != 7;
+            List<String> channels = switch (i % 4) {
+                case 0 -> List.of("SMS");
+                case 1 -> List.of("EMAIL");
+                case 2 -> List.of("SMS", "EMAIL");
+                default -> List.of("PUSH");
+            };
+            ObjectNode body = Json.mapper().createObjectNode();
+            body.put("externalId", "e2e-" + i);
+            body.put("name", "Cittadino " + i);
+            body.put("language", i % 3 == 0 ? "en" : "it");
+            ArrayNode ch = body.putArray("channels");
+            for (String type : channels) {
+                ObjectNode c = ch.addObject().put("type", type).put("verified", true)
+                        .put("consentSource", "end-to-end test");
+                c.put("address", switch (type) {
+                    case "SMS" -> String.format("+3930066%05d", i);
+                    case "EMAIL" -> "cittadino" + i + "@example.org";
+                    default -> "e2e-device-token-" + i;
+                });
+            }
+            ArrayNode places = body.putArray("places");
+            places.addObject().put("category", "HOME").put("lon", lon(column)).put("lat", lat(row));
+            if (work != null) {
+                places.addObject().put("category", "WORK").put("lon", lon(work)).put("lat", lat(row));
+            }
+            body.putArray("interests").add(follows ? "POWER_OUTAGE" : "WATER_OUTAGE");
+            JsonNode created = API.postJson(at.dispatcher() + "/v1/subscribers", services.adminKey, body)
+                    .expect(201);
+            PEOPLE.put(created.get("id").asText(), new Person(i, column, work, follows, channels));
+        }
+        // every place is known to the matcher before anything is published: none left PENDING
+        long places = PEOPLE.values().stream().mapToLong(p -> p.workColumn() == null ? 1 : 2).sum();
+        await("geocoding of every place", () -> API.get(at.dispatcher() + "/v1/subscribers/summary",
+                services.adminKey).expect(200).path("places").path("PENDING").asLong(0) == 0);
+        JsonNode summary = API.get(at.dispatcher() + "/v1/subscribers/summary", services.adminKey).expect(200);
+        assertThat(summary.path("places").path("POINT_GIVEN").asLong()).isEqualTo(places);
+    }
+
+    private static Set<String> who(java.util.function.Predicate<Person> rule) {
+        return PEOPLE.entrySet().stream().filter(e -> rule.test(e.getValue())).map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(HashSet::new));
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    private static double lon(int column) {
+        return Math.round((LON0 + column * STEP) * 1e6) / 1e6;
+    }
+
+    private static double lat(int row) {
+        return Math.round((LAT0 + row * STEP) * 1e6) / 1e6;
+    }
+
+    /** Columns {@code from}..{@code to}, every row; edges half a step away from any point. */
+    private static ObjectNode rectangle(int from, int to) {
+        double west = LON0 + (from - 0.5) * STEP;
+        double east = LON0 + (to + 0.5) * STEP;
+        double south = LAT0 - 0.5 * STEP;
+        double north = LAT0 + (ROWS - 0.5) * STEP;
+        ObjectNode geometry = Json.mapper().createObjectNode().put("type", "Polygon");
+        geometry.putArray("coordinates").addArray()
+                .add(Json.mapper().createArrayNode().add(west).add(south))
+                .add(Json.mapper().createArrayNode().add(east).add(south))
+                .add(Json.mapper().createArrayNode().add(east).add(north))
+                .add(Json.mapper().createArrayNode().add(west).add(north))
+                .add(Json.mapper().createArrayNode().add(west).add(south));
+        return geometry;
+    }
+
+    private static ObjectNode outage(String id, int from, int to, Instant eta) {
+        ObjectNode feature = Json.mapper().createObjectNode().put("type", "Feature");
+        feature.set("geometry", rectangle(from, to));
+        ObjectNode p = feature.putObject("properties");
+        p.put("publisherEventId", id);
+        p.put("kind", "POWER_OUTAGE");
+        p.put("severity", "MODERATE");
+        p.put("urgency", "IMMEDIATE");
+        p.putObject("headline").put("it", "Interruzione di corrente").put("en", "Power outage");
+        p.put("areaDescription", "Griglia di prova");
+        p.put("expectedRestorationAt", eta.toString());
+        return feature;
+    }
+
+    private static String capAlert(int from, int to) {
+        double west = LON0 + (from - 0.5) * STEP;
+        double east = LON0 + (to + 0.5) * STEP;
+        double south = LAT0 - 0.5 * STEP;
+        double north = LAT0 + (ROWS - 0.5) * STEP;
+        String polygon = String.format(Locale.ROOT, "%.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f",
+                south, west, south, east, north, east, north, west, south, west);
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>e2e-%s</identifier>
+                  <sender>protezione.civile@example.org</sender>
+                  <sent>%s</sent>
+                  <status>Actual</status>
+                  <msgType>Alert</msgType>
+                  <scope>Public</scope>
+                  <info>
+                    <language>it-IT</language>
+                    <category>Safety</category>
+                    <event>Evacuazione</event>
+                    <urgency>Immediate</urgency>
+                    <severity>Extreme</severity>
+                    <certainty>Observed</certainty>
+                    <headline>Evacuazione immediata</headline>
+                    <area><areaDesc>Colonne 15-19</areaDesc><polygon>%s</polygon></area>
+                  </info>
+                </alert>
+                """.formatted(UUID.randomUUID(), ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS)
+                .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME), polygon);
+    }
+
+    private static JsonNode publish(ObjectNode feature) {
+        return API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json",
+                Json.toString(feature)).expect(202);
+    }
+
+    // ---------------------------------------------------------------- checking
+
+    /**
+     * Waits until the revision is complete (the dispatcher's statistics, fed by the matcher's progress markers, and
+     * an empty send backlog), then checks the jobs of that revision read from the topics: exactly the expected
+     * subscribers per change, one job per subscriber and channel, on each of the person's channels.
+     */
+    private static void expect(String eventId, long revision, Map<Change, Set<String>> expected) throws Exception {
+        await("revision " + revision + " of " + eventId, () -> {
+            Api.Answer stats = API.get(at.dispatcher() + "/v1/events/" + eventId + "/stats", services.publisherKey);
+            return stats.status() == 200 && stats.body().get("lastRevisionComplete").asLong() >= revision
+                    && sum(stats.body().get("backlog")) == 0;
+        });
+        long jobs = expected.values().stream().flatMap(Set::stream)
+                .mapToLong(id -> PEOPLE.get(id).channels().size()).sum();
+        await(jobs + " jobs of revision " + revision, () -> of(eventId, revision).size() >= jobs);
+        Thread.sleep(1_000); // anything extra (a duplicate) would arrive now
+        List<NotificationJob> found = of(eventId, revision);
+
+        Map<Change, Set<String>> actual = new TreeMap<>();
+        for (NotificationJob job : found) {
+            actual.computeIfAbsent(job.change(), c -> new HashSet<>()).add(job.subscriberId());
+        }
+        assertThat(actual).as("recipients per change of revision " + revision).isEqualTo(new TreeMap<>(expected));
+        Map<String, List<NotificationJob>> perNotice = found.stream().collect(Collectors.groupingBy(
+                j -> j.subscriberId() + "/" + j.channel() + "/" + j.change()));
+        assertThat(perNotice.values()).as("one job per notice").allMatch(list -> list.size() == 1);
+        assertThat(found.stream().map(NotificationJob::jobId).distinct().count()).isEqualTo(found.size());
+        for (NotificationJob job : found) {
+            assertThat(PEOPLE.get(job.subscriberId()).channels()).contains(job.channel().name());
+        }
+        assertThat(found).hasSize((int) jobs);
+    }
+
+    private static List<NotificationJob> of(String eventId, long revision) {
+        return JOBS.stream().filter(j -> eventId.equals(j.eventId()) && j.revision() != null
+                && j.revision() == revision).toList();
+    }
+
+    /** The mailbox, the SMSC and the webhook peer received each job exactly once, and nothing else. */
+    private static void peersReceivedEveryJobOnce() throws Exception {
+        List<NotificationJob> all = List.copyOf(JOBS);
+        assertThat(all.stream().map(NotificationJob::jobId).distinct().count()).as("job ids on the topics")
+                .isEqualTo(all.size());
+        List<String> mailJobs = all.stream().filter(j -> j.channel().name().equals("EMAIL"))
+                .map(NotificationJob::jobId).sorted().toList();
+        List<String> smsTo = all.stream().filter(j -> j.channel().name().equals("SMS"))
+                .map(j -> j.recipient().replace("+", "")).sorted().toList();
+        List<String> pushJobs = all.stream().filter(j -> j.channel().name().equals("PUSH"))
+                .map(NotificationJob::jobId).sorted().toList();
+        await("the peers to receive every job", () -> {
+            JsonNode counts = API.get(services.peersUrl() + "/counts", null).expect(200);
+            return counts.get("mail").asLong() >= mailJobs.size() && counts.get("sms").asLong() >= smsTo.size()
+                    && counts.path("webhook").path("push").asLong() >= pushJobs.size();
+        });
+        Thread.sleep(1_000);
+        List<String> mailbox = new ArrayList<>();
+        API.get(services.peersUrl() + "/mail", null).expect(200).forEach(m -> mailbox.add(m.path("jobId").asText()));
+        List<String> smsc = new ArrayList<>();
+        API.get(services.peersUrl() + "/sms", null).expect(200).forEach(m -> smsc.add(m.get("destination").asText()));
+        List<String> hooks = new ArrayList<>();
+        API.get(services.peersUrl() + "/webhook", null).expect(200)
+                .forEach(h -> hooks.add(h.path("body").path("jobId").asText()));
+        assertThat(mailbox.stream().sorted().toList()).as("e-mails received, by job id").isEqualTo(mailJobs);
+        assertThat(smsc.stream().sorted().toList()).as("SMS received, by destination").isEqualTo(smsTo);
+        assertThat(hooks.stream().sorted().toList()).as("push requests received, by job id").isEqualTo(pushJobs);
+    }
+
+    private static long sum(JsonNode map) {
+        long total = 0;
+        for (JsonNode v : map) {
+            total += v.asLong();
+        }
+        return total;
+    }
+
+    interface Condition {
+        boolean met() throws Exception;
+    }
+
+    private static void await(String what, Condition condition) throws Exception {
+        Instant deadline = Instant.now().plus(STEP_TIMEOUT);
+        while (!condition.met()) {
+            if (Instant.now().isAfter(deadline)) {
+                StringBuilder logs = new StringBuilder();
+                for (String service : PackagedServices.SERVICES) {
+                    logs.append("\n--- ").append(service).append('\n').append(services.tail(service));
+                }
+                throw new AssertionError("gave up waiting for " + what + " after " + STEP_TIMEOUT + logs);
+            }
+            Thread.sleep(200);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package org.allerta.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.allerta.peers.LocalPeers;
+import org.allerta.testsupport.LocalKafka;
+import org.allerta.testsupport.LocalPostgis;
+
+/**
+ * The four services in their packaged form ({@code target/quarkus-app/quarkus-run.jar}, as {@code ./allerta up} runs
+ * them), each its own process on a free port, configured only through environment variables, pointed at this JVM's
+ * real broker, PostGIS and local protocol peers. Keys are random per run; the services receive only their hashes.
+ */
+final class PackagedServices implements AutoCloseable {
+
+    static final List<String> SERVICES = List.of("alert-intake", "geo-matcher", "dispatcher", "notification-sender");
+
+    private final Path root = Path.of(System.getProperty("allerta.root", ".."));
+    private final Path logs = root.resolve("demo/target/e2e");
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new HashMap<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    final LocalPeers peers;
+    final String adminKey = randomKey();
+    final String appKey = randomKey();
+    final String publisherKey = randomKey();
+    private final String signingSecret = randomKey();
+    private final String secretsKey = Base64.getEncoder().encodeToString(random(32));
+    private final String webhookSecret = randomKey();
+    private final int smtpPort;
+
+    PackagedServices() throws IOException {
+        for (String service : SERVICES) {
+            Path jar = jar(service);
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: package the services first (./mvnw package)");
+            }
+            ports.put(service, org.allerta.testsupport.Scripts.freePort());
+        }
+        Files.createDirectories(logs);
+        smtpPort = org.allerta.testsupport.Scripts.freePort();
+        peers = LocalPeers.start(smtpPort, 0, 0);
+    }
+
+    /** Starts every service and waits until each is ready. */
+    void startAll() throws Exception {
+        for (String service : SERVICES) {
+            start(service);
+        }
+        for (String service : SERVICES) {
+            awaitReady(service, Duration.ofSeconds(180));
+        }
+    }
+
+    void start(String service) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
+                "-jar", jar(service).toString());
+        builder.environment().putAll(environment(service));
+        builder.redirectErrorStream(true);
+        builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(service + ".log").toFile()));
+        processes.put(service, builder.start());
+    }
+
+    /** {@code kill -9}: no shutdown hook, no graceful close. */
+    void kill(String service) throws InterruptedException {
+        Process process = processes.remove(service);
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    void awaitReady(String service, Duration timeout) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            Process process = processes.get(service);
+            if (process != null && !process.isAlive()) {
+                throw new IllegalStateException(service + " exited with " + process.exitValue() + ":\n" + tail(service));
+            }
+            try {
+                var response = http.send(HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(service + " not ready after " + timeout + ":\n" + tail(service));
+    }
+
+    String url(String service) {
+        return "http://127.0.0.1:" + ports.get(service);
+    }
+
+    String peersUrl() {
+        return "http://127.0.0.1:" + peers.httpPort();
+    }
+
+    Api.Endpoints endpoints() {
+        return new Api.Endpoints(url("alert-intake"), url("geo-matcher"), url("dispatcher"),
+                url("notification-sender"), peersUrl());
+    }
+
+    /** The last lines of a service's log, for failure messages. */
+    String tail(String service) {
+        try {
+            List<String> lines = Files.readAllLines(logs.resolve(service + ".log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private Map<String, String> environment(String service) {
+        LocalPostgis postgis = LocalPostgis.shared();
+        Map<String, String> env = new HashMap<>();
+        env.put("ALLERTA_HTTP_PORT", String.valueOf(ports.get(service)));
+        env.put("ALLERTA_DB_URL", postgis.jdbcUrl());
+        env.put("ALLERTA_DB_USER", postgis.username());
+        env.put("ALLERTA_DB_PASSWORD", postgis.password());
+        env.put("ALLERTA_DB_POOL_SIZE", "4");
+        env.put("ALLERTA_KAFKA_BOOTSTRAP", LocalKafka.shared().bootstrapServers());
+        env.put("ALLERTA_ADMIN_KEY_SHA256", sha256(adminKey));
+        env.put("ALLERTA_APP_KEY_SHA256", sha256(appKey));
+        switch (service) {
+            case "alert-intake" -> {
+                env.put("ALLERTA_BOOTSTRAP_PUBLISHER_ID", "e2e-publisher");
+                env.put("ALLERTA_BOOTSTRAP_PUBLISHER_KEY_SHA256", sha256(publisherKey));
+                env.put("ALLERTA_BOOTSTRAP_PUBLISHER_SIGNING_SECRET", signingSecret);
+                env.put("ALLERTA_SECRETS_KEY", secretsKey);
+            }
+            case "dispatcher" -> env.put("ALLERTA_PUBLIC_BASE_URL", url("dispatcher"));
+            case "notification-sender" -> {
+                env.put("ALLERTA_SMTP_ENABLED", "true");
+                env.put("ALLERTA_SMTP_PORT", String.valueOf(smtpPort));
+                env.put("ALLERTA_SMPP_ENABLED", "true");
+                env.put("ALLERTA_SMPP_PORT", String.valueOf(peers.smppPort()));
+                for (String channel : List.of("PUSH", "WHATSAPP", "TELEGRAM")) {
+                    env.put("ALLERTA_" + channel + "_WEBHOOK_URL",
+                            peersUrl() + "/webhook/" + channel.toLowerCase());
+                    env.put("ALLERTA_" + channel + "_WEBHOOK_SECRET", webhookSecret);
+                }
+            }
+            default -> {
+            }
+        }
+        return env;
+    }
+
+    private Path jar(String service) {
+        return root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Override
+    public void close() {
+        for (String service : List.copyOf(processes.keySet())) {
+            Process process = processes.remove(service);
+            process.destroy();
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+        peers.close();
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] random(int bytes) {
+        byte[] value = new byte[bytes];
+        new SecureRandom().nextBytes(value);
+        return value;
+    }
+
+    private static String randomKey() {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random(32));
+    }
+}
