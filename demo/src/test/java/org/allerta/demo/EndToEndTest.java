@@ -158,7 +158,7 @@ class EndToEndTest {
         assertThat(everyone.stream().anyMatch(id -> !PEOPLE.get(id).followsPower())).isTrue();
         expect(capEvent, 1, Map.of(Change.AFFECTED, everyone));
 
-        peersReceivedEveryJobOnce();
+        peersReceivedEveryJobOnce(Set.of(eventId, capEvent));
     }
 
     // ---------------------------------------------------------------- citizens
@@ -204,7 +204,8 @@ class EndToEndTest {
         await("geocoding of every place", () -> API.get(at.dispatcher() + "/v1/subscribers/summary",
                 services.adminKey).expect(200).path("places").path("PENDING").asLong(0) == 0);
         JsonNode summary = API.get(at.dispatcher() + "/v1/subscribers/summary", services.adminKey).expect(200);
-        assertThat(summary.path("places").path("POINT_GIVEN").asLong()).isEqualTo(places);
+        // (other tests of this run may have registered places too)
+        assertThat(summary.path("places").path("POINT_GIVEN").asLong()).isGreaterThanOrEqualTo(places);
     }
 
     private static Set<String> who(java.util.function.Predicate<Person> rule) {
@@ -328,8 +329,9 @@ class EndToEndTest {
     }
 
     /** The mailbox, the SMSC and the webhook peer received each job exactly once, and nothing else. */
-    private static void peersReceivedEveryJobOnce() throws Exception {
-        List<NotificationJob> all = List.copyOf(JOBS);
+    private static void peersReceivedEveryJobOnce(Set<String> events) throws Exception {
+        // this test's peers received this test's events only (the topics may hold other tests' jobs)
+        List<NotificationJob> all = JOBS.stream().filter(j -> events.contains(j.eventId())).toList();
         assertThat(all.stream().map(NotificationJob::jobId).distinct().count()).as("job ids on the topics")
                 .isEqualTo(all.size());
         List<String> mailJobs = all.stream().filter(j -> j.channel().name().equals("EMAIL"))

@@ -58,6 +58,7 @@ import org.jsmpp.util.DeliveryReceiptState;
 public class SmppAdapter implements Adapter {
 
     private static final Logger LOG = Logger.getLogger(SmppAdapter.class);
+    private static final int RECEIPT_PATIENCE_SECONDS = 300;
 
     private final boolean enabled;
     private final String host;
@@ -66,6 +67,7 @@ public class SmppAdapter implements Adapter {
     private final String source;
     private final TypeOfNumber sourceTon;
     private final Instance<Deliveries> deliveries;
+
     private final ScheduledExecutorService receipts = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "allerta-smpp-receipts");
         thread.setDaemon(true);
@@ -199,7 +201,10 @@ public class SmppAdapter implements Adapter {
                 }
                 ReceiptStatus status = state == DeliveryReceiptState.DELIVRD ? ReceiptStatus.DELIVERED
                         : ReceiptStatus.FAILED;
-                report(receipt.getId(), status, status == ReceiptStatus.FAILED ? "SMSC_" + state : null, 0);
+                // never on the session's own thread: a database that is slow or away would hold back the
+                // submit_sm_resp behind this receipt, the submissions would time out and be sent again
+                String reason = status == ReceiptStatus.FAILED ? "SMSC_" + state : null;
+                receipts.execute(() -> report(receipt.getId(), status, reason, 0, 0));
             } catch (Exception e) {
                 LOG.debugf("unreadable delivery receipt: %s", e.getMessage());
             }
@@ -216,16 +221,26 @@ public class SmppAdapter implements Adapter {
         }
     }
 
-    /** A receipt can overtake the commit of its job's row by a moment: try again a few times. */
-    private void report(String providerId, ReceiptStatus status, String reason, int attempt) {
+    /**
+     * A receipt can overtake the commit of its job's row by a moment: an unknown id is tried again a few times. While
+     * the database is away the receipt waits (up to {@link #RECEIPT_PATIENCE_SECONDS}), one retry a second.
+     */
+    private void report(String providerId, ReceiptStatus status, String reason, int unknown, int unavailable) {
         boolean known;
         try {
             known = deliveries.get().report(Channel.SMS, null, providerId, status, reason);
         } catch (RuntimeException e) {
-            known = false;
+            if (unavailable < RECEIPT_PATIENCE_SECONDS) {
+                receipts.schedule(() -> report(providerId, status, reason, unknown, unavailable + 1), 1,
+                        TimeUnit.SECONDS);
+            } else {
+                LOG.warnf("delivery receipt for SMSC id %s dropped: %s", providerId, e.getMessage());
+            }
+            return;
         }
-        if (!known && attempt < 20) {
-            receipts.schedule(() -> report(providerId, status, reason, attempt + 1), 250, TimeUnit.MILLISECONDS);
+        if (!known && unknown < 20) {
+            receipts.schedule(() -> report(providerId, status, reason, unknown + 1, unavailable), 250,
+                    TimeUnit.MILLISECONDS);
         }
     }
 }

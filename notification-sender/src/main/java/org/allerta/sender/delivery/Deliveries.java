@@ -233,7 +233,7 @@ public class Deliveries {
             Outcome outcome = adapter.send(job);
             if (outcome instanceof Outcome.Sent sent) {
                 lane.sent.incrementAndGet();
-                record(job, attempts, sent.providerMessageId(), ReceiptStatus.SENT, null);
+                recordSent(job, attempts, sent.providerMessageId());
                 return;
             }
             if (outcome instanceof Outcome.Failed failed) {
@@ -256,6 +256,33 @@ public class Deliveries {
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
             Thread.sleep(wait);
+        }
+    }
+
+    /**
+     * Records a job the provider has accepted. That fact must not be lost to a database that is away for a while:
+     * were the batch consumed again, the job would be sent twice. So the record is retried, with backoff, until the
+     * database takes it (the batch's offsets wait meanwhile); only a crash inside this window can repeat a job.
+     */
+    private void recordSent(NotificationJob job, int attempts, String providerMessageId) throws InterruptedException {
+        long wait = 100;
+        boolean warned = false;
+        while (true) {
+            try {
+                record(job, attempts, providerMessageId, ReceiptStatus.SENT, null);
+                if (warned) {
+                    LOG.infof("job %s: sent, and now recorded", job.jobId());
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!warned) {
+                    LOG.warnf("job %s was sent but cannot be recorded yet (%s); retrying until the database answers",
+                            job.jobId(), e.getMessage());
+                    warned = true;
+                }
+                Thread.sleep(wait);
+                wait = Math.min(5_000, wait * 2);
+            }
         }
     }
 
