@@ -92,7 +92,8 @@ class ReliabilityTest {
                 + " --full`" : "the subset run by `./allerta test`").append(") on ").append(Instant.now()
                 .truncatedTo(ChronoUnit.SECONDS)).append(", ").append(String.format(Locale.ROOT, "%,d", RECIPIENTS))
                 .append(" recipients per event, sender rate limits off. Lost and duplicated are counted from the job"
-                        + " topics (plain consumer), the mailbox, the SMSC and the webhook peer.\n\n")
+                        + " topics (plain consumer), the mailbox, the SMSC and the webhook peer. Recovery: from the"
+                        + " restart of what was stopped to the last notice received by the peers.\n\n")
                 .append("| scenario | injected fault | expected outcome | notices expected | lost | duplicated |"
                         + " recovery |\n|---|---|---|---|---|---|---|\n");
         ROWS.forEach(report::append);
