@@ -190,6 +190,11 @@ public final class ConsumerLoop implements AutoCloseable {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(100, maxPollRecords));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + name);
+        // a consumer that died (kill -9) keeps its partitions until its session expires, and its restarted
+        // replacement waits that long: 10 s instead of Kafka's 45 s (heartbeats have their own thread, so a long
+        // batch does not end a session)
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
