@@ -1,7 +1,6 @@
 package org.allerta.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,19 +18,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntPredicate;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.NotificationJob;
-import org.allerta.contracts.Topics;
-import org.allerta.testsupport.LocalKafka;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,9 +46,7 @@ class EndToEndTest {
     private static PackagedServices services;
     private static Api.Endpoints at;
     private static final Api API = new Api();
-    private static final ConcurrentLinkedQueue<NotificationJob> JOBS = new ConcurrentLinkedQueue<>();
-    private static Thread reader;
-    private static volatile boolean reading = true;
+    private static Tap tap;
 
     /** A citizen: a home on the grid, maybe a work place ten columns away, one or two channels. */
     private record Person(int index, int homeColumn, Integer workColumn, boolean followsPower, List<String> channels) {
@@ -74,35 +63,16 @@ class EndToEndTest {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        reader = new Thread(EndToEndTest::readJobs, "e2e-job-reader");
-        reader.setDaemon(true);
-        reader.start();
+        tap = new Tap();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        reading = false;
-        if (reader != null) {
-            reader.join(10_000);
+        if (tap != null) {
+            tap.close();
         }
         if (services != null) {
             services.close();
-        }
-    }
-
-    /** A plain consumer of every job topic, as an operator's tool would read them. */
-    private static void readJobs() {
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "e2e-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Pattern.compile(Pattern.quote(Topics.JOBS_PREFIX) + ".*"));
-            while (reading) {
-                consumer.poll(Duration.ofMillis(200))
-                        .forEach(r -> JOBS.add(Json.fromBytes(r.value(), NotificationJob.class)));
-            }
         }
     }
 
@@ -324,14 +294,13 @@ class EndToEndTest {
     }
 
     private static List<NotificationJob> of(String eventId, long revision) {
-        return JOBS.stream().filter(j -> eventId.equals(j.eventId()) && j.revision() != null
-                && j.revision() == revision).toList();
+        return tap.jobsOf(eventId).stream().filter(j -> j.revision() != null && j.revision() == revision).toList();
     }
 
     /** The mailbox, the SMSC and the webhook peer received each job exactly once, and nothing else. */
     private static void peersReceivedEveryJobOnce(Set<String> events) throws Exception {
         // this test's peers received this test's events only (the topics may hold other tests' jobs)
-        List<NotificationJob> all = JOBS.stream().filter(j -> events.contains(j.eventId())).toList();
+        List<NotificationJob> all = events.stream().flatMap(e -> tap.jobsOf(e).stream()).toList();
         assertThat(all.stream().map(NotificationJob::jobId).distinct().count()).as("job ids on the topics")
                 .isEqualTo(all.size());
         List<String> mailJobs = all.stream().filter(j -> j.channel().name().equals("EMAIL"))
@@ -366,21 +335,7 @@ class EndToEndTest {
         return total;
     }
 
-    interface Condition {
-        boolean met() throws Exception;
-    }
-
-    private static void await(String what, Condition condition) throws Exception {
-        Instant deadline = Instant.now().plus(STEP_TIMEOUT);
-        while (!condition.met()) {
-            if (Instant.now().isAfter(deadline)) {
-                StringBuilder logs = new StringBuilder();
-                for (String service : PackagedServices.SERVICES) {
-                    logs.append("\n--- ").append(service).append('\n').append(services.tail(service));
-                }
-                throw new AssertionError("gave up waiting for " + what + " after " + STEP_TIMEOUT + logs);
-            }
-            Thread.sleep(200);
-        }
+    private static void await(String what, PackagedServices.Condition condition) throws Exception {
+        services.await(what, STEP_TIMEOUT, condition);
     }
 }

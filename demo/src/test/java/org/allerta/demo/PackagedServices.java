@@ -121,6 +121,36 @@ final class PackagedServices implements AutoCloseable {
                 url("notification-sender"), peersUrl());
     }
 
+    /** A condition the tests wait for. */
+    interface Condition {
+        boolean met() throws Exception;
+    }
+
+    /**
+     * Polls {@code condition} until it holds; a service that is down for a scenario (IllegalStateException from
+     * {@link Api}) only means "not yet". Fails with the last lines of every service's log.
+     */
+    void await(String what, Duration timeout, Condition condition) throws Exception {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            try {
+                if (condition.met()) {
+                    return;
+                }
+            } catch (IllegalStateException e) {
+                // a service is away: ask again
+            }
+            if (Instant.now().isAfter(deadline)) {
+                StringBuilder logs = new StringBuilder();
+                for (String service : SERVICES) {
+                    logs.append("\n--- ").append(service).append('\n').append(tail(service));
+                }
+                throw new AssertionError("gave up waiting for " + what + " after " + timeout + logs);
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** The last lines of a service's log, for failure messages. */
     String tail(String service) {
         try {

@@ -1,7 +1,6 @@
 package org.allerta.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,18 +16,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Pattern;
-import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.NotificationJob;
-import org.allerta.contracts.Topics;
 import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,11 +50,8 @@ class ReliabilityTest {
     private static PackagedServices services;
     private static Api.Endpoints at;
     private static final Api API = new Api();
-    private static final ConcurrentLinkedQueue<NotificationJob> JOBS = new ConcurrentLinkedQueue<>();
-    private static final ConcurrentLinkedQueue<MatchChange> MATCHES = new ConcurrentLinkedQueue<>();
+    private static Tap tap;
     private static final List<String> ROWS = new ArrayList<>();
-    private static volatile boolean reading = true;
-    private static Thread reader;
     /** subscriber id -> its single channel and address. */
     private static final Map<String, String[]> CHANNEL = new HashMap<>();
 
@@ -72,17 +60,14 @@ class ReliabilityTest {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        reader = new Thread(ReliabilityTest::read, "reliability-reader");
-        reader.setDaemon(true);
-        reader.start();
+        tap = new Tap();
         register();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        reading = false;
-        if (reader != null) {
-            reader.join(10_000);
+        if (tap != null) {
+            tap.close();
         }
         if (services != null) {
             services.close();
@@ -104,33 +89,6 @@ class ReliabilityTest {
         String target = System.getProperty("allerta.reliability.report", "");
         if (!target.isBlank()) {
             Files.writeString(root.resolve(target), text, StandardCharsets.UTF_8);
-        }
-    }
-
-    private static void read() {
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reliability-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Pattern.compile(Pattern.quote(Topics.JOBS_PREFIX) + ".*|"
-                    + Pattern.quote(Topics.ALERTS_MATCHES)));
-            while (reading) {
-                try {
-                    for (var r : consumer.poll(Duration.ofMillis(200))) {
-                        if (r.topic().equals(Topics.ALERTS_MATCHES)) {
-                            MATCHES.add(Json.fromBytes(r.value(), MatchChange.class));
-                        } else {
-                            JOBS.add(Json.fromBytes(r.value(), NotificationJob.class));
-                        }
-                    }
-                } catch (org.apache.kafka.common.errors.RetriableException e) {
-                    // the broker is being restarted by a scenario
-                } catch (IllegalArgumentException e) {
-                    // a record that is not a job (a poison record of another test): not counted
-                }
-            }
         }
     }
 
@@ -192,34 +150,17 @@ class ReliabilityTest {
     @Order(4)
     void brokerStoppedDuringDispatchLosesAndDuplicatesNothing() throws Exception {
         scenario("Kafka stopped 10 s", "the broker stopped for 10 s at the first job of the event, then started",
-                "nothing lost, services recover without restart", () -> {
-                    await("the first job", () -> !jobsOf(current).isEmpty());
-                    LocalKafka.shared().stop();
-                    Thread.sleep(10_000);
-                    long t = System.nanoTime();
-                    LocalKafka.shared().start();
-                    for (String service : PackagedServices.SERVICES) {
-                        services.awaitReady(service, TIMEOUT);
-                    }
-                    return t;
-                });
+                "nothing lost, services recover without restart", () -> awayFor10Seconds("the first job",
+                () -> !jobsOf(current).isEmpty(), LocalKafka.shared()::stop, LocalKafka.shared()::start));
     }
 
     @Test
     @Order(5)
     void databaseStoppedDuringMatchingAndDispatchLosesAndDuplicatesNothing() throws Exception {
         scenario("PostgreSQL stopped 10 s", "PostgreSQL stopped for 10 s at the first match of the event, then"
-                + " started", "nothing lost, services recover without restart", () -> {
-                    await("the first match", () -> !matchesOf(current).isEmpty());
-                    LocalPostgis.shared().stop();
-                    Thread.sleep(10_000);
-                    long t = System.nanoTime();
-                    LocalPostgis.shared().start();
-                    for (String service : PackagedServices.SERVICES) {
-                        services.awaitReady(service, TIMEOUT);
-                    }
-                    return t;
-                });
+                + " started", "nothing lost, services recover without restart", () -> awayFor10Seconds(
+                "the first match", () -> !matchesOf(current).isEmpty(), LocalPostgis.shared()::stop,
+                LocalPostgis.shared()::start));
     }
 
     @Test
@@ -245,7 +186,21 @@ class ReliabilityTest {
         long inject() throws Exception;
     }
 
-    private static long kill(String service, Condition when) throws Exception {
+    /** Stops a dependency once {@code when} holds, starts it 10 s later; returns when it was started. */
+    private static long awayFor10Seconds(String moment, PackagedServices.Condition when, Runnable stop,
+                                         Runnable start) throws Exception {
+        await(moment, when);
+        stop.run();
+        Thread.sleep(10_000);
+        long t = System.nanoTime();
+        start.run();
+        for (String service : PackagedServices.SERVICES) {
+            services.awaitReady(service, TIMEOUT);
+        }
+        return t;
+    }
+
+    private static long kill(String service, PackagedServices.Condition when) throws Exception {
         await("the moment to kill " + service, when);
         services.kill(service);
         long t = System.nanoTime();
@@ -314,11 +269,11 @@ class ReliabilityTest {
     }
 
     private static List<NotificationJob> jobsOf(String eventId) {
-        return JOBS.stream().filter(j -> eventId != null && eventId.equals(j.eventId())).toList();
+        return tap.jobsOf(eventId);
     }
 
     private static List<MatchChange> matchesOf(String eventId) {
-        return MATCHES.stream().filter(m -> eventId != null && eventId.equals(m.eventId())).toList();
+        return tap.matchesOf(eventId);
     }
 
     private static JsonNode peerCounts() {
@@ -333,28 +288,7 @@ class ReliabilityTest {
         return counts.get("mail").asLong() + counts.get("sms").asLong() + counts.path("webhook").path("push").asLong();
     }
 
-    interface Condition {
-        boolean met() throws Exception;
-    }
-
-    private static void await(String what, Condition condition) throws Exception {
-        Instant deadline = Instant.now().plus(TIMEOUT);
-        while (true) {
-            try {
-                if (condition.met()) {
-                    return;
-                }
-            } catch (IllegalStateException e) {
-                // a service is down for the scenario: ask again
-            }
-            if (Instant.now().isAfter(deadline)) {
-                StringBuilder logs = new StringBuilder();
-                for (String service : PackagedServices.SERVICES) {
-                    logs.append("\n--- ").append(service).append('\n').append(services.tail(service));
-                }
-                throw new AssertionError("gave up waiting for " + what + " after " + TIMEOUT + logs);
-            }
-            Thread.sleep(100);
-        }
+    private static void await(String what, PackagedServices.Condition condition) throws Exception {
+        services.await(what, TIMEOUT, condition);
     }
 }

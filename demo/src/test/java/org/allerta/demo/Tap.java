@@ -1,0 +1,78 @@
+package org.allerta.demo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.MatchChange;
+import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Topics;
+import org.allerta.testsupport.LocalKafka;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * What came out of the system, read as an operator's tool would: a plain Kafka consumer of every
+ * {@code notifications.jobs.*} topic and of {@code alerts.matches}, from the beginning, on its own thread.
+ */
+final class Tap implements AutoCloseable {
+
+    private final ConcurrentLinkedQueue<NotificationJob> jobs = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<MatchChange> matches = new ConcurrentLinkedQueue<>();
+    private final Thread reader;
+    private volatile boolean reading = true;
+
+    Tap() {
+        reader = new Thread(this::read, "test-tap");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Every job read so far of {@code eventId}. */
+    List<NotificationJob> jobsOf(String eventId) {
+        return jobs.stream().filter(j -> eventId != null && eventId.equals(j.eventId())).toList();
+    }
+
+    /** Every match read so far of {@code eventId}. */
+    List<MatchChange> matchesOf(String eventId) {
+        return matches.stream().filter(m -> eventId != null && eventId.equals(m.eventId())).toList();
+    }
+
+    private void read() {
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-tap-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Pattern.compile(Pattern.quote(Topics.JOBS_PREFIX) + ".*|"
+                    + Pattern.quote(Topics.ALERTS_MATCHES)));
+            while (reading) {
+                try {
+                    for (var r : consumer.poll(Duration.ofMillis(200))) {
+                        if (r.topic().equals(Topics.ALERTS_MATCHES)) {
+                            matches.add(Json.fromBytes(r.value(), MatchChange.class));
+                        } else {
+                            jobs.add(Json.fromBytes(r.value(), NotificationJob.class));
+                        }
+                    }
+                } catch (org.apache.kafka.common.errors.RetriableException e) {
+                    // the broker is being restarted by a scenario
+                } catch (IllegalArgumentException e) {
+                    // not a record of the contract (a poison record of another test): not counted
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        reading = false;
+        reader.join(10_000);
+    }
+}
