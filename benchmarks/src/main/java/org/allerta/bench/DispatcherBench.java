@@ -128,6 +128,11 @@ public final class DispatcherBench {
                             + " -> ratio %.2f%n", n, n, total, n / total, produced, peak / (1024 * 1024), n,
                     sample.length, kafka, n / kafka, total / kafka);
         }
+        forget(c, eventId);
+    }
+
+    /** Removes a benchmark event's job and ledger rows, which only cost disk afterwards. */
+    static void forget(Connection c, String eventId) throws Exception {
         try (PreparedStatement s = c.prepareStatement("DELETE FROM dispatcher.job WHERE event_id = ?");
              PreparedStatement l = c.prepareStatement("DELETE FROM dispatcher.ledger WHERE event_id = ?")) {
             s.setString(1, eventId);

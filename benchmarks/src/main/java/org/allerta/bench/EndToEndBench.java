@@ -195,13 +195,7 @@ public final class EndToEndBench {
                             + " %.2f + %,d job records (%d B) %.2f + ledger COPY %.2f -> ratio %.2f%n", limit, scan,
                     expected, match.length, matches, expected, sample.length, jobs, ledger, toLast / limit);
             System.out.printf(Locale.ROOT, "       peak RSS: %s%n", peakRss(runDir));
-            try (PreparedStatement jobsOf = c.prepareStatement("DELETE FROM dispatcher.job WHERE event_id = ?");
-                 PreparedStatement ledgerOf = c.prepareStatement("DELETE FROM dispatcher.ledger WHERE event_id = ?")) {
-                jobsOf.setString(1, eventId);
-                jobsOf.executeUpdate();
-                ledgerOf.setString(1, eventId);
-                ledgerOf.executeUpdate();
-            }
+            DispatcherBench.forget(c, eventId);
         }
     }
 
