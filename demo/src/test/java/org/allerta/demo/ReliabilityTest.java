@@ -16,10 +16,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Topics;
 import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
+import org.allerta.testsupport.TopicReader;
+import org.allerta.testsupport.TopicWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -174,6 +179,32 @@ class ReliabilityTest {
                     services.awaitReady("alert-intake", TIMEOUT);
                     return t;
                 });
+    }
+
+    @Test
+    @Order(7)
+    void aPoisonRecordOnEveryConsumedTopicIsDeadLetteredAndConsumptionGoesOn() throws Exception {
+        // every topic a service reads, as the catalogue says
+        var poisoned = new java.util.TreeSet<String>();
+        for (Topics.Party party : List.of(Topics.Party.ALERT_INTAKE, Topics.Party.GEO_MATCHER,
+                Topics.Party.DISPATCHER, Topics.Party.NOTIFICATION_SENDER)) {
+            poisoned.addAll(Topics.consumedBy(party));
+        }
+        String key = "poison-" + UUID.randomUUID();
+        scenario("poison records", "a record that is not JSON on each of the " + poisoned.size() + " consumed"
+                + " topics, just before the event", "each dead-lettered with its reason; the event flows", () -> {
+                    for (String topic : poisoned) {
+                        TopicWriter.send(topic, key, "{not json".getBytes(StandardCharsets.UTF_8));
+                    }
+                    return System.nanoTime();
+                });
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            var letters = dlq.await(r -> key.equals(Json.fromBytes(r.value(), DeadLetter.class).key()),
+                    poisoned.size(), TIMEOUT).stream().map(r -> Json.fromBytes(r.value(), DeadLetter.class)).toList();
+            assertThat(letters.stream().map(DeadLetter::source).collect(java.util.stream.Collectors.toSet()))
+                    .as("a dead letter for every poisoned topic").containsAll(poisoned);
+            assertThat(letters).allMatch(l -> !l.reasons().isEmpty() && l.reasons().get(0).type() != null);
+        }
     }
 
     // ---------------------------------------------------------------- the harness
