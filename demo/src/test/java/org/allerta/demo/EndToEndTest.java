@@ -46,7 +46,6 @@ class EndToEndTest {
     private static PackagedServices services;
     private static Api.Endpoints at;
     private static final Api API = new Api();
-    private static Tap tap;
 
     /** A citizen: a home on the grid, maybe a work place ten columns away, one or two channels. */
     private record Person(int index, int homeColumn, Integer workColumn, boolean followsPower, List<String> channels) {
@@ -63,14 +62,10 @@ class EndToEndTest {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        tap = new Tap();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (tap != null) {
-            tap.close();
-        }
         if (services != null) {
             services.close();
         }
@@ -294,13 +289,14 @@ class EndToEndTest {
     }
 
     private static List<NotificationJob> of(String eventId, long revision) {
-        return tap.jobsOf(eventId).stream().filter(j -> j.revision() != null && j.revision() == revision).toList();
+        return services.tap().jobsOf(eventId).stream()
+                .filter(j -> j.revision() != null && j.revision() == revision).toList();
     }
 
     /** The mailbox, the SMSC and the webhook peer received each job exactly once, and nothing else. */
     private static void peersReceivedEveryJobOnce(Set<String> events) throws Exception {
         // this test's peers received this test's events only (the topics may hold other tests' jobs)
-        List<NotificationJob> all = events.stream().flatMap(e -> tap.jobsOf(e).stream()).toList();
+        List<NotificationJob> all = events.stream().flatMap(e -> services.tap().jobsOf(e).stream()).toList();
         assertThat(all.stream().map(NotificationJob::jobId).distinct().count()).as("job ids on the topics")
                 .isEqualTo(all.size());
         List<String> mailJobs = all.stream().filter(j -> j.channel().name().equals("EMAIL"))

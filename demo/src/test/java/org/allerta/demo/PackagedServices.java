@@ -45,6 +45,7 @@ final class PackagedServices implements AutoCloseable {
     private final String secretsKey = Base64.getEncoder().encodeToString(random(32));
     private final String webhookSecret = randomKey();
     private final int smtpPort;
+    private Tap tap;
 
     PackagedServices() throws IOException {
         for (String service : SERVICES) {
@@ -59,7 +60,7 @@ final class PackagedServices implements AutoCloseable {
         peers = LocalPeers.start(smtpPort, 0, 0);
     }
 
-    /** Starts every service and waits until each is ready. */
+    /** Starts every service, waits until each is ready, and starts reading what comes out on the topics. */
     void startAll() throws Exception {
         for (String service : SERVICES) {
             start(service);
@@ -67,6 +68,12 @@ final class PackagedServices implements AutoCloseable {
         for (String service : SERVICES) {
             awaitReady(service, Duration.ofSeconds(180));
         }
+        tap = new Tap();
+    }
+
+    /** The plain consumer of the job topics and matches, started by {@link #startAll()}. */
+    Tap tap() {
+        return tap;
     }
 
     void start(String service) throws IOException {
@@ -92,7 +99,8 @@ final class PackagedServices implements AutoCloseable {
         while (Instant.now().isBefore(deadline)) {
             Process process = processes.get(service);
             if (process != null && !process.isAlive()) {
-                throw new IllegalStateException(service + " exited with " + process.exitValue() + ":\n" + tail(service));
+                throw new IllegalStateException(service + " exited with " + process.exitValue() + ":\n"
+                        + tail(service));
             }
             try {
                 var response = http.send(HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
@@ -207,6 +215,13 @@ final class PackagedServices implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tap != null) {
+            try {
+                tap.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (String service : List.copyOf(processes.keySet())) {
             Process process = processes.remove(service);
             process.destroy();

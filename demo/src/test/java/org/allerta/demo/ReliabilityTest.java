@@ -55,25 +55,20 @@ class ReliabilityTest {
     private static PackagedServices services;
     private static Api.Endpoints at;
     private static final Api API = new Api();
-    private static Tap tap;
     private static final List<String> ROWS = new ArrayList<>();
-    /** subscriber id -> its single channel and address. */
-    private static final Map<String, String[]> CHANNEL = new HashMap<>();
+    /** Each citizen's single address (phone, e-mail or push token): what a job names as its recipient. */
+    private static final Set<String> ADDRESSES = new HashSet<>();
 
     @BeforeAll
     static void start() throws Exception {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        tap = new Tap();
         register();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (tap != null) {
-            tap.close();
-        }
         if (services != null) {
             services.close();
         }
@@ -106,6 +101,7 @@ class ReliabilityTest {
             String sms = i % 3 == 0 ? String.format("+39300770%05d", i) : "";
             String email = i % 3 == 1 ? "r" + i + "@example.org" : "";
             String push = i % 3 == 2 ? "reliability-device-" + i : "";
+            ADDRESSES.add(sms + email + push);
             csv.append("rel-").append(i).append(",Persona ").append(i).append(",it,").append(sms).append(',')
                     .append(email).append(',').append(push).append(',')
                     .append(String.format(Locale.ROOT, "%.6f,%.6f", LON0 + random.nextDouble() * SIDE,
@@ -116,12 +112,6 @@ class ReliabilityTest {
         assertThat(report.get("created").asLong() + report.get("existing").asLong()).isEqualTo(RECIPIENTS);
         await("geocoding of every place", () -> API.get(at.dispatcher() + "/v1/subscribers/summary",
                 services.adminKey).expect(200).path("places").path("PENDING").asLong(0) == 0);
-        for (int i = 0; i < RECIPIENTS; i++) {
-            // ids come back through the jobs; the address says which citizen a job is for
-            String address = i % 3 == 0 ? String.format("+39300770%05d", i) : i % 3 == 1 ? "r" + i + "@example.org"
-                    : "reliability-device-" + i;
-            CHANNEL.put(address, new String[] {i % 3 == 0 ? "SMS" : i % 3 == 1 ? "EMAIL" : "PUSH", address});
-        }
     }
 
     // ---------------------------------------------------------------- scenarios
@@ -273,7 +263,7 @@ class ReliabilityTest {
         // from the topics: one job id per notice, a job for every recipient
         Map<String, Set<String>> jobIds = new HashMap<>();
         jobsOf(eventId).forEach(j -> jobIds.computeIfAbsent(j.recipient(), r -> new HashSet<>()).add(j.jobId()));
-        long lost = CHANNEL.keySet().stream().filter(a -> !jobIds.containsKey(a)).count();
+        long lost = ADDRESSES.stream().filter(a -> !jobIds.containsKey(a)).count();
         long duplicated = jobIds.values().stream().filter(ids -> ids.size() > 1).count();
         // from the peers: each recipient received it once
         Map<String, Integer> peer = new HashMap<>();
@@ -283,7 +273,7 @@ class ReliabilityTest {
                 .forEach(m -> peer.merge(m.get("to").asText(), 1, Integer::sum));
         API.get(services.peersUrl() + "/webhook?from=" + pushFrom, null).expect(200)
                 .forEach(h -> peer.merge(h.path("body").path("recipient").asText(), 1, Integer::sum));
-        long notReceived = CHANNEL.keySet().stream().filter(a -> !peer.containsKey(a)).count();
+        long notReceived = ADDRESSES.stream().filter(a -> !peer.containsKey(a)).count();
         long receivedTwice = peer.values().stream().filter(n -> n > 1).count();
         synchronized (ROWS) {
             ROWS.add(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %d | %d | %.1f s |%n", name, fault, outcome,
@@ -300,11 +290,11 @@ class ReliabilityTest {
     }
 
     private static List<NotificationJob> jobsOf(String eventId) {
-        return tap.jobsOf(eventId);
+        return services.tap().jobsOf(eventId);
     }
 
     private static List<MatchChange> matchesOf(String eventId) {
-        return tap.matchesOf(eventId);
+        return services.tap().matchesOf(eventId);
     }
 
     private static JsonNode peerCounts() {
