@@ -15,6 +15,7 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.allerta.testsupport.FuzzBodies;
 import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.Test;
 
@@ -73,7 +74,7 @@ class FuzzTest {
         try {
             for (Endpoint endpoint : endpoints) {
                 for (int i = 0; i < CASES_PER_ENDPOINT; i++) {
-                    byte[] body = mutate(endpoint.valid().getBytes(StandardCharsets.UTF_8), random);
+                    byte[] body = FuzzBodies.mutate(endpoint.valid().getBytes(StandardCharsets.UTF_8), random);
                     int status = given().header("Authorization", "Bearer " + endpoint.key())
                             .contentType(endpoint.contentType()).body(body)
                             .request(endpoint.method(), endpoint.path()).statusCode();
@@ -87,45 +88,5 @@ class FuzzTest {
         }
         assertThat(errors).as("errors logged").isEmpty();
         assertThat(statuses.keySet()).as("specific answers, not one catch-all: " + statuses).contains(400, 422);
-    }
-
-    static byte[] mutate(byte[] valid, Random random) {
-        return switch (random.nextInt(7)) {
-            case 0 -> {
-                byte[] noise = new byte[random.nextInt(300)];
-                random.nextBytes(noise);
-                yield noise;
-            }
-            case 1 -> java.util.Arrays.copyOf(valid, random.nextInt(valid.length));
-            case 2 -> {
-                byte[] copy = valid.clone();
-                for (int i = 0; i < 1 + random.nextInt(5); i++) {
-                    copy[random.nextInt(copy.length)] = (byte) random.nextInt(256);
-                }
-                yield copy;
-            }
-            case 3 -> {
-                String text = new String(valid, StandardCharsets.UTF_8);
-                int at = random.nextInt(text.length());
-                String insert = List.of("\"", "{", "[", "]", "}", "<", ">", "&", "\\u0000", "1e999", "-0", "null",
-                        "\"x\":", "<![CDATA[", "]]>", "&amp;", "\uD83D\uDE00").get(random.nextInt(17));
-                yield (text.substring(0, at) + insert + text.substring(at)).getBytes(StandardCharsets.UTF_8);
-            }
-            case 4 -> new String(valid, StandardCharsets.UTF_8).replaceAll("[0-9]+(\\.[0-9]+)?",
-                    List.of("1e308", "99999999999999999999", "-1", "NaN", "0").get(random.nextInt(5)))
-                    .getBytes(StandardCharsets.UTF_8);
-            case 5 -> {
-                String text = new String(valid, StandardCharsets.UTF_8);
-                int from = random.nextInt(text.length());
-                int to = Math.min(text.length(), from + random.nextInt(40));
-                yield (text + text.substring(from, to)).getBytes(StandardCharsets.UTF_8);
-            }
-            default -> {
-                String text = new String(valid, StandardCharsets.UTF_8);
-                String key = List.of("\"kind\"", "\"severity\"", "\"coordinates\"", "\"status\"", "<polygon>",
-                        "<msgType>", "\"name\"").get(random.nextInt(7));
-                yield text.replace(key, key.replace("\"", "\"x")).getBytes(StandardCharsets.UTF_8);
-            }
-        };
     }
 }
