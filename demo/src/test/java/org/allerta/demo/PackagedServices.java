@@ -43,7 +43,7 @@ final class PackagedServices implements AutoCloseable {
     final String publisherKey = randomKey();
     private final String signingSecret = randomKey();
     private final String secretsKey = Base64.getEncoder().encodeToString(random(32));
-    private final String webhookSecret = randomKey();
+    final String webhookSecret = randomKey();
     private final int smtpPort;
     private Tap tap;
 
@@ -157,6 +157,11 @@ final class PackagedServices implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Where a service's output (standard output and error) is appended. */
+    Path log(String service) {
+        return logs.resolve(service + ".log");
     }
 
     /** The last lines of a service's log, for failure messages. */

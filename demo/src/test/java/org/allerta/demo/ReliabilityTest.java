@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
@@ -197,6 +198,146 @@ class ReliabilityTest {
         }
     }
 
+    @Test
+    @Order(8)
+    void theSameCapAlertPostedFiveTimesAtOnceIsOneNoticeEach() throws Exception {
+        Mark mark = mark();
+        String xml = cap("Alert", "rel-cap-" + UUID.randomUUID(), Instant.now(), List.of(), "Guasto alla rete");
+        long t = System.nanoTime();
+        List<Api.Answer> answers = concurrently(5, i -> API.post(at.intake() + "/v1/cap", services.publisherKey,
+                "application/cap+xml", xml));
+        assertThat(answers).extracting(Api.Answer::status).containsExactlyInAnyOrder(202, 200, 200, 200, 200);
+        Set<String> events = new HashSet<>();
+        answers.forEach(a -> events.add(a.body().get("eventId").asText()));
+        assertThat(events).as("one event").hasSize(1);
+        assertThat(answers).allMatch(a -> a.body().get("revision").asLong() == 1);
+        tally("CAP alert 5× at once", "the same CAP 1.2 alert posted by 5 clients concurrently", "one event, one"
+                + " revision (one 202, four 200); every notice once", mark, Map.of(events.iterator().next(),
+                Map.of(Change.AFFECTED, ADDRESSES)), t, 0);
+    }
+
+    private static String capEvent;
+    private static String capOriginal;
+    private static Instant capSent;
+
+    @Test
+    @Order(9)
+    void anUpdateBeforeItsOriginalAndAnOlderUpdateAfterItAddNothing() throws Exception {
+        Mark mark = mark();
+        String identifier = "rel-orig-" + UUID.randomUUID();
+        capSent = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(10, ChronoUnit.MINUTES);
+        capOriginal = SENDER + "," + identifier + "," + CAP_TIME.format(capSent);
+        long t = System.nanoTime();
+        // the Update (sent 2 minutes after its original) arrives first: it starts the event
+        JsonNode update = API.post(at.intake() + "/v1/cap", services.publisherKey, "application/cap+xml",
+                cap("Update", "rel-upd-" + UUID.randomUUID(), capSent.plus(2, ChronoUnit.MINUTES),
+                        List.of(capOriginal), "Guasto alla rete")).expect(202);
+        capEvent = update.get("eventId").asText();
+        // then the original, late: folded into the event's history, nothing emitted
+        JsonNode original = API.post(at.intake() + "/v1/cap", services.publisherKey, "application/cap+xml",
+                cap("Alert", identifier, capSent, List.of(), "Guasto alla rete")).expect(200);
+        assertThat(original.get("eventId").asText()).isEqualTo(capEvent);
+        // then an Update sent between the two, out of order: stale, refused
+        Api.Answer older = API.post(at.intake() + "/v1/cap", services.publisherKey, "application/cap+xml",
+                cap("Update", "rel-upd-" + UUID.randomUUID(), capSent.plus(1, ChronoUnit.MINUTES),
+                        List.of(capOriginal), "Guasto alla rete, squadre in arrivo"));
+        assertThat(older.status()).isEqualTo(409);
+        assertThat(older.body().get("type").asText()).endsWith("stale-revision");
+        tally("Update before its original", "a CAP Update arrives before its original; then the original; then an"
+                + " older Update", "one event: the late original folded, the older Update refused (409); every"
+                + " notice once", mark, Map.of(capEvent, Map.of(Change.AFFECTED, ADDRESSES)), t, 0);
+        assertThat(API.get(at.intake() + "/v1/events/" + capEvent, services.publisherKey).expect(200)
+                .get("revision").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(10)
+    void aCancelRacingAnUpdateEndsCancelledWithOneNoticeEach() throws Exception {
+        assertThat(capEvent).as("the event of the previous scenario").isNotNull();
+        Mark mark = mark();
+        String updateXml = cap("Update", "rel-upd-" + UUID.randomUUID(), capSent.plus(3, ChronoUnit.MINUTES),
+                List.of(capOriginal), "Guasto alla rete: rientro previsto in serata");
+        String cancelXml = cap("Cancel", "rel-cancel-" + UUID.randomUUID(), capSent.plus(4, ChronoUnit.MINUTES),
+                List.of(capOriginal), "Guasto alla rete");
+        long t = System.nanoTime();
+        List<Api.Answer> answers = concurrently(2, i -> API.post(at.intake() + "/v1/cap", services.publisherKey,
+                "application/cap+xml", i == 0 ? updateXml : cancelXml));
+        Api.Answer update = answers.get(0);
+        assertThat(answers.get(1).status()).as("the Cancel").isEqualTo(202);
+        // either the Update came first (a revision, UPDATED to all) or after the Cancel (stale: it was sent before)
+        assertThat(update.status()).as("the Update").isIn(202, 409);
+        Map<Change, Set<String>> due = update.status() == 202
+                ? Map.of(Change.UPDATED, ADDRESSES, Change.RESOLVED, ADDRESSES)
+                : Map.of(Change.RESOLVED, ADDRESSES);
+        tally("Cancel racing an Update", "a CAP Update and its Cancel (sent a minute later) posted at once",
+                "the event ends CANCELLED; RESOLVED once to each, UPDATED once to each only if the Update came"
+                        + " first", mark, Map.of(capEvent, due), t, 0);
+        assertThat(API.get(at.intake() + "/v1/events/" + capEvent, services.publisherKey).expect(200)
+                .get("status").asText()).isEqualTo("CANCELLED");
+    }
+
+    private static final String SENDER = "reti@example.org";
+    private static final java.time.format.DateTimeFormatter CAP_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX").withZone(java.time.ZoneId.of("Europe/Rome"));
+
+    /** A CAP 1.2 message of the grid operator over the whole box. */
+    private static String cap(String msgType, String identifier, Instant sent, List<String> references,
+                              String headline) {
+        double west = LON0 - 0.001;
+        double east = LON0 + SIDE + 0.001;
+        double south = LAT0 - 0.001;
+        double north = LAT0 + SIDE + 0.001;
+        String polygon = String.format(Locale.ROOT, "%.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f",
+                south, west, south, east, north, east, north, west, south, west);
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>%s</identifier>
+                  <sender>%s</sender>
+                  <sent>%s</sent>
+                  <status>Actual</status>
+                  <msgType>%s</msgType>
+                  <scope>Public</scope>%s
+                  <info>
+                    <language>it-IT</language>
+                    <category>Infra</category>
+                    <event>Interruzione di corrente</event>
+                    <urgency>Immediate</urgency>
+                    <severity>Moderate</severity>
+                    <certainty>Observed</certainty>
+                    <headline>%s</headline>
+                    <area><areaDesc>Riquadro di prova</areaDesc><polygon>%s</polygon></area>
+                  </info>
+                </alert>
+                """.formatted(identifier, SENDER, CAP_TIME.format(sent), msgType, references.isEmpty() ? ""
+                : "\n  <references>" + String.join(" ", references) + "</references>", headline, polygon);
+    }
+
+    /** {@code n} calls started together on their own threads; their answers in call order. */
+    private static List<Api.Answer> concurrently(int n, java.util.function.IntFunction<Api.Answer> call)
+            throws Exception {
+        var gate = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<Api.Answer>> calls = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                calls.add(pool.submit(() -> {
+                    gate.await();
+                    return call.apply(index);
+                }));
+            }
+            gate.countDown();
+            List<Api.Answer> answers = new ArrayList<>();
+            for (var c : calls) {
+                answers.add(c.get());
+            }
+            return answers;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     // ---------------------------------------------------------------- the harness
 
     private static volatile String current;
@@ -236,57 +377,123 @@ class ReliabilityTest {
 
     private void scenario(String name, String fault, String outcome, int mayReceiveTwice, Fault injection)
             throws Exception {
-        JsonNode counts = peerCounts();
-        before = received(counts);
-        long mailFrom = counts.get("mail").asLong();
-        long smsFrom = counts.get("sms").asLong();
-        long pushFrom = counts.path("webhook").path("push").asLong();
+        Mark mark = mark();
+        current = API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json",
+                outage("rel-" + UUID.randomUUID())).expect(202).get("eventId").asText();
+        long recoveryFrom = injection.inject();
+        tally(name, fault, outcome, mark, Map.of(current, Map.of(Change.AFFECTED, ADDRESSES)), recoveryFrom,
+                mayReceiveTwice);
+    }
+
+    /** An outage over the whole box, as a grid operator publishes it. */
+    private static String outage(String publisherEventId) {
         String geometry = String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],"
                 + "[%f,%f],[%f,%f],[%f,%f]]]}", LON0 - 0.001, LAT0 - 0.001, LON0 + SIDE + 0.001, LAT0 - 0.001,
                 LON0 + SIDE + 0.001, LAT0 + SIDE + 0.001, LON0 - 0.001, LAT0 + SIDE + 0.001, LON0 - 0.001,
                 LAT0 - 0.001);
-        String body = "{\"type\":\"Feature\",\"geometry\":" + geometry + ",\"properties\":{\"publisherEventId\":\"rel-"
-                + UUID.randomUUID() + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"urgency\":"
+        return "{\"type\":\"Feature\",\"geometry\":" + geometry + ",\"properties\":{\"publisherEventId\":\""
+                + publisherEventId + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"urgency\":"
                 + "\"IMMEDIATE\",\"headline\":{\"it\":\"Guasto\",\"en\":\"Fault\"},\"areaDescription\":\"Prova\"}}";
-        current = API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json", body)
-                .expect(202).get("eventId").asText();
-        long recoveryFrom = injection.inject();
-        String eventId = current;
+    }
+
+    /** Where the topics and the peers stood before a scenario. */
+    private record Mark(long jobs, long mail, long sms, long push, long received) {
+    }
+
+    private static Mark mark() {
+        JsonNode counts = peerCounts();
+        before = received(counts);
+        return new Mark(services.tap().jobCount(), counts.get("mail").asLong(), counts.get("sms").asLong(),
+                counts.path("webhook").path("push").asLong(), before);
+    }
+
+    /**
+     * Waits for the expected notices (event, change, recipients), then counts from the job topics and the peers:
+     * lost, a notice with no job or never received; duplicated, a notice with more than one job id, a job nobody
+     * expected (another event, another change) or a peer receiving more messages than a citizen had notices.
+     */
+    private static void tally(String name, String fault, String outcome, Mark mark,
+                              Map<String, Map<Change, Set<String>>> expected, long recoveryFrom, int mayReceiveTwice)
+            throws Exception {
+        Map<String, Integer> perRecipient = new HashMap<>();
+        expected.values().forEach(changes -> changes.values().forEach(recipients -> recipients.forEach(
+                r -> perRecipient.merge(r, 1, Integer::sum))));
+        long notices = perRecipient.values().stream().mapToLong(Integer::longValue).sum();
         await("every notice of " + name, () -> {
-            Set<String> notified = new HashSet<>();
-            jobsOf(eventId).forEach(j -> notified.add(j.recipient()));
-            return notified.size() >= RECIPIENTS && received() - before >= RECIPIENTS;
+            Map<String, Set<String>> found = notices(mark);
+            for (var event : expected.entrySet()) {
+                for (var change : event.getValue().entrySet()) {
+                    for (String recipient : change.getValue()) {
+                        if (!found.containsKey(event.getKey() + "/" + change.getKey() + "/" + recipient)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            return received() - mark.received() >= notices;
         });
         double recovery = (System.nanoTime() - recoveryFrom) / 1e9;
         Thread.sleep(2_000); // a late duplicate would show now
 
-        // from the topics: one job id per notice, a job for every recipient
-        Map<String, Set<String>> jobIds = new HashMap<>();
-        jobsOf(eventId).forEach(j -> jobIds.computeIfAbsent(j.recipient(), r -> new HashSet<>()).add(j.jobId()));
-        long lost = ADDRESSES.stream().filter(a -> !jobIds.containsKey(a)).count();
-        long duplicated = jobIds.values().stream().filter(ids -> ids.size() > 1).count();
-        // from the peers: each recipient received it once
+        // from the topics: one job id per expected notice, and no other job for these citizens
+        Map<String, Set<String>> found = notices(mark);
+        long lost = 0;
+        long duplicated = 0;
+        Set<String> wanted = new HashSet<>();
+        for (var event : expected.entrySet()) {
+            for (var change : event.getValue().entrySet()) {
+                for (String recipient : change.getValue()) {
+                    String notice = event.getKey() + "/" + change.getKey() + "/" + recipient;
+                    wanted.add(notice);
+                    Set<String> ids = found.get(notice);
+                    lost += ids == null ? 1 : 0;
+                    duplicated += ids != null && ids.size() > 1 ? ids.size() - 1 : 0;
+                }
+            }
+        }
+        long unexpected = found.entrySet().stream().filter(e -> !wanted.contains(e.getKey()))
+                .mapToLong(e -> e.getValue().size()).sum();
+        // from the peers: each citizen received as many messages as they had notices
         Map<String, Integer> peer = new HashMap<>();
-        API.get(services.peersUrl() + "/sms?from=" + smsFrom, null).expect(200)
+        API.get(services.peersUrl() + "/sms?from=" + mark.sms(), null).expect(200)
                 .forEach(m -> peer.merge("+" + m.get("destination").asText(), 1, Integer::sum));
-        API.get(services.peersUrl() + "/mail?from=" + mailFrom, null).expect(200)
+        API.get(services.peersUrl() + "/mail?from=" + mark.mail(), null).expect(200)
                 .forEach(m -> peer.merge(m.get("to").asText(), 1, Integer::sum));
-        API.get(services.peersUrl() + "/webhook?from=" + pushFrom, null).expect(200)
+        API.get(services.peersUrl() + "/webhook?from=" + mark.push(), null).expect(200)
                 .forEach(h -> peer.merge(h.path("body").path("recipient").asText(), 1, Integer::sum));
-        long notReceived = ADDRESSES.stream().filter(a -> !peer.containsKey(a)).count();
-        long receivedTwice = peer.values().stream().filter(n -> n > 1).count();
+        long notReceived = 0;
+        long receivedTwice = 0;
+        for (String address : ADDRESSES) {
+            int got = peer.getOrDefault(address, 0);
+            int due = perRecipient.getOrDefault(address, 0);
+            notReceived += Math.max(0, due - got);
+            receivedTwice += Math.max(0, got - due);
+        }
         synchronized (ROWS) {
             ROWS.add(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %d | %d | %.1f s |%n", name, fault, outcome,
-                    RECIPIENTS, lost + notReceived, duplicated + receivedTwice, recovery));
+                    notices, lost + notReceived, duplicated + unexpected + receivedTwice, recovery));
         }
         System.out.printf(Locale.ROOT, "reliability: %s: expected %,d, lost %d (no job %d, not received %d),"
-                        + " duplicated %d (job ids %d, received twice %d), recovery %.1f s%n", name, RECIPIENTS,
-                lost + notReceived, lost, notReceived, duplicated + receivedTwice, duplicated, receivedTwice,
-                recovery);
+                        + " duplicated %d (job ids %d, unexpected jobs %d, received twice %d), recovery %.1f s%n",
+                name, notices, lost + notReceived, lost, notReceived, duplicated + unexpected + receivedTwice,
+                duplicated, unexpected, receivedTwice, recovery);
         assertThat(lost).as("notices without a job").isZero();
         assertThat(duplicated).as("notices with more than one job id").isZero();
+        assertThat(unexpected).as("jobs nobody should have had").isZero();
         assertThat(notReceived).as("notices the peers never received").isZero();
-        assertThat(receivedTwice).as("notices a peer received twice").isLessThanOrEqualTo(mayReceiveTwice);
+        assertThat(receivedTwice).as("messages a peer received twice").isLessThanOrEqualTo(mayReceiveTwice);
+    }
+
+    /** The job ids of the test citizens' jobs read since the mark, by event/change/recipient. */
+    private static Map<String, Set<String>> notices(Mark mark) {
+        Map<String, Set<String>> found = new HashMap<>();
+        for (NotificationJob job : services.tap().jobsSince(mark.jobs())) {
+            if (ADDRESSES.contains(job.recipient())) {
+                found.computeIfAbsent(job.eventId() + "/" + job.change() + "/" + job.recipient(),
+                        k -> new HashSet<>()).add(job.jobId());
+            }
+        }
+        return found;
     }
 
     private static List<NotificationJob> jobsOf(String eventId) {

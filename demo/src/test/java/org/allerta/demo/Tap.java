@@ -38,6 +38,16 @@ final class Tap implements AutoCloseable {
         return jobs.stream().filter(j -> eventId != null && eventId.equals(j.eventId())).toList();
     }
 
+    /** How many jobs were read so far: a mark for {@link #jobsSince(long)}. */
+    long jobCount() {
+        return jobs.size();
+    }
+
+    /** Every job read after the mark, whatever its event. */
+    List<NotificationJob> jobsSince(long mark) {
+        return jobs.stream().skip(mark).toList();
+    }
+
     /** Every match read so far of {@code eventId}. */
     List<MatchChange> matchesOf(String eventId) {
         return matches.stream().filter(m -> eventId != null && eventId.equals(m.eventId())).toList();

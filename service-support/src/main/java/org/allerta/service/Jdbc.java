@@ -4,7 +4,9 @@ import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import org.allerta.service.problem.DatabaseErrors;
+import org.allerta.service.problem.Problem;
 import org.allerta.service.problem.ProblemException;
 
 /**
@@ -41,6 +43,11 @@ public class Jdbc {
         } catch (SQLException e) {
             if (DatabaseErrors.isUnavailable(e)) {
                 throw ProblemException.unavailable("The database cannot be reached; retry later.", 5);
+            }
+            if (DatabaseErrors.isUnstorableText(e)) {
+                throw ProblemException.invalid("The text cannot be stored.", List.of(Problem.Issue.of(
+                        "unstorable-character", "", "The request carries a NUL character (U+0000), which no text"
+                                + " field accepts.")));
             }
             throw new IllegalStateException("database error: " + e.getMessage(), e);
         }

@@ -175,7 +175,7 @@ public final class RegistrationReader {
                 } else {
                     double lon = p.get("lon").asDouble();
                     double lat = p.get("lat").asDouble();
-                    if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
+                    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) { // also NaN
                         issue("out-of-range", where, "lon within -180..180 and lat within -90..90");
                     } else {
                         point = new LonLat(lon, lat);

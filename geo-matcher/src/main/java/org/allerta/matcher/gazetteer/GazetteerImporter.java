@@ -229,11 +229,12 @@ public class GazetteerImporter {
             throws SQLException {
         try (PreparedStatement s = connection.prepareStatement("""
                 WITH staged AS (
-                    SELECT DISTINCT ON (source_key) *, ST_Transform(ST_SetSRID(ST_MakePoint(x, y), ?), 4326) AS geom,
+                    SELECT DISTINCT ON (source_key) *, to_wgs84_or_null(x, y, ?) AS geom,
                            count(*) OVER (PARTITION BY source_key) AS copies
                     FROM address_stage ORDER BY source_key, line DESC),
                 located AS (
-                    SELECT * FROM staged WHERE ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90),
+                    SELECT * FROM staged WHERE geom IS NOT NULL
+                        AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90),
                 merged AS (
                     INSERT INTO address AS a (source, source_key, street_type, street, street_norm, name_norm, number,
                                               number_norm, postcode, city, city_norm, district, geom)

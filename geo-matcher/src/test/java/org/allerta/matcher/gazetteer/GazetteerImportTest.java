@@ -131,6 +131,16 @@ class GazetteerImportTest {
                 .body("rowsRead", equalTo(5)).body("inserted", equalTo(1))
                 .body("refused.invalid-coordinates", equalTo(1)).body("refused.missing-street", equalTo(1))
                 .body("refused.wrong-column-count", equalTo(1)).body("refused.coordinates-out-of-range", equalTo(1));
+        // a projected row outside its projection's domain (PostGIS cannot transform it) is refused, not fatal
+        String civici = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
+                + "CoordX;CoordY\n"
+                + "1;Via;Roma;15121;Centro;1;;2001-08-31;1;1471500.0;4975500.0\n"
+                + "1;Via;Roma;15121;Centro;2;;2001-08-31;1;1e15;-99999999999999999999\n";
+        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-domain")
+                .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", "Alessandria")
+                .body(civici).post("/v1/gazetteer").then().statusCode(200)
+                .body("rowsRead", equalTo(2)).body("inserted", equalTo(1))
+                .body("refused.coordinates-out-of-range", equalTo(1));
         given().contentType("text/csv").queryParam("source", "x").body(csv).post("/v1/gazetteer")
                 .then().statusCode(401);
         given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "x")

@@ -33,4 +33,18 @@ public final class DatabaseErrors {
         }
         return false;
     }
+
+    /**
+     * True when a statement failed on text PostgreSQL cannot hold: a NUL character (SQLSTATE 22021) or one outside
+     * the database's encoding (22P05). The input, not the service, is at fault.
+     */
+    public static boolean isUnstorableText(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && ("22021".equals(sql.getSQLState())
+                    || "22P05".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
