@@ -79,7 +79,8 @@ class ReliabilityTest {
                 .truncatedTo(ChronoUnit.SECONDS)).append(", ").append(String.format(Locale.ROOT, "%,d", RECIPIENTS))
                 .append(" recipients per event, sender rate limits off. Lost and duplicated are counted from the job"
                         + " topics (plain consumer), the mailbox, the SMSC and the webhook peer. Recovery: from the"
-                        + " restart of what was stopped to the last notice received by the peers.\n\n")
+                        + " restart of what was stopped (or, without a stop, from the first request) to the last"
+                        + " notice received by the peers.\n\n")
                 .append("| scenario | injected fault | expected outcome | notices expected | lost | duplicated |"
                         + " recovery |\n|---|---|---|---|---|---|---|\n");
         ROWS.forEach(report::append);
