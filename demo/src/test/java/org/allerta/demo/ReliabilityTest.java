@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
@@ -275,6 +276,91 @@ class ReliabilityTest {
                         + " first", mark, Map.of(capEvent, due), t, 0);
         assertThat(API.get(at.intake() + "/v1/events/" + capEvent, services.publisherKey).expect(200)
                 .get("status").asText()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    @Order(11)
+    void fiftyPublishersAtOnceDuringDispatchGetNo5xxAndTheEventLosesNothing() throws Exception {
+        int publishers = 50;
+        Duration load = Duration.ofSeconds(FULL ? 60 : 15);
+        // fifty utilities, each with its own key, publishing far from every test citizen
+        List<String> keys = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+            var spec = Json.mapper().createObjectNode().put("publisherId", "load-" + p + "-" + UUID.randomUUID()
+                    .toString().substring(0, 6)).put("name", "Gestore " + p).put("areaLimitKm2", 10.0);
+            spec.putArray("allowedKinds").add("POWER_OUTAGE");
+            keys.add(API.postJson(at.intake() + "/v1/admin/publishers", services.adminKey, spec).expect(201)
+                    .get("apiKey").asText());
+        }
+        Mark mark = mark();
+        current = API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json",
+                outage("rel-" + UUID.randomUUID())).expect(202).get("eventId").asText();
+        long t = System.nanoTime();
+
+        // each publisher in a closed loop (loopback only, no pause): new events and revisions of its last one
+        var latencies = new java.util.concurrent.ConcurrentLinkedQueue<Long>();
+        var statuses = new java.util.concurrent.ConcurrentHashMap<Integer, Integer>();
+        var errors = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        long until = System.nanoTime() + load.toNanos();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(publishers);
+        try {
+            List<java.util.concurrent.Future<?>> loops = new ArrayList<>();
+            for (int p = 0; p < publishers; p++) {
+                String key = keys.get(p);
+                double lon = 12.40 + (p % 10) * 0.01;
+                double lat = 41.80 + (p / 10) * 0.01;
+                loops.add(pool.submit(() -> {
+                    String id = "load-" + UUID.randomUUID();
+                    for (int n = 0; System.nanoTime() < until; n++) {
+                        if (n % 4 == 0) {
+                            id = "load-" + UUID.randomUUID();
+                        }
+                        String body = far(id, lon, lat, n);
+                        long start = System.nanoTime();
+                        try {
+                            Api.Answer answer = API.post(at.intake() + "/v1/events", key, "application/geo+json",
+                                    body);
+                            latencies.add(System.nanoTime() - start);
+                            statuses.merge(answer.status(), 1, Integer::sum);
+                            if (answer.status() >= 500) {
+                                errors.add(answer.status() + " " + answer.text());
+                            }
+                        } catch (IllegalStateException e) {
+                            errors.add(e.getMessage());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var loop : loops) {
+                loop.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        double p50 = sorted[sorted.length / 2] / 1e6;
+        double p99 = sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] / 1e6;
+        double rate = sorted.length / (load.toNanos() / 1e9);
+        String figures = String.format(Locale.ROOT, "%,d requests in %d s (%.0f/s), p50 %.1f ms, p99 %.1f ms,"
+                + " answers %s", sorted.length, load.toSeconds(), rate, p50, p99, new TreeMap<>(statuses));
+        System.out.println("reliability: load: " + figures);
+        assertThat(errors).as("5xx answers under load").isEmpty();
+        assertThat(statuses.keySet()).as("every publication accepted").containsOnly(202);
+        tally("50 publishers at once", publishers + " publishers posting new events and revisions in a closed loop"
+                + " for " + load.toSeconds() + " s during the dispatch: " + figures, "no 5xx; every notice of the"
+                + " event once", mark, Map.of(current, Map.of(Change.AFFECTED, ADDRESSES)), t, 0);
+    }
+
+    /** Publisher load: a small outage of {@code id} near Rome, its estimate moved at each revision. */
+    private static String far(String id, double lon, double lat, int n) {
+        String square = String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],"
+                + "[%f,%f],[%f,%f],[%f,%f]]]}", lon, lat, lon + 0.002, lat, lon + 0.002, lat + 0.002, lon,
+                lat + 0.002, lon, lat);
+        return "{\"type\":\"Feature\",\"geometry\":" + square + ",\"properties\":{\"publisherEventId\":\"" + id
+                + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MINOR\",\"areaDescription\":\"Prova di carico\","
+                + "\"headline\":{\"it\":\"Guasto\",\"en\":\"Fault\"},\"expectedRestorationAt\":\"" + Instant.now().plus(1 + n, ChronoUnit.HOURS)
+                .truncatedTo(ChronoUnit.SECONDS) + "\"}}";
     }
 
     private static final String SENDER = "reti@example.org";

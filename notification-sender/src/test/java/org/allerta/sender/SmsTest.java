@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.agroal.api.AgroalDataSource;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -88,6 +92,36 @@ class SmsTest {
             Receipt sent = receipt(receipts, job.jobId(), ReceiptStatus.SENT);
             assertThat(sent.providerMessageId()).isEqualTo(message.messageId());
             receipt(receipts, job.jobId(), ReceiptStatus.DELIVERED);
+        }
+    }
+
+    @Inject
+    AgroalDataSource db;
+
+    @Test
+    void aReceiptForAMessageIdTheSmscUsedBeforeCreditsItsLatestSubmission() throws Exception {
+        // SMSCs recycle their message ids (a counter that starts again after a restart): a receipt belongs to the
+        // latest submission that received the id, never to an older job of the same id
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            NotificationJob first = sms("Prima");
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", first.subscriberId(), Json.toBytes(first));
+            long last = Long.parseLong(arrived(first).messageId());
+            receipt(receipts, first.jobId(), ReceiptStatus.DELIVERED);
+            String old = UUID.randomUUID().toString();
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("INSERT INTO handled_job"
+                    + " (job_id, channel, event_id, outcome, attempts, provider_message_id, handled_at) VALUES"
+                    + " (?::uuid, 'SMS', 'ev-old', 'SENT', 1, ?, now() - interval '3 days')")) {
+                s.setString(1, old);
+                s.setString(2, Long.toString(last + 1));
+                s.executeUpdate();
+            }
+            NotificationJob second = sms("Seconda");
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", second.subscriberId(), Json.toBytes(second));
+            assertThat(arrived(second).messageId()).isEqualTo(Long.toString(last + 1));
+            Receipt delivered = receipt(receipts, second.jobId(), ReceiptStatus.DELIVERED);
+            assertThat(delivered.providerMessageId()).isEqualTo(Long.toString(last + 1));
+            assertThat(receipts.drain(Duration.ofSeconds(2))).as("nothing credited to the old job")
+                    .noneMatch(r -> old.equals(r.key()));
         }
     }
 

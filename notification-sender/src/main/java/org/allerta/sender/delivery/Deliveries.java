@@ -319,7 +319,9 @@ public class Deliveries {
             String eventId = null;
             try (PreparedStatement s = c.prepareStatement(id != null
                     ? "SELECT job_id, event_id FROM handled_job WHERE job_id = ?::uuid AND channel = ?"
-                    : "SELECT job_id, event_id FROM handled_job WHERE provider_message_id = ? AND channel = ?")) {
+                    // providers recycle their ids: the latest submission that received this one
+                    : "SELECT job_id, event_id FROM handled_job WHERE provider_message_id = ? AND channel = ?"
+                            + " ORDER BY handled_at DESC LIMIT 1")) {
                 s.setString(1, id != null ? id : providerMessageId);
                 s.setString(2, channel.name());
                 try (ResultSet rows = s.executeQuery()) {
