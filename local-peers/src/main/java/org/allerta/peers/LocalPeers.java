@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.allerta.contracts.Json;
 
@@ -77,7 +76,8 @@ public final class LocalPeers implements AutoCloseable {
         GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
         Smsc smsc = Smsc.start(smppPort);
-        List<ObjectNode> hooks = new CopyOnWriteArrayList<>();
+        // appended under its own lock (a copy-on-write list would copy itself at every one of 100,000 arrivals)
+        List<ObjectNode> hooks = new java.util.ArrayList<>();
         ArrivalOrder arrivals = new ArrivalOrder(mail);
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
         http.createContext("/mail", exchange -> {
@@ -115,7 +115,7 @@ public final class LocalPeers implements AutoCloseable {
             counts.put("mail", arrivals.messages().size());
             counts.put("sms", smsc.received().size());
             ObjectNode webhook = counts.putObject("webhook");
-            for (ObjectNode hook : hooks) {
+            for (ObjectNode hook : snapshot(hooks, 0)) {
                 String channel = hook.path("channel").asText();
                 webhook.put(channel, webhook.path(channel).asInt() + 1);
             }
@@ -128,11 +128,14 @@ public final class LocalPeers implements AutoCloseable {
                 hook.put("signature", exchange.getRequestHeaders().getFirst("X-Allerta-Signature"));
                 hook.put("at", Instant.now().toString());
                 hook.set("body", Json.mapper().readTree(exchange.getRequestBody().readAllBytes()));
-                hooks.add(hook);
-                answer(exchange, 200, ("{\"id\":\"hook-" + hooks.size() + "\"}").getBytes(StandardCharsets.UTF_8));
+                int id;
+                synchronized (hooks) {
+                    hooks.add(hook);
+                    id = hooks.size();
+                }
+                answer(exchange, 200, ("{\"id\":\"hook-" + id + "\"}").getBytes(StandardCharsets.UTF_8));
             } else {
-                answer(exchange, 200, Json.toBytes(hooks.subList(Math.min(from(exchange), hooks.size()),
-                        hooks.size())));
+                answer(exchange, 200, Json.toBytes(snapshot(hooks, from(exchange))));
             }
         });
         http.createContext("/smsc/throttle", exchange -> {
@@ -145,6 +148,13 @@ public final class LocalPeers implements AutoCloseable {
         });
         http.start();
         return new LocalPeers(mail, smsc, http);
+    }
+
+    /** The entries of a list appended under its own lock, from index {@code from}. */
+    private static <T> List<T> snapshot(List<T> list, int from) {
+        synchronized (list) {
+            return List.copyOf(list.subList(Math.min(from, list.size()), list.size()));
+        }
     }
 
     public int smppPort() {

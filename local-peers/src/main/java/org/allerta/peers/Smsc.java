@@ -9,7 +9,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +79,7 @@ public final class Smsc implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<Received> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private final Map<String, List<byte[]>> partial = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong(1000);
     private final AtomicInteger throttle = new AtomicInteger();
@@ -111,7 +110,9 @@ public final class Smsc implements AutoCloseable {
 
     /** What it received so far. */
     public List<Received> received() {
-        return List.copyOf(received);
+        synchronized (received) {
+            return List.copyOf(received);
+        }
     }
 
     /** How many submit_sm it accepted (parts included). */
