@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -68,6 +69,7 @@ public class Deliveries {
     private final RecordProducer producer;
     private final Clock clock;
     private final Config config;
+    private final ProviderAccounts accounts;
     private final Map<Channel, Adapter> adapters = new EnumMap<>(Channel.class);
     private final Map<Channel, Lane> lanes = new EnumMap<>(Channel.class);
     private final List<ConsumerLoop> loops = new ArrayList<>();
@@ -80,6 +82,7 @@ public class Deliveries {
         this.producer = producer;
         this.clock = clock;
         this.config = config;
+        this.accounts = new ProviderAccounts(config);
         for (Adapter adapter : all) {
             for (Channel channel : adapter.channels()) {
                 adapters.put(channel, adapter);
@@ -92,6 +95,8 @@ public class Deliveries {
         final Channel channel;
         final Settings settings;
         final TokenBucket bucket;
+        /** The provider account's bucket, shared with the other channels of that account, if any. */
+        final Optional<TokenBucket> account;
         final ExecutorService workers;
         final AtomicLong inFlight = new AtomicLong();
         final AtomicLong sent = new AtomicLong();
@@ -100,6 +105,7 @@ public class Deliveries {
             this.channel = channel;
             this.settings = settings;
             this.bucket = new TokenBucket(settings.rate(), settings.burst());
+            this.account = accounts.of(channel);
             this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
                 Thread thread = new Thread(r, "allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
                 thread.setDaemon(true);
@@ -229,6 +235,9 @@ public class Deliveries {
                 return;
             }
             lane.bucket.acquire();
+            if (lane.account.isPresent()) {
+                lane.account.get().acquire();
+            }
             attempts++;
             Outcome outcome = adapter.send(job);
             if (outcome instanceof Outcome.Sent sent) {
