@@ -356,12 +356,10 @@ class ReliabilityTest {
 
     /** Publisher load: a small outage of {@code id} near Rome, its estimate moved at each revision. */
     private static String far(String id, double lon, double lat, int n) {
-        String square = String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],"
-                + "[%f,%f],[%f,%f],[%f,%f]]]}", lon, lat, lon + 0.002, lat, lon + 0.002, lat + 0.002, lon,
-                lat + 0.002, lon, lat);
-        return "{\"type\":\"Feature\",\"geometry\":" + square + ",\"properties\":{\"publisherEventId\":\"" + id
-                + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MINOR\",\"areaDescription\":\"Prova di carico\","
-                + "\"headline\":{\"it\":\"Guasto\",\"en\":\"Fault\"},\"expectedRestorationAt\":\"" + Instant.now().plus(1 + n, ChronoUnit.HOURS)
+        return "{\"type\":\"Feature\",\"geometry\":" + TestEvents.rectangle(lon, lat, lon + 0.002, lat + 0.002)
+                + ",\"properties\":{\"publisherEventId\":\"" + id + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":"
+                + "\"MINOR\",\"areaDescription\":\"Prova di carico\",\"headline\":{\"it\":\"Guasto\",\"en\":"
+                + "\"Fault\"},\"expectedRestorationAt\":\"" + Instant.now().plus(1 + n, ChronoUnit.HOURS)
                 .truncatedTo(ChronoUnit.SECONDS) + "\"}}";
     }
 
@@ -476,13 +474,8 @@ class ReliabilityTest {
 
     /** An outage over the whole box, as a grid operator publishes it. */
     private static String outage(String publisherEventId) {
-        String geometry = String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],"
-                + "[%f,%f],[%f,%f],[%f,%f]]]}", LON0 - 0.001, LAT0 - 0.001, LON0 + SIDE + 0.001, LAT0 - 0.001,
-                LON0 + SIDE + 0.001, LAT0 + SIDE + 0.001, LON0 - 0.001, LAT0 + SIDE + 0.001, LON0 - 0.001,
-                LAT0 - 0.001);
-        return "{\"type\":\"Feature\",\"geometry\":" + geometry + ",\"properties\":{\"publisherEventId\":\""
-                + publisherEventId + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"urgency\":"
-                + "\"IMMEDIATE\",\"headline\":{\"it\":\"Guasto\",\"en\":\"Fault\"},\"areaDescription\":\"Prova\"}}";
+        return TestEvents.outage(publisherEventId, TestEvents.rectangle(LON0 - 0.001, LAT0 - 0.001,
+                LON0 + SIDE + 0.001, LAT0 + SIDE + 0.001));
     }
 
     /** Where the topics and the peers stood before a scenario. */
@@ -509,6 +502,9 @@ class ReliabilityTest {
                 r -> perRecipient.merge(r, 1, Integer::sum))));
         long notices = perRecipient.values().stream().mapToLong(Integer::longValue).sum();
         await("every notice of " + name, () -> {
+            if (received() - mark.received() < notices) {
+                return false;
+            }
             Map<String, Set<String>> found = notices(mark);
             for (var event : expected.entrySet()) {
                 for (var change : event.getValue().entrySet()) {
@@ -519,7 +515,7 @@ class ReliabilityTest {
                     }
                 }
             }
-            return received() - mark.received() >= notices;
+            return true;
         });
         double recovery = (System.nanoTime() - recoveryFrom) / 1e9;
         Thread.sleep(2_000); // a late duplicate would show now

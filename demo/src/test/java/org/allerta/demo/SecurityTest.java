@@ -445,7 +445,8 @@ class SecurityTest {
                 .map(NotificationJob::subscriberId).anyMatch(citizen::equals));
 
         // and no service logged an error or a stack trace while being fuzzed
-        Pattern error = Pattern.compile("^\\S+ \\S+ (ERROR|FATAL) |^\\s+at [a-z]|Exception:|^Caused by", Pattern.MULTILINE);
+        Pattern error = Pattern.compile("^\\S+ \\S+ (ERROR|FATAL) |^\\s+at [a-z]|Exception:|^Caused by",
+                Pattern.MULTILINE);
         for (int i = 0; i < logFrom.length; i++) {
             String service = PackagedServices.SERVICES.get(i);
             byte[] all = Files.readAllBytes(services.log(service));
@@ -500,14 +501,11 @@ class SecurityTest {
 
     /** A small outage far from every test citizen (a square of about 100 m near Rome). */
     private static String outage(String publisherEventId) {
-        return "{\"type\":\"Feature\",\"geometry\":" + square(12.5, 41.9) + ",\"properties\":{\"publisherEventId\":\""
-                + publisherEventId + "\",\"kind\":\"POWER_OUTAGE\",\"severity\":\"MODERATE\",\"urgency\":\"IMMEDIATE\","
-                + "\"headline\":{\"it\":\"Guasto\",\"en\":\"Fault\"},\"areaDescription\":\"Prova\"}}";
+        return TestEvents.outage(publisherEventId, square(12.5, 41.9));
     }
 
     private static String square(double lon, double lat) {
-        return String.format(Locale.ROOT, "{\"type\":\"Polygon\",\"coordinates\":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],"
-                + "[%f,%f]]]}", lon, lat, lon + 0.001, lat, lon + 0.001, lat + 0.001, lon, lat + 0.001, lon, lat);
+        return TestEvents.rectangle(lon, lat, lon + 0.001, lat + 0.001);
     }
 
     private static String cap() {

@@ -60,7 +60,7 @@ public class Deliveries {
     private static final Logger LOG = Logger.getLogger(Deliveries.class);
 
     /** Per-channel settings. */
-    record Settings(double rate, int burst, int concurrency, int maxAttempts, Duration backoff, Duration maxBackoff) {
+    record Settings(int concurrency, int maxAttempts, Duration backoff, Duration maxBackoff) {
     }
 
     private final BrokerProbe broker;
@@ -104,7 +104,7 @@ public class Deliveries {
         Lane(Channel channel, Settings settings) {
             this.channel = channel;
             this.settings = settings;
-            this.bucket = new TokenBucket(settings.rate(), settings.burst());
+            this.bucket = TokenBucket.configured(config, prefix(channel));
             this.account = accounts.of(channel);
             this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
                 Thread thread = new Thread(r, "allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
@@ -123,7 +123,7 @@ public class Deliveries {
                     group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
                     Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts)", channel,
-                    lane.settings.rate() <= 0 ? "unlimited" : lane.settings.rate(), lane.settings.concurrency(),
+                    lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
                     lane.settings.maxAttempts());
         }
     }
@@ -138,12 +138,13 @@ public class Deliveries {
         return lanes;
     }
 
+    /** Where a channel's settings live: {@code allerta.sender.<channel>.}. */
+    static String prefix(Channel channel) {
+        return "allerta.sender." + channel.name().toLowerCase(java.util.Locale.ROOT) + ".";
+    }
+
     private Settings settings(Channel channel) {
-        String prefix = "allerta.sender." + channel.name().toLowerCase(java.util.Locale.ROOT) + ".";
-        double rate = config.getOptionalValue(prefix + "rate", Double.class).orElse(0.0);
-        return new Settings(rate,
-                config.getOptionalValue(prefix + "burst", Integer.class).orElse((int) Math.max(1, rate)),
-                config.getOptionalValue(prefix + "concurrency", Integer.class).orElse(4),
+        return new Settings(config.getOptionalValue(prefix(channel) + "concurrency", Integer.class).orElse(4),
                 config.getOptionalValue("allerta.sender.max-attempts", Integer.class).orElse(5),
                 config.getOptionalValue("allerta.sender.backoff", Duration.class).orElse(Duration.ofMillis(500)),
                 config.getOptionalValue("allerta.sender.max-backoff", Duration.class).orElse(Duration.ofSeconds(60)));

@@ -25,14 +25,9 @@ final class ProviderAccounts {
 
     /** The bucket of the account {@code channel} sends through, the same one for every channel naming it. */
     synchronized Optional<TokenBucket> of(Channel channel) {
-        return config.getOptionalValue("allerta.sender." + channel.name().toLowerCase(Locale.ROOT) + ".account",
-                        String.class)
+        return config.getOptionalValue(Deliveries.prefix(channel) + "account", String.class)
                 .map(name -> name.trim().toLowerCase(Locale.ROOT)).filter(name -> !name.isEmpty())
-                .map(name -> buckets.computeIfAbsent(name, n -> {
-                    String prefix = "allerta.sender.account." + n + ".";
-                    double rate = config.getOptionalValue(prefix + "rate", Double.class).orElse(0.0);
-                    return new TokenBucket(rate, config.getOptionalValue(prefix + "burst", Integer.class)
-                            .orElse((int) Math.max(1, rate)));
-                }));
+                .map(name -> buckets.computeIfAbsent(name,
+                        n -> TokenBucket.configured(config, "allerta.sender.account." + n + ".")));
     }
 }

@@ -1,5 +1,7 @@
 package org.allerta.sender.delivery;
 
+import org.eclipse.microprofile.config.Config;
+
 /**
  * A token bucket: {@code ratePerSecond} tokens a second, at most {@code burst} saved up. A rate of 0 or less means no
  * limit. Thread-safe; {@link #acquire()} waits for a token.
@@ -16,6 +18,16 @@ public final class TokenBucket {
         this.burst = Math.max(1, burst);
         this.tokens = this.burst;
         this.last = System.nanoTime();
+    }
+
+    /**
+     * The bucket configured under {@code prefix}: {@code rate} a second (default 0, no limit) and {@code burst}
+     * (default the rate, at least 1).
+     */
+    static TokenBucket configured(Config config, String prefix) {
+        double rate = config.getOptionalValue(prefix + "rate", Double.class).orElse(0.0);
+        return new TokenBucket(rate, config.getOptionalValue(prefix + "burst", Integer.class)
+                .orElse((int) Math.max(1, rate)));
     }
 
     /** The configured rate (0 = unlimited). */
