@@ -141,6 +141,10 @@ class SenderTest {
             given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
                     byProviderId)).body(byProviderId).post("/v1/callbacks/push").then().statusCode(202);
             receipt(receipts, throttled.jobId(), ReceiptStatus.READ);
+            // 36 characters of hex digits and dashes that are not a UUID: refused, never a database error
+            byte[] notAUuid = "{\"jobId\":\"-1eca-1d-e-1e--1c-a-1f--1c-1dab-1b-1\",\"status\":\"READ\"}".getBytes();
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    notAUuid)).body(notAUuid).post("/v1/callbacks/push").then().statusCode(422);
         } finally {
             Peers.refuse = "\u0000";
         }

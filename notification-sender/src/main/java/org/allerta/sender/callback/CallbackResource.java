@@ -76,7 +76,7 @@ public class CallbackResource {
             status = null;
         }
         if (status == null || status == ReceiptStatus.SENT || (jobId == null && providerId == null)
-                || (jobId != null && !jobId.matches("[0-9a-fA-F-]{36}"))) {
+                || (jobId != null && !jobId.matches("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"))) {
             throw ProblemException.invalid("A callback names the job (jobId or id) and a status.", List.of(
                     Problem.Issue.of("invalid-value", "status", "DELIVERED, READ or FAILED"),
                     Problem.Issue.of("required", "jobId", "the job id, or the provider's id as id")));
