@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.allerta.contracts.AlertEvent;
@@ -73,12 +75,14 @@ public class MatchDispatcher {
     private final Duration revisionWait;
     private final Duration noticeTtl;
     private final int batchSize;
+    private final int consumers;
 
     MatchDispatcher(Jdbc jdbc, RecordProducer producer, Renderer renderer, Tokens tokens, Clock clock,
                     @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl,
                     @ConfigProperty(name = "allerta.dispatcher.revision-wait") Duration revisionWait,
                     @ConfigProperty(name = "allerta.dispatcher.notice-ttl") Duration noticeTtl,
-                    @ConfigProperty(name = "allerta.dispatcher.batch-size") int batchSize) {
+                    @ConfigProperty(name = "allerta.dispatcher.batch-size") int batchSize,
+                    @ConfigProperty(name = "allerta.dispatcher.consumers") int consumers) {
         this.jdbc = jdbc;
         this.producer = producer;
         this.renderer = renderer;
@@ -88,6 +92,12 @@ public class MatchDispatcher {
         this.revisionWait = revisionWait;
         this.noticeTtl = noticeTtl;
         this.batchSize = batchSize;
+        this.consumers = Math.max(1, consumers);
+    }
+
+    /** How many consumers of {@code alerts.matches} run side by side. */
+    public int consumers() {
+        return consumers;
     }
 
     /** How many matches one batch takes. */
@@ -102,6 +112,10 @@ public class MatchDispatcher {
 
     private record Key(String eventId, UUID subscriberId) {
     }
+
+    /** The order in which a batch writes its ledger rows (event, then subscriber). */
+    private static final Comparator<Key> LEDGER_ORDER = Comparator.comparing(Key::eventId)
+            .thenComparing(k -> k.subscriberId().toString());
 
     /** A ledger row as it stands during the batch. */
     private static final class Entry {
@@ -388,13 +402,15 @@ public class MatchDispatcher {
         final List<Held> supersede = new ArrayList<>();
         final List<Held> unhold = new ArrayList<>();
         final List<Key> dropHeld = new ArrayList<>();
-        final Map<String, Long> matched = new HashMap<>();
-        final Map<String, Long> testWithheld = new HashMap<>();
-        final Map<String, Long> dispatched = new HashMap<>();
+        // sorted: the consumers of alerts.matches update these shared rows concurrently, always in one order
+        final Map<String, Long> matched = new TreeMap<>();
+        final Map<String, Long> testWithheld = new TreeMap<>();
+        final Map<String, Long> dispatched = new TreeMap<>();
     }
 
     private void write(Connection c, Map<Key, Entry> ledger, Outcome outcome) throws SQLException {
-        var dirty = ledger.entrySet().stream().filter(e -> e.getValue().dirty).toList();
+        var dirty = ledger.entrySet().stream().filter(e -> e.getValue().dirty)
+                .sorted(Map.Entry.comparingByKey(LEDGER_ORDER)).toList();
         if (!dirty.isEmpty()) {
             int n = dirty.size();
             var events = new String[n];
@@ -485,7 +501,7 @@ public class MatchDispatcher {
             }
             s.executeBatch();
         }
-        var tallied = new HashSet<String>(outcome.matched.keySet());
+        var tallied = new TreeSet<String>(outcome.matched.keySet());
         tallied.addAll(outcome.testWithheld.keySet());
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO event_tally (event_id, matched, test_withheld) VALUES (?, ?, ?)

@@ -71,8 +71,13 @@ public class Feeds {
                 List.of(Topics.NOTIFICATIONS_RECEIPTS), 2000, this::receipts));
         loops.add(ConsumerLoop.startBatches("backlog", broker, groupId + "-backlog",
                 List.of(Topics.NOTIFICATIONS_BACKLOG), 500, batch -> each(batch, ChannelBacklog.class, this::backlog)));
-        loops.add(ConsumerLoop.startBatches("matches", broker, groupId + "-matches", List.of(Topics.ALERTS_MATCHES),
-                dispatcher.batchSize(), dispatcher::handle));
+        // several consumers of one group share the partitions of alerts.matches (keyed by subscriber, so one
+        // person's changes stay in order on one of them): one decides and renders while another waits for the
+        // database or the broker
+        for (int i = 0; i < dispatcher.consumers(); i++) {
+            loops.add(ConsumerLoop.startBatches("matches-" + i, broker, groupId + "-matches",
+                    List.of(Topics.ALERTS_MATCHES), dispatcher.batchSize(), dispatcher::handle));
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {
