@@ -76,7 +76,7 @@ public final class EndToEndBench {
      * Moves the (stopped) sender's SMS consumer group past the benchmark's jobs: they were made to be counted, not
      * to be delivered to the local SMSC when the sender starts again.
      */
-    private static void skipBenchmarkJobs(String bootstrap) throws Exception {
+    static void skipBenchmarkJobs(String bootstrap) throws Exception {
         var props = new java.util.Properties();
         props.put("bootstrap.servers", bootstrap);
         try (var admin = org.apache.kafka.clients.admin.Admin.create(props)) {
