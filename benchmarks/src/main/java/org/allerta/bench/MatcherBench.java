@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,7 +127,6 @@ public final class MatcherBench {
         MatchProgress started = null;
         MatchProgress finished = null;
         try (var producer = KafkaLimit.producer(bootstrap); var consumer = progressConsumer(bootstrap)) {
-            consumer.poll(Duration.ofMillis(500));
             producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
             HeapSampler heap = HeapSampler.start(matcher);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -169,7 +167,13 @@ public final class MatcherBench {
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"), new StringDeserializer(),
                 new ByteArrayDeserializer());
-        consumer.subscribe(Set.of(Topics.ALERTS_PROGRESS));
+        // positioned at the end before the event is sent (a subscription's first poll may not have joined yet, and
+        // "latest" would then skip the STARTED marker)
+        var partitions = consumer.partitionsFor(Topics.ALERTS_PROGRESS).stream()
+                .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
         return consumer;
     }
 

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -36,9 +37,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * lifecycle rules ({@link MatchRules}, {@link Materiality}, {@link Interests}). "Inside" is {@code ST_Intersects}: a
  * place on the boundary or on a vertex is inside.
  *
- * <p>Order of work, so that a crash loses nothing: the changes are computed from a server-side cursor and sent;
- * once the broker has acknowledged every one of them, the new state (who is affected, the revision processed) is
- * committed, and only then the offset. A crash in between re-sends the same changes (same event, subscriber, change
+ * <p>Order of work, so that a crash loses nothing, all in one transaction: who is inside is computed once into a
+ * temporary table; the changes are streamed from it (a server-side cursor) and sent; once the broker has
+ * acknowledged every one of them, the new state (who is affected, the revision processed) is written from the same
+ * table and committed, and only then the offset. A crash in between re-sends the same changes (same event, subscriber, change
  * and revision, hence the same job ids downstream), never skips anyone. A revision older than the one processed is
  * ignored.
  */
@@ -46,6 +48,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public class EventMatcher {
 
     private static final int FETCH = 5000;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(EventMatcher.class);
 
     private final Jdbc jdbc;
     private final RecordProducer producer;
@@ -84,60 +87,25 @@ public class EventMatcher {
         Map<Change, AtomicLong> counts = new EnumMap<>(Change.class);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong placesInside = new AtomicLong();
-        String area = Json.toString(event.area());
         jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("""
-                    WITH inside AS (
-                        SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id) AS place_ids,
-                               count(*) AS places, bool_or(s.priority) AS priority
-                        FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
-                        WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
-                          AND (? OR s.followed_kinds @> ARRAY[?]::text[])
-                        GROUP BY p.subscriber_id),
-                    before AS (SELECT subscriber_id, place_ids FROM affected WHERE event_id = ?)
-                    SELECT coalesce(i.subscriber_id, b.subscriber_id), coalesce(i.place_ids, b.place_ids),
-                           coalesce(i.priority, s.priority, false) AS priority, i.subscriber_id IS NOT NULL,
-                           b.subscriber_id IS NOT NULL, coalesce(i.places, 0)
-                    FROM inside i FULL JOIN before b ON b.subscriber_id = i.subscriber_id
-                    LEFT JOIN subscriber s ON s.subscriber_id = coalesce(i.subscriber_id, b.subscriber_id)
-                    ORDER BY 3 DESC""")) {
-                s.setFetchSize(FETCH);
-                s.setBoolean(1, !event.status().ended());
-                s.setString(2, area);
-                s.setBoolean(3, everyone);
-                s.setString(4, event.kind().name());
-                s.setString(5, event.eventId());
-                try (ResultSet rows = s.executeQuery()) {
-                    while (rows.next()) {
-                        placesInside.addAndGet(rows.getLong(6));
-                        Optional<Change> change = MatchRules.change(rows.getBoolean(5), rows.getBoolean(4),
-                                event.status(), material);
-                        if (change.isEmpty()) {
-                            continue;
-                        }
-                        String subscriberId = rows.getString(1);
-                        List<String> placeIds = List.of((String[]) rows.getArray(2).getArray());
-                        var match = new MatchChange(event.eventId(), event.revision(), subscriberId, change.get(),
-                                placeIds, rows.getBoolean(3), Instant.now());
-                        counts.computeIfAbsent(change.get(), k -> new AtomicLong()).incrementAndGet();
-                        producer.send(Topics.ALERTS_MATCHES, subscriberId, match,
-                                event.eventId() + "/" + event.revision() + "/" + subscriberId, subscriberId,
-                                (metadata, error) -> {
-                                    if (error != null) {
-                                        failure.compareAndSet(null, error);
-                                    }
-                                });
-                    }
-                }
+            long t0 = System.nanoTime();
+            inside(c, event, everyone);
+            long t1 = System.nanoTime();
+            // prioritised subscribers first, each pass unsorted (no sort of a million rows before the first change)
+            for (boolean priority : new boolean[] {true, false}) {
+                stream(c, event, priority, material, counts, failure, placesInside);
             }
-            return null;
-        });
-        producer.flush();
-        if (failure.get() != null) {
-            throw new IllegalStateException("matches not acknowledged: " + failure.get().getMessage(), failure.get());
-        }
-        jdbc.inTransaction(c -> {
-            save(c, event, everyone);
+            long t2 = System.nanoTime();
+            producer.flush();
+            if (failure.get() != null) {
+                throw new IllegalStateException("matches not acknowledged: " + failure.get().getMessage(),
+                        failure.get());
+            }
+            long t3 = System.nanoTime();
+            save(c, event);
+            LOG.debugf("%s/%d: inside %d ms, stream %d ms, flush %d ms, save %d ms", event.eventId(),
+                    event.revision(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+                    (System.nanoTime() - t3) / 1_000_000);
             return null;
         });
         Map<Change, Long> finished = new EnumMap<>(Change.class);
@@ -147,12 +115,85 @@ public class EventMatcher {
                 progressId(event, "finished"), event.eventId());
     }
 
+    /**
+     * Who is inside the revision's area now, one row per subscriber with their places inside, kept for the
+     * transaction: the changes are streamed from it and the new state written from it, so the spatial query runs
+     * once.
+     */
+    private static void inside(Connection c, AlertEvent event, boolean everyone) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    CREATE TEMP TABLE inside_now (subscriber_id text NOT NULL, place_ids text[] NOT NULL,
+                        places bigint NOT NULL, priority boolean NOT NULL) ON COMMIT DROP""");
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO inside_now
+                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority)
+                FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
+                WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                  AND (? OR s.followed_kinds @> ARRAY[?]::text[])
+                GROUP BY p.subscriber_id""")) {
+            s.setBoolean(1, !event.status().ended());
+            s.setString(2, Json.toString(event.area()));
+            s.setBoolean(3, everyone);
+            s.setString(4, event.kind().name());
+            s.executeUpdate();
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("ANALYZE inside_now");
+        }
+    }
+
+    /** Streams the changes of the subscribers with (or without) priority; a subscriber's priority decides. */
+    private void stream(Connection c, AlertEvent event, boolean priority, boolean material,
+                        Map<Change, AtomicLong> counts, AtomicReference<Exception> failure, AtomicLong placesInside)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                WITH before AS (SELECT subscriber_id, place_ids FROM affected WHERE event_id = ?),
+                changes AS (
+                    SELECT coalesce(i.subscriber_id, b.subscriber_id) AS subscriber_id,
+                           coalesce(i.place_ids, b.place_ids) AS place_ids,
+                           coalesce(i.priority, (SELECT s.priority FROM subscriber s
+                                                 WHERE s.subscriber_id = b.subscriber_id), false) AS priority,
+                           i.subscriber_id IS NOT NULL AS inside, b.subscriber_id IS NOT NULL AS was_inside,
+                           coalesce(i.places, 0) AS places
+                    FROM inside_now i FULL JOIN before b ON b.subscriber_id = i.subscriber_id)
+                SELECT subscriber_id, place_ids, priority, inside, was_inside, places FROM changes
+                WHERE priority = ?""")) {
+            s.setFetchSize(FETCH);
+            s.setString(1, event.eventId());
+            s.setBoolean(2, priority);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    placesInside.addAndGet(rows.getLong(6));
+                    Optional<Change> change = MatchRules.change(rows.getBoolean(5), rows.getBoolean(4),
+                            event.status(), material);
+                    if (change.isEmpty()) {
+                        continue;
+                    }
+                    String subscriberId = rows.getString(1);
+                    List<String> placeIds = List.of((String[]) rows.getArray(2).getArray());
+                    var match = new MatchChange(event.eventId(), event.revision(), subscriberId, change.get(),
+                            placeIds, rows.getBoolean(3), Instant.now());
+                    counts.computeIfAbsent(change.get(), k -> new AtomicLong()).incrementAndGet();
+                    producer.send(Topics.ALERTS_MATCHES, subscriberId, match,
+                            event.eventId() + "/" + event.revision() + "/" + subscriberId, subscriberId,
+                            (metadata, error) -> {
+                                if (error != null) {
+                                    failure.compareAndSet(null, error);
+                                }
+                            });
+                }
+            }
+        }
+    }
+
     private static String progressId(AlertEvent event, String phase) {
         return event.eventId() + "/" + event.revision() + "/" + phase;
     }
 
-    /** The new state: who is affected now, and the revision processed. */
-    private static void save(Connection c, AlertEvent event, boolean everyone) throws SQLException {
+    /** The new state, in the matching's transaction: who is affected now (from {@code inside_now}), the revision. */
+    private static void save(Connection c, AlertEvent event) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO event_state (event_id, revision, kind, status, severity, sent_at, alert, area, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, now())
@@ -171,24 +212,19 @@ public class EventMatcher {
             s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement("""
-                WITH inside AS (
-                    SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id) AS place_ids
-                    FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
-                    WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
-                      AND (? OR s.followed_kinds @> ARRAY[?]::text[])
-                    GROUP BY p.subscriber_id),
-                gone AS (DELETE FROM affected a WHERE a.event_id = ?
-                         AND NOT EXISTS (SELECT 1 FROM inside i WHERE i.subscriber_id = a.subscriber_id))
+                DELETE FROM affected a WHERE a.event_id = ?
+                AND NOT EXISTS (SELECT 1 FROM inside_now i WHERE i.subscriber_id = a.subscriber_id)""")) {
+            s.setString(1, event.eventId());
+            s.executeUpdate();
+        }
+        // a subscriber still inside with the same places keeps their row as it is
+        try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision)
-                SELECT ?, subscriber_id, place_ids, ? FROM inside
-                ON CONFLICT (event_id, subscriber_id) DO UPDATE SET place_ids = excluded.place_ids""")) {
-            s.setBoolean(1, !event.status().ended());
-            s.setString(2, Json.toString(event.area()));
-            s.setBoolean(3, everyone);
-            s.setString(4, event.kind().name());
-            s.setString(5, event.eventId());
-            s.setString(6, event.eventId());
-            s.setLong(7, event.revision());
+                SELECT ?, subscriber_id, place_ids, ? FROM inside_now
+                ON CONFLICT (event_id, subscriber_id) DO UPDATE SET place_ids = excluded.place_ids
+                WHERE affected.place_ids IS DISTINCT FROM excluded.place_ids""")) {
+            s.setString(1, event.eventId());
+            s.setLong(2, event.revision());
             s.executeUpdate();
         }
     }
