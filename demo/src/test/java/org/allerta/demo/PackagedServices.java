@@ -192,7 +192,12 @@ final class PackagedServices implements AutoCloseable {
                 env.put("ALLERTA_BOOTSTRAP_PUBLISHER_SIGNING_SECRET", signingSecret);
                 env.put("ALLERTA_SECRETS_KEY", secretsKey);
             }
-            case "dispatcher" -> env.put("ALLERTA_PUBLIC_BASE_URL", url("dispatcher"));
+            case "dispatcher" -> {
+                env.put("ALLERTA_PUBLIC_BASE_URL", url("dispatcher"));
+                // two consumers share alerts.matches here (one is the default), so that every system test also
+                // checks that sharing its partitions keeps each notice exactly once and each person's changes in order
+                env.put("ALLERTA_DISPATCH_CONSUMERS", "2");
+            }
             case "notification-sender" -> {
                 env.put("ALLERTA_SMTP_ENABLED", "true");
                 env.put("ALLERTA_SMTP_PORT", String.valueOf(smtpPort));
