@@ -25,10 +25,7 @@ import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.postgresql.PGConnection;
 
 /**
@@ -145,7 +142,8 @@ public final class EndToEndBench {
                 + "\"headline\":{\"it\":\"Guasto alla cabina primaria\",\"en\":\"Primary substation fault\"},"
                 + "\"areaDescription\":\"Bologna\",\"expectedRestorationAt\":\""
                 + Instant.now().plus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + "\"}}";
-        try (var consumer = jobConsumer(bootstrap)) {
+        try (var consumer = KafkaLimit.atEnd(bootstrap, Topics.JOBS_PREFIX + "sms", Map.of(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50))) {
             long t0 = System.nanoTime();
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create(intake + "/v1/events")).header("Authorization", "Bearer " + key)
@@ -197,19 +195,6 @@ public final class EndToEndBench {
             System.out.printf(Locale.ROOT, "       peak RSS: %s%n", peakRss(runDir));
             DispatcherBench.forget(c, eventId);
         }
-    }
-
-    private static KafkaConsumer<String, byte[]> jobConsumer(String bootstrap) {
-        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(Topics.JOBS_PREFIX + "sms").stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position); // resolve "the end" now, before the event is posted
-        return consumer;
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {

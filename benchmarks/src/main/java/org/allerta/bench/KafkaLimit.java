@@ -1,18 +1,28 @@
 package org.allerta.bench;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** The benchmarks' producer (the services' settings) and Kafka's own limit for the same records. */
+/**
+ * The benchmarks' producer (the services' settings), their consumer positioned at the end of a topic, and Kafka's own
+ * limit for the same records.
+ */
 final class KafkaLimit {
 
     private KafkaLimit() {
@@ -24,6 +34,24 @@ final class KafkaLimit {
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * A consumer of every partition of {@code topic}, its position at the topic's end resolved now, before the work it
+     * waits for starts (a subscription's first poll may not have joined its group yet, and would then skip what came
+     * meanwhile). {@code settings} come on top of the bootstrap servers and a group id of its own.
+     */
+    static KafkaConsumer<String, byte[]> atEnd(String bootstrap, String topic, Map<String, Object> settings) {
+        var config = new HashMap<String, Object>(settings);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+        var consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+        return consumer;
     }
 
     /** Seconds Kafka alone takes to acknowledge {@code count} records of {@code value} on a scratch topic. */

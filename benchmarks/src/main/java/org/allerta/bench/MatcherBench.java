@@ -31,11 +31,7 @@ import org.allerta.contracts.ProgressPhase;
 import org.allerta.contracts.Severity;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.Urgency;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.postgresql.PGConnection;
 
 /**
@@ -126,7 +122,8 @@ public final class MatcherBench {
         long peakHeap;
         MatchProgress started = null;
         MatchProgress finished = null;
-        try (var producer = KafkaLimit.producer(bootstrap); var consumer = progressConsumer(bootstrap)) {
+        try (var producer = KafkaLimit.producer(bootstrap);
+             var consumer = KafkaLimit.atEnd(bootstrap, Topics.ALERTS_PROGRESS, Map.of())) {
             producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
             HeapSampler heap = HeapSampler.start(matcher);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -160,21 +157,6 @@ public final class MatcherBench {
                         + " (%d-byte records) -> ratio %.2f%n", fraction * 100, finished.places(), changes, matching,
                 changes / matching, peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
                 matching / (postgis + kafka));
-    }
-
-    private static KafkaConsumer<String, byte[]> progressConsumer(String bootstrap) {
-        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"), new StringDeserializer(),
-                new ByteArrayDeserializer());
-        // positioned at the end before the event is sent (a subscription's first poll may not have joined yet, and
-        // "latest" would then skip the STARTED marker)
-        var partitions = consumer.partitionsFor(Topics.ALERTS_PROGRESS).stream()
-                .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
-        partitions.forEach(consumer::position);
-        return consumer;
     }
 
     private static void importBench(String matcher, String adminKey, int rows) throws Exception {
