@@ -36,6 +36,7 @@ final class PackagedServices implements AutoCloseable {
     private final Path logs = root.resolve("demo/target/e2e");
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> processes = new HashMap<>();
+    private final Map<String, Map<String, String>> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
     final LocalPeers peers;
     final String adminKey = randomKey();
@@ -80,9 +81,29 @@ final class PackagedServices implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
                 "-jar", jar(service).toString());
         builder.environment().putAll(environment(service));
+        builder.environment().putAll(overrides.getOrDefault(service, Map.of()));
         builder.redirectErrorStream(true);
         builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(service + ".log").toFile()));
         processes.put(service, builder.start());
+    }
+
+    /** Environment added to a service's own from its next start on (empty: back to its own). */
+    void configure(String service, Map<String, String> environment) {
+        overrides.put(service, Map.copyOf(environment));
+    }
+
+    /** A graceful stop (SIGTERM, as an operator's restart does), then a start with the current environment. */
+    void restart(String service, Duration timeout) throws Exception {
+        Process process = processes.remove(service);
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+        start(service);
+        awaitReady(service, timeout);
     }
 
     /** {@code kill -9}: no shutdown hook, no graceful close. */

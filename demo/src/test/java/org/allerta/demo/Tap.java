@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.NotificationJob;
+import org.allerta.contracts.Receipt;
+import org.allerta.contracts.ReceiptStatus;
 import org.allerta.contracts.Topics;
 import org.allerta.testsupport.LocalKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,12 +20,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * What came out of the system, read as an operator's tool would: a plain Kafka consumer of every
- * {@code notifications.jobs.*} topic and of {@code alerts.matches}, from the beginning, on its own thread.
+ * {@code notifications.jobs.*} topic, of {@code alerts.matches} and of {@code notifications.receipts} (of which it
+ * keeps the {@code FAILED} ones), from the beginning, on its own thread.
  */
 final class Tap implements AutoCloseable {
 
     private final ConcurrentLinkedQueue<NotificationJob> jobs = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<MatchChange> matches = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Receipt> failures = new ConcurrentLinkedQueue<>();
     private final Thread reader;
     private volatile boolean reading = true;
 
@@ -53,6 +57,11 @@ final class Tap implements AutoCloseable {
         return matches.stream().filter(m -> eventId != null && eventId.equals(m.eventId())).toList();
     }
 
+    /** Every FAILED receipt read so far. */
+    List<Receipt> failures() {
+        return List.copyOf(failures);
+    }
+
     private void read() {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
@@ -61,13 +70,18 @@ final class Tap implements AutoCloseable {
                 ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(Pattern.compile(Pattern.quote(Topics.JOBS_PREFIX) + ".*|"
-                    + Pattern.quote(Topics.ALERTS_MATCHES)));
+                    + Pattern.quote(Topics.ALERTS_MATCHES) + "|" + Pattern.quote(Topics.NOTIFICATIONS_RECEIPTS)));
             while (reading) {
                 try {
                     for (var r : consumer.poll(Duration.ofMillis(200))) {
                         try {
                             if (r.topic().equals(Topics.ALERTS_MATCHES)) {
                                 matches.add(Json.fromBytes(r.value(), MatchChange.class));
+                            } else if (r.topic().equals(Topics.NOTIFICATIONS_RECEIPTS)) {
+                                Receipt receipt = Json.fromBytes(r.value(), Receipt.class);
+                                if (receipt.status() == ReceiptStatus.FAILED) {
+                                    failures.add(receipt);
+                                }
                             } else {
                                 jobs.add(Json.fromBytes(r.value(), NotificationJob.class));
                             }

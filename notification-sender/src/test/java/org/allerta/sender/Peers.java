@@ -72,6 +72,8 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         return Map.of(
                 "allerta.sender.smpp.enabled", "true",
                 "allerta.sender.smpp.port", Integer.toString(smsc.port()),
+                // SMS is delivered at most once in these tests, the other channels at least once (the default)
+                "allerta.sender.sms.delivery", "at-most-once",
                 "allerta.sender.smtp.enabled", "true",
                 "allerta.sender.smtp.port", Integer.toString(smtp),
                 "allerta.sender.webhook.push.url", "http://127.0.0.1:" + http.getAddress().getPort() + "/push",

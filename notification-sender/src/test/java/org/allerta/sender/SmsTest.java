@@ -125,6 +125,45 @@ class SmsTest {
         }
     }
 
+    private long announced(NotificationJob job) throws Exception {
+        try (Connection c = db.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM sending_job WHERE job_id = ?::uuid")) {
+            s.setString(1, job.jobId());
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    @Test
+    void atMostOnceAJobWhoseAttemptAStopInterruptedIsNotSentAgainButFailsAsUncertain() throws Exception {
+        // the state a kill -9 leaves in the middle of an attempt: announced, not handled; the job is consumed again
+        NotificationJob interrupted = sms("Giulia, interruzione di corrente presso la tua casa.");
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "INSERT INTO sending_job (job_id, channel, attempt) VALUES (?::uuid, 'SMS', 1)")) {
+            s.setString(1, interrupted.jobId());
+            s.executeUpdate();
+        }
+        NotificationJob next = sms("Marco, interruzione di corrente presso il tuo lavoro.");
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", interrupted.subscriberId(), Json.toBytes(interrupted));
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", next.subscriberId(), Json.toBytes(next));
+            Receipt uncertain = receipt(receipts, interrupted.jobId(), ReceiptStatus.FAILED);
+            assertThat(uncertain.reason()).isEqualTo("UNCERTAIN");
+            assertThat(uncertain.attempts()).isZero();
+            arrived(next);   // the jobs after it go on
+            assertThat(receipt(receipts, next.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(1);
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", interrupted.subscriberId(), Json.toBytes(interrupted));
+            assertThat(receipts.drain(Duration.ofSeconds(2)).stream().filter(r -> interrupted.jobId().equals(r.key())))
+                    .as("handled once: the FAILED receipt only").hasSize(1);
+        }
+        assertThat(Peers.smsc.received()).as("never sent").noneMatch(r ->
+                ("+" + r.destination()).equals(interrupted.recipient()));
+        assertThat(announced(interrupted)).as("the announcement left with the outcome").isZero();
+        assertThat(announced(next)).isZero();
+    }
+
     @Test
     void aThrottlingSmscIsRetriedAndAnUndeliverableMessageFails() throws Exception {
         NotificationJob throttled = sms("Giulia, aggiornamento: ripristino previsto alle 20:00.");
@@ -133,6 +172,7 @@ class SmsTest {
             TopicWriter.send(Topics.JOBS_PREFIX + "sms", throttled.subscriberId(), Json.toBytes(throttled));
             assertThat(receipt(receipts, throttled.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(3);
             arrived(throttled);
+            assertThat(announced(throttled)).as("at most once, no announcement outlives its attempt").isZero();
 
             Peers.smsc.undeliverable(true);
             NotificationJob lost = sms("Marco, interruzione dell'acqua.");

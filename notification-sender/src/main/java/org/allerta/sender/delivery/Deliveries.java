@@ -53,6 +53,12 @@ import org.jboss.logging.Logger;
  * or the job's expiry; an expired job is not sent and fails as {@code EXPIRED}. As soon as a job is sent or has
  * definitively failed, its handled row and its receipt (through the outbox) commit together. The batch's offsets are
  * committed once every job of it is handled.
+ *
+ * <p>A channel is delivered at least once (the default) or at most once ({@code allerta.sender.<channel>.delivery},
+ * else {@code allerta.sender.delivery}). At least once, a crash between the provider's acceptance and the handled
+ * row sends the jobs then in flight again after the restart. At most once, each attempt is announced in
+ * {@code sending_job} before it starts and the announcement leaves with its outcome; a job found announced but not
+ * handled is not sent again but fails as {@code UNCERTAIN}: the crash may have cost it, never doubled it.
  */
 @ApplicationScoped
 public class Deliveries {
@@ -60,8 +66,33 @@ public class Deliveries {
     private static final Logger LOG = Logger.getLogger(Deliveries.class);
 
     /** Per-channel settings. */
-    record Settings(int concurrency, int maxAttempts, Duration backoff, Duration maxBackoff) {
+    record Settings(int concurrency, int maxAttempts, Duration backoff, Duration maxBackoff, Guarantee guarantee) {
     }
+
+    /** What a crash in the middle of an attempt may do to a job. */
+    public enum Guarantee {
+        /** The job may be sent again after the crash: nobody misses it, a few may get it twice. */
+        AT_LEAST_ONCE,
+        /** The job is not sent again after the crash but reported {@code UNCERTAIN}: nobody gets it twice. */
+        AT_MOST_ONCE;
+
+        static Guarantee parse(String value) {
+            try {
+                return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("delivery must be at-least-once or at-most-once, not '" + value
+                        + "'");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** The reason of a job whose attempt a crash interrupted, on a channel delivered at most once. */
+    public static final String UNCERTAIN = "UNCERTAIN";
 
     private final BrokerProbe broker;
     private final Jdbc jdbc;
@@ -122,9 +153,9 @@ public class Deliveries {
             loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
                     group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
                     Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
-            LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts)", channel,
+            LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
-                    lane.settings.maxAttempts());
+                    lane.settings.maxAttempts(), lane.settings.guarantee());
         }
     }
 
@@ -147,7 +178,10 @@ public class Deliveries {
         return new Settings(config.getOptionalValue(prefix(channel) + "concurrency", Integer.class).orElse(4),
                 config.getOptionalValue("allerta.sender.max-attempts", Integer.class).orElse(5),
                 config.getOptionalValue("allerta.sender.backoff", Duration.class).orElse(Duration.ofMillis(500)),
-                config.getOptionalValue("allerta.sender.max-backoff", Duration.class).orElse(Duration.ofSeconds(60)));
+                config.getOptionalValue("allerta.sender.max-backoff", Duration.class).orElse(Duration.ofSeconds(60)),
+                Guarantee.parse(config.getOptionalValue(prefix(channel) + "delivery", String.class)
+                        .or(() -> config.getOptionalValue("allerta.sender.delivery", String.class))
+                        .orElse("at-least-once")));
     }
 
     void handle(Lane lane, List<ConsumerRecord<String, byte[]>> batch) {
@@ -170,11 +204,19 @@ public class Deliveries {
         }
         producer.deadLetters(letters);
         Set<String> handled = handled(jobs);
+        Set<String> interrupted = lane.settings.guarantee() == Guarantee.AT_MOST_ONCE
+                ? interrupted(jobs, handled) : Set.of();
         var todo = new ArrayList<NotificationJob>();
         var seen = new HashSet<String>();
         for (NotificationJob job : jobs) {
             if (!handled.contains(job.jobId()) && seen.add(job.jobId())) {
-                todo.add(job);
+                if (interrupted.contains(job.jobId())) {
+                    LOG.warnf("job %s: an attempt was interrupted by a stop; not sent again (at most once), %s",
+                            job.jobId(), UNCERTAIN);
+                    record(lane, job, 0, null, ReceiptStatus.FAILED, UNCERTAIN);
+                } else {
+                    todo.add(job);
+                }
             }
         }
         todo.sort(Comparator.comparing((NotificationJob j) -> !j.priority()));
@@ -224,6 +266,64 @@ public class Deliveries {
         });
     }
 
+    /** Of the jobs not handled yet, those an attempt was announced for ({@code sending_job}). */
+    private Set<String> interrupted(List<NotificationJob> jobs, Set<String> handled) {
+        List<UUID> open = jobs.stream().map(NotificationJob::jobId).filter(id -> !handled.contains(id))
+                .map(UUID::fromString).toList();
+        if (open.isEmpty()) {
+            return Set.of();
+        }
+        return jdbc.inTransaction(c -> {
+            var found = new HashSet<String>();
+            try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM sending_job WHERE job_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("uuid", open.toArray()));
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(rows.getString(1));
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * Announces an attempt, committed before it starts (at most once). A database that cannot take it stops the
+     * attempt: the batch is consumed again later and nothing was sent.
+     */
+    private void announce(NotificationJob job, int attempt) {
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO sending_job (job_id, channel, attempt) VALUES (?, ?, ?)
+                    ON CONFLICT (job_id) DO UPDATE SET attempt = excluded.attempt, started_at = now()""")) {
+                s.setObject(1, UUID.fromString(job.jobId()));
+                s.setString(2, job.channel().name());
+                s.setInt(3, attempt);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Withdraws the announcement of an attempt the provider refused for now, so that a stop while waiting for the
+     * next attempt does not count as an interrupted one. Should the database not take it, the announcement stays:
+     * a stop before the next outcome then fails the job as uncertain, which loses it at worst, never doubles it.
+     */
+    private void withdraw(NotificationJob job) {
+        try {
+            jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
+                    s.setObject(1, UUID.fromString(job.jobId()));
+                    s.executeUpdate();
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.debugf("job %s: the announcement of a refused attempt stays (%s)", job.jobId(), e.getMessage());
+        }
+    }
+
     /** Sends one job with retries, then records the outcome and its receipt. */
     void deliver(Lane lane, NotificationJob job) throws InterruptedException {
         Settings s = lane.settings;
@@ -232,7 +332,7 @@ public class Deliveries {
         String lastReason = null;
         while (true) {
             if (job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt())) {
-                record(job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
             }
             lane.bucket.acquire();
@@ -240,28 +340,34 @@ public class Deliveries {
                 lane.account.get().acquire();
             }
             attempts++;
+            if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
+                announce(job, attempts);
+            }
             Outcome outcome = adapter.send(job);
             if (outcome instanceof Outcome.Sent sent) {
                 lane.sent.incrementAndGet();
-                recordSent(job, attempts, sent.providerMessageId());
+                recordSent(lane, job, attempts, sent.providerMessageId());
                 return;
             }
             if (outcome instanceof Outcome.Failed failed) {
-                record(job, attempts, null, ReceiptStatus.FAILED, failed.reason());
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, failed.reason());
                 return;
             }
             Outcome.Retry retry = (Outcome.Retry) outcome;
             lastReason = retry.reason();
             if (attempts >= s.maxAttempts()) {
-                record(job, attempts, null, ReceiptStatus.FAILED, "MAX_ATTEMPTS: " + lastReason);
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "MAX_ATTEMPTS: " + lastReason);
                 return;
+            }
+            if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
+                withdraw(job);
             }
             long base = Math.min(s.maxBackoff().toMillis(), s.backoff().toMillis() << Math.min(20, attempts - 1));
             long wait = retry.after() != null && retry.after().toMillis() > 0
                     ? Math.min(s.maxBackoff().toMillis(), retry.after().toMillis())
                     : base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
-                record(job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
@@ -274,12 +380,13 @@ public class Deliveries {
      * were the batch consumed again, the job would be sent twice. So the record is retried, with backoff, until the
      * database takes it (the batch's offsets wait meanwhile); only a crash inside this window can repeat a job.
      */
-    private void recordSent(NotificationJob job, int attempts, String providerMessageId) throws InterruptedException {
+    private void recordSent(Lane lane, NotificationJob job, int attempts, String providerMessageId)
+            throws InterruptedException {
         long wait = 100;
         boolean warned = false;
         while (true) {
             try {
-                record(job, attempts, providerMessageId, ReceiptStatus.SENT, null);
+                record(lane, job, attempts, providerMessageId, ReceiptStatus.SENT, null);
                 if (warned) {
                     LOG.infof("job %s: sent, and now recorded", job.jobId());
                 }
@@ -296,11 +403,18 @@ public class Deliveries {
         }
     }
 
-    private void record(NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
+    /** The handled row and the receipt, in one transaction; at most once, the attempt's announcement leaves too. */
+    private void record(Lane lane, NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
                         String reason) {
         var receipt = new Receipt(job.jobId(), job.channel(), job.eventId(), status, reason, providerMessageId,
                 attempts, clock.instant());
         jdbc.inTransaction(c -> {
+            if (lane.settings.guarantee() == Guarantee.AT_MOST_ONCE) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
+                    s.setObject(1, UUID.fromString(job.jobId()));
+                    s.executeUpdate();
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO handled_job (job_id, channel, event_id, outcome, reason, attempts, provider_message_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""")) {
