@@ -253,23 +253,39 @@ public final class Demo {
 
     private Step publish(String title, ObjectNode feature) {
         title(title);
-        JsonNode peersBefore = peerCounts();
+        Before before = before();
         long postedAt = System.nanoTime();
         Api.Answer answer = api.post(at.intake() + "/v1/events", publisherKey, "application/geo+json",
                 Json.toString(feature));
         JsonNode accepted = answer.expect(202);
-        return accepted(title, accepted, answer, postedAt, peersBefore);
+        return accepted(title, accepted, answer, postedAt, before);
     }
 
-    private Step accepted(String title, JsonNode accepted, Api.Answer answer, long postedAt, JsonNode peersBefore) {
+    /**
+     * Where the peers and the statistics of every event shown so far stood before a step was posted: the step's
+     * figures are differences from it. Taken before the request, since the first notices may follow its answer at
+     * once; an event the step creates starts from nothing.
+     */
+    private record Before(JsonNode peers, Map<String, JsonNode> stats) {
+    }
+
+    private Before before() {
+        Map<String, JsonNode> stats = new java.util.HashMap<>();
+        for (String eventId : eventIds) {
+            stats(eventId).ifPresent(s -> stats.put(eventId, s));
+        }
+        return new Before(peerCounts(), stats);
+    }
+
+    private Step accepted(String title, JsonNode accepted, Api.Answer answer, long postedAt, Before before) {
         String eventId = accepted.get("eventId").asText();
         if (!eventIds.contains(eventId)) {
             eventIds.add(eventId);
         }
         line("%d %s: event %s revision %d (%s)", answer.status(), answer.status() == 202 ? "Accepted" : "OK",
                 eventId, accepted.get("revision").asLong(), accepted.get("status").asText());
-        return new Step(title, eventId, accepted.get("revision").asLong(), stats(eventId).orElse(null), postedAt,
-                peersBefore);
+        return new Step(title, eventId, accepted.get("revision").asLong(), before.stats().get(eventId), postedAt,
+                before.peers());
     }
 
     private void snow() {
@@ -289,7 +305,7 @@ public final class Demo {
             {"CLEARED", "Strade pulite", "0"}};
         for (String[] s : statuses) {
             title("Snow zone " + options.snow() + " -> " + s[0] + " (POST /v1/zones/" + zone + "/status)");
-            JsonNode peersBefore = peerCounts();
+            Before before = before();
             long postedAt = System.nanoTime();
             ObjectNode change = Json.mapper().createObjectNode().put("status", s[0]).put("note", s[1]);
             if (!s[2].equals("0")) {
@@ -297,7 +313,7 @@ public final class Demo {
                         .truncatedTo(ChronoUnit.MINUTES).toString());
             }
             Api.Answer answer = api.postJson(at.intake() + "/v1/zones/" + zone + "/status", publisherKey, change);
-            show(accepted("snow zone " + s[0], answer.expect(200, 202), answer, postedAt, peersBefore));
+            show(accepted("snow zone " + s[0], answer.expect(200, 202), answer, postedAt, before));
         }
     }
 
@@ -344,10 +360,10 @@ public final class Demo {
                 options.cap(), Areas.capPolygon(area));
         String title = "Civil protection: a CAP 1.2 flood alert over " + options.cap() + " (POST /v1/cap)";
         title(title);
-        JsonNode peersBefore = peerCounts();
+        Before before = before();
         long postedAt = System.nanoTime();
         Api.Answer answer = api.post(at.intake() + "/v1/cap", publisherKey, "application/cap+xml", cap);
-        show(accepted(title, answer.expect(202), answer, postedAt, peersBefore));
+        show(accepted(title, answer.expect(202), answer, postedAt, before));
     }
 
     // ---------------------------------------------------------------- waiting and showing
