@@ -66,28 +66,66 @@ public final class AddressNormaliser {
         return map;
     }
 
-    /** Lower case, no accents, apostrophes and punctuation become spaces, single spaces. */
+    /**
+     * Lower case, no accents, apostrophes and punctuation become spaces, single spaces. Letters, the digits 0-9, '/'
+     * and '-' are kept. One pass over the text (a gazetteer import calls this several times per row); accents are
+     * taken off only when the text has a character beyond ASCII.
+     */
     public static String clean(String text) {
-        if (text == null) {
+        return squeeze(text, false);
+    }
+
+    /** Like {@link #clean}, with '/' and '-' also turned into spaces. */
+    private static String words(String text) {
+        return squeeze(text, true);
+    }
+
+    private static String squeeze(String text, boolean slashesAreSpaces) {
+        if (text == null || text.isEmpty()) {
             return "";
         }
-        String decomposed = Normalizer.normalize(text, Normalizer.Form.NFD).replaceAll("\\p{M}+", "");
-        return decomposed.toLowerCase(Locale.ROOT)
-                .replaceAll("[’'`´\"]", " ")
-                .replaceAll("[^\\p{L}\\d/\\-]+", " ")
-                .replaceAll("\\s+", " ")
-                .trim();
+        String lower = (ascii(text) ? text : MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFD))
+                .replaceAll("")).toLowerCase(Locale.ROOT);
+        StringBuilder out = new StringBuilder(lower.length());
+        boolean space = false;
+        for (int i = 0; i < lower.length(); ) {
+            int ch = lower.codePointAt(i);
+            i += Character.charCount(ch);
+            boolean keep = (ch >= '0' && ch <= '9') || Character.isLetter(ch)
+                    || (!slashesAreSpaces && (ch == '/' || ch == '-'));
+            if (keep) {
+                if (space && out.length() > 0) {
+                    out.append(' ');
+                }
+                out.appendCodePoint(ch);
+                space = false;
+            } else {
+                space = true;
+            }
+        }
+        return out.toString();
+    }
+
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
+    private static boolean ascii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A street type as the register writes it ("Via", "Strada Provinciale", "V.le") in its normal form. */
     public static String streetType(String type) {
-        String cleaned = clean(type).replace("/", " ").replace("-", " ").trim();
+        String cleaned = words(type);
         return STREET_TYPES.getOrDefault(cleaned, cleaned);
     }
 
     /** A street name without its type, normalised ("Roberto Ardigo'" → "roberto ardigo"). */
     public static String streetName(String name) {
-        return clean(name).replace("/", " ").replace("-", " ").replaceAll("\\s+", " ").trim();
+        return words(name);
     }
 
     /**
@@ -95,8 +133,8 @@ public final class AddressNormaliser {
      * suffix keeps its slash ("1", "1" → "1/1", which is not "11").
      */
     public static String number(String number, String suffix) {
-        String n = clean(number).replaceAll("[\\s/\\-]", "");
-        String s = clean(suffix).replaceAll("[\\s/\\-]", "");
+        String n = words(number).replace(" ", "");
+        String s = words(suffix).replace(" ", "");
         return s.isEmpty() ? n : Character.isDigit(s.charAt(0)) ? n + "/" + s : n + s;
     }
 

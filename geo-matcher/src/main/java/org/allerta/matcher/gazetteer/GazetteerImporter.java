@@ -27,7 +27,8 @@ import org.postgresql.copy.CopyIn;
  * Imports address points with bounded memory whatever the file size: rows are read one at a time, checked, and
  * streamed with COPY into a temporary table; one statement then transforms the coordinates to EPSG:4326 in PostGIS
  * and merges them into {@code address}, keyed by (source, row key), so that importing the same file again changes
- * nothing. Everything happens in one transaction: an import is applied whole or not at all.
+ * nothing; the streets it names are then recounted in {@code address_street}, where geocoding looks streets up.
+ * Everything happens in one transaction: an import is applied whole or not at all.
  */
 @ApplicationScoped
 public class GazetteerImporter {
@@ -68,6 +69,7 @@ public class GazetteerImporter {
             Map<String, Long> refused = new TreeMap<>();
             long rows = stage(connection, body, format, city, refused);
             long[] merged = merge(connection, source, srid, refused);
+            streets(connection);
             return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9);
         });
     }
@@ -96,6 +98,7 @@ public class GazetteerImporter {
                         "The file has no header and no rows.")));
             }
             Map<String, Integer> columns = columns(header, format);
+            var memo = new Memo();
             var out = new StringBuilder(1 << 16);
             String line;
             while ((line = reader.readLine()) != null) {
@@ -103,7 +106,8 @@ public class GazetteerImporter {
                     continue;
                 }
                 rows++;
-                String reason = row(out, rows, CsvLine.split(line, format.separator()), columns, format, city);
+                String reason = row(out, rows, CsvLine.split(line, format.separator()), columns, format, city,
+                        memo);
                 if (reason != null) {
                     refused.merge(reason, 1L, Long::sum);
                 }
@@ -150,9 +154,44 @@ public class GazetteerImporter {
         return columns;
     }
 
+    /**
+     * The normal forms of the values that repeat from row to row of a register (a street's type and name on each of
+     * its house numbers, the city on every row), computed once per distinct value; bounded, whatever the file.
+     */
+    private static final class Memo {
+        private static final int LIMIT = 20_000;
+        private final Map<String, String> types = new HashMap<>();
+        private final Map<String, String> names = new HashMap<>();
+        private final Map<String, String> cities = new HashMap<>();
+
+        String type(String raw) {
+            return get(types, raw, AddressNormaliser::streetType);
+        }
+
+        String name(String raw) {
+            return get(names, raw, AddressNormaliser::streetName);
+        }
+
+        String city(String raw) {
+            return get(cities, raw, AddressNormaliser::clean);
+        }
+
+        private static String get(Map<String, String> memo, String raw, java.util.function.UnaryOperator<String> f) {
+            String value = memo.get(raw);
+            if (value == null) {
+                if (memo.size() >= LIMIT) {
+                    memo.clear();
+                }
+                value = f.apply(raw);
+                memo.put(raw, value);
+            }
+            return value;
+        }
+    }
+
     /** Appends one row in COPY text format; returns why it was refused, or null. */
     private static String row(StringBuilder out, long line, List<String> fields, Map<String, Integer> columns,
-                              GazetteerFormat format, String defaultCity) {
+                              GazetteerFormat format, String defaultCity, Memo memo) {
         for (int at : columns.values()) {
             if (at >= fields.size()) {
                 return "wrong-column-count";
@@ -177,16 +216,17 @@ public class GazetteerImporter {
         String number = field(fields, columns, "number");
         String suffix = field(fields, columns, "suffix");
         String city = columns.containsKey("city") ? field(fields, columns, "city") : defaultCity;
-        String typeNorm = AddressNormaliser.streetType(type);
-        String nameNorm = AddressNormaliser.streetName(street);
+        String typeNorm = memo.type(type);
+        String nameNorm = memo.name(street);
+        String cityNorm = memo.city(city == null ? "" : city);
         String numberNorm = AddressNormaliser.number(number, suffix);
         String key = format == GazetteerFormat.CIVICI && columns.containsKey("streetCode")
                 ? field(fields, columns, "streetCode") + "|" + numberNorm
-                : (typeNorm + " " + nameNorm).trim() + "|" + numberNorm + "|" + AddressNormaliser.clean(city);
+                : (typeNorm + " " + nameNorm).trim() + "|" + numberNorm + "|" + cityNorm;
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
         append(out, Long.toString(line), key, type.trim(), street.trim(), (typeNorm + " " + nameNorm).trim(), nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),
-                AddressNormaliser.clean(city), field(fields, columns, "district"), Double.toString(x),
+                cityNorm, field(fields, columns, "district"), Double.toString(x),
                 Double.toString(y));
         return null;
     }
@@ -221,6 +261,29 @@ public class GazetteerImporter {
             byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
             copy.writeToCopy(bytes, 0, bytes.length);
             out.setLength(0);
+        }
+    }
+
+    /**
+     * Recounts the streets the file names (house numbers per street, city and postcode) and forgets the streets left
+     * without any house number (a register that renamed a street under its code). A street that lost only some of
+     * its numbers that way keeps a count a little high until a file names it again: the count only breaks ties
+     * between equally similar streets.
+     */
+    private static void streets(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("""
+                    INSERT INTO address_street (street_norm, name_norm, city_norm, postcode, addresses)
+                    SELECT a.street_norm, a.name_norm, a.city_norm, a.postcode, count(*) FROM address a
+                    WHERE a.street_norm IN (SELECT DISTINCT street_norm FROM address_stage)
+                    GROUP BY 1, 2, 3, 4
+                    ON CONFLICT (street_norm, city_norm, postcode, name_norm)
+                        DO UPDATE SET addresses = excluded.addresses
+                        WHERE address_street.addresses <> excluded.addresses""");
+            s.execute("""
+                    DELETE FROM address_street st WHERE NOT EXISTS (
+                        SELECT 1 FROM address a WHERE a.street_norm = st.street_norm AND a.city_norm = st.city_norm
+                            AND a.postcode = st.postcode AND a.name_norm = st.name_norm)""");
         }
     }
 

@@ -60,10 +60,11 @@ public class Geocoder {
 
     private Optional<Street> exactStreet(Connection c, Parsed parsed) {
         String sql = parsed.streetType().isEmpty()
-                ? "SELECT street_norm, city_norm FROM address WHERE name_norm = ? AND (? = '' OR city_norm = ?)"
-                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
-                : "SELECT street_norm, city_norm FROM address WHERE street_norm = ? AND (? = '' OR city_norm = ?)"
-                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1";
+                ? "SELECT street_norm, city_norm FROM address_street WHERE name_norm = ? AND (? = '' OR city_norm = ?)"
+                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY sum(addresses) DESC LIMIT 1"
+                : "SELECT street_norm, city_norm FROM address_street WHERE street_norm = ?"
+                  + " AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)"
+                  + " GROUP BY 1, 2 ORDER BY sum(addresses) DESC LIMIT 1";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, parsed.streetType().isEmpty() ? parsed.street() : parsed.fullStreet());
             bindPlace(s, 2, parsed);
@@ -80,9 +81,9 @@ public class Geocoder {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT street_norm, city_norm, similarity(name_norm, ?) AS score,
                        (? = '' OR street_norm LIKE ? || ' %') AS same_type
-                FROM address WHERE name_norm % ? AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
+                FROM address_street WHERE name_norm % ? AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
                 GROUP BY street_norm, city_norm, name_norm
-                ORDER BY score DESC, same_type DESC, count(*) DESC LIMIT 1""")) {
+                ORDER BY score DESC, same_type DESC, sum(addresses) DESC LIMIT 1""")) {
             s.setString(1, parsed.street());
             s.setString(2, parsed.streetType());
             s.setString(3, parsed.streetType());

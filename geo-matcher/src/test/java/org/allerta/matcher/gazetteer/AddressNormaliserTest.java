@@ -2,7 +2,15 @@ package org.allerta.matcher.gazetteer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.allerta.matcher.Gazetteers;
 import org.allerta.matcher.gazetteer.AddressNormaliser.Parsed;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -45,5 +53,29 @@ class AddressNormaliserTest {
             "Piazzetta, piazzetta", "P.zza, piazza"})
     void spellsOutStreetTypes(String type, String expected) {
         assertThat(AddressNormaliser.streetType(type)).isEqualTo(expected);
+    }
+
+    /** The definition {@link AddressNormaliser#clean} implements in one pass, spelt as regular expressions. */
+    private static String cleanByDefinition(String text) {
+        return Normalizer.normalize(text, Normalizer.Form.NFD).replaceAll("\\p{M}+", "").toLowerCase(Locale.ROOT)
+                .replaceAll("[^\\p{L}\\d/\\-]+", " ").replaceAll("\\s+", " ").trim();
+    }
+
+    @Test
+    void cleaningAgreesWithItsDefinitionOnTheRegisterAndOnAwkwardText() throws Exception {
+        List<String> texts = new ArrayList<>(List.of("", " ", "Via Roberto Ardigo'", "P.za della Libertà",
+                "  SANT’ANTONIO  ", "Strada\tVecchia\nPavia", "Łódź 12/b", "Straße-Süd", "Ærø", "İstanbul",
+                "12 – 14", "«Piazza» \"Duomo\"", "Vicolo dell'Ëco", "\uD835\uDC00lfa 3", "Café\u0301",
+                "Ｖｉａ Ｒｏｍａ", "٣ via", "x\u00A0y", "a/b-c", "--/--", "Nº 5"));
+        for (String line : Files.readAllLines(Gazetteers.DATA.resolve("alessandria-numeri-civici-EPSG3003.csv"),
+                StandardCharsets.UTF_8)) {
+            texts.addAll(List.of(line.split(";", -1)));
+        }
+        for (String text : texts) {
+            assertThat(AddressNormaliser.clean(text)).as(text).isEqualTo(cleanByDefinition(text));
+            assertThat(AddressNormaliser.streetName(text)).as(text)
+                    .isEqualTo(cleanByDefinition(text).replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ")
+                            .trim());
+        }
     }
 }

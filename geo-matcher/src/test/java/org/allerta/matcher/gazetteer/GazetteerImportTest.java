@@ -119,6 +119,33 @@ class GazetteerImportTest {
     }
 
     @Test
+    void aStreetRenamedInTheRegisterIsFoundUnderItsNewNameOnlyOnceReimported() {
+        // a town of its own, so that no other test's street can answer; the register renames street 7 under its code
+        String header = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
+                + "CoordX;CoordY\n";
+        String before = header + "7;Via;Quintino Sella;15999;Centro;1;;2001-08-31;1;1471500.0;4975500.0\n"
+                + "7;Via;Quintino Sella;15999;Centro;3;;2001-08-31;1;1471510.0;4975500.0\n"
+                + "8;Piazza;Garibaldi;15999;Centro;2;;2001-08-31;1;1471600.0;4975600.0\n";
+        String after = before.replace("Via;Quintino Sella", "Viale;Giacomo Matteotti");
+        for (String file : List.of(before, after)) {
+            given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-rename")
+                    .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", "Roccarenata")
+                    .body(file).post("/v1/gazetteer").then().statusCode(200).body("rowsRead", equalTo(3));
+            boolean renamed = file.equals(after);
+            given().header("Authorization", ADMIN).queryParam("q", "Via Quintino Sella 3, Roccarenata")
+                    .get("/v1/geocode").then().statusCode(200)
+                    .body("result.status", equalTo(renamed ? "UNRESOLVED" : "RESOLVED"));
+            given().header("Authorization", ADMIN).queryParam("q", "V.le Giacomo Matteotti 3, Roccarenata")
+                    .get("/v1/geocode").then().statusCode(200)
+                    .body("result.status", equalTo(renamed ? "RESOLVED" : "UNRESOLVED"));
+            // a misspelt name is looked up among the streets, with their house numbers counted
+            given().header("Authorization", ADMIN).queryParam("q", "Piazza Garibaldy 2, Roccarenata")
+                    .get("/v1/geocode").then().statusCode(200).body("result.status", equalTo("RESOLVED"))
+                    .body("result.matchedAddress", org.hamcrest.Matchers.startsWith("Piazza Garibaldi 2"));
+        }
+    }
+
+    @Test
     void reportsRefusedRowsPerReasonAndRefusesBadRequests() {
         String csv = "lon,lat,number,street,unit,city,district,region,postcode\n"
                 + "8.61,44.91,1,Via Roma,,Alessandria,,,15121\n"
