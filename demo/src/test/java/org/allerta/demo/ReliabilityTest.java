@@ -168,6 +168,19 @@ class ReliabilityTest {
 
     @Test
     @Order(5)
+    void senderRestartedGracefullyMidDeliveryLosesAndDuplicatesNothing() throws Exception {
+        // SIGTERM, as a planned restart sends it: the sends under way finish and are recorded, the rest wait
+        scenario("graceful restart of notification-sender", "SIGTERM to notification-sender once the peers hold a"
+                + " tenth of the notices, started again", "every notice exactly once", () -> {
+                    await("a tenth of the notices", () -> received() - before >= RECIPIENTS / 10);
+                    long t = System.nanoTime();
+                    services.restart("notification-sender", TIMEOUT);
+                    return t;
+                });
+    }
+
+    @Test
+    @Order(6)
     void brokerStoppedDuringDispatchLosesAndDuplicatesNothing() throws Exception {
         scenario("Kafka stopped 10 s", "the broker stopped for 10 s at the first job of the event, then started",
                 "nothing lost, services recover without restart", () -> awayFor10Seconds("the first job",
@@ -175,7 +188,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void databaseStoppedDuringMatchingAndDispatchLosesAndDuplicatesNothing() throws Exception {
         scenario("PostgreSQL stopped 10 s", "PostgreSQL stopped for 10 s at the first match of the event, then"
                 + " started", "nothing lost, services recover without restart", () -> awayFor10Seconds(
@@ -184,7 +197,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void intakeKilledRightAfterItsAnswerStillDeliversTheEvent() throws Exception {
         scenario("kill -9 alert-intake after 202", "`kill -9` of alert-intake as soon as it answered 202, restarted",
                 "the accepted event flows; every notice exactly once", () -> {
@@ -197,7 +210,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aPoisonRecordOnEveryConsumedTopicIsDeadLetteredAndConsumptionGoesOn() throws Exception {
         // every topic a service reads, as the catalogue says
         var poisoned = new java.util.TreeSet<String>();
@@ -223,7 +236,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void theSameCapAlertPostedFiveTimesAtOnceIsOneNoticeEach() throws Exception {
         Mark mark = mark();
         String xml = cap("Alert", "rel-cap-" + UUID.randomUUID(), Instant.now(), List.of(), "Guasto alla rete");
@@ -245,7 +258,7 @@ class ReliabilityTest {
     private static Instant capSent;
 
     @Test
-    @Order(10)
+    @Order(11)
     void anUpdateBeforeItsOriginalAndAnOlderUpdateAfterItAddNothing() throws Exception {
         Mark mark = mark();
         String identifier = "rel-orig-" + UUID.randomUUID();
@@ -275,7 +288,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void aCancelRacingAnUpdateEndsCancelledWithOneNoticeEach() throws Exception {
         assertThat(capEvent).as("the event of the previous scenario").isNotNull();
         Mark mark = mark();
@@ -301,7 +314,7 @@ class ReliabilityTest {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void fiftyPublishersAtOnceDuringDispatchGetNo5xxAndTheEventLosesNothing() throws Exception {
         int publishers = 50;
         Duration load = Duration.ofSeconds(FULL ? 60 : 15);

@@ -104,6 +104,8 @@ public class Deliveries {
     private final Map<Channel, Adapter> adapters = new EnumMap<>(Channel.class);
     private final Map<Channel, Lane> lanes = new EnumMap<>(Channel.class);
     private final List<ConsumerLoop> loops = new ArrayList<>();
+    /** Set when the service stops: no attempt starts any more, those under way finish and are recorded. */
+    private volatile boolean stopping;
 
     Deliveries(BrokerProbe broker, Jdbc jdbc, Outbox outbox, RecordProducer producer, Clock clock, Config config,
                Instance<Adapter> all) {
@@ -159,9 +161,29 @@ public class Deliveries {
         }
     }
 
+    /**
+     * A graceful stop finishes the attempts under way and records them, so that a restart neither sends them again
+     * (at least once) nor reports them uncertain (at most once); the jobs not yet attempted stay on their topic for
+     * the next start. Sends still under way after {@code allerta.sender.stop-grace} (10 s) are interrupted.
+     */
     void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
         loops.forEach(ConsumerLoop::close);
-        lanes.values().forEach(l -> l.workers.shutdownNow());
+        lanes.values().forEach(l -> l.workers.shutdown());
+        long grace = config.getOptionalValue("allerta.sender.stop-grace", Duration.class)
+                .orElse(Duration.ofSeconds(10)).toNanos();
+        long deadline = System.nanoTime() + grace;
+        for (Lane lane : lanes.values()) {
+            try {
+                if (!lane.workers.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+                        java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    LOG.warnf("%s: sends still under way at the end of the stop's grace; interrupted", lane.channel);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            lane.workers.shutdownNow();
+        }
     }
 
     /** The lanes, for the send plan. */
@@ -331,6 +353,9 @@ public class Deliveries {
         int attempts = 0;
         String lastReason = null;
         while (true) {
+            if (stopping) {
+                throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
+            }
             if (job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
