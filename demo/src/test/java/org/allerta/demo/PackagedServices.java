@@ -94,16 +94,26 @@ final class PackagedServices implements AutoCloseable {
 
     /** A graceful stop (SIGTERM, as an operator's restart does), then a start with the current environment. */
     void restart(String service, Duration timeout) throws Exception {
-        Process process = processes.remove(service);
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
-            }
-        }
+        stop(service);
         start(service);
         awaitReady(service, timeout);
+    }
+
+    /** SIGTERM, then {@code kill -9} if the service has not exited within 20 s; returns once it has exited. */
+    private void stop(String service) {
+        Process process = processes.remove(service);
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
     }
 
     /** {@code kill -9}: no shutdown hook, no graceful close. */
@@ -254,16 +264,7 @@ final class PackagedServices implements AutoCloseable {
             }
         }
         for (String service : List.copyOf(processes.keySet())) {
-            Process process = processes.remove(service);
-            process.destroy();
-            try {
-                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-            }
+            stop(service);
         }
         peers.close();
     }

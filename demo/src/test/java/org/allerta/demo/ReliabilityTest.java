@@ -143,7 +143,7 @@ class ReliabilityTest {
         scenario("kill -9 notification-sender", "`kill -9` of notification-sender once the peers hold a tenth"
                 + " of the notices, restarted", "nothing lost; at most the jobs in flight at the crash (4 per"
                 + " channel) sent twice", new Tolerance(SENDER_IN_FLIGHT, 0), () -> kill("notification-sender",
-                () -> received() - before >= RECIPIENTS / 10));
+                ReliabilityTest::aTenthReceived));
     }
 
     @Test
@@ -159,7 +159,7 @@ class ReliabilityTest {
                     + " most once (`ALLERTA_SEND_DELIVERY=at-most-once`) once the peers hold a tenth of the notices,"
                     + " restarted", "nothing twice; at most the jobs in flight at the crash (4 per channel) lost,"
                     + " each reported FAILED `UNCERTAIN`", new Tolerance(0, SENDER_IN_FLIGHT),
-                    () -> kill("notification-sender", () -> received() - before >= RECIPIENTS / 10));
+                    () -> kill("notification-sender", ReliabilityTest::aTenthReceived));
         } finally {
             services.configure("notification-sender", Map.of());
             services.restart("notification-sender", TIMEOUT);
@@ -172,7 +172,7 @@ class ReliabilityTest {
         // SIGTERM, as a planned restart sends it: the sends under way finish and are recorded, the rest wait
         scenario("graceful restart of notification-sender", "SIGTERM to notification-sender once the peers hold a"
                 + " tenth of the notices, started again", "every notice exactly once", () -> {
-                    await("a tenth of the notices", () -> received() - before >= RECIPIENTS / 10);
+                    await("a tenth of the notices", ReliabilityTest::aTenthReceived);
                     long t = System.nanoTime();
                     services.restart("notification-sender", TIMEOUT);
                     return t;
@@ -672,6 +672,11 @@ class ReliabilityTest {
 
     private static JsonNode peerCounts() {
         return API.get(services.peersUrl() + "/counts", null).expect(200);
+    }
+
+    /** Whether the peers hold a tenth of the current scenario's notices: the moment to stop the sender. */
+    private static boolean aTenthReceived() {
+        return received() - before >= RECIPIENTS / 10;
     }
 
     private static long received() {

@@ -20,6 +20,7 @@ public final class AddressNormaliser {
     private static final Pattern NUMBER = Pattern.compile(
             "(?<![\\p{L}\\d])(\\d{1,5})\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?(?![\\p{L}\\d])");
     private static final String ONLY_NUMBER = "\\d{1,5}\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?";
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
     private static final Pattern POSTCODE = Pattern.compile("(?<!\\d)(\\d{5})(?!\\d)");
 
     private AddressNormaliser() {
@@ -105,8 +106,6 @@ public final class AddressNormaliser {
         }
         return out.toString();
     }
-
-    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
 
     private static boolean ascii(String text) {
         for (int i = 0; i < text.length(); i++) {

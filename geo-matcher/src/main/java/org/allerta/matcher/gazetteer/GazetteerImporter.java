@@ -219,12 +219,13 @@ public class GazetteerImporter {
         String typeNorm = memo.type(type);
         String nameNorm = memo.name(street);
         String cityNorm = memo.city(city == null ? "" : city);
+        String streetNorm = (typeNorm + " " + nameNorm).trim();
         String numberNorm = AddressNormaliser.number(number, suffix);
         String key = format == GazetteerFormat.CIVICI && columns.containsKey("streetCode")
                 ? field(fields, columns, "streetCode") + "|" + numberNorm
-                : (typeNorm + " " + nameNorm).trim() + "|" + numberNorm + "|" + cityNorm;
+                : streetNorm + "|" + numberNorm + "|" + cityNorm;
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
-        append(out, Long.toString(line), key, type.trim(), street.trim(), (typeNorm + " " + nameNorm).trim(), nameNorm,
+        append(out, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),
                 cityNorm, field(fields, columns, "district"), Double.toString(x),
                 Double.toString(y));

@@ -271,13 +271,24 @@ public class Deliveries {
     }
 
     private Set<String> handled(List<NotificationJob> jobs) {
-        if (jobs.isEmpty()) {
+        return listed("handled_job", jobs.stream().map(NotificationJob::jobId).toList());
+    }
+
+    /** Of the jobs not handled yet, those an attempt was announced for ({@code sending_job}). */
+    private Set<String> interrupted(List<NotificationJob> jobs, Set<String> handled) {
+        return listed("sending_job", jobs.stream().map(NotificationJob::jobId).filter(id -> !handled.contains(id))
+                .toList());
+    }
+
+    /** Which of the job ids have a row in {@code table} (one of this service's tables keyed by job_id). */
+    private Set<String> listed(String table, List<String> jobIds) {
+        if (jobIds.isEmpty()) {
             return Set.of();
         }
         return jdbc.inTransaction(c -> {
             var found = new HashSet<String>();
-            try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM handled_job WHERE job_id = ANY (?)")) {
-                s.setArray(1, c.createArrayOf("uuid", jobs.stream().map(j -> UUID.fromString(j.jobId())).toArray()));
+            try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM " + table + " WHERE job_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("uuid", jobIds.stream().map(UUID::fromString).toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
                         found.add(rows.getString(1));
@@ -288,25 +299,12 @@ public class Deliveries {
         });
     }
 
-    /** Of the jobs not handled yet, those an attempt was announced for ({@code sending_job}). */
-    private Set<String> interrupted(List<NotificationJob> jobs, Set<String> handled) {
-        List<UUID> open = jobs.stream().map(NotificationJob::jobId).filter(id -> !handled.contains(id))
-                .map(UUID::fromString).toList();
-        if (open.isEmpty()) {
-            return Set.of();
+    /** Removes a job's announcement, in the caller's transaction. */
+    private static void forget(java.sql.Connection c, NotificationJob job) throws java.sql.SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
+            s.setObject(1, UUID.fromString(job.jobId()));
+            s.executeUpdate();
         }
-        return jdbc.inTransaction(c -> {
-            var found = new HashSet<String>();
-            try (PreparedStatement s = c.prepareStatement("SELECT job_id FROM sending_job WHERE job_id = ANY (?)")) {
-                s.setArray(1, c.createArrayOf("uuid", open.toArray()));
-                try (ResultSet rows = s.executeQuery()) {
-                    while (rows.next()) {
-                        found.add(rows.getString(1));
-                    }
-                }
-            }
-            return found;
-        });
     }
 
     /**
@@ -335,10 +333,7 @@ public class Deliveries {
     private void withdraw(NotificationJob job) {
         try {
             jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
-                    s.setObject(1, UUID.fromString(job.jobId()));
-                    s.executeUpdate();
-                }
+                forget(c, job);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -435,10 +430,7 @@ public class Deliveries {
                 attempts, clock.instant());
         jdbc.inTransaction(c -> {
             if (lane.settings.guarantee() == Guarantee.AT_MOST_ONCE) {
-                try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
-                    s.setObject(1, UUID.fromString(job.jobId()));
-                    s.executeUpdate();
-                }
+                forget(c, job);
             }
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO handled_job (job_id, channel, event_id, outcome, reason, attempts, provider_message_id)
