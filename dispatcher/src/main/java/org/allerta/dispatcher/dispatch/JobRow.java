@@ -7,17 +7,15 @@ import java.sql.Timestamp;
 import java.util.List;
 import java.util.UUID;
 import org.allerta.contracts.NotificationJob;
-import org.allerta.dispatcher.tracking.Tokens;
 
 /**
- * What the dispatcher keeps of an emitted job: ids, the token's hash, and later what became of it. No recipient
- * address, no text.
+ * What the dispatcher keeps of an emitted job: ids, and later what became of it. No recipient address, no text, no
+ * token (a token is the job id encrypted, {@link Tokens}).
  *
  * @param job       the job
  * @param channelId the subscriber's channel it went to
- * @param token     its tracking token
  */
-public record JobRow(NotificationJob job, UUID channelId, String token) {
+public record JobRow(NotificationJob job, UUID channelId) {
 
     /** Inserts rows in one statement; a job already recorded (a re-emission) is left as it is. */
     public static void insert(Connection c, List<JobRow> rows) throws SQLException {
@@ -26,7 +24,6 @@ public record JobRow(NotificationJob job, UUID channelId, String token) {
         }
         int n = rows.size();
         var jobIds = new UUID[n];
-        var tokens = new byte[n][];
         var purposes = new String[n];
         var events = new String[n];
         var revisions = new Long[n];
@@ -39,7 +36,6 @@ public record JobRow(NotificationJob job, UUID channelId, String token) {
             JobRow row = rows.get(i);
             NotificationJob job = row.job();
             jobIds[i] = UUID.fromString(job.jobId());
-            tokens[i] = Tokens.hash(row.token());
             purposes[i] = job.purpose().name();
             events[i] = job.eventId();
             revisions[i] = job.revision();
@@ -50,21 +46,20 @@ public record JobRow(NotificationJob job, UUID channelId, String token) {
             created[i] = Timestamp.from(job.createdAt());
         }
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO job (job_id, token_sha256, purpose, event_id, revision, change, channel, subscriber_id,
-                                 channel_id, created_at)
-                SELECT * FROM unnest(?::uuid[], ?::bytea[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[],
-                                     ?::uuid[], ?::uuid[], ?::timestamptz[])
+                INSERT INTO job (job_id, purpose, event_id, revision, change, channel, subscriber_id, channel_id,
+                                 created_at)
+                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::uuid[],
+                                     ?::uuid[], ?::timestamptz[])
                 ON CONFLICT (job_id) DO NOTHING""")) {
             s.setArray(1, c.createArrayOf("uuid", jobIds));
-            s.setArray(2, c.createArrayOf("bytea", tokens));
-            s.setArray(3, c.createArrayOf("text", purposes));
-            s.setArray(4, c.createArrayOf("text", events));
-            s.setArray(5, c.createArrayOf("bigint", revisions));
-            s.setArray(6, c.createArrayOf("text", changes));
-            s.setArray(7, c.createArrayOf("text", channels));
-            s.setArray(8, c.createArrayOf("uuid", subscribers));
-            s.setArray(9, c.createArrayOf("uuid", channelIds));
-            s.setArray(10, c.createArrayOf("timestamptz", created));
+            s.setArray(2, c.createArrayOf("text", purposes));
+            s.setArray(3, c.createArrayOf("text", events));
+            s.setArray(4, c.createArrayOf("bigint", revisions));
+            s.setArray(5, c.createArrayOf("text", changes));
+            s.setArray(6, c.createArrayOf("text", channels));
+            s.setArray(7, c.createArrayOf("uuid", subscribers));
+            s.setArray(8, c.createArrayOf("uuid", channelIds));
+            s.setArray(9, c.createArrayOf("timestamptz", created));
             s.executeUpdate();
         }
     }

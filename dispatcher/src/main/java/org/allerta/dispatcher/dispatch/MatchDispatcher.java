@@ -113,9 +113,15 @@ public class MatchDispatcher {
     private record Key(String eventId, UUID subscriberId) {
     }
 
-    /** The order in which a batch writes its ledger rows (event, then subscriber). */
+    /**
+     * The order in which a batch writes its ledger rows: event, then subscriber as PostgreSQL orders a uuid (its bytes
+     * unsigned, which is also the order of its text form).
+     */
     private static final Comparator<Key> LEDGER_ORDER = Comparator.comparing(Key::eventId)
-            .thenComparing(k -> k.subscriberId().toString());
+            .thenComparing(Key::subscriberId, (a, b) -> {
+                int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+                return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+            });
 
     /** A ledger row as it stands during the batch. */
     private static final class Entry {
@@ -257,11 +263,16 @@ public class MatchDispatcher {
                 }
             }
             long t2 = System.nanoTime();
-            send(outcome.jobs);
+            // the broker takes the jobs while the database takes the rows; the transaction commits only once every
+            // job is acknowledged
+            AtomicReference<Exception> failure = send(outcome.jobs);
             long t3 = System.nanoTime();
             write(c, ledger, outcome);
-            LOG.debugf("read %d ms, decide+render %d ms, send %d ms, write %d ms", (t1 - t0) / 1_000_000,
-                    (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
+            long t4 = System.nanoTime();
+            awaitAcknowledgements(failure);
+            LOG.debugf("read %d ms, decide+render %d ms, send %d ms, write %d ms, acknowledgements %d ms",
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000,
+                    (System.nanoTime() - t4) / 1_000_000);
             return null;
         });
     }
@@ -363,19 +374,16 @@ public class MatchDispatcher {
                     w.change(), w.subscriberId().toString(), reach.address(), person.language(), message.subject(),
                     message.text(), message.html(), message.headers(), link, w.priority() || person.priority(),
                     expires, now);
-            outcome.jobs.add(new JobRow(job, reach.channelId(), token));
+            outcome.jobs.add(new JobRow(job, reach.channelId()));
             emitted++;
         }
         return emitted;
     }
 
-    /** Sends the jobs, prioritised first, and waits until the broker has acknowledged every one. */
-    private void send(List<JobRow> jobs) {
-        if (jobs.isEmpty()) {
-            return;
-        }
-        jobs.sort(Comparator.comparing((JobRow r) -> !r.job().priority()));
+    /** Sends the jobs, prioritised first; what the broker refuses is reported to the returned reference. */
+    private AtomicReference<Exception> send(List<JobRow> jobs) {
         var failure = new AtomicReference<Exception>();
+        jobs.sort(Comparator.comparing((JobRow r) -> !r.job().priority()));
         for (JobRow row : jobs) {
             NotificationJob job = row.job();
             producer.send(job.channel().jobsTopic(), job.subscriberId(), job, job.jobId(), job.eventId(),
@@ -385,6 +393,11 @@ public class MatchDispatcher {
                         }
                     });
         }
+        return failure;
+    }
+
+    /** Waits until the broker has acknowledged every job sent; a refusal fails the batch (nothing is committed). */
+    private void awaitAcknowledgements(AtomicReference<Exception> failure) {
         producer.flush();
         if (failure.get() != null) {
             throw new IllegalStateException("jobs not acknowledged: " + failure.get().getMessage(), failure.get());

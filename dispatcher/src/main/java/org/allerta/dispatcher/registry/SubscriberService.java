@@ -37,7 +37,6 @@ import org.allerta.dispatcher.registry.SubscriberView.ChannelView;
 import org.allerta.dispatcher.registry.SubscriberView.PlaceView;
 import org.allerta.dispatcher.render.Rendered;
 import org.allerta.dispatcher.render.Renderer;
-import org.allerta.dispatcher.tracking.Tokens;
 import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
 import org.allerta.service.outbox.Outbox;
@@ -60,14 +59,12 @@ public class SubscriberService {
     private final Jdbc jdbc;
     private final Outbox outbox;
     private final Renderer renderer;
-    private final Tokens tokens;
     private final Clock clock;
 
-    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Tokens tokens, Clock clock) {
+    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock) {
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.renderer = renderer;
-        this.tokens = tokens;
         this.clock = clock;
     }
 
@@ -156,9 +153,18 @@ public class SubscriberService {
             if (deleted == 0) {
                 return false;
             }
-            for (String sql : List.of("DELETE FROM ledger WHERE subscriber_id = ?",
+            // a person's ledger and job rows are found per event the dispatcher knows (the indexes on event and
+            // subscriber), the verification codes (jobs without an event) by their own small index
+            for (String sql : List.of("""
+                    DELETE FROM ledger
+                    WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
                     "DELETE FROM held WHERE subscriber_id = ?",
-                    "UPDATE job SET subscriber_id = NULL, channel_id = NULL WHERE subscriber_id = ?")) {
+                    """
+                    UPDATE job SET subscriber_id = NULL, channel_id = NULL
+                    WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
+                    """
+                    UPDATE job SET subscriber_id = NULL, channel_id = NULL
+                    WHERE subscriber_id = ? AND event_id IS NULL""")) {
                 try (PreparedStatement s = c.prepareStatement(sql)) {
                     s.setObject(1, id);
                     s.executeUpdate();
@@ -352,7 +358,7 @@ public class SubscriberService {
                 language, message.subject(), message.text(), null, message.headers(), null, true,
                 now.plus(CODE_VALIDITY), now);
         outbox.add(c, type.jobsTopic(), id.toString(), job, jobId, id.toString());
-        JobRow.insert(c, List.of(new JobRow(job, channelId, tokens.token(jobId))));
+        JobRow.insert(c, List.of(new JobRow(job, channelId)));
     }
 
     /** Keeps unchanged places (same category, label, address and point) with their id and geocoding. */

@@ -72,6 +72,17 @@ public record NoticeModel(
                 false);
     }
 
+    /**
+     * The same notice with the person's own values (name, place, links) replaced by the given markers where present:
+     * what every person told of the same event in the same words has in common.
+     */
+    NoticeModel marked(String nameMark, String placeMark, String linkMark, String unsubscribeMark, String pixelMark) {
+        return new NoticeModel(name == null ? null : nameMark, change, cancelled, what, ofWhat, over, title,
+                place == null ? null : placeMark, since, startedAt, expected, expectedLabel, expectedAt, headline,
+                instruction, description, area, publisher, link == null ? null : linkMark,
+                unsubscribe == null ? null : unsubscribeMark, pixel == null ? null : pixelMark, full);
+    }
+
     /** True for the change AFFECTED. */
     public boolean affected() {
         return change == Change.AFFECTED;

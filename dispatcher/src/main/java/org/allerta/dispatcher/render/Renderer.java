@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
@@ -76,9 +77,58 @@ public class Renderer {
         return new Rendered(null, text, null, Map.of());
     }
 
+    /**
+     * A plain-text notice. Everyone told of the same event in the same words shares the rendering but for their
+     * name, place and links: the template runs once for them with markers in those places (control characters, which
+     * no value can hold), and each person's text is that skeleton with their values put in. Plain text is not escaped,
+     * so the result is what the template itself would give.
+     */
     private String render(String name, String language, NoticeModel model) {
+        NoticeModel marked = model.marked(NAME_MARK, PLACE_MARK, LINK_MARK, UNSUBSCRIBE_MARK, PIXEL_MARK);
+        var key = new Skeleton(name, language, marked);
+        String skeleton = skeletons.get(key);
+        if (skeleton == null) {
+            if (skeletons.size() >= MAX_SKELETONS) {
+                skeletons.clear();
+            }
+            skeleton = renderText(name, language, marked);
+            skeletons.put(key, skeleton);
+        }
+        return fill(skeleton, model);
+    }
+
+    private String renderText(String name, String language, NoticeModel model) {
         String sentence = template("notice/sentence", language, "txt").data("m", model).render().strip();
         return template(name, language, "txt").data("m", model).data("sentence", sentence).render().strip();
+    }
+
+    private static final String NAME_MARK = "\u0001";
+    private static final String PLACE_MARK = "\u0002";
+    private static final String LINK_MARK = "\u0003";
+    private static final String UNSUBSCRIBE_MARK = "\u0004";
+    private static final String PIXEL_MARK = "\u0005";
+    /** Skeletons kept: a few per event, change, language, channel and wording; dropped together when full. */
+    private static final int MAX_SKELETONS = 4096;
+
+    private record Skeleton(String template, String language, NoticeModel marked) {
+    }
+
+    private final Map<Skeleton, String> skeletons = new ConcurrentHashMap<>();
+
+    private static String fill(String skeleton, NoticeModel model) {
+        var text = new StringBuilder(skeleton.length() + 96);
+        for (int i = 0; i < skeleton.length(); i++) {
+            char ch = skeleton.charAt(i);
+            switch (ch) {
+                case '\u0001' -> text.append(model.name());
+                case '\u0002' -> text.append(model.place());
+                case '\u0003' -> text.append(model.link());
+                case '\u0004' -> text.append(model.unsubscribe());
+                case '\u0005' -> text.append(model.pixel());
+                default -> text.append(ch);
+            }
+        }
+        return text.toString();
     }
 
     private String renderHtml(String language, NoticeModel model) {
@@ -119,7 +169,7 @@ public class Renderer {
                 oneLine(pick(event.headline(), language)),
                 event.kind() == EventKind.CIVIL_PROTECTION ? withoutFinalStop(oneLine(pick(event.headline(), language)))
                         : null,
-                pick(event.description(), language),
+                withoutMarks(pick(event.description(), language)),
                 oneLine(event.areaDescription()),
                 input.publisher() == null ? "Allerta" : oneLine(input.publisher()),
                 input.link(),
@@ -203,6 +253,16 @@ public class Renderer {
         }
         line = line.strip();
         return line.isEmpty() ? null : line;
+    }
+
+    /** The description keeps its line breaks, but not the control characters that mark a person's values. */
+    private static String withoutMarks(String text) {
+        if (text == null) {
+            return null;
+        }
+        var kept = new StringBuilder(text.length());
+        text.chars().filter(ch -> ch < 1 || ch > 5).forEach(ch -> kept.append((char) ch));
+        return kept.toString();
     }
 
     private static String withoutFinalStop(String text) {

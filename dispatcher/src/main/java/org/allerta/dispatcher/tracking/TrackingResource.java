@@ -11,6 +11,7 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Base64;
@@ -21,7 +22,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 /**
  * The citizen's side of a job's token: the tracked link ({@code /r/}) records a click and leads to the event's public
  * page, the e-mail image ({@code /o/}) records an open, and {@code /u/} unsubscribes the channel the job went to
- * (GET shows a confirmation, POST does it: RFC 8058 one-click). Tokens are looked up by their SHA-256.
+ * (GET shows a confirmation, POST does it: RFC 8058 one-click). A token is read back into its job id
+ * ({@link Tokens}); a token issued before that scheme is looked up by its SHA-256.
  */
 @Path("/")
 public class TrackingResource {
@@ -31,11 +33,16 @@ public class TrackingResource {
 
     private final Jdbc jdbc;
     private final Clock clock;
+    private final Tokens tokens;
 
-    TrackingResource(Jdbc jdbc, Clock clock) {
+    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.tokens = tokens;
     }
+
+    /** The condition that finds a token's job: its id read from the token, or a token of the earlier scheme. */
+    private static final String BY_TOKEN = "(job_id = ? OR token_sha256 = ?)";
 
     private record Job(String eventId, String channelId) {
     }
@@ -107,9 +114,8 @@ public class TrackingResource {
             return Optional.empty();
         }
         return jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT event_id, channel_id FROM job WHERE token_sha256 = ?")) {
-                s.setBytes(1, Tokens.hash(token));
+            try (PreparedStatement s = c.prepareStatement("SELECT event_id, channel_id FROM job WHERE " + BY_TOKEN)) {
+                byToken(s, 1, token);
                 try (ResultSet rows = s.executeQuery()) {
                     return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
                 }
@@ -126,7 +132,7 @@ public class TrackingResource {
                 ? ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)" : "";
         return jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + column + " = coalesce(" + column
-                    + ", ?)" + extra + " WHERE token_sha256 = ? RETURNING event_id, channel_id")) {
+                    + ", ?)" + extra + " WHERE " + BY_TOKEN + " RETURNING event_id, channel_id")) {
                 Timestamp now = Timestamp.from(clock.instant());
                 int i = 1;
                 s.setTimestamp(i++, now);
@@ -134,12 +140,22 @@ public class TrackingResource {
                     s.setTimestamp(i++, now);
                     s.setTimestamp(i++, now);
                 }
-                s.setBytes(i, Tokens.hash(token));
+                byToken(s, i, token);
                 try (ResultSet rows = s.executeQuery()) {
                     return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
                 }
             }
         });
+    }
+
+    private void byToken(PreparedStatement s, int index, String token) throws SQLException {
+        var jobId = tokens.jobId(token);
+        if (jobId.isPresent()) {
+            s.setObject(index, jobId.get());
+        } else {
+            s.setNull(index, java.sql.Types.OTHER);
+        }
+        s.setBytes(index + 1, Tokens.legacyHash(token));
     }
 
     private static CacheControl noStore() {

@@ -421,5 +421,33 @@ class DispatchTest {
         match(next, 1, p, Change.AFFECTED);
         List<NotificationJob> after = jobs(Set.of(p.id()), 3).stream().filter(j -> j.eventId().equals(next)).toList();
         assertThat(after).extracting(NotificationJob::channel).containsExactly(Channel.SMS);
+
+        // a link sent before tokens were encrypted job ids (kept as a hash) still leads to its event
+        String legacy = "LegacyLinkSentLastYear";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("""
+                INSERT INTO dispatcher.job (job_id, token_sha256, purpose, event_id, revision, change, channel,
+                                            created_at)
+                VALUES (?, ?, 'NOTICE', ?, 1, 'AFFECTED', 'SMS', now())""")) {
+            s.setObject(1, UUID.randomUUID());
+            s.setBytes(2, org.allerta.dispatcher.tracking.Tokens.legacyHash(legacy));
+            s.setString(3, e);
+            s.executeUpdate();
+        }
+        given().redirects().follow(false).get("/r/" + legacy).then().statusCode(303)
+                .header("Location", containsString("/e/" + e));
+
+        // erasure leaves the person's notices as anonymous counts, in every event
+        given().header("Authorization", ADMIN).delete("/v1/subscribers/" + p.id()).then().statusCode(204);
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("""
+                SELECT count(*) FILTER (WHERE subscriber_id IS NOT NULL OR channel_id IS NOT NULL), count(*)
+                FROM dispatcher.job WHERE job_id = ANY (?)""")) {
+            s.setArray(1, c.createArrayOf("uuid", List.of(sms.jobId(), mail.jobId(), after.get(0).jobId())
+                    .stream().map(UUID::fromString).toArray()));
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                assertThat(rows.getLong(1)).as("job rows still naming the person").isZero();
+                assertThat(rows.getLong(2)).as("job rows kept as counts").isEqualTo(3);
+            }
+        }
     }
 }

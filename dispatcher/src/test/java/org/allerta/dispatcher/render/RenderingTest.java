@@ -177,6 +177,38 @@ class RenderingTest {
     }
 
     @Test
+    void peopleToldInTheSameWordsEachGetTheirOwnNamePlaceAndLinks() {
+        var event = Samples.event(EventKind.POWER_OUTAGE, EventStatus.ACTIVE, null);
+        var marta = new NoticeInput("Marta & <Zoë>", "it", java.time.ZoneId.of("Europe/Rome"), event,
+                Change.AFFECTED, List.of(new PlaceRef(PlaceCategory.HOME, "Casa", "Via Milano 3")),
+                "Distribuzione Elettrica Alessandria", "https://a.example/r/tokenMartaAAAAAAAAAAA",
+                "https://a.example/u/tokenMartaAAAAAAAAAAA", "https://a.example/o/tokenMartaAAAAAAAAAAA.gif",
+                Samples.NOW);
+        for (Channel channel : Channel.values()) {
+            Rendered giulia = renderer.notice(Samples.input("Giulia", "it", event, Change.AFFECTED, Samples.home()),
+                    channel);
+            Rendered first = renderer.notice(marta, channel);
+            Rendered again = renderer.notice(marta, channel);
+            assertThat(again).as(channel + ": the same person, the same message").isEqualTo(first);
+            assertThat(first.text()).as(channel.name()).doesNotContain("Giulia").doesNotContain(Samples.TOKEN)
+                    .doesNotContain("Dazio").doesNotContainPattern("[\\u0001-\\u0005]");
+            assertThat(giulia.text()).as(channel.name()).doesNotContain("Marta").doesNotContain("tokenMarta");
+            if (channel != Channel.PUSH) {
+                assertThat(first.text()).as(channel.name()).contains("tokenMartaAAAAAAAAAAA");
+            }
+            if (channel != Channel.PUSH && channel != Channel.EMAIL) {
+                // an SMS names the place without its address to fit one segment; the chat channels keep it
+                assertThat(first.text()).as(channel.name()).contains("Marta & <Zo")
+                        .contains(channel == Channel.SMS ? "la tua casa." : "la tua casa in Via Milano 3");
+            }
+            if (channel == Channel.EMAIL) {
+                assertThat(first.html()).contains("Marta &amp; &lt;Zoë&gt;").doesNotContain("Giulia");
+                assertThat(first.headers().get("List-Unsubscribe")).contains("tokenMarta");
+            }
+        }
+    }
+
+    @Test
     void verificationCodesAreShortAndLocalised() {
         Rendered it = renderer.verification("it", Channel.SMS, "042137");
         Rendered en = renderer.verification("en", Channel.EMAIL, "042137");

@@ -13,8 +13,8 @@ import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.Test;
 
 /**
- * Click, open and unsubscribe tokens: at least 128 bits that look random and reveal nothing of the job they stand
- * for.
+ * Click, open and unsubscribe tokens: 128 bits that look random and reveal nothing of the job they stand for, which
+ * only the service can read back.
  */
 @QuarkusTest
 @WithTestResource(RealInfrastructure.class)
@@ -27,24 +27,44 @@ class TokensTest {
 
     @Test
     void carryAtLeast128BitsOfUrlSafeText() {
-        String token = tokens.token(UUID.randomUUID().toString());
+        UUID job = UUID.randomUUID();
+        String token = tokens.token(job);
         assertThat(token).matches("[A-Za-z0-9_-]+");
         assertThat(token.length() * 6).as("bits carried").isGreaterThanOrEqualTo(128);
         assertThat(Tokens.wellFormed(token)).isTrue();
-        assertThat(tokens.token("job-a")).as("stable for one job, so a re-emitted job keeps its links")
-                .isEqualTo(tokens.token("job-a"));
+        assertThat(tokens.token(job)).as("stable for one job, so a re-emitted job keeps its links")
+                .isEqualTo(token).isEqualTo(tokens.token(job.toString()));
+    }
+
+    @Test
+    void theServiceReadsTheJobBackAndNothingElse() {
+        UUID job = UUID.randomUUID();
+        String token = tokens.token(job);
+        assertThat(tokens.jobId(token)).contains(job);
+        char[] tampered = token.toCharArray();
+        tampered[5] = tampered[5] == 'A' ? 'B' : 'A';
+        assertThat(tokens.jobId(new String(tampered))).as("one character changed names another, unrelated job")
+                .isPresent().get().isNotEqualTo(job);
+        char[] respelt = token.toCharArray();
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        respelt[21] = alphabet.charAt(alphabet.indexOf(respelt[21]) + 1);
+        assertThat(tokens.jobId(new String(respelt))).as("the last character's unused bits set: not a token")
+                .isEmpty();
+        assertThat(tokens.jobId(token.substring(1))).isEmpty();
+        assertThat(tokens.jobId(token.substring(0, 21) + "*")).isEmpty();
+        assertThat(tokens.jobId(null)).isEmpty();
     }
 
     @Test
     void everyBitIsAsLikelySetAsNotAndNeighbouringJobsShareNothing() {
-        int bits = 22 * 6;
+        int bits = 128;
         int[] ones = new int[bits];
         int[] flipped = new int[bits];
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < SAMPLES; i++) {
             // consecutive job ids: the worst case for a token that leaked its input
-            String token = tokens.token("job-" + i);
-            String neighbour = tokens.token("job-" + (i + 1));
+            String token = tokens.token(new UUID(0, i));
+            String neighbour = tokens.token(new UUID(0, i + 1));
             seen.add(token);
             byte[] a = decode(token);
             byte[] b = decode(neighbour);
@@ -64,8 +84,7 @@ class TokensTest {
     }
 
     private static byte[] decode(String token) {
-        // 22 characters of base64url are 132 bits: pad to 24 characters to decode them as 18 bytes
-        return Base64.getUrlDecoder().decode(token + "AA");
+        return Base64.getUrlDecoder().decode(token);
     }
 
     private static boolean bit(byte[] bytes, int index) {
