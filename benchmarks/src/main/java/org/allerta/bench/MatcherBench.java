@@ -122,12 +122,29 @@ public final class MatcherBench {
         long peakHeap;
         MatchProgress started = null;
         MatchProgress finished = null;
+        Instant firstPrioritised = null;
+        Instant firstOther = null;
         try (var producer = KafkaLimit.producer(bootstrap);
-             var consumer = KafkaLimit.atEnd(bootstrap, Topics.ALERTS_PROGRESS, Map.of())) {
+             var consumer = KafkaLimit.atEnd(bootstrap, Topics.ALERTS_PROGRESS, Map.of());
+             var matches = KafkaLimit.atEnd(bootstrap, Topics.ALERTS_MATCHES, Map.of())) {
             producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
             HeapSampler heap = HeapSampler.start(matcher);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (finished == null && System.nanoTime() < deadline) {
+                // the first changes sent, prioritised and not (read until the first of everyone else is seen)
+                if (firstOther == null) {
+                    for (var r : matches.poll(Duration.ofMillis(50))) {
+                        MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+                        if (!m.eventId().equals(eventId)) {
+                            continue;
+                        }
+                        if (m.priority() && (firstPrioritised == null || m.at().isBefore(firstPrioritised))) {
+                            firstPrioritised = m.at();
+                        } else if (!m.priority() && (firstOther == null || m.at().isBefore(firstOther))) {
+                            firstOther = m.at();
+                        }
+                    }
+                }
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
                     MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
                     if (p.eventId().equals(eventId)) {
@@ -146,6 +163,9 @@ public final class MatcherBench {
         }
         double matching = Duration.between(started.at(), finished.at()).toNanos() / 1e9;
         long changes = finished.subscribers();
+        MatchProgress start = started;
+        java.util.function.Function<Instant, String> after = at -> at == null ? "none"
+                : String.format(Locale.ROOT, "%.2f s", Duration.between(start.at(), at).toNanos() / 1e9);
 
         // limit 2: Kafka alone, the same number of records of the same size
         byte[] sample = Json.toBytes(new MatchChange(eventId, 1, "bench-1000000", Change.AFFECTED, List.of("home"),
@@ -153,9 +173,10 @@ public final class MatcherBench {
         double kafka = KafkaLimit.produce(bootstrap, "bench.matches", changes, sample);
 
         System.out.printf(Locale.ROOT, "%5.0f%%: %,d places inside, %,d changes; matcher %.2f s (%,.0f changes/s),"
-                        + " peak heap %d MB | limits: PostGIS COPY %.2f s (%,d rows), Kafka produce %.2f s"
-                        + " (%d-byte records) -> ratio %.2f%n", fraction * 100, finished.places(), changes, matching,
-                changes / matching, peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
+                        + " first prioritised change %s, first other %s, peak heap %d MB | limits: PostGIS COPY %.2f s"
+                        + " (%,d rows), Kafka produce %.2f s (%d-byte records) -> ratio %.2f%n", fraction * 100,
+                finished.places(), changes, matching, changes / matching, after.apply(firstPrioritised),
+                after.apply(firstOther), peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
                 matching / (postgis + kafka));
     }
 
