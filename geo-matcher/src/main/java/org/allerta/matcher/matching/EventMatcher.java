@@ -9,9 +9,11 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.allerta.contracts.AlertEvent;
@@ -38,7 +40,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * place on the boundary or on a vertex is inside.
  *
  * <p>Order of work, so that a crash loses nothing, all in one transaction: who is inside is computed once into a
- * temporary table; the changes are streamed from it (a server-side cursor) and sent; once the broker has
+ * temporary table, the prioritised subscribers first (a short query of its own, so that their changes go out before
+ * the area's everyone is known), then everyone else; the changes are streamed from it (a server-side cursor) and
+ * sent, prioritised first; once the broker has
  * acknowledged every one of them, the new state (who is affected, the revision processed) is written from the same
  * table and committed, and only then the offset. A crash in between re-sends the same changes (same event, subscriber, change
  * and revision, hence the same job ids downstream), never skips anyone. A revision older than the one processed is
@@ -89,12 +93,19 @@ public class EventMatcher {
         AtomicLong placesInside = new AtomicLong();
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
-            inside(c, event, everyone);
+            createInside(c);
+            // prioritised subscribers first: those inside, as soon as they are known; then, once everyone inside is
+            // known, the prioritised who are no longer inside; then everyone else. Each pass is unsorted (no sort of a
+            // million rows before the first change).
+            // The prioritised who left are remembered (they are few) rather than found again by their flag, which
+            // may change meanwhile.
+            var toldFirst = new HashSet<String>();
+            inside(c, event, everyone, true);
+            stream(c, event, Pass.PRIORITISED_INSIDE, material, counts, failure, placesInside, toldFirst);
             long t1 = System.nanoTime();
-            // prioritised subscribers first, each pass unsorted (no sort of a million rows before the first change)
-            for (boolean priority : new boolean[] {true, false}) {
-                stream(c, event, priority, material, counts, failure, placesInside);
-            }
+            inside(c, event, everyone, false);
+            stream(c, event, Pass.PRIORITISED_LEFT, material, counts, failure, placesInside, toldFirst);
+            stream(c, event, Pass.EVERYONE_ELSE, material, counts, failure, placesInside, toldFirst);
             long t2 = System.nanoTime();
             producer.flush();
             if (failure.get() != null) {
@@ -103,7 +114,7 @@ public class EventMatcher {
             }
             long t3 = System.nanoTime();
             save(c, event);
-            LOG.debugf("%s/%d: inside %d ms, stream %d ms, flush %d ms, save %d ms", event.eventId(),
+            LOG.debugf("%s/%d: prioritised %d ms, everyone %d ms, flush %d ms, save %d ms", event.eventId(),
                     event.revision(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
                     (System.nanoTime() - t3) / 1_000_000);
             return null;
@@ -117,21 +128,37 @@ public class EventMatcher {
 
     /**
      * Who is inside the revision's area now, one row per subscriber with their places inside, kept for the
-     * transaction: the changes are streamed from it and the new state written from it, so the spatial query runs
-     * once.
+     * transaction: the changes are streamed from it and the new state written from it, so each spatial query runs
+     * once. {@code pass} is 1 for the prioritised (found first), 2 for everyone else.
      */
-    private static void inside(Connection c, AlertEvent event, boolean everyone) throws SQLException {
+    private static void createInside(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("""
                     CREATE TEMP TABLE inside_now (subscriber_id text NOT NULL, place_ids text[] NOT NULL,
-                        places bigint NOT NULL, priority boolean NOT NULL) ON COMMIT DROP""");
+                        places bigint NOT NULL, priority boolean NOT NULL, pass smallint NOT NULL) ON COMMIT DROP""");
         }
-        try (PreparedStatement s = c.prepareStatement("""
+    }
+
+    /**
+     * Adds to {@code inside_now} the prioritised subscribers inside (from the few prioritised, through their places:
+     * no scan of the area), or everyone inside not added yet. Everyone not added by the first query is considered by
+     * the second, whatever changed in between, so nobody is missed or counted twice.
+     */
+    private static void inside(Connection c, AlertEvent event, boolean everyone, boolean prioritised)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(prioritised ? """
                 INSERT INTO inside_now
-                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority)
+                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), true, 1
+                FROM subscriber s JOIN place p ON p.subscriber_id = s.subscriber_id
+                WHERE ? AND s.priority AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                  AND (? OR s.followed_kinds @> ARRAY[?]::text[])
+                GROUP BY p.subscriber_id""" : """
+                INSERT INTO inside_now
+                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority), 2
                 FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
                 WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
                   AND (? OR s.followed_kinds @> ARRAY[?]::text[])
+                  AND NOT EXISTS (SELECT 1 FROM inside_now i WHERE i.subscriber_id = p.subscriber_id)
                 GROUP BY p.subscriber_id""")) {
             s.setBoolean(1, !event.status().ended());
             s.setString(2, Json.toString(event.area()));
@@ -139,16 +166,28 @@ public class EventMatcher {
             s.setString(4, event.kind().name());
             s.executeUpdate();
         }
-        try (Statement s = c.createStatement()) {
-            s.execute("ANALYZE inside_now");
+        if (!prioritised) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ANALYZE inside_now");
+            }
         }
     }
 
-    /** Streams the changes of the subscribers with (or without) priority; a subscriber's priority decides. */
-    private void stream(Connection c, AlertEvent event, boolean priority, boolean material,
-                        Map<Change, AtomicLong> counts, AtomicReference<Exception> failure, AtomicLong placesInside)
-            throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("""
+    /** The passes over the changes, in the order they are sent. */
+    private enum Pass {
+        /** The prioritised inside now (AFFECTED, UPDATED), known before everyone else inside. */
+        PRIORITISED_INSIDE("""
+                SELECT i.subscriber_id, i.place_ids, true, true, b.subscriber_id IS NOT NULL, i.places
+                FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
+                WHERE i.pass = 1"""),
+        /** The prioritised affected before and not inside now (NO_LONGER_AFFECTED, RESOLVED). */
+        PRIORITISED_LEFT("""
+                SELECT b.subscriber_id, b.place_ids, true, false, true, 0
+                FROM affected b JOIN subscriber s ON s.subscriber_id = b.subscriber_id AND s.priority
+                WHERE b.event_id = ?
+                  AND NOT EXISTS (SELECT 1 FROM inside_now i WHERE i.subscriber_id = b.subscriber_id)"""),
+        /** Everyone else, inside now or before. */
+        EVERYONE_ELSE("""
                 WITH before AS (SELECT subscriber_id, place_ids FROM affected WHERE event_id = ?),
                 changes AS (
                     SELECT coalesce(i.subscriber_id, b.subscriber_id) AS subscriber_id,
@@ -156,22 +195,42 @@ public class EventMatcher {
                            coalesce(i.priority, (SELECT s.priority FROM subscriber s
                                                  WHERE s.subscriber_id = b.subscriber_id), false) AS priority,
                            i.subscriber_id IS NOT NULL AS inside, b.subscriber_id IS NOT NULL AS was_inside,
-                           coalesce(i.places, 0) AS places
+                           coalesce(i.places, 0) AS places, i.pass
                     FROM inside_now i FULL JOIN before b ON b.subscriber_id = i.subscriber_id)
                 SELECT subscriber_id, place_ids, priority, inside, was_inside, places FROM changes
-                WHERE priority = ?""")) {
+                WHERE pass IS DISTINCT FROM 1""");
+
+        final String sql;
+
+        Pass(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    /**
+     * Streams the changes of one pass. The subscribers of the prioritised passes who were no longer inside are added
+     * to {@code toldFirst}; the last pass skips them.
+     */
+    private void stream(Connection c, AlertEvent event, Pass pass, boolean material,
+                        Map<Change, AtomicLong> counts, AtomicReference<Exception> failure, AtomicLong placesInside,
+                        Set<String> toldFirst) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(pass.sql)) {
             s.setFetchSize(FETCH);
             s.setString(1, event.eventId());
-            s.setBoolean(2, priority);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
+                    String subscriberId = rows.getString(1);
+                    if (pass == Pass.PRIORITISED_LEFT) {
+                        toldFirst.add(subscriberId);
+                    } else if (pass == Pass.EVERYONE_ELSE && !toldFirst.isEmpty() && toldFirst.contains(subscriberId)) {
+                        continue;
+                    }
                     placesInside.addAndGet(rows.getLong(6));
                     Optional<Change> change = MatchRules.change(rows.getBoolean(5), rows.getBoolean(4),
                             event.status(), material);
                     if (change.isEmpty()) {
                         continue;
                     }
-                    String subscriberId = rows.getString(1);
                     List<String> placeIds = List.of((String[]) rows.getArray(2).getArray());
                     var match = new MatchChange(event.eventId(), event.revision(), subscriberId, change.get(),
                             placeIds, rows.getBoolean(3), Instant.now());

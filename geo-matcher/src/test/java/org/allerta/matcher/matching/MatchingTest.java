@@ -152,11 +152,16 @@ class MatchingTest {
 
             send(Topics.ALERTS_EVENTS, eventId, event(eventId, 3, EventKind.POWER_OUTAGE, Severity.MODERATE,
                     EventStatus.ACTIVE, grown, t0.plusSeconds(7200), t0.plusSeconds(120)));
+            decidedAt.clear();
             Map<String, Change> r5 = publish(event(eventId, 5, EventKind.POWER_OUTAGE, Severity.MODERATE,
-                    EventStatus.RESOLVED, shrunk, t0.plusSeconds(7200), t0.plusSeconds(240)), matches, progress, null);
+                    EventStatus.RESOLVED, shrunk, t0.plusSeconds(7200), t0.plusSeconds(240)), matches, progress,
+                    decidedAt);
             assertThat(r5).as("exactly those told AFFECTED; the stale revision 3 changed nothing").isEqualTo(Map.of(
                     "inside", Change.RESOLVED, "boundary", Change.RESOLVED, "vertex", Change.RESOLVED,
                     "priority", Change.RESOLVED, "in-hole", Change.RESOLVED));
+            Instant prioritisedResolved = decidedAt.remove("priority");
+            assertThat(decidedAt.values()).as("prioritised first when it is over too")
+                    .allMatch(at -> at.isAfter(prioritisedResolved));
             assertThat(matches.drain(Duration.ofSeconds(1)).stream()
                     .map(r -> Json.fromBytes(r.value(), MatchChange.class))
                     .filter(m -> m.eventId().equals(eventId) && m.revision() == 3)
