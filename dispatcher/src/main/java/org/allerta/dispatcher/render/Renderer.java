@@ -84,7 +84,8 @@ public class Renderer {
      * so the result is what the template itself would give.
      */
     private String render(String name, String language, NoticeModel model) {
-        NoticeModel marked = model.marked(NAME_MARK, PLACE_MARK, LINK_MARK, UNSUBSCRIBE_MARK, PIXEL_MARK);
+        NoticeModel marked = model.marked(String.valueOf(NAME_MARK), String.valueOf(PLACE_MARK),
+                String.valueOf(LINK_MARK), String.valueOf(UNSUBSCRIBE_MARK), String.valueOf(PIXEL_MARK));
         var key = new Skeleton(name, language, marked);
         String skeleton = skeletons.get(key);
         if (skeleton == null) {
@@ -102,11 +103,11 @@ public class Renderer {
         return template(name, language, "txt").data("m", model).data("sentence", sentence).render().strip();
     }
 
-    private static final String NAME_MARK = "\u0001";
-    private static final String PLACE_MARK = "\u0002";
-    private static final String LINK_MARK = "\u0003";
-    private static final String UNSUBSCRIBE_MARK = "\u0004";
-    private static final String PIXEL_MARK = "\u0005";
+    private static final char NAME_MARK = '\u0001';
+    private static final char PLACE_MARK = '\u0002';
+    private static final char LINK_MARK = '\u0003';
+    private static final char UNSUBSCRIBE_MARK = '\u0004';
+    private static final char PIXEL_MARK = '\u0005';
     /** Skeletons kept: a few per event, change, language, channel and wording; dropped together when full. */
     private static final int MAX_SKELETONS = 4096;
 
@@ -120,11 +121,11 @@ public class Renderer {
         for (int i = 0; i < skeleton.length(); i++) {
             char ch = skeleton.charAt(i);
             switch (ch) {
-                case '\u0001' -> text.append(model.name());
-                case '\u0002' -> text.append(model.place());
-                case '\u0003' -> text.append(model.link());
-                case '\u0004' -> text.append(model.unsubscribe());
-                case '\u0005' -> text.append(model.pixel());
+                case NAME_MARK -> text.append(model.name());
+                case PLACE_MARK -> text.append(model.place());
+                case LINK_MARK -> text.append(model.link());
+                case UNSUBSCRIBE_MARK -> text.append(model.unsubscribe());
+                case PIXEL_MARK -> text.append(model.pixel());
                 default -> text.append(ch);
             }
         }
@@ -261,7 +262,7 @@ public class Renderer {
             return null;
         }
         var kept = new StringBuilder(text.length());
-        text.chars().filter(ch -> ch < 1 || ch > 5).forEach(ch -> kept.append((char) ch));
+        text.chars().filter(ch -> ch < NAME_MARK || ch > PIXEL_MARK).forEach(ch -> kept.append((char) ch));
         return kept.toString();
     }
 

@@ -222,7 +222,7 @@ public class EventMatcher {
                     String subscriberId = rows.getString(1);
                     if (pass == Pass.PRIORITISED_LEFT) {
                         toldFirst.add(subscriberId);
-                    } else if (pass == Pass.EVERYONE_ELSE && !toldFirst.isEmpty() && toldFirst.contains(subscriberId)) {
+                    } else if (pass == Pass.EVERYONE_ELSE && toldFirst.contains(subscriberId)) {
                         continue;
                     }
                     placesInside.addAndGet(rows.getLong(6));
