@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
@@ -40,6 +41,7 @@ import org.allerta.contracts.rules.NoticeRules.Decision;
 import org.allerta.contracts.rules.NoticeRules.Told;
 import org.allerta.contracts.rules.QuietHours;
 import org.allerta.contracts.rules.QuietHoursPolicy;
+import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.render.NoticeInput;
 import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
 import org.allerta.dispatcher.render.Rendered;
@@ -71,6 +73,7 @@ public class MatchDispatcher {
     private final Renderer renderer;
     private final Tokens tokens;
     private final Clock clock;
+    private final StatsPending statsPending;
     private final String baseUrl;
     private final Duration revisionWait;
     private final Duration noticeTtl;
@@ -78,6 +81,7 @@ public class MatchDispatcher {
     private final int consumers;
 
     MatchDispatcher(Jdbc jdbc, RecordProducer producer, Renderer renderer, Tokens tokens, Clock clock,
+                    StatsPending statsPending,
                     @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl,
                     @ConfigProperty(name = "allerta.dispatcher.revision-wait") Duration revisionWait,
                     @ConfigProperty(name = "allerta.dispatcher.notice-ttl") Duration noticeTtl,
@@ -88,6 +92,7 @@ public class MatchDispatcher {
         this.renderer = renderer;
         this.tokens = tokens;
         this.clock = clock;
+        this.statsPending = statsPending;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.revisionWait = revisionWait;
         this.noticeTtl = noticeTtl;
@@ -275,6 +280,7 @@ public class MatchDispatcher {
                     (System.nanoTime() - t4) / 1_000_000);
             return null;
         });
+        statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
     }
 
     private void decide(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,

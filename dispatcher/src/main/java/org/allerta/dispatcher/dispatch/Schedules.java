@@ -4,51 +4,66 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.Topics;
+import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.events.StatsService;
 import org.allerta.service.BrokerProbe;
-import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * The dispatcher's two clocks: held notices are released when their quiet hours end, and {@code alerts.stats} is
- * published every few seconds for events with news (an active event, or one with activity in the last hour).
+ * published every few seconds for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting
+ * first, so that no event waits behind others however many are active.
  */
 @ApplicationScoped
 public class Schedules {
 
     private static final Logger LOG = Logger.getLogger(Schedules.class);
     private static final int RELEASE_BATCH = 1000;
+    private static final int PUBLISHED_REMEMBERED = 10_000;
 
     private final MatchDispatcher dispatcher;
     private final StatsService stats;
-    private final Jdbc jdbc;
     private final RecordProducer producer;
     private final BrokerProbe broker;
     private final Duration releaseInterval;
     private final Duration statsInterval;
-    private final Map<String, EventStats> published = new HashMap<>();
+    private final StatsPending pending;
+    private final int statsPage;
+    /** What alerts.stats last carried per event, for the most recent events (unchanged counts are not sent again). */
+    private final Map<String, EventStats> published = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, EventStats> eldest) {
+            return size() > PUBLISHED_REMEMBERED;
+        }
+    };
+    private final Set<String> waiting = new HashSet<>();
+    private boolean seeded;
     private ScheduledExecutorService executor;
 
-    Schedules(MatchDispatcher dispatcher, StatsService stats, Jdbc jdbc, RecordProducer producer, BrokerProbe broker,
+    Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, RecordProducer producer,
+              BrokerProbe broker,
               @ConfigProperty(name = "allerta.dispatcher.release-interval") Duration releaseInterval,
-              @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval) {
+              @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval,
+              @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage) {
         this.dispatcher = dispatcher;
         this.stats = stats;
-        this.jdbc = jdbc;
+        this.pending = pending;
+        this.statsPage = statsPage;
         this.producer = producer;
         this.broker = broker;
         this.releaseInterval = releaseInterval;
@@ -91,39 +106,47 @@ public class Schedules {
             return;
         }
         try {
-            for (String eventId : eventsWithNews()) {
+            if (!seeded) {
+                int events = pending.seed();
+                seeded = true;
+                LOG.debugf("statistics: %d events to publish after the start", events);
+            }
+            // events with notices still waiting: the senders' drain estimate moves without any change of their own
+            var ids = new LinkedHashSet<>(waiting);
+            List<String> page;
+            do {
+                page = pending.take(statsPage);
+                ids.addAll(page);
+                publish(new ArrayList<>(ids));
+                ids.clear();
+            } while (page.size() == statsPage);
+        } catch (RuntimeException e) {
+            LOG.warnf("publishing statistics paused: %s", e.getMessage());
+        }
+    }
+
+    /** Recounts these events and publishes those whose counts moved; on failure they wait for the next tick. */
+    private void publish(List<String> ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            String eventId = ids.get(i);
+            try {
                 stats.stats(eventId).ifPresent(s -> {
                     EventStats before = published.get(eventId);
                     if (before == null || !sameCounts(before, s)) {
                         producer.sendAndWait(Topics.ALERTS_STATS, eventId, s, eventId + "/" + s.at(), eventId);
                         published.put(eventId, s);
                     }
-                });
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("publishing statistics paused: %s", e.getMessage());
-        }
-    }
-
-    private List<String> eventsWithNews() {
-        return jdbc.inTransaction(c -> {
-            var ids = new ArrayList<String>();
-            try (PreparedStatement s = c.prepareStatement("""
-                    SELECT DISTINCT ON (event_id) event_id FROM event_revision
-                    WHERE event_id IN (SELECT event_id FROM event_revision WHERE received_at > now() - interval '1 hour'
-                                       UNION SELECT event_id FROM event_tally WHERE updated_at > now() - interval '1 hour'
-                                       UNION SELECT r.event_id FROM (SELECT DISTINCT ON (event_id) event_id, status
-                                             FROM event_revision ORDER BY event_id, revision DESC) r
-                                             WHERE r.status = 'ACTIVE')
-                    LIMIT 500""")) {
-                try (ResultSet rows = s.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(rows.getString(1));
+                    if (s.backlog().values().stream().anyMatch(n -> n > 0)) {
+                        waiting.add(eventId);
+                    } else {
+                        waiting.remove(eventId);
                     }
-                }
+                });
+            } catch (RuntimeException e) {
+                pending.touch(ids.subList(i, ids.size()));
+                throw e;
             }
-            return ids;
-        });
+        }
     }
 
     private static boolean sameCounts(EventStats a, EventStats b) {

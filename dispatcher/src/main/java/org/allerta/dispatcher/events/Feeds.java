@@ -47,10 +47,12 @@ public class Feeds {
     private final RecordProducer producer;
     private final SubscriberService subscribers;
     private final MatchDispatcher dispatcher;
+    private final StatsPending statsPending;
     private final List<ConsumerLoop> loops = new ArrayList<>();
 
     Feeds(BrokerProbe broker, Jdbc jdbc, RecordProducer producer, SubscriberService subscribers,
-          MatchDispatcher dispatcher) {
+          MatchDispatcher dispatcher, StatsPending statsPending) {
+        this.statsPending = statsPending;
         this.broker = broker;
         this.jdbc = jdbc;
         this.producer = producer;
@@ -60,17 +62,17 @@ public class Feeds {
 
     void onStart(@Observes StartupEvent event) {
         loops.add(ConsumerLoop.startBatches("events", broker, groupId + "-events", List.of(Topics.ALERTS_EVENTS),
-                500, batch -> each(batch, AlertEvent.class, this::event)));
+                500, batch -> each(batch, AlertEvent.class, this::event, AlertEvent::eventId)));
         loops.add(ConsumerLoop.startBatches("publishers", broker, groupId + "-publishers",
                 List.of(Topics.PUBLISHERS), 500, this::publishers));
         loops.add(ConsumerLoop.startBatches("progress", broker, groupId + "-progress",
-                List.of(Topics.ALERTS_PROGRESS), 500, batch -> each(batch, MatchProgress.class, this::progress)));
+                List.of(Topics.ALERTS_PROGRESS), 500, batch -> each(batch, MatchProgress.class, this::progress, MatchProgress::eventId)));
         loops.add(ConsumerLoop.startBatches("geocoded", broker, groupId + "-geocoded",
-                List.of(Topics.PLACES_GEOCODED), 500, batch -> each(batch, PlaceGeocoded.class, this::geocoded)));
+                List.of(Topics.PLACES_GEOCODED), 500, batch -> each(batch, PlaceGeocoded.class, this::geocoded, null)));
         loops.add(ConsumerLoop.startBatches("receipts", broker, groupId + "-receipts",
                 List.of(Topics.NOTIFICATIONS_RECEIPTS), 2000, this::receipts));
         loops.add(ConsumerLoop.startBatches("backlog", broker, groupId + "-backlog",
-                List.of(Topics.NOTIFICATIONS_BACKLOG), 500, batch -> each(batch, ChannelBacklog.class, this::backlog)));
+                List.of(Topics.NOTIFICATIONS_BACKLOG), 500, batch -> each(batch, ChannelBacklog.class, this::backlog, null)));
         // several consumers of one group share the partitions of alerts.matches (keyed by subscriber, so one
         // person's changes stay in order on one of them): one decides and renders while another waits for the
         // database or the broker
@@ -90,7 +92,9 @@ public class Feeds {
         void store(java.sql.Connection c, T value) throws java.sql.SQLException;
     }
 
-    private <T> void each(List<ConsumerRecord<String, byte[]>> batch, Class<T> type, Store<T> store) {
+    /** Stores a batch's good records in one transaction, then marks their events' statistics (when they have one). */
+    private <T> void each(List<ConsumerRecord<String, byte[]>> batch, Class<T> type, Store<T> store,
+                          Function<T, String> eventOf) {
         var good = new ArrayList<T>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             decode(record, type, v -> v).ifPresent(good::add);
@@ -101,6 +105,9 @@ public class Feeds {
             }
             return null;
         });
+        if (eventOf != null) {
+            statsPending.touch(good.stream().map(eventOf).toList());
+        }
     }
 
     private <T, R> java.util.Optional<R> decode(ConsumerRecord<String, byte[]> record, Class<T> type,
@@ -231,6 +238,7 @@ public class Feeds {
             ats[i] = Timestamp.from(r.at() == null ? java.time.Instant.now() : r.at());
         }
         var found = new java.util.HashSet<String>();
+        var receiptEvents = new java.util.HashSet<String>();
         jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     WITH r AS (SELECT job_id, min(at) FILTER (WHERE status = 'SENT') AS sent,
@@ -246,7 +254,7 @@ public class Feeds {
                         failed_at = coalesce(j.failed_at, r.failed),
                         failure_reason = coalesce(j.failure_reason, r.reason),
                         read_at = coalesce(j.read_at, r.read)
-                    FROM r WHERE j.job_id = r.job_id RETURNING j.job_id""")) {
+                    FROM r WHERE j.job_id = r.job_id RETURNING j.job_id, j.event_id""")) {
                 s.setArray(1, c.createArrayOf("uuid", ids));
                 s.setArray(2, c.createArrayOf("text", statuses));
                 s.setArray(3, c.createArrayOf("text", reasons));
@@ -254,11 +262,13 @@ public class Feeds {
                 try (java.sql.ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
                         found.add(rows.getString(1));
+                        receiptEvents.add(rows.getString(2));
                     }
                 }
             }
             return null;
         });
+        statsPending.touch(receiptEvents);
         // A receipt may overtake the commit of its job's row by a moment: wait for it; after a minute, an unknown
         // job is reported rather than dropped silently.
         long now = System.currentTimeMillis();

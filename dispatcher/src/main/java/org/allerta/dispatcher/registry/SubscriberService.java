@@ -31,6 +31,7 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.rules.JobIds;
 import org.allerta.dispatcher.dispatch.JobRow;
+import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.registry.Registration.ChannelInput;
 import org.allerta.dispatcher.registry.Registration.PlaceInput;
 import org.allerta.dispatcher.registry.SubscriberView.ChannelView;
@@ -56,13 +57,15 @@ public class SubscriberService {
     static final int MAX_CODES = 5;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private final StatsPending statsPending;
     private final Jdbc jdbc;
     private final Outbox outbox;
     private final Renderer renderer;
     private final Clock clock;
 
-    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock) {
+    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock, StatsPending statsPending) {
         this.jdbc = jdbc;
+        this.statsPending = statsPending;
         this.outbox = outbox;
         this.renderer = renderer;
         this.clock = clock;
@@ -144,7 +147,8 @@ public class SubscriberService {
      * stay only as anonymous counts; {@code subscribers.places} gets a tombstone.
      */
     public boolean erase(UUID id) {
-        return jdbc.inTransaction(c -> {
+        var heldEvents = new java.util.HashSet<String>();
+        boolean erased = jdbc.inTransaction(c -> {
             int deleted;
             try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
                 s.setObject(1, id);
@@ -158,7 +162,6 @@ public class SubscriberService {
             for (String sql : List.of("""
                     DELETE FROM ledger
                     WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
-                    "DELETE FROM held WHERE subscriber_id = ?",
                     """
                     UPDATE job SET subscriber_id = NULL, channel_id = NULL
                     WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
@@ -170,6 +173,16 @@ public class SubscriberService {
                     s.executeUpdate();
                 }
             }
+            // the notices held for them no longer count as held in those events' statistics
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM held WHERE subscriber_id = ? RETURNING event_id")) {
+                s.setObject(1, id);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        heldEvents.add(rows.getString(1));
+                    }
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO counter (name, value) VALUES ('subscribers_erased', 1)
                     ON CONFLICT (name) DO UPDATE SET value = counter.value + 1""")) {
@@ -178,6 +191,8 @@ public class SubscriberService {
             outbox.addTombstone(c, Topics.SUBSCRIBERS_PLACES, id.toString());
             return true;
         });
+        statsPending.touch(heldEvents);
+        return erased;
     }
 
     /** Confirms a channel with the code sent to it. */

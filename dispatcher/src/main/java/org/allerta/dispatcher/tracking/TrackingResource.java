@@ -16,6 +16,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Optional;
+import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.service.Jdbc;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -34,9 +35,11 @@ public class TrackingResource {
     private final Jdbc jdbc;
     private final Clock clock;
     private final Tokens tokens;
+    private final StatsPending statsPending;
 
-    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens) {
+    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending) {
         this.jdbc = jdbc;
+        this.statsPending = statsPending;
         this.clock = clock;
         this.tokens = tokens;
     }
@@ -130,7 +133,7 @@ public class TrackingResource {
         }
         String extra = column.equals("read_at")
                 ? ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)" : "";
-        return jdbc.inTransaction(c -> {
+        Optional<Job> job = jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + column + " = coalesce(" + column
                     + ", ?)" + extra + " WHERE " + BY_TOKEN + " RETURNING event_id, channel_id")) {
                 Timestamp now = Timestamp.from(clock.instant());
@@ -146,6 +149,8 @@ public class TrackingResource {
                 }
             }
         });
+        job.map(Job::eventId).ifPresent(eventId -> statsPending.touch(java.util.List.of(eventId)));
+        return job;
     }
 
     private void byToken(PreparedStatement s, int index, String token) throws SQLException {

@@ -25,6 +25,7 @@ import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
+import org.allerta.contracts.EventStats;
 import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
@@ -327,6 +328,25 @@ class DispatchTest {
     }
 
     @Test
+    void everyEventWithNewsReachesAlertsStatsWhateverTheirNumber() throws Exception {
+        // the test profile recounts two events at a time: seven new events need several pages in one tick
+        var events = new ArrayList<String>();
+        for (int i = 0; i < 7; i++) {
+            events.add(id("many-" + i));
+            publish(event(events.get(i), 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+        }
+        var seen = new java.util.HashSet<String>();
+        try (var reader = new TopicReader(Topics.ALERTS_STATS)) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (seen.size() < events.size() && System.currentTimeMillis() < deadline) {
+                reader.drain(Duration.ofMillis(500)).stream().map(ConsumerRecord::key).filter(events::contains)
+                        .forEach(seen::add);
+            }
+        }
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(events);
+    }
+
+    @Test
     void clicksOpensReceiptsUnsubscribeAndStatistics() throws Exception {
         Person p = person("Rita", "it", sms("+393330000007", null) + "," + email("rita-" + run + "@example.org"),
                 "\"POWER_OUTAGE\"", null);
@@ -390,6 +410,23 @@ class DispatchTest {
         assertThat(stats.getInt("backlog.SMS")).isZero();
         assertThat(stats.getInt("backlog.EMAIL")).isZero();
         assertThat(stats.getDouble("estimatedDrainSeconds.SMS")).isZero();
+
+        // dashboards get the same counts on alerts.stats, though only receipts, an open and a click moved them
+        try (var reader = new TopicReader(Topics.ALERTS_STATS)) {
+            reader.await(r -> {
+                if (!e.equals(r.key())) {
+                    return false;
+                }
+                EventStats published = Json.fromBytes(r.value(), EventStats.class);
+                return published.delivered() == 2 && published.read() == 1 && published.clicked() == 1
+                        && published.sent() == 2 && published.notifiedTotal() == 2
+                        && published.lastRevisionComplete() == 1;
+            }, 1, Duration.ofSeconds(30));
+            // nothing is waiting any more: only the click itself can bring this one to the topic
+            given().redirects().follow(false).get("/r/" + mailToken).then().statusCode(303);
+            reader.await(r -> e.equals(r.key()) && Json.fromBytes(r.value(), EventStats.class).clicked() == 2, 1,
+                    Duration.ofSeconds(30));
+        }
 
         // the event's publisher may read the statistics; another publisher may not
         String key = "pub-key-" + run;
