@@ -17,7 +17,10 @@ import org.allerta.contracts.NotificationJob;
  */
 public record JobRow(NotificationJob job, UUID channelId) {
 
-    /** Inserts rows in one statement; a job already recorded (a re-emission) is left as it is. */
+    /**
+     * Inserts rows in one statement; a job already recorded (a re-emission) is left as it is. The notices really added
+     * are counted per event, channel and change in {@code event_count} by the same statement.
+     */
     public static void insert(Connection c, List<JobRow> rows) throws SQLException {
         if (rows.isEmpty()) {
             return;
@@ -46,11 +49,17 @@ public record JobRow(NotificationJob job, UUID channelId) {
             created[i] = Timestamp.from(job.createdAt());
         }
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO job (job_id, purpose, event_id, revision, change, channel, subscriber_id, channel_id,
-                                 created_at)
-                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::uuid[],
-                                     ?::uuid[], ?::timestamptz[])
-                ON CONFLICT (job_id) DO NOTHING""")) {
+                WITH added AS (
+                    INSERT INTO job (job_id, purpose, event_id, revision, change, channel, subscriber_id, channel_id,
+                                     created_at)
+                    SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[],
+                                         ?::uuid[], ?::uuid[], ?::timestamptz[])
+                    ON CONFLICT (job_id) DO NOTHING
+                    RETURNING purpose, event_id, channel, change)
+                INSERT INTO event_count (event_id, channel, change, notified)
+                SELECT event_id, channel, change, count(*) FROM added
+                WHERE purpose = 'NOTICE' AND event_id IS NOT NULL AND change IS NOT NULL
+                GROUP BY event_id, channel, change""")) {
             s.setArray(1, c.createArrayOf("uuid", jobIds));
             s.setArray(2, c.createArrayOf("text", purposes));
             s.setArray(3, c.createArrayOf("text", events));

@@ -130,6 +130,7 @@ public class Schedules {
         for (int i = 0; i < ids.size(); i++) {
             String eventId = ids.get(i);
             try {
+                stats.fold(eventId);
                 stats.stats(eventId).ifPresent(s -> {
                     EventStats before = published.get(eventId);
                     if (before == null || !sameCounts(before, s)) {

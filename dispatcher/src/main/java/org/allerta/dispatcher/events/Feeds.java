@@ -8,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.Function;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.ChannelBacklog;
@@ -215,7 +217,7 @@ public class Feeds {
         var records = new java.util.HashMap<String, ConsumerRecord<String, byte[]>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             decode(record, Receipt.class, r -> {
-                java.util.UUID.fromString(r.jobId());
+                UUID.fromString(r.jobId());
                 return r;
             }).ifPresent(r -> {
                 good.add(r);
@@ -226,13 +228,13 @@ public class Feeds {
             return;
         }
         int n = good.size();
-        var ids = new java.util.UUID[n];
+        var ids = new UUID[n];
         var statuses = new String[n];
         var reasons = new String[n];
         var ats = new Timestamp[n];
         for (int i = 0; i < n; i++) {
             Receipt r = good.get(i);
-            ids[i] = java.util.UUID.fromString(r.jobId());
+            ids[i] = UUID.fromString(r.jobId());
             statuses[i] = r.status().name();
             reasons[i] = r.reason();
             ats[i] = Timestamp.from(r.at() == null ? java.time.Instant.now() : r.at());
@@ -240,6 +242,9 @@ public class Feeds {
         var found = new java.util.HashSet<String>();
         var receiptEvents = new java.util.HashSet<String>();
         jdbc.inTransaction(c -> {
+            // only first times count in the statistics: what each job had before, its row locked
+            Map<UUID, EventCounts.Flags> before = EventCounts.lockBefore(c, java.util.Arrays.asList(ids));
+            var counts = new EventCounts();
             try (PreparedStatement s = c.prepareStatement("""
                     WITH r AS (SELECT job_id, min(at) FILTER (WHERE status = 'SENT') AS sent,
                                       min(at) FILTER (WHERE status = 'DELIVERED') AS delivered,
@@ -254,18 +259,25 @@ public class Feeds {
                         failed_at = coalesce(j.failed_at, r.failed),
                         failure_reason = coalesce(j.failure_reason, r.reason),
                         read_at = coalesce(j.read_at, r.read)
-                    FROM r WHERE j.job_id = r.job_id RETURNING j.job_id, j.event_id""")) {
+                    FROM r WHERE j.job_id = r.job_id AND j.job_id = ANY(?::uuid[])
+                    RETURNING j.job_id, j.event_id, j.purpose, j.channel, j.change, """ + EventCounts.FLAGS)) {
                 s.setArray(1, c.createArrayOf("uuid", ids));
                 s.setArray(2, c.createArrayOf("text", statuses));
                 s.setArray(3, c.createArrayOf("text", reasons));
                 s.setArray(4, c.createArrayOf("timestamptz", ats));
+                // a job whose row appeared since it was looked at waits for the receipt's next try
+                s.setArray(5, c.createArrayOf("uuid", before.keySet().toArray()));
                 try (java.sql.ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
-                        found.add(rows.getString(1));
+                        UUID jobId = rows.getObject(1, UUID.class);
+                        found.add(jobId.toString());
                         receiptEvents.add(rows.getString(2));
+                        counts.change(rows.getString(3), rows.getString(2), rows.getString(4), rows.getString(5),
+                                before.get(jobId), EventCounts.Flags.of(rows, 6));
                     }
                 }
             }
+            counts.write(c);
             return null;
         });
         statsPending.touch(receiptEvents);

@@ -17,8 +17,8 @@ import org.allerta.service.Jdbc;
 /**
  * Per-event statistics, counted from the dispatcher's own records: subscribers matched, notices emitted per channel
  * and change, notices held for quiet hours, what the senders reported (sent, delivered, failed, read), distinct
- * links clicked, the senders' backlog, and the last revision whose matching finished and whose changes were all
- * dispatched.
+ * links clicked (these from {@code event_count}, added to by whoever changes job rows), the senders' backlog, and the
+ * last revision whose matching finished and whose changes were all dispatched.
  */
 @ApplicationScoped
 public class StatsService {
@@ -60,10 +60,9 @@ public class StatsService {
         long read = 0;
         long clicked = 0;
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT channel, change, count(*), count(sent_at), count(delivered_at), count(failed_at),
-                       count(read_at), count(clicked_at), count(*) FILTER (WHERE sent_at IS NOT NULL
-                                                                            OR failed_at IS NOT NULL)
-                FROM job WHERE event_id = ? AND purpose = 'NOTICE' GROUP BY channel, change""")) {
+                SELECT channel, change, sum(notified), sum(sent), sum(delivered), sum(failed), sum(read),
+                       sum(clicked), sum(finished)
+                FROM event_count WHERE event_id = ? GROUP BY channel, change""")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
@@ -106,6 +105,33 @@ public class StatsService {
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, sent, delivered,
                 failed, read, clicked, backlog, drain, clock.instant()));
     }
+
+    /**
+     * Folds an event's count rows into one per channel and change once they are many (each batch of notices or
+     * receipts and each click adds one). Rows added meanwhile by others are not touched: they are not seen by the
+     * statement, and stay.
+     */
+    public void fold(String eventId) {
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    WITH gone AS (DELETE FROM event_count WHERE event_id = ?
+                                      AND (SELECT count(*) FROM event_count WHERE event_id = ?) > ?
+                                  RETURNING *)
+                    INSERT INTO event_count (event_id, channel, change, notified, sent, delivered, failed, read,
+                                             clicked, finished)
+                    SELECT event_id, channel, change, sum(notified), sum(sent), sum(delivered), sum(failed),
+                           sum(read), sum(clicked), sum(finished)
+                    FROM gone GROUP BY event_id, channel, change""")) {
+                s.setString(1, eventId);
+                s.setString(2, eventId);
+                s.setInt(3, FOLD_ABOVE);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** How many count rows an event may have before they are folded. */
+    static final int FOLD_ABOVE = 64;
 
     /**
      * The last revision whose matching finished (alerts.progress) and whose changes have all been dispatched: the

@@ -16,6 +16,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Optional;
+import org.allerta.dispatcher.events.EventCounts;
 import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.service.Jdbc;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -134,8 +135,30 @@ public class TrackingResource {
         String extra = column.equals("read_at")
                 ? ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)" : "";
         Optional<Job> job = jdbc.inTransaction(c -> {
+            // the row locked and its first times read, so that only a first click or open is counted
+            java.util.UUID jobId;
+            Job found;
+            String purpose;
+            String channel;
+            String change;
+            EventCounts.Flags before;
+            try (PreparedStatement s = c.prepareStatement("SELECT job_id, event_id, channel_id, purpose, channel,"
+                    + " change, " + EventCounts.FLAGS + " FROM job WHERE " + BY_TOKEN + " FOR UPDATE")) {
+                byToken(s, 1, token);
+                try (ResultSet rows = s.executeQuery()) {
+                    if (!rows.next()) {
+                        return Optional.<Job>empty();
+                    }
+                    jobId = rows.getObject(1, java.util.UUID.class);
+                    found = new Job(rows.getString(2), rows.getString(3));
+                    purpose = rows.getString(4);
+                    channel = rows.getString(5);
+                    change = rows.getString(6);
+                    before = EventCounts.Flags.of(rows, 7);
+                }
+            }
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + column + " = coalesce(" + column
-                    + ", ?)" + extra + " WHERE " + BY_TOKEN + " RETURNING event_id, channel_id")) {
+                    + ", ?)" + extra + " WHERE job_id = ? RETURNING " + EventCounts.FLAGS)) {
                 Timestamp now = Timestamp.from(clock.instant());
                 int i = 1;
                 s.setTimestamp(i++, now);
@@ -143,11 +166,15 @@ public class TrackingResource {
                     s.setTimestamp(i++, now);
                     s.setTimestamp(i++, now);
                 }
-                byToken(s, i, token);
+                s.setObject(i, jobId);
                 try (ResultSet rows = s.executeQuery()) {
-                    return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
+                    rows.next();
+                    var counts = new EventCounts();
+                    counts.change(purpose, found.eventId(), channel, change, before, EventCounts.Flags.of(rows, 1));
+                    counts.write(c);
                 }
             }
+            return Optional.of(found);
         });
         job.map(Job::eventId).ifPresent(eventId -> statsPending.touch(java.util.List.of(eventId)));
         return job;

@@ -62,6 +62,9 @@ class DispatchTest {
     MatchDispatcher dispatcher;
 
     @Inject
+    org.allerta.dispatcher.events.StatsService stats;
+
+    @Inject
     AgroalDataSource db;
 
     private final String run = UUID.randomUUID().toString().substring(0, 8);
@@ -305,7 +308,7 @@ class DispatchTest {
         // The process dies after the broker acknowledged the jobs and before the ledger committed: the database is
         // as it was before the batch, and the same matches come again.
         try (Connection c = db.getConnection()) {
-            for (String table : List.of("ledger", "job", "revision_dispatched", "event_tally")) {
+            for (String table : List.of("ledger", "job", "event_count", "revision_dispatched", "event_tally")) {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM dispatcher." + table
                         + " WHERE event_id = ?")) {
                     s.setString(1, e);
@@ -325,6 +328,49 @@ class DispatchTest {
         }
         assertThat(jobs).hasSize(20);   // each notice emitted twice: before and after the crash, never a third time
         assertThat(ids(jobs)).isEqualTo(expected);
+        // and counted once each
+        assertThat(given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .extract().jsonPath().getInt("notifiedTotal")).isEqualTo(10);
+    }
+
+    @Test
+    void theCountsFoldWithoutChangingTheirSums() throws Exception {
+        String e = id("fold");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("""
+                INSERT INTO dispatcher.event_count (event_id, channel, change, notified, sent, delivered, failed, read,
+                                                   clicked, finished)
+                SELECT ?, CASE WHEN i % 2 = 0 THEN 'SMS' ELSE 'EMAIL' END, 'AFFECTED', i, 1, 1, 0, i % 3, 0, 1
+                FROM generate_series(1, 100) AS i""")) {
+            s.setString(1, e);
+            s.executeUpdate();
+        }
+        JsonPath before = awaitStats(e);
+        stats.fold(e);
+        JsonPath after = awaitStats(e);
+        for (String count : List.of("notified.SMS", "notified.EMAIL", "sent", "delivered", "read", "backlog.SMS")) {
+            assertThat(after.getLong(count)).as(count).isEqualTo(before.getLong(count));
+        }
+        assertThat(after.getLong("notified.SMS")).isEqualTo(2550);   // 2 + 4 + ... + 100
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM dispatcher.event_count WHERE event_id = ?")) {
+            s.setString(1, e);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                assertThat(rows.getInt(1)).isEqualTo(2);
+            }
+        }
+    }
+
+    private static JsonPath awaitStats(String eventId) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            var response = given().header("Authorization", ADMIN).get("/v1/events/" + eventId + "/stats");
+            if (response.statusCode() == 200 || System.currentTimeMillis() > deadline) {
+                return response.then().statusCode(200).extract().jsonPath();
+            }
+            Thread.sleep(200);
+        }
     }
 
     @Test
