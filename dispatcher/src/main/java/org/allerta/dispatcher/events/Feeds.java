@@ -68,13 +68,15 @@ public class Feeds {
         loops.add(ConsumerLoop.startBatches("publishers", broker, groupId + "-publishers",
                 List.of(Topics.PUBLISHERS), 500, this::publishers));
         loops.add(ConsumerLoop.startBatches("progress", broker, groupId + "-progress",
-                List.of(Topics.ALERTS_PROGRESS), 500, batch -> each(batch, MatchProgress.class, this::progress, MatchProgress::eventId)));
+                List.of(Topics.ALERTS_PROGRESS), 500,
+                batch -> each(batch, MatchProgress.class, this::progress, MatchProgress::eventId)));
         loops.add(ConsumerLoop.startBatches("geocoded", broker, groupId + "-geocoded",
                 List.of(Topics.PLACES_GEOCODED), 500, batch -> each(batch, PlaceGeocoded.class, this::geocoded, null)));
         loops.add(ConsumerLoop.startBatches("receipts", broker, groupId + "-receipts",
                 List.of(Topics.NOTIFICATIONS_RECEIPTS), 2000, this::receipts));
         loops.add(ConsumerLoop.startBatches("backlog", broker, groupId + "-backlog",
-                List.of(Topics.NOTIFICATIONS_BACKLOG), 500, batch -> each(batch, ChannelBacklog.class, this::backlog, null)));
+                List.of(Topics.NOTIFICATIONS_BACKLOG), 500,
+                batch -> each(batch, ChannelBacklog.class, this::backlog, null)));
         // several consumers of one group share the partitions of alerts.matches (keyed by subscriber, so one
         // person's changes stay in order on one of them): one decides and renders while another waits for the
         // database or the broker

@@ -32,6 +32,7 @@ import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.Problem;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Matches each revision of {@code alerts.events} against the citizens' places in PostGIS and streams one
@@ -56,10 +57,13 @@ public class EventMatcher {
 
     private final Jdbc jdbc;
     private final RecordProducer producer;
+    private final int firstSlice;
 
-    EventMatcher(Jdbc jdbc, RecordProducer producer) {
+    EventMatcher(Jdbc jdbc, RecordProducer producer,
+                 @ConfigProperty(name = "allerta.matcher.first-slice") int firstSlice) {
         this.jdbc = jdbc;
         this.producer = producer;
+        this.firstSlice = firstSlice;
     }
 
     /** Handles one record of {@code alerts.events}. */
@@ -102,6 +106,12 @@ public class EventMatcher {
             var toldFirst = new HashSet<String>();
             inside(c, event, everyone, true);
             stream(c, event, Pass.PRIORITISED_INSIDE, material, counts, failure, placesInside, toldFirst);
+            // a new event has nobody who left: a first slice of everyone else inside goes out at once too, so that
+            // the dispatcher starts while the rest of the area is computed
+            if (previous == null && firstSlice > 0) {
+                firstSlice(c, event, everyone, firstSlice);
+                stream(c, event, Pass.FIRST_SLICE, material, counts, failure, placesInside, toldFirst);
+            }
             long t1 = System.nanoTime();
             inside(c, event, everyone, false);
             stream(c, event, Pass.PRIORITISED_LEFT, material, counts, failure, placesInside, toldFirst);
@@ -129,7 +139,8 @@ public class EventMatcher {
     /**
      * Who is inside the revision's area now, one row per subscriber with their places inside, kept for the
      * transaction: the changes are streamed from it and the new state written from it, so each spatial query runs
-     * once. {@code pass} is 1 for the prioritised (found first), 2 for everyone else.
+     * once. {@code pass} is 1 for the prioritised (found first), 3 for a new event's first slice of everyone else,
+     * 2 for the rest.
      */
     private static void createInside(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
@@ -173,6 +184,35 @@ public class EventMatcher {
         }
     }
 
+    /**
+     * Adds to {@code inside_now} (pass 3) up to {@code limit} subscribers inside who are not there yet, each with all
+     * their places inside: found through the first places the spatial index gives, then through their own places.
+     */
+    private static void firstSlice(Connection c, AlertEvent event, boolean everyone, int limit) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO inside_now
+                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority), 3
+                FROM (SELECT DISTINCT q.subscriber_id
+                      FROM (SELECT q.subscriber_id FROM place q JOIN subscriber t ON t.subscriber_id = q.subscriber_id
+                            WHERE ? AND ST_Intersects(q.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                              AND (? OR t.followed_kinds @> ARRAY[?]::text[])
+                              AND NOT EXISTS (SELECT 1 FROM inside_now i WHERE i.subscriber_id = q.subscriber_id)
+                            LIMIT ?) q) first
+                JOIN place p ON p.subscriber_id = first.subscriber_id
+                JOIN subscriber s ON s.subscriber_id = p.subscriber_id
+                WHERE ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                GROUP BY p.subscriber_id""")) {
+            String area = Json.toString(event.area());
+            s.setBoolean(1, !event.status().ended());
+            s.setString(2, area);
+            s.setBoolean(3, everyone);
+            s.setString(4, event.kind().name());
+            s.setInt(5, limit);
+            s.setString(6, area);
+            s.executeUpdate();
+        }
+    }
+
     /** The passes over the changes, in the order they are sent. */
     private enum Pass {
         /** The prioritised inside now (AFFECTED, UPDATED), known before everyone else inside. */
@@ -180,13 +220,18 @@ public class EventMatcher {
                 SELECT i.subscriber_id, i.place_ids, true, true, b.subscriber_id IS NOT NULL, i.places
                 FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
                 WHERE i.pass = 1"""),
+        /** A first slice of everyone else inside a new event's area, known before the rest of it. */
+        FIRST_SLICE("""
+                SELECT i.subscriber_id, i.place_ids, i.priority, true, b.subscriber_id IS NOT NULL, i.places
+                FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
+                WHERE i.pass = 3"""),
         /** The prioritised affected before and not inside now (NO_LONGER_AFFECTED, RESOLVED). */
         PRIORITISED_LEFT("""
                 SELECT b.subscriber_id, b.place_ids, true, false, true, 0
                 FROM affected b JOIN subscriber s ON s.subscriber_id = b.subscriber_id AND s.priority
                 WHERE b.event_id = ?
                   AND NOT EXISTS (SELECT 1 FROM inside_now i WHERE i.subscriber_id = b.subscriber_id)"""),
-        /** Everyone else, inside now or before. */
+        /** Everyone else, inside now or before (not sent yet). */
         EVERYONE_ELSE("""
                 WITH before AS (SELECT subscriber_id, place_ids FROM affected WHERE event_id = ?),
                 changes AS (
@@ -198,7 +243,7 @@ public class EventMatcher {
                            coalesce(i.places, 0) AS places, i.pass
                     FROM inside_now i FULL JOIN before b ON b.subscriber_id = i.subscriber_id)
                 SELECT subscriber_id, place_ids, priority, inside, was_inside, places FROM changes
-                WHERE pass IS DISTINCT FROM 1""");
+                WHERE pass IS NULL OR pass = 2""");
 
         final String sql;
 

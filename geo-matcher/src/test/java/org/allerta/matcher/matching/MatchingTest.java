@@ -197,6 +197,32 @@ class MatchingTest {
     }
 
     @Test
+    void aNewEventsFirstSliceTellsEachPersonOnceWithAllTheirPlacesInside() throws Exception {
+        // the test profile's first slice is found from two places inside: of the three here, at least one is this
+        // person's, so they are in the slice, and their change must still name both their places inside
+        Set<EventKind> power = Set.of(EventKind.POWER_OUTAGE);
+        subscriber("slice-0", 8.901, 44.601, power, false);
+        String both = id("slice-places");
+        send(Topics.SUBSCRIBERS_PLACES, both, new SubscriberPlaces(both, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.902, 44.602)),
+                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, new LonLat(8.908, 44.608)),
+                new SubscriberPlaces.Place("far", PlaceCategory.OTHER, null, new LonLat(8.95, 44.65))),
+                power, false, Instant.now()));
+        Thread.sleep(3000);
+        String eventId = id("slice");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            Map<String, Change> changes = publish(event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, polygon(box(8.90, 44.60, 8.91, 44.61)), null, t0), matches, progress, null);
+            assertThat(changes).isEqualTo(Map.of("slice-0", Change.AFFECTED, "slice-places", Change.AFFECTED));
+            MatchChange twoPlaces = matches.drain(Duration.ZERO).stream()
+                    .map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(both))
+                    .findFirst().orElseThrow();
+            assertThat(twoPlaces.placeIds()).containsExactly("home", "work");
+        }
+    }
+
+    @Test
     void extremeCivilProtectionReachesEveryoneInsideWhateverTheyFollow() throws Exception {
         subscriber("cp-power", 8.705, 44.805, Set.of(EventKind.POWER_OUTAGE), false);
         subscriber("cp-nothing", 8.706, 44.806, Set.of(), false);
