@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
@@ -288,12 +289,31 @@ public class GazetteerImporter {
         }
     }
 
-    /** Transforms and merges the staged rows; returns inserted, updated, unchanged. */
+    /**
+     * Transforms and merges the staged rows; returns inserted, updated, unchanged. The coordinates are transformed
+     * for the whole file at once; only when PROJ refuses one of them (a point outside what the projection can take)
+     * is the merge done again with the per-row transform that turns such a point into a refusal: that one needs a
+     * subtransaction per row, several times slower.
+     */
     private static long[] merge(Connection connection, String source, int srid, Map<String, Long> refused)
             throws SQLException {
+        Savepoint before = connection.setSavepoint();
+        long[] merged;
+        try {
+            merged = merge(connection, source, srid, refused, "ST_Transform(ST_SetSRID(ST_MakePoint(x, y), ?), 4326)");
+        } catch (SQLException e) {
+            connection.rollback(before);
+            return merge(connection, source, srid, refused, "to_wgs84_or_null(x, y, ?)");
+        }
+        connection.releaseSavepoint(before);
+        return merged;
+    }
+
+    private static long[] merge(Connection connection, String source, int srid, Map<String, Long> refused,
+                                String transform) throws SQLException {
         try (PreparedStatement s = connection.prepareStatement("""
                 WITH staged AS (
-                    SELECT DISTINCT ON (source_key) *, to_wgs84_or_null(x, y, ?) AS geom,
+                    SELECT DISTINCT ON (source_key) *, %s AS geom,
                            count(*) OVER (PARTITION BY source_key) AS copies
                     FROM address_stage ORDER BY source_key, line DESC),
                 located AS (
@@ -318,7 +338,7 @@ public class GazetteerImporter {
                        (SELECT count(*) FROM merged WHERE NOT inserted),
                        (SELECT count(*) FROM located),
                        (SELECT coalesce(sum(copies - 1), 0) FROM staged),
-                       (SELECT count(*) FROM staged) - (SELECT count(*) FROM located)""")) {
+                       (SELECT count(*) FROM staged) - (SELECT count(*) FROM located)""".formatted(transform))) {
             s.setInt(1, srid);
             s.setString(2, source);
             try (ResultSet rows = s.executeQuery()) {
