@@ -213,18 +213,18 @@ public class EventMatcher {
         }
     }
 
+    /** The subscribers {@code inside_now} added by one pass (its number in place of %d), with what they were. */
+    private static final String INSIDE_OF_PASS = """
+            SELECT i.subscriber_id, i.place_ids, i.priority, true, b.subscriber_id IS NOT NULL, i.places
+            FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
+            WHERE i.pass = %d""";
+
     /** The passes over the changes, in the order they are sent. */
     private enum Pass {
         /** The prioritised inside now (AFFECTED, UPDATED), known before everyone else inside. */
-        PRIORITISED_INSIDE("""
-                SELECT i.subscriber_id, i.place_ids, true, true, b.subscriber_id IS NOT NULL, i.places
-                FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
-                WHERE i.pass = 1"""),
+        PRIORITISED_INSIDE(INSIDE_OF_PASS.formatted(1)),
         /** A first slice of everyone else inside a new event's area, known before the rest of it. */
-        FIRST_SLICE("""
-                SELECT i.subscriber_id, i.place_ids, i.priority, true, b.subscriber_id IS NOT NULL, i.places
-                FROM inside_now i LEFT JOIN affected b ON b.event_id = ? AND b.subscriber_id = i.subscriber_id
-                WHERE i.pass = 3"""),
+        FIRST_SLICE(INSIDE_OF_PASS.formatted(3)),
         /** The prioritised affected before and not inside now (NO_LONGER_AFFECTED, RESOLVED). */
         PRIORITISED_LEFT("""
                 SELECT b.subscriber_id, b.place_ids, true, false, true, 0
