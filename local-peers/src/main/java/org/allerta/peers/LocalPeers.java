@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import org.allerta.contracts.Json;
 
@@ -73,8 +74,15 @@ public final class LocalPeers implements AutoCloseable {
 
     /** Starts the three peers on loopback (0 = any free port for SMPP and HTTP). */
     public static LocalPeers start(int smtpPort, int smppPort, int httpPort) throws IOException {
+        // Jakarta Mail would otherwise look its stream provider up through ServiceLoader for every message and part
+        System.getProperties().putIfAbsent("jakarta.mail.util.StreamProvider",
+                "org.eclipse.angus.mail.util.MailStreamProvider");
         GreenMail mail = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
+        // one mailbox for every recipient: GreenMail would open a mailbox per address and find it among all the
+        // others at each delivery, slower with every new recipient; the listings read the recipient from the message
+        var inbox = mail.setUser("peers@allerta.invalid", "peers", UUID.randomUUID().toString());
+        mail.getUserManager().setMessageDeliveryHandler((message, address) -> inbox);
         Smsc smsc = Smsc.start(smppPort);
         // appended under its own lock (a copy-on-write list would copy itself at every one of 100,000 arrivals)
         List<ObjectNode> hooks = new java.util.ArrayList<>();
