@@ -204,7 +204,7 @@ public class SmppAdapter implements Adapter {
                 // never on the session's own thread: a database that is slow or away would hold back the
                 // submit_sm_resp behind this receipt, the submissions would time out and be sent again
                 String reason = status == ReceiptStatus.FAILED ? "SMSC_" + state : null;
-                receipts.execute(() -> report(receipt.getId(), status, reason, 0, 0));
+                report(new Pending(new Deliveries.ProviderReport(receipt.getId(), status, reason), 0, 0));
             } catch (Exception e) {
                 LOG.debugf("unreadable delivery receipt: %s", e.getMessage());
             }
@@ -221,26 +221,74 @@ public class SmppAdapter implements Adapter {
         }
     }
 
+    /** A delivery receipt waiting to become a receipt, with how often its id was unknown or the database away. */
+    private record Pending(Deliveries.ProviderReport report, int unknown, int unavailable) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Pending> waiting =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Queues a receipt; the receipts thread turns what is queued into receipts a group per transaction. */
+    private void report(Pending pending) {
+        waiting.add(pending);
+        if (draining.compareAndSet(false, true)) {
+            try {
+                receipts.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                draining.set(false);   // stopping: the SMSC sends the receipts it was not acknowledged again
+            }
+        }
+    }
+
     /**
      * A receipt can overtake the commit of its job's row by a moment: an unknown id is tried again a few times. While
-     * the database is away the receipt waits (up to {@link #RECEIPT_PATIENCE_SECONDS}), one retry a second.
+     * the database is away the receipts wait (up to {@link #RECEIPT_PATIENCE_SECONDS}), one retry a second.
      */
-    private void report(String providerId, ReceiptStatus status, String reason, int unknown, int unavailable) {
-        boolean known;
+    private void drain() {
         try {
-            known = deliveries.get().report(Channel.SMS, null, providerId, status, reason);
-        } catch (RuntimeException e) {
-            if (unavailable < RECEIPT_PATIENCE_SECONDS) {
-                receipts.schedule(() -> report(providerId, status, reason, unknown, unavailable + 1), 1,
-                        TimeUnit.SECONDS);
-            } else {
-                LOG.warnf("delivery receipt for SMSC id %s dropped: %s", providerId, e.getMessage());
+            while (true) {
+                var group = new java.util.ArrayList<Pending>();
+                Pending next;
+                while (group.size() < 500 && (next = waiting.poll()) != null) {
+                    group.add(next);
+                }
+                if (group.isEmpty()) {
+                    return;
+                }
+                List<Deliveries.ProviderReport> unknown;
+                try {
+                    unknown = deliveries.get().reportAll(Channel.SMS,
+                            group.stream().map(Pending::report).toList());
+                } catch (RuntimeException e) {
+                    for (Pending p : group) {
+                        if (p.unavailable() < RECEIPT_PATIENCE_SECONDS) {
+                            receipts.schedule(() -> report(new Pending(p.report(), p.unknown(), p.unavailable() + 1)),
+                                    1, TimeUnit.SECONDS);
+                        } else {
+                            LOG.warnf("delivery receipt for SMSC id %s dropped: %s", p.report().providerMessageId(),
+                                    e.getMessage());
+                        }
+                    }
+                    continue;
+                }
+                var unknownIds = new java.util.HashSet<>(unknown);
+                for (Pending p : group) {
+                    if (unknownIds.contains(p.report()) && p.unknown() < 20) {
+                        receipts.schedule(() -> report(new Pending(p.report(), p.unknown() + 1, p.unavailable())),
+                                250, TimeUnit.MILLISECONDS);
+                    }
+                }
             }
-            return;
-        }
-        if (!known && unknown < 20) {
-            receipts.schedule(() -> report(providerId, status, reason, unknown + 1, unavailable), 250,
-                    TimeUnit.MILLISECONDS);
+        } finally {
+            draining.set(false);
+            if (!waiting.isEmpty() && draining.compareAndSet(false, true)) {
+                try {
+                    receipts.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    draining.set(false);
+                }
+            }
         }
     }
 }

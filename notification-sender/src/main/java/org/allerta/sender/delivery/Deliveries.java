@@ -104,6 +104,7 @@ public class Deliveries {
     private final Map<Channel, Adapter> adapters = new EnumMap<>(Channel.class);
     private final Map<Channel, Lane> lanes = new EnumMap<>(Channel.class);
     private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final Recorder recorder;
     /** Set when the service stops: no attempt starts any more, those under way finish and are recorded. */
     private volatile boolean stopping;
 
@@ -116,6 +117,8 @@ public class Deliveries {
         this.clock = clock;
         this.config = config;
         this.accounts = new ProviderAccounts(config);
+        this.recorder = new Recorder(jdbc, outbox,
+                config.getOptionalValue("allerta.sender.record-group", Integer.class).orElse(64));
         for (Adapter adapter : all) {
             for (Channel channel : adapter.channels()) {
                 adapters.put(channel, adapter);
@@ -184,6 +187,7 @@ public class Deliveries {
             }
             lane.workers.shutdownNow();
         }
+        recorder.close();
     }
 
     /** The lanes, for the send plan. */
@@ -235,7 +239,12 @@ public class Deliveries {
                 if (interrupted.contains(job.jobId())) {
                     LOG.warnf("job %s: an attempt was interrupted by a stop; not sent again (at most once), %s",
                             job.jobId(), UNCERTAIN);
-                    record(lane, job, 0, null, ReceiptStatus.FAILED, UNCERTAIN);
+                    try {
+                        record(lane, job, 0, null, ReceiptStatus.FAILED, UNCERTAIN);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ConsumerLoop.RetryLater("interrupted while recording");
+                    }
                 } else {
                     todo.add(job);
                 }
@@ -423,32 +432,57 @@ public class Deliveries {
         }
     }
 
-    /** The handled row and the receipt, in one transaction; at most once, the attempt's announcement leaves too. */
+    /**
+     * The handled row and the receipt, in one transaction (shared with the outcomes other threads record at the same
+     * moment); at most once, the attempt's announcement leaves too. Returns once committed.
+     */
     private void record(Lane lane, NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
-                        String reason) {
+                        String reason) throws InterruptedException {
         var receipt = new Receipt(job.jobId(), job.channel(), job.eventId(), status, reason, providerMessageId,
                 attempts, clock.instant());
-        jdbc.inTransaction(c -> {
-            if (lane.settings.guarantee() == Guarantee.AT_MOST_ONCE) {
-                forget(c, job);
-            }
+        recorder.record(new Recorder.Outcome(job, receipt, lane.settings.guarantee() == Guarantee.AT_MOST_ONCE));
+    }
+
+    /** A provider's later report on a submission, known by the provider's message id. */
+    public record ProviderReport(String providerMessageId, ReceiptStatus status, String reason) {
+    }
+
+    /**
+     * Turns a group of provider reports into receipts, in one transaction; returns the reports whose provider id is
+     * not (yet) known. Providers recycle their ids: a report goes to the latest submission that received its id.
+     */
+    public List<ProviderReport> reportAll(Channel channel, List<ProviderReport> reports) {
+        if (reports.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.inTransaction(c -> {
+            var jobs = new java.util.HashMap<String, String[]>();
             try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO handled_job (job_id, channel, event_id, outcome, reason, attempts, provider_message_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING""")) {
-                s.setObject(1, UUID.fromString(job.jobId()));
-                s.setString(2, job.channel().name());
-                s.setString(3, job.eventId());
-                s.setString(4, status.name());
-                s.setString(5, reason);
-                s.setInt(6, attempts);
-                s.setString(7, providerMessageId);
-                if (s.executeUpdate() == 0) {
-                    return null;
+                    SELECT DISTINCT ON (provider_message_id) provider_message_id, job_id, event_id FROM handled_job
+                    WHERE channel = ? AND provider_message_id = ANY (?)
+                    ORDER BY provider_message_id, handled_at DESC""")) {
+                s.setString(1, channel.name());
+                s.setArray(2, c.createArrayOf("text",
+                        reports.stream().map(ProviderReport::providerMessageId).distinct().toArray()));
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        jobs.put(rows.getString(1), new String[] {rows.getString(2), rows.getString(3)});
+                    }
                 }
             }
-            outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, job.jobId(), receipt, job.jobId() + "/" + status,
-                    job.jobId());
-            return null;
+            var unknown = new ArrayList<ProviderReport>();
+            for (ProviderReport r : reports) {
+                String[] job = jobs.get(r.providerMessageId());
+                if (job == null) {
+                    unknown.add(r);
+                    continue;
+                }
+                var receipt = new Receipt(job[0], channel, job[1], r.status(), r.reason(), r.providerMessageId(), 0,
+                        clock.instant());
+                outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, job[0], receipt,
+                        job[0] + "/" + r.status() + "/" + Instant.now(), job[0]);
+            }
+            return unknown;
         });
     }
 
