@@ -40,8 +40,8 @@ public class Consumers {
     void onStart(@Observes StartupEvent event) {
         loops.add(ConsumerLoop.start("events", broker, groupId + "-events", List.of(Topics.ALERTS_EVENTS),
                 matcher::handle));
-        loops.add(ConsumerLoop.start("places", broker, groupId + "-places", List.of(Topics.SUBSCRIBERS_PLACES),
-                places::handle));
+        loops.add(ConsumerLoop.startBatches("places", broker, groupId + "-places",
+                List.of(Topics.SUBSCRIBERS_PLACES), 500, places::handle));
         loops.add(ConsumerLoop.start("publishers", broker, groupId + "-publishers", List.of(Topics.PUBLISHERS),
                 publishers::handle));
     }

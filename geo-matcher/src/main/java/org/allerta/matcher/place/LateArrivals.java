@@ -6,11 +6,13 @@ import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.Topics;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * A subscriber whose places were added or moved while events are active is told AFFECTED for each active event now
@@ -31,24 +33,34 @@ public class LateArrivals {
 
     /** Matches one subscriber's places against the active events that do not count them as affected yet. */
     public void match(String subscriberId) {
+        match(List.of(subscriberId));
+    }
+
+    /** Matches these subscribers' places against the active events that do not count them as affected yet. */
+    public void match(List<String> subscriberIds) {
+        if (subscriberIds.isEmpty()) {
+            return;
+        }
         List<MatchChange> changes = jdbc.inTransaction(c -> {
             var found = new ArrayList<MatchChange>();
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT e.event_id, e.revision, array_agg(p.place_id ORDER BY p.place_id), bool_or(s.priority)
+                    SELECT e.event_id, e.revision, p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id),
+                           bool_or(s.priority)
                     FROM event_state e
                     JOIN place p ON ST_Intersects(p.geom, e.area)
                     JOIN subscriber s ON s.subscriber_id = p.subscriber_id
-                    WHERE p.subscriber_id = ? AND e.area IS NOT NULL
+                    WHERE p.subscriber_id = ANY (?) AND e.area IS NOT NULL
                       AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
                            OR s.followed_kinds @> ARRAY[e.kind]::text[])
                       AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.event_id = e.event_id
                                       AND a.subscriber_id = p.subscriber_id)
-                    GROUP BY e.event_id, e.revision""")) {
-                s.setString(1, subscriberId);
+                    GROUP BY e.event_id, e.revision, p.subscriber_id""")) {
+                s.setArray(1, c.createArrayOf("text", subscriberIds.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
-                        found.add(new MatchChange(rows.getString(1), rows.getLong(2), subscriberId, Change.AFFECTED,
-                                List.of((String[]) rows.getArray(3).getArray()), rows.getBoolean(4), Instant.now()));
+                        found.add(new MatchChange(rows.getString(1), rows.getLong(2), rows.getString(3),
+                                Change.AFFECTED, List.of((String[]) rows.getArray(4).getArray()), rows.getBoolean(5),
+                                Instant.now()));
                     }
                 }
             }
@@ -57,17 +69,19 @@ public class LateArrivals {
         if (changes.isEmpty()) {
             return;
         }
+        var acknowledgements = new ArrayList<Future<RecordMetadata>>();
         for (MatchChange change : changes) {
-            producer.sendAndWait(Topics.ALERTS_MATCHES, subscriberId, change,
-                    change.eventId() + "/" + change.revision() + "/" + subscriberId, subscriberId);
+            acknowledgements.add(producer.send(Topics.ALERTS_MATCHES, change.subscriberId(), change,
+                    change.eventId() + "/" + change.revision() + "/" + change.subscriberId(), change.subscriberId()));
         }
+        acknowledgements.forEach(RecordProducer::await);
         jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision) VALUES (?, ?, ?, ?)
                     ON CONFLICT (event_id, subscriber_id) DO NOTHING""")) {
                 for (MatchChange change : changes) {
                     s.setString(1, change.eventId());
-                    s.setString(2, subscriberId);
+                    s.setString(2, change.subscriberId());
                     s.setArray(3, c.createArrayOf("text", change.placeIds().toArray()));
                     s.setLong(4, change.revision());
                     s.addBatch();

@@ -18,9 +18,11 @@ import org.allerta.matcher.geocoding.Geocoded;
 import org.allerta.matcher.geocoding.Geocoder;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
+import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.Problem;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps the citizens' places of {@code subscribers.places}: each version replaces the subscriber's places (geocoded
@@ -31,6 +33,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 @ApplicationScoped
 public class PlaceService {
+
+    private static final Logger LOG = Logger.getLogger(PlaceService.class);
 
     private final Jdbc jdbc;
     private final Geocoder geocoder;
@@ -44,37 +48,102 @@ public class PlaceService {
         this.lateArrivals = lateArrivals;
     }
 
+    /** One record of {@code subscribers.places} that passed validation: places to store, or an erasure. */
+    private record Update(ConsumerRecord<String, byte[]> record, String subscriberId, SubscriberPlaces places) {
+        boolean erasure() {
+            return places == null;
+        }
+    }
+
     /** Handles one record of {@code subscribers.places}. */
     public void handle(ConsumerRecord<String, byte[]> record) {
+        handle(List.of(record));
+    }
+
+    /**
+     * Handles a poll's records of {@code subscribers.places} in their order, in one transaction; the outcomes are
+     * then published and acknowledged, and the subscribers matched against the active events (a bulk import of a
+     * city's citizens arrives as many records at once). Should the database refuse the group for a reason other than
+     * being away, each record is stored in a transaction of its own, and a record the database refuses on its own is
+     * dead-lettered with the database's reason: one record cannot hold back the others.
+     */
+    public void handle(List<ConsumerRecord<String, byte[]>> records) {
+        var updates = new ArrayList<Update>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Update update = read(record);
+            if (update != null) {
+                updates.add(update);
+            }
+        }
+        if (updates.isEmpty()) {
+            return;
+        }
+        try {
+            apply(updates);
+        } catch (RuntimeException e) {
+            if (DatabaseErrors.isUnavailable(e)) {
+                throw e;
+            }
+            LOG.warnf("a group of %d place records was refused (%s); storing them one by one", updates.size(),
+                    e.getMessage());
+            for (Update update : updates) {
+                try {
+                    apply(List.of(update));
+                } catch (RuntimeException refused) {
+                    if (DatabaseErrors.isUnavailable(refused)) {
+                        throw refused;
+                    }
+                    producer.deadLetter(update.record(), List.of(reason("refused-by-database", "value",
+                            String.valueOf(refused.getMessage()))));
+                }
+            }
+        }
+    }
+
+    /** The record as an update, or null once it was dead-lettered with its reason. */
+    private Update read(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null || record.key().isBlank()) {
             producer.deadLetter(record, List.of(reason("missing-key", "key",
                     "A subscribers.places record is keyed by its subscriber id.")));
-            return;
+            return null;
         }
         if (record.value() == null) {
-            erase(record.key());
-            return;
+            return new Update(record, record.key(), null);
         }
         SubscriberPlaces places;
         try {
             places = Json.fromBytes(record.value(), SubscriberPlaces.class);
         } catch (IllegalArgumentException e) {
             producer.deadLetter(record, List.of(reason("invalid-record", "value", e.getMessage())));
-            return;
+            return null;
         }
         if (!places.subscriberId().equals(record.key())) {
             producer.deadLetter(record, List.of(reason("key-mismatch", "key",
                     "The key must be the record's subscriberId.")));
-            return;
+            return null;
         }
-        List<PlaceGeocoded> outcomes = jdbc.inTransaction(c -> store(c, places));
+        return new Update(record, record.key(), places);
+    }
+
+    private void apply(List<Update> updates) {
+        List<PlaceGeocoded> outcomes = jdbc.inTransaction(c -> {
+            var all = new ArrayList<PlaceGeocoded>();
+            for (Update update : updates) {
+                if (update.erasure()) {
+                    erase(c, update.subscriberId());
+                } else {
+                    all.addAll(store(c, update.places()));
+                }
+            }
+            return all;
+        });
         var acknowledgements = new ArrayList<Future<RecordMetadata>>();
         for (PlaceGeocoded outcome : outcomes) {
             acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
                     outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
         }
         acknowledgements.forEach(RecordProducer::await);
-        lateArrivals.match(places.subscriberId());
+        lateArrivals.match(updates.stream().filter(u -> !u.erasure()).map(Update::subscriberId).distinct().toList());
     }
 
     private List<PlaceGeocoded> store(Connection c, SubscriberPlaces places) throws SQLException {
@@ -128,13 +197,11 @@ public class PlaceService {
         return outcomes;
     }
 
-    private void erase(String subscriberId) {
-        jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
-                s.setString(1, subscriberId);
-                return s.executeUpdate();
-            }
-        });
+    private static void erase(Connection c, String subscriberId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
+            s.setString(1, subscriberId);
+            s.executeUpdate();
+        }
     }
 
     private static DeadLetter.Problem reason(String slug, String where, String why) {

@@ -112,4 +112,31 @@ class PlacesTest {
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(next, false) == 1);
     }
+
+    @Test
+    void aRecordTheDatabaseRefusesIsDeadLetteredAndTheOthersOfItsPollAreStored() throws Exception {
+        // valid JSON that PostgreSQL cannot store: text may not contain a NUL character
+        String refused = "sub-nul-" + UUID.randomUUID();
+        send(refused, Json.toBytes(new SubscriberPlaces(refused, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, "Via Dazio\u0000 90, Alessandria", null)),
+                Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+        var others = new java.util.ArrayList<String>();
+        for (int i = 0; i < 20; i++) {
+            String other = "sub-" + UUID.randomUUID();
+            others.add(other);
+            send(other, Json.toBytes(new SubscriberPlaces(other, List.of(
+                    new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.61, 44.91))),
+                    Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+        }
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> refused.equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0).value(), DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.SUBSCRIBERS_PLACES);
+            assertThat(letter.reasons().get(0).type()).isEqualTo("urn:allerta:problem:refused-by-database");
+        }
+        for (String other : others) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(other, false) == 1);
+        }
+        assertThat(places(refused, false)).isZero();
+    }
 }
