@@ -83,9 +83,16 @@ public final class LocalPeers implements AutoCloseable {
         // others at each delivery, slower with every new recipient; the listings read the recipient from the message
         var inbox = mail.setUser("peers@allerta.invalid", "peers", UUID.randomUUID().toString());
         mail.getUserManager().setMessageDeliveryHandler((message, address) -> inbox);
+        com.icegreen.greenmail.store.MailFolder inboxFolder;
+        try {
+            inboxFolder = mail.getManagers().getImapHostManager().getInbox(inbox);
+        } catch (com.icegreen.greenmail.store.FolderException e) {
+            throw new IOException("the peers' mailbox", e);
+        }
         Smsc smsc = Smsc.start(smppPort);
         // appended under its own lock (a copy-on-write list would copy itself at every one of 100,000 arrivals)
         List<ObjectNode> hooks = new java.util.ArrayList<>();
+        var hooksPerChannel = new java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder>();
         ArrivalOrder arrivals = new ArrivalOrder(mail);
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 0);
         http.createContext("/mail", exchange -> {
@@ -120,13 +127,11 @@ public final class LocalPeers implements AutoCloseable {
         });
         http.createContext("/counts", exchange -> {
             ObjectNode counts = Json.mapper().createObjectNode();
-            counts.put("mail", arrivals.messages().size());
-            counts.put("sms", smsc.received().size());
+            // counted, not listed: polled often while a hundred thousand messages arrive
+            counts.put("mail", inboxFolder.getMessageCount());
+            counts.put("sms", smsc.receivedCount());
             ObjectNode webhook = counts.putObject("webhook");
-            for (ObjectNode hook : snapshot(hooks, 0)) {
-                String channel = hook.path("channel").asText();
-                webhook.put(channel, webhook.path(channel).asInt() + 1);
-            }
+            new java.util.TreeMap<>(hooksPerChannel).forEach((channel, n) -> webhook.put(channel, n.sum()));
             answer(exchange, 200, Json.toBytes(counts));
         });
         http.createContext("/webhook", exchange -> {
@@ -141,6 +146,8 @@ public final class LocalPeers implements AutoCloseable {
                     hooks.add(hook);
                     id = hooks.size();
                 }
+                hooksPerChannel.computeIfAbsent(hook.get("channel").asText(),
+                        c -> new java.util.concurrent.atomic.LongAdder()).increment();
                 answer(exchange, 200, ("{\"id\":\"hook-" + id + "\"}").getBytes(StandardCharsets.UTF_8));
             } else {
                 answer(exchange, 200, Json.toBytes(snapshot(hooks, from(exchange))));
@@ -154,6 +161,12 @@ public final class LocalPeers implements AutoCloseable {
             smsc.undeliverable(Boolean.parseBoolean(query(exchange, "on", "true")));
             answer(exchange, 204, new byte[0]);
         });
+        // several handlers at once: a long listing must not hold back the webhook deliveries
+        http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+            Thread thread = new Thread(r, "peers-http");
+            thread.setDaemon(true);
+            return thread;
+        }));
         http.start();
         return new LocalPeers(mail, smsc, http);
     }

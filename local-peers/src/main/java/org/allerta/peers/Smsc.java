@@ -108,6 +108,11 @@ public final class Smsc implements AutoCloseable {
         return listener.getPort();
     }
 
+    /** How many messages it received so far. */
+    public int receivedCount() {
+        return received.size();
+    }
+
     /** What it received so far. */
     public List<Received> received() {
         synchronized (received) {
