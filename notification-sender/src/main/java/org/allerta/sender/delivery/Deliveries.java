@@ -308,14 +308,6 @@ public class Deliveries {
         });
     }
 
-    /** Removes a job's announcement, in the caller's transaction. */
-    private static void forget(java.sql.Connection c, NotificationJob job) throws java.sql.SQLException {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM sending_job WHERE job_id = ?")) {
-            s.setObject(1, UUID.fromString(job.jobId()));
-            s.executeUpdate();
-        }
-    }
-
     /**
      * Announces an attempt, committed before it starts (at most once). A database that cannot take it stops the
      * attempt: the batch is consumed again later and nothing was sent.
@@ -342,7 +334,7 @@ public class Deliveries {
     private void withdraw(NotificationJob job) {
         try {
             jdbc.inTransaction(c -> {
-                forget(c, job);
+                Recorder.forget(c, List.of(job.jobId()));
                 return null;
             });
         } catch (RuntimeException e) {
@@ -489,26 +481,25 @@ public class Deliveries {
     /** Turns a provider's later report (delivery receipt, read) into a receipt; false when the job is unknown. */
     public boolean report(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
                           String reason) {
+        if (jobId == null) {
+            return reportAll(channel, List.of(new ProviderReport(providerMessageId, status, reason))).isEmpty();
+        }
         return jdbc.inTransaction(c -> {
-            String id = jobId;
-            String eventId = null;
-            try (PreparedStatement s = c.prepareStatement(id != null
-                    ? "SELECT job_id, event_id FROM handled_job WHERE job_id = ?::uuid AND channel = ?"
-                    // providers recycle their ids: the latest submission that received this one
-                    : "SELECT job_id, event_id FROM handled_job WHERE provider_message_id = ? AND channel = ?"
-                            + " ORDER BY handled_at DESC LIMIT 1")) {
-                s.setString(1, id != null ? id : providerMessageId);
+            String eventId;
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT event_id FROM handled_job WHERE job_id = ?::uuid AND channel = ?")) {
+                s.setString(1, jobId);
                 s.setString(2, channel.name());
                 try (ResultSet rows = s.executeQuery()) {
                     if (!rows.next()) {
                         return false;
                     }
-                    id = rows.getString(1);
-                    eventId = rows.getString(2);
+                    eventId = rows.getString(1);
                 }
             }
-            var receipt = new Receipt(id, channel, eventId, status, reason, providerMessageId, 0, clock.instant());
-            outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, id, receipt, id + "/" + status + "/" + Instant.now(), id);
+            var receipt = new Receipt(jobId, channel, eventId, status, reason, providerMessageId, 0, clock.instant());
+            outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, jobId, receipt, jobId + "/" + status + "/" + Instant.now(),
+                    jobId);
             return true;
         });
     }

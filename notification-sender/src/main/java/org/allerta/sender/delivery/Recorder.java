@@ -133,7 +133,8 @@ final class Recorder implements AutoCloseable {
         });
     }
 
-    private static void forget(Connection c, List<String> jobIds) throws SQLException {
+    /** Removes the announcements of these jobs' attempts, in the caller's transaction. */
+    static void forget(Connection c, List<String> jobIds) throws SQLException {
         if (jobIds.isEmpty()) {
             return;
         }
