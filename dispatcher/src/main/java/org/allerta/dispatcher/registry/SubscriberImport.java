@@ -24,8 +24,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Bulk registration from a CSV file, one person per row, streamed (bounded memory whatever the size). Each row
- * becomes the same registration as {@code POST /v1/subscribers} and is registered on its own: a refused row does not
- * stop the others, and a row whose {@code externalId} is known is not registered twice.
+ * becomes the same registration as {@code POST /v1/subscribers}; rows are registered {@value #CHUNK} to a
+ * transaction. A refused row does not stop the others, and a row whose {@code externalId} is known (or appeared
+ * earlier in the file) is not registered twice.
  *
  * <p>Columns (header required, comma- or semicolon-separated, any order, only {@code name} and one channel required):
  * {@code externalId, name, language, sms, email, push, whatsapp, telegram, category, label, address, lon, lat,
@@ -37,6 +38,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class SubscriberImport {
 
     private static final int MAX_REFUSALS_LISTED = 100;
+    /** Rows registered in one transaction. */
+    private static final int CHUNK = 500;
 
     private final SubscriberService subscribers;
     private final String defaultCountryCode;
@@ -86,12 +89,8 @@ public class SubscriberImport {
                                 + " category, label, address, lon, lat, interests, quietFrom, quietTo, quietZone,"
                                 + " consentSource")));
             }
-            long rows = 0;
-            long created = 0;
-            long existing = 0;
-            long refused = 0;
-            var reasons = new TreeMap<String, Long>();
-            var refusals = new ArrayList<Refusal>();
+            var tally = new Tally();
+            var chunk = new ArrayList<Row>(CHUNK);
             long lineNumber = 1;
             String line;
             while ((line = reader.readLine()) != null) {
@@ -99,34 +98,74 @@ public class SubscriberImport {
                 if (line.isBlank()) {
                     continue;
                 }
-                rows++;
                 try {
-                    Registration registration = RegistrationReader.read(row(CsvLine.split(line, separator), columns),
-                            true, defaultCountryCode);
-                    if (subscribers.register(registration).created()) {
-                        created++;
-                    } else {
-                        existing++;
-                    }
+                    chunk.add(new Row(lineNumber, RegistrationReader.read(row(CsvLine.split(line, separator),
+                            columns), true, defaultCountryCode), null));
                 } catch (ProblemException e) {
                     if (e.problem().status() == 503) {
                         throw e;
                     }
-                    refused++;
-                    List<Issue> problems = e.problem().problems() == null ? List.of() : e.problem().problems();
-                    for (Issue issue : problems) {
-                        reasons.merge(issue.where().replaceAll("\\[\\d+]", "") + ": " + issue.type()
-                                .replace(org.allerta.service.problem.Problem.TYPE_PREFIX, ""), 1L, Long::sum);
-                    }
-                    if (refusals.size() < MAX_REFUSALS_LISTED) {
-                        refusals.add(new Refusal(lineNumber, problems));
-                    }
+                    chunk.add(new Row(lineNumber, null, e));
+                }
+                if (chunk.size() == CHUNK) {
+                    register(chunk, tally);
                 }
             }
-            return new Report(rows, created, existing, refused, reasons, refusals);
+            register(chunk, tally);
+            return new Report(tally.rows, tally.created, tally.existing, tally.refused, tally.reasons,
+                    tally.refusals);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A data row: its line, and its registration or why it was refused. */
+    private record Row(long line, Registration registration, ProblemException refused) {
+    }
+
+    /** What the import did so far. */
+    private static final class Tally {
+        long rows;
+        long created;
+        long existing;
+        long refused;
+        final Map<String, Long> reasons = new TreeMap<>();
+        final List<Refusal> refusals = new ArrayList<>();
+
+        void refuse(long line, ProblemException e) {
+            refused++;
+            List<Issue> problems = e.problem().problems() == null ? List.of() : e.problem().problems();
+            for (Issue issue : problems) {
+                reasons.merge(issue.where().replaceAll("\\[\\d+]", "") + ": " + issue.type()
+                        .replace(org.allerta.service.problem.Problem.TYPE_PREFIX, ""), 1L, Long::sum);
+            }
+            if (refusals.size() < MAX_REFUSALS_LISTED) {
+                refusals.add(new Refusal(line, problems));
+            }
+        }
+    }
+
+    /** Registers the chunk's valid rows together, tallies every row in file order, and empties the chunk. */
+    private void register(List<Row> chunk, Tally tally) {
+        List<SubscriberService.Outcome> outcomes = subscribers.registerAll(chunk.stream()
+                .filter(r -> r.registration() != null).map(Row::registration).toList());
+        int next = 0;
+        for (Row row : chunk) {
+            tally.rows++;
+            if (row.refused() != null) {
+                tally.refuse(row.line(), row.refused());
+                continue;
+            }
+            SubscriberService.Outcome outcome = outcomes.get(next++);
+            if (outcome.refused() != null) {
+                tally.refuse(row.line(), outcome.refused());
+            } else if (outcome.created()) {
+                tally.created++;
+            } else {
+                tally.existing++;
+            }
+        }
+        chunk.clear();
     }
 
     /** The registration JSON of one row. */

@@ -56,6 +56,21 @@ public class SubscriberService {
     static final int MAX_CODE_ATTEMPTS = 5;
     static final int MAX_CODES = 5;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String INSERT_SUBSCRIBER = """
+            INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
+                priority_consent_at, priority_consent_wording, quiet_from, quiet_to, quiet_zone)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+    private static final String INSERT_CHANNEL = """
+            INSERT INTO channel (channel_id, subscriber_id, position, type, address, kinds, verified_at,
+                                 consent_source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (channel_id) DO UPDATE SET position = excluded.position, kinds = excluded.kinds,
+                verified_at = coalesce(channel.verified_at, excluded.verified_at),
+                consent_source = coalesce(channel.consent_source, excluded.consent_source)""";
+    private static final String INSERT_PLACE = """
+            INSERT INTO place (place_id, subscriber_id, position, label, category, address, lon, lat)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (place_id) DO UPDATE SET position = excluded.position""";
 
     private final StatsPending statsPending;
     private final Jdbc jdbc;
@@ -85,10 +100,7 @@ public class SubscriberService {
                 }
             }
             UUID id = UUID.randomUUID();
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
-                        priority_consent_at, priority_consent_wording, quiet_from, quiet_to, quiet_zone)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            try (PreparedStatement s = c.prepareStatement(INSERT_SUBSCRIBER)) {
                 s.setObject(1, id);
                 s.setString(2, registration.externalId());
                 bindPerson(c, s, registration, 3);
@@ -99,6 +111,120 @@ public class SubscriberService {
             announcePlaces(c, id, registration);
             return new Registered(view(c, id).orElseThrow(), true);
         });
+    }
+
+    /**
+     * One person of a bulk registration: created now, already registered (by {@code externalId}), or refused.
+     *
+     * @param created true when created now
+     * @param refused why the database refused this person alone; null otherwise
+     */
+    public record Outcome(boolean created, ProblemException refused) {
+    }
+
+    /**
+     * Registers a group of people in one transaction, as {@link #register} would one by one, with one statement per
+     * table for the whole group: a bulk import's pace is the database's, not one commit per person. A person whose
+     * {@code externalId} is known, or appears earlier in the group, is left as registered. Should the database refuse
+     * the group, each person is registered on its own, so that a refusal names its person and spares the others.
+     * A database that is away ends the call with 503; what was committed before stays.
+     */
+    public List<Outcome> registerAll(List<Registration> registrations) {
+        if (registrations.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return jdbc.inTransactionRetryingConflicts(c -> insertAll(c, registrations));
+        } catch (ProblemException e) {
+            if (e.problem().status() == 503) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            // a person the database refuses: found below, alone
+        }
+        var outcomes = new ArrayList<Outcome>(registrations.size());
+        for (Registration r : registrations) {
+            try {
+                outcomes.add(new Outcome(register(r).created(), null));
+            } catch (ProblemException e) {
+                if (e.problem().status() == 503) {
+                    throw e;
+                }
+                outcomes.add(new Outcome(false, e));
+            } catch (RuntimeException e) {
+                outcomes.add(new Outcome(false, ProblemException.invalid("The database refused this person.",
+                        List.of(Problem.Issue.of("refused-by-database", "", e.getMessage())))));
+            }
+        }
+        return outcomes;
+    }
+
+    private List<Outcome> insertAll(Connection c, List<Registration> registrations) throws SQLException {
+        var known = new java.util.HashSet<String>();
+        List<String> externalIds = registrations.stream().map(Registration::externalId)
+                .filter(java.util.Objects::nonNull).toList();
+        if (!externalIds.isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT external_id FROM subscriber WHERE external_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("text", externalIds.toArray()));
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        known.add(rows.getString(1));
+                    }
+                }
+            }
+        }
+        var outcomes = new ArrayList<Outcome>(registrations.size());
+        var codes = new ArrayList<CodeRequest>();
+        var announcements = new ArrayList<Outbox.Entry>();
+        try (PreparedStatement subscribers = c.prepareStatement(INSERT_SUBSCRIBER);
+             PreparedStatement channels = c.prepareStatement(INSERT_CHANNEL);
+             PreparedStatement places = c.prepareStatement(INSERT_PLACE)) {
+            for (Registration r : registrations) {
+                if (r.externalId() != null && !known.add(r.externalId())) {
+                    outcomes.add(new Outcome(false, null));
+                    continue;
+                }
+                UUID id = UUID.randomUUID();
+                subscribers.setObject(1, id);
+                subscribers.setString(2, r.externalId());
+                bindPerson(c, subscribers, r, 3);
+                subscribers.addBatch();
+                for (int i = 0; i < r.channels().size(); i++) {
+                    ChannelInput input = r.channels().get(i);
+                    UUID channelId = UUID.randomUUID();
+                    bindChannel(c, channels, channelId, id, i, input);
+                    channels.addBatch();
+                    if (!input.verified()) {
+                        codes.add(new CodeRequest(id, channelId, input, r.language()));
+                    }
+                }
+                var announced = new ArrayList<SubscriberPlaces.Place>();
+                for (int i = 0; i < r.places().size(); i++) {
+                    PlaceInput p = r.places().get(i);
+                    UUID placeId = UUID.randomUUID();
+                    bindPlace(places, placeId, id, i, p);
+                    places.addBatch();
+                    announced.add(new SubscriberPlaces.Place(placeId.toString(), p.category(),
+                            p.point() == null ? p.address() : null, p.point()));
+                }
+                announcements.add(announcement(id, r, announced));
+                outcomes.add(new Outcome(true, null));
+            }
+            subscribers.executeBatch();
+            channels.executeBatch();
+            places.executeBatch();
+        }
+        for (CodeRequest code : codes) {
+            sendCode(c, code.subscriber(), code.channel(), code.input().type(), code.input().address(),
+                    code.language(), 1);
+        }
+        outbox.addAll(c, Topics.SUBSCRIBERS_PLACES, announcements);
+        return outcomes;
+    }
+
+    /** A new unverified channel of a group registration, whose code leaves once its row is written. */
+    private record CodeRequest(UUID subscriber, UUID channel, ChannelInput input, String language) {
     }
 
     /** Replaces what a person registered; channels and places that did not change keep their id and state. */
@@ -325,21 +451,8 @@ public class SubscriberService {
                     .filter(b -> b.type() == input.type() && b.address().equals(input.address())).findFirst();
             UUID channelId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
             kept.add(channelId);
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO channel (channel_id, subscriber_id, position, type, address, kinds, verified_at,
-                                         consent_source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (channel_id) DO UPDATE SET position = excluded.position, kinds = excluded.kinds,
-                        verified_at = coalesce(channel.verified_at, excluded.verified_at),
-                        consent_source = coalesce(channel.consent_source, excluded.consent_source)""")) {
-                s.setObject(1, channelId);
-                s.setObject(2, id);
-                s.setInt(3, i);
-                s.setString(4, input.type().name());
-                s.setString(5, input.address());
-                s.setArray(6, c.createArrayOf("text", input.kinds().stream().map(Enum::name).toArray()));
-                s.setTimestamp(7, input.verified() ? Timestamp.from(clock.instant()) : null);
-                s.setString(8, input.consentSource());
+            try (PreparedStatement s = c.prepareStatement(INSERT_CHANNEL)) {
+                bindChannel(c, s, channelId, id, i, input);
                 s.executeUpdate();
             }
             if (same.isEmpty() && !input.verified()) {
@@ -391,18 +504,8 @@ public class SubscriberService {
             same.ifPresent(available::remove);
             UUID placeId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
             kept.add(placeId);
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO place (place_id, subscriber_id, position, label, category, address, lon, lat)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (place_id) DO UPDATE SET position = excluded.position""")) {
-                s.setObject(1, placeId);
-                s.setObject(2, id);
-                s.setInt(3, i);
-                s.setString(4, p.label());
-                s.setString(5, p.category().name());
-                s.setString(6, p.address());
-                s.setObject(7, p.point() == null ? null : p.point().lon());
-                s.setObject(8, p.point() == null ? null : p.point().lat());
+            try (PreparedStatement s = c.prepareStatement(INSERT_PLACE)) {
+                bindPlace(s, placeId, id, i, p);
                 s.executeUpdate();
             }
         }
@@ -429,9 +532,37 @@ public class SubscriberService {
                 }
             }
         }
+        outbox.addAll(c, Topics.SUBSCRIBERS_PLACES, List.of(announcement(id, r, places)));
+    }
+
+    private Outbox.Entry announcement(UUID id, Registration r, List<SubscriberPlaces.Place> places) {
         var record = new SubscriberPlaces(id.toString(), places, r.interests(), r.priority() != null,
                 clock.instant());
-        outbox.add(c, Topics.SUBSCRIBERS_PLACES, id.toString(), record, UUID.randomUUID().toString(), id.toString());
+        return new Outbox.Entry(id.toString(), record, UUID.randomUUID().toString(), id.toString());
+    }
+
+    private void bindChannel(Connection c, PreparedStatement s, UUID channelId, UUID subscriberId, int position,
+                             ChannelInput input) throws SQLException {
+        s.setObject(1, channelId);
+        s.setObject(2, subscriberId);
+        s.setInt(3, position);
+        s.setString(4, input.type().name());
+        s.setString(5, input.address());
+        s.setArray(6, c.createArrayOf("text", input.kinds().stream().map(Enum::name).toArray()));
+        s.setTimestamp(7, input.verified() ? Timestamp.from(clock.instant()) : null);
+        s.setString(8, input.consentSource());
+    }
+
+    private static void bindPlace(PreparedStatement s, UUID placeId, UUID subscriberId, int position, PlaceInput p)
+            throws SQLException {
+        s.setObject(1, placeId);
+        s.setObject(2, subscriberId);
+        s.setInt(3, position);
+        s.setString(4, p.label());
+        s.setString(5, p.category().name());
+        s.setString(6, p.address());
+        s.setObject(7, p.point() == null ? null : p.point().lon());
+        s.setObject(8, p.point() == null ? null : p.point().lat());
     }
 
     private static Optional<UUID> idByExternalId(Connection c, String externalId) throws SQLException {

@@ -4,10 +4,29 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
+import org.allerta.contracts.SubscriberPlaces;
+import org.allerta.contracts.Topics;
 import org.allerta.testsupport.RealInfrastructure;
+import org.allerta.testsupport.TopicReader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /** Bulk registration from CSV: rows registered on their own, refused rows reported, a second run changes nothing. */
@@ -48,5 +67,106 @@ class ImportTest {
                 .body("[0].places[0].lon", equalTo(8.61f));
         given().header("Authorization", RegistryTest.APP).contentType("text/csv").body(csv)
                 .post("/v1/subscribers/import").then().statusCode(403);
+    }
+
+    @Inject
+    AgroalDataSource db;
+
+    /**
+     * A file larger than one transaction's group: every valid row registered once, with its channel, place, code and
+     * announcement to the matcher; a row repeating an earlier externalId left alone; a row the database refuses (a
+     * constraint added for the test) refused alone, its group's other rows registered all the same.
+     */
+    @Test
+    void aLargeFileIsRegisteredInGroupsAndARowTheDatabaseRefusesIsRefusedAlone() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        int rows = 1_200;
+        var csv = new StringBuilder("externalId;name;language;sms;email;lon;lat;consentSource\n");
+        for (int i = 1; i <= rows; i++) {
+            String externalId = i == 700 ? "big-" + run + "-10" : "big-" + run + "-" + i;
+            String name = i == 900 ? "Refused " + run : "Persona " + i;
+            boolean consented = i % 2 == 0;
+            csv.append(externalId).append(';').append(name).append(';').append(i % 3 == 0 ? "en" : "it").append(';')
+                    .append(consented ? String.format("+39333%07d", i) : "").append(';')
+                    .append(consented ? "" : "p" + i + "@example.org").append(';')
+                    .append(8.6 + i / 100_000.0).append(';').append(44.9).append(';')
+                    .append(consented ? "registro comunale" : "").append('\n');
+        }
+        String constraint = "import_test_" + run;
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE subscriber ADD CONSTRAINT " + constraint + " CHECK (name <> 'Refused " + run
+                    + "') NOT VALID");
+        }
+        try {
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                JsonPath report = given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv")
+                        .body(csv.toString()).post("/v1/subscribers/import").then().statusCode(200)
+                        .extract().jsonPath();
+                assertThat(report.getLong("rows")).isEqualTo(rows);
+                assertThat(report.getLong("created")).isEqualTo(attempt == 1 ? rows - 2 : 0);
+                assertThat(report.getLong("existing")).isEqualTo(attempt == 1 ? 1 : rows - 1);
+                assertThat(report.getLong("refused")).isEqualTo(1);
+                assertThat(report.getLong("refusals[0].line")).isEqualTo(901);
+                assertThat(report.getString("refusals[0].problems[0].type")).endsWith("refused-by-database");
+            }
+        } finally {
+            try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE subscriber DROP CONSTRAINT " + constraint);
+            }
+        }
+
+        var ids = new HashMap<String, String>();
+        int channels;
+        int places;
+        int codes;
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT subscriber_id, external_id FROM subscriber"
+                    + " WHERE external_id LIKE 'big-" + run + "-%'")) {
+                while (r.next()) {
+                    ids.put(r.getString(1), r.getString(2));
+                }
+            }
+            channels = count(s, "SELECT count(*) FROM channel WHERE subscriber_id IN (SELECT subscriber_id FROM"
+                    + " subscriber WHERE external_id LIKE 'big-" + run + "-%')");
+            places = count(s, "SELECT count(*) FROM place WHERE subscriber_id IN (SELECT subscriber_id FROM"
+                    + " subscriber WHERE external_id LIKE 'big-" + run + "-%') AND lat = 44.9");
+            codes = count(s, "SELECT count(*) FROM job WHERE purpose = 'VERIFICATION' AND subscriber_id IN"
+                    + " (SELECT subscriber_id FROM subscriber WHERE external_id LIKE 'big-" + run + "-%')");
+        }
+        assertThat(ids).hasSize(rows - 2);
+        assertThat(ids.values()).doesNotHaveDuplicates().doesNotContain("big-" + run + "-700", "big-" + run + "-900");
+        assertThat(channels).isEqualTo(rows - 2);
+        assertThat(places).isEqualTo(rows - 2);
+        // a code for each channel registered without consent: the odd rows (rows 700 and 900 are even)
+        assertThat(codes).isEqualTo(rows / 2);
+
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_PLACES)) {
+            Map<String, SubscriberPlaces> published = new HashMap<>();
+            var deadline = java.time.Instant.now().plusSeconds(60);
+            while (!published.keySet().containsAll(ids.keySet()) && java.time.Instant.now().isBefore(deadline)) {
+                for (ConsumerRecord<String, byte[]> r : reader.drain(Duration.ofMillis(500))) {
+                    if (ids.containsKey(r.key()) && r.value() != null) {
+                        published.put(r.key(), Json.fromBytes(r.value(), SubscriberPlaces.class));
+                    }
+                }
+            }
+            assertThat(published.keySet()).as("registrations published on " + Topics.SUBSCRIBERS_PLACES)
+                    .containsExactlyInAnyOrderElementsOf(ids.keySet());
+            Set<String> placeIds = new HashSet<>();
+            for (var entry : published.entrySet()) {
+                int i = Integer.parseInt(ids.get(entry.getKey()).substring(("big-" + run + "-").length()));
+                assertThat(entry.getValue().places()).hasSize(1);
+                assertThat(entry.getValue().places().get(0).point()).isEqualTo(new LonLat(8.6 + i / 100_000.0, 44.9));
+                placeIds.add(entry.getValue().places().get(0).placeId());
+            }
+            assertThat(placeIds).hasSize(rows - 2);
+        }
+    }
+
+    private static int count(Statement s, String sql) throws Exception {
+        try (ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getInt(1);
+        }
     }
 }
