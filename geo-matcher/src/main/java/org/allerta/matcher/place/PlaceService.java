@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Future;
 import org.allerta.contracts.DeadLetter;
@@ -61,9 +62,9 @@ public class PlaceService {
     }
 
     /**
-     * Handles a poll's records of {@code subscribers.places} in their order, in one transaction; the outcomes are
-     * then published and acknowledged, and the subscribers matched against the active events (a bulk import of a
-     * city's citizens arrives as many records at once). Should the database refuse the group for a reason other than
+     * Handles a poll's records of {@code subscribers.places} in one transaction, each subscriber as its last record
+     * in the poll says; the outcomes are then published and acknowledged, and the subscribers matched against the
+     * active events (a bulk import of a city's citizens arrives as many records at once). Should the database refuse the group for a reason other than
      * being away, each record is stored in a transaction of its own, and a record the database refuses on its own is
      * dead-lettered with the database's reason: one record cannot hold back the others.
      */
@@ -125,17 +126,27 @@ public class PlaceService {
         return new Update(record, record.key(), places);
     }
 
+    /**
+     * Stores the updates in one transaction, a statement per table for all of them: only the last update of each
+     * subscriber counts (each version replaces the subscriber's places, an erasure removes them), then publishes the
+     * geocoding outcomes and matches the subscribers against the active events.
+     */
     private void apply(List<Update> updates) {
+        var last = new LinkedHashMap<String, Update>();
+        for (Update update : updates) {
+            last.remove(update.subscriberId());
+            last.put(update.subscriberId(), update);
+        }
+        List<Update> stored = last.values().stream().filter(u -> !u.erasure()).toList();
+        List<String> erased = last.values().stream().filter(Update::erasure).map(Update::subscriberId).toList();
         List<PlaceGeocoded> outcomes = jdbc.inTransaction(c -> {
-            var all = new ArrayList<PlaceGeocoded>();
-            for (Update update : updates) {
-                if (update.erasure()) {
-                    erase(c, update.subscriberId());
-                } else {
-                    all.addAll(store(c, update.places()));
+            if (!erased.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ANY (?)")) {
+                    s.setArray(1, c.createArrayOf("text", erased.toArray()));
+                    s.executeUpdate();
                 }
             }
-            return all;
+            return stored.isEmpty() ? List.<PlaceGeocoded>of() : store(c, stored.stream().map(Update::places).toList());
         });
         var acknowledgements = new ArrayList<Future<RecordMetadata>>();
         for (PlaceGeocoded outcome : outcomes) {
@@ -143,21 +154,26 @@ public class PlaceService {
                     outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
         }
         acknowledgements.forEach(RecordProducer::await);
-        lateArrivals.match(updates.stream().filter(u -> !u.erasure()).map(Update::subscriberId).distinct().toList());
+        lateArrivals.match(stored.stream().map(Update::subscriberId).toList());
     }
 
-    private List<PlaceGeocoded> store(Connection c, SubscriberPlaces places) throws SQLException {
+    /** Replaces the places of these subscribers (one version each); returns the geocoding outcomes. */
+    private List<PlaceGeocoded> store(Connection c, List<SubscriberPlaces> versions) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO subscriber (subscriber_id, followed_kinds, priority, updated_at) VALUES (?, ?, ?, now())
                 ON CONFLICT (subscriber_id) DO UPDATE SET followed_kinds = excluded.followed_kinds,
                     priority = excluded.priority, updated_at = now()""")) {
-            s.setString(1, places.subscriberId());
-            s.setArray(2, c.createArrayOf("text", places.followedKinds().stream().map(Enum::name).sorted().toArray()));
-            s.setBoolean(3, places.priority());
-            s.executeUpdate();
+            for (SubscriberPlaces places : versions) {
+                s.setString(1, places.subscriberId());
+                s.setArray(2, c.createArrayOf("text",
+                        places.followedKinds().stream().map(Enum::name).sorted().toArray()));
+                s.setBoolean(3, places.priority());
+                s.addBatch();
+            }
+            s.executeBatch();
         }
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM place WHERE subscriber_id = ?")) {
-            s.setString(1, places.subscriberId());
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM place WHERE subscriber_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("text", versions.stream().map(SubscriberPlaces::subscriberId).toArray()));
             s.executeUpdate();
         }
         var outcomes = new ArrayList<PlaceGeocoded>();
@@ -167,41 +183,37 @@ public class PlaceService {
                                    confidence, reason, geom)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?::float8 IS NULL THEN NULL
                                                      ELSE ST_SetSRID(ST_MakePoint(?, ?), 4326) END)""")) {
-            for (SubscriberPlaces.Place place : places.places()) {
-                Geocoded geocoded = place.point() != null
-                        ? new Geocoded(GeocodingStatus.POINT_GIVEN, place.point(), null, 1.0, null)
-                        : geocoder.geocode(c, place.address());
-                s.setString(1, places.subscriberId());
-                s.setString(2, place.placeId());
-                s.setString(3, place.category().name());
-                s.setString(4, place.point() != null ? null : place.address());
-                s.setString(5, geocoded.status().name());
-                s.setString(6, geocoded.matchedAddress());
-                s.setDouble(7, geocoded.confidence());
-                s.setString(8, geocoded.reason());
-                if (geocoded.point() == null) {
-                    s.setNull(9, java.sql.Types.DOUBLE);
-                    s.setNull(10, java.sql.Types.DOUBLE);
-                    s.setNull(11, java.sql.Types.DOUBLE);
-                } else {
-                    s.setDouble(9, geocoded.point().lon());
-                    s.setDouble(10, geocoded.point().lon());
-                    s.setDouble(11, geocoded.point().lat());
+            for (SubscriberPlaces places : versions) {
+                for (SubscriberPlaces.Place place : places.places()) {
+                    Geocoded geocoded = place.point() != null
+                            ? new Geocoded(GeocodingStatus.POINT_GIVEN, place.point(), null, 1.0, null)
+                            : geocoder.geocode(c, place.address());
+                    s.setString(1, places.subscriberId());
+                    s.setString(2, place.placeId());
+                    s.setString(3, place.category().name());
+                    s.setString(4, place.point() != null ? null : place.address());
+                    s.setString(5, geocoded.status().name());
+                    s.setString(6, geocoded.matchedAddress());
+                    s.setDouble(7, geocoded.confidence());
+                    s.setString(8, geocoded.reason());
+                    if (geocoded.point() == null) {
+                        s.setNull(9, java.sql.Types.DOUBLE);
+                        s.setNull(10, java.sql.Types.DOUBLE);
+                        s.setNull(11, java.sql.Types.DOUBLE);
+                    } else {
+                        s.setDouble(9, geocoded.point().lon());
+                        s.setDouble(10, geocoded.point().lon());
+                        s.setDouble(11, geocoded.point().lat());
+                    }
+                    s.addBatch();
+                    outcomes.add(new PlaceGeocoded(places.subscriberId(), place.placeId(), geocoded.status(),
+                            geocoded.point(), geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(),
+                            now));
                 }
-                s.addBatch();
-                outcomes.add(new PlaceGeocoded(places.subscriberId(), place.placeId(), geocoded.status(),
-                        geocoded.point(), geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(), now));
             }
             s.executeBatch();
         }
         return outcomes;
-    }
-
-    private static void erase(Connection c, String subscriberId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
-            s.setString(1, subscriberId);
-            s.executeUpdate();
-        }
     }
 
     private static DeadLetter.Problem reason(String slug, String where, String why) {

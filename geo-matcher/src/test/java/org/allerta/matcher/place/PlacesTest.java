@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,6 +28,7 @@ import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
 import org.allerta.testsupport.TopicWriter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,5 +140,55 @@ class PlacesTest {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(other, false) == 1);
         }
         assertThat(places(refused, false)).isZero();
+    }
+
+    @Inject
+    PlaceService service;
+
+    /**
+     * A poll holding several records of the same subscribers is stored together: each subscriber ends as its last
+     * record says, whatever came before it in the poll (a new version, a tombstone, a version after a tombstone).
+     */
+    @Test
+    void aPollLeavesEachSubscriberAsItsLastRecordSays() throws Exception {
+        String a = "sub-a-" + UUID.randomUUID();
+        String b = "sub-b-" + UUID.randomUUID();
+        String c = "sub-c-" + UUID.randomUUID();
+        String tag = UUID.randomUUID().toString();
+        long offset = 0;
+        service.handle(List.of(
+                record(a, version(a, tag + "-a1", tag + "-a2"), offset++),
+                record(b, version(b, tag + "-b1"), offset++),
+                record(c, null, offset++),
+                record(a, version(a, tag + "-a3"), offset++),
+                record(b, null, offset++),
+                record(c, version(c, tag + "-c1", tag + "-c2"), offset)));
+        assertThat(placeIds(a)).containsExactly(tag + "-a3");
+        assertThat(placeIds(b)).isEmpty();
+        assertThat(placeIds(c)).containsExactlyInAnyOrder(tag + "-c1", tag + "-c2");
+    }
+
+    private static byte[] version(String subscriber, String... placeIds) {
+        return Json.toBytes(new SubscriberPlaces(subscriber, java.util.Arrays.stream(placeIds)
+                .map(id -> new SubscriberPlaces.Place(id, PlaceCategory.HOME, null, new LonLat(8.61, 44.91)))
+                .toList(), Set.of(EventKind.WATER_OUTAGE), false, Instant.now()));
+    }
+
+    private static ConsumerRecord<String, byte[]> record(String key, byte[] value, long offset) {
+        return new ConsumerRecord<>(Topics.SUBSCRIBERS_PLACES, 0, offset, key, value);
+    }
+
+    private static List<String> placeIds(String subscriberId) throws Exception {
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT place_id FROM matcher.place WHERE subscriber_id = ?")) {
+            s.setString(1, subscriberId);
+            var ids = new java.util.ArrayList<String>();
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(rows.getString(1));
+                }
+            }
+            return ids;
+        }
     }
 }
