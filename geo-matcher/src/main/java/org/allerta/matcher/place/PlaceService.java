@@ -64,9 +64,10 @@ public class PlaceService {
     /**
      * Handles a poll's records of {@code subscribers.places} in one transaction, each subscriber as its last record
      * in the poll says; the outcomes are then published and acknowledged, and the subscribers matched against the
-     * active events (a bulk import of a city's citizens arrives as many records at once). Should the database refuse the group for a reason other than
-     * being away, each record is stored in a transaction of its own, and a record the database refuses on its own is
-     * dead-lettered with the database's reason: one record cannot hold back the others.
+     * active events (a bulk import of a city's citizens arrives as many records at once). Should the database refuse
+     * the group for a reason other than being away, each record is stored in a transaction of its own, and a record
+     * the database refuses on its own is dead-lettered with the database's reason: one record cannot hold back the
+     * others.
      */
     public void handle(List<ConsumerRecord<String, byte[]>> records) {
         var updates = new ArrayList<Update>();
