@@ -22,7 +22,6 @@ import java.util.function.IntPredicate;
 import java.util.stream.Collectors;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.Json;
-import org.allerta.contracts.NotificationJob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -271,24 +270,24 @@ class EndToEndTest {
                 .mapToLong(id -> PEOPLE.get(id).channels().size()).sum();
         await(jobs + " jobs of revision " + revision, () -> of(eventId, revision).size() >= jobs);
         Thread.sleep(1_000); // anything extra (a duplicate) would arrive now
-        List<NotificationJob> found = of(eventId, revision);
+        List<Tap.Job> found = of(eventId, revision);
 
         Map<Change, Set<String>> actual = new TreeMap<>();
-        for (NotificationJob job : found) {
+        for (Tap.Job job : found) {
             actual.computeIfAbsent(job.change(), c -> new HashSet<>()).add(job.subscriberId());
         }
         assertThat(actual).as("recipients per change of revision " + revision).isEqualTo(new TreeMap<>(expected));
-        Map<String, List<NotificationJob>> perNotice = found.stream().collect(Collectors.groupingBy(
+        Map<String, List<Tap.Job>> perNotice = found.stream().collect(Collectors.groupingBy(
                 j -> j.subscriberId() + "/" + j.channel() + "/" + j.change()));
         assertThat(perNotice.values()).as("one job per notice").allMatch(list -> list.size() == 1);
-        assertThat(found.stream().map(NotificationJob::jobId).distinct().count()).isEqualTo(found.size());
-        for (NotificationJob job : found) {
+        assertThat(found.stream().map(Tap.Job::jobId).distinct().count()).isEqualTo(found.size());
+        for (Tap.Job job : found) {
             assertThat(PEOPLE.get(job.subscriberId()).channels()).contains(job.channel().name());
         }
         assertThat(found).hasSize((int) jobs);
     }
 
-    private static List<NotificationJob> of(String eventId, long revision) {
+    private static List<Tap.Job> of(String eventId, long revision) {
         return services.tap().jobsOf(eventId).stream()
                 .filter(j -> j.revision() != null && j.revision() == revision).toList();
     }
@@ -296,15 +295,15 @@ class EndToEndTest {
     /** The mailbox, the SMSC and the webhook peer received each job exactly once, and nothing else. */
     private static void peersReceivedEveryJobOnce(Set<String> events) throws Exception {
         // this test's peers received this test's events only (the topics may hold other tests' jobs)
-        List<NotificationJob> all = events.stream().flatMap(e -> services.tap().jobsOf(e).stream()).toList();
-        assertThat(all.stream().map(NotificationJob::jobId).distinct().count()).as("job ids on the topics")
+        List<Tap.Job> all = events.stream().flatMap(e -> services.tap().jobsOf(e).stream()).toList();
+        assertThat(all.stream().map(Tap.Job::jobId).distinct().count()).as("job ids on the topics")
                 .isEqualTo(all.size());
         List<String> mailJobs = all.stream().filter(j -> j.channel().name().equals("EMAIL"))
-                .map(NotificationJob::jobId).sorted().toList();
+                .map(Tap.Job::jobId).sorted().toList();
         List<String> smsTo = all.stream().filter(j -> j.channel().name().equals("SMS"))
                 .map(j -> j.recipient().replace("+", "")).sorted().toList();
         List<String> pushJobs = all.stream().filter(j -> j.channel().name().equals("PUSH"))
-                .map(NotificationJob::jobId).sorted().toList();
+                .map(Tap.Job::jobId).sorted().toList();
         await("the peers to receive every job", () -> {
             JsonNode counts = API.get(services.peersUrl() + "/counts", null).expect(200);
             return counts.get("mail").asLong() >= mailJobs.size() && counts.get("sms").asLong() >= smsTo.size()

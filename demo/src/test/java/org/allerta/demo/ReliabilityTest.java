@@ -21,7 +21,6 @@ import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
-import org.allerta.contracts.NotificationJob;
 import org.allerta.contracts.Topics;
 import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
@@ -48,7 +47,10 @@ class ReliabilityTest {
 
     private static final boolean FULL = Boolean.getBoolean("allerta.reliability.full");
     private static final int RECIPIENTS = Integer.getInteger("allerta.reliability.recipients", FULL ? 100_000 : 3_000);
-    private static final Duration TIMEOUT = Duration.ofMinutes(FULL ? 30 : 5);
+    /** The load scenario's event covers the box grown to this many citizens (1,000,000 with {@code --full}). */
+    private static final int LOAD_RECIPIENTS = Math.max(RECIPIENTS,
+            Integer.getInteger("allerta.reliability.load-recipients", FULL ? 1_000_000 : RECIPIENTS));
+    private static final Duration TIMEOUT = Duration.ofMinutes(FULL ? 60 : 5);
     private static final double LON0 = 9.50;
     private static final double LAT0 = 45.50;
     private static final double SIDE = 0.05;
@@ -66,11 +68,16 @@ class ReliabilityTest {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        register();
+        register(0, RECIPIENTS);
     }
 
     @AfterAll
     static void stop() throws Exception {
+        // what the suite's own JVM holds at the end (jobs read, peers' messages): sizes ALLERTA_RELIABILITY_HEAP
+        System.gc();
+        System.out.printf(Locale.ROOT, "reliability: test JVM heap in use at the end, after a GC: %,d MB of %,d MB%n",
+                java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20,
+                Runtime.getRuntime().maxMemory() >> 20);
         if (services != null) {
             services.close();
         }
@@ -80,7 +87,8 @@ class ReliabilityTest {
                 + " reliability -Dallerta.reliability.recipients=" + RECIPIENTS + "`" : "the subset run by"
                 + " `./allerta test`").append(") on ").append(Instant.now()
                 .truncatedTo(ChronoUnit.SECONDS)).append(", ").append(String.format(Locale.ROOT, "%,d", RECIPIENTS))
-                .append(" recipients per event, sender rate limits off. Lost and duplicated are counted from the job"
+                .append(" recipients per event").append(LOAD_RECIPIENTS > RECIPIENTS ? String.format(Locale.ROOT,
+                        " (%,d in the load scenario)", LOAD_RECIPIENTS) : "").append(", sender rate limits off. Lost and duplicated are counted from the job"
                         + " topics (plain consumer), the mailbox, the SMSC and the webhook peer. Recovery: from the"
                         + " restart of what was stopped (or, without a stop, from the first request) to the last"
                         + " notice received by the peers.\n\n")
@@ -103,15 +111,18 @@ class ReliabilityTest {
         }
     }
 
-    /** RECIPIENTS citizens in a box, one channel each (SMS, e-mail, push in turn), through the bulk import. */
-    private static void register() throws Exception {
+    /**
+     * Citizens {@code from} to {@code to} (exclusive) in the box, one place and one channel each (SMS, e-mail, push
+     * in turn), through the bulk import.
+     */
+    private static void register(int from, int to) throws Exception {
         String header = "externalId,name,language,sms,email,push,lon,lat,interests,consentSource\n";
         int chunk = 10_000;   // one request per 10,000 rows, as a city's import job would send them
-        java.util.Random random = new java.util.Random(7);
+        java.util.Random random = new java.util.Random(7L + from);
         long registered = 0;
-        for (int from = 0; from < RECIPIENTS; from += chunk) {
+        for (int first = from; first < to; first += chunk) {
             StringBuilder csv = new StringBuilder(header);
-            for (int i = from; i < Math.min(RECIPIENTS, from + chunk); i++) {
+            for (int i = first; i < Math.min(to, first + chunk); i++) {
                 String sms = i % 3 == 0 ? String.format("+39300770%05d", i) : "";
                 String email = i % 3 == 1 ? "r" + i + "@example.org" : "";
                 String push = i % 3 == 2 ? "reliability-device-" + i : "";
@@ -125,7 +136,7 @@ class ReliabilityTest {
                     csv.toString()).expect(200);
             registered += report.get("created").asLong() + report.get("existing").asLong();
         }
-        assertThat(registered).isEqualTo(RECIPIENTS);
+        assertThat(registered).isEqualTo(to - from);
         await("geocoding of every place", () -> API.get(at.dispatcher() + "/v1/subscribers/summary",
                 services.adminKey).expect(200).path("places").path("PENDING").asLong(0) == 0);
     }
@@ -337,6 +348,12 @@ class ReliabilityTest {
             spec.putArray("allowedKinds").add("POWER_OUTAGE");
             keys.add(API.postJson(at.intake() + "/v1/admin/publishers", services.adminKey, spec).expect(201)
                     .get("apiKey").asText());
+        }
+        if (ADDRESSES.size() < LOAD_RECIPIENTS) {
+            long start = System.nanoTime();
+            register(ADDRESSES.size(), LOAD_RECIPIENTS);
+            System.out.printf(Locale.ROOT, "reliability: load: the box grown to %,d citizens in %.1f s%n",
+                    ADDRESSES.size(), (System.nanoTime() - start) / 1e9);
         }
         Mark mark = mark();
         current = API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json",
@@ -664,7 +681,7 @@ class ReliabilityTest {
     /** The job ids of the test citizens' jobs read since the mark, by event/change/recipient. */
     private static Map<String, Set<String>> notices(Mark mark) {
         Map<String, Set<String>> found = new HashMap<>();
-        for (NotificationJob job : services.tap().jobsSince(mark.jobs())) {
+        for (Tap.Job job : services.tap().jobsSince(mark.jobs())) {
             if (ADDRESSES.contains(job.recipient())) {
                 found.computeIfAbsent(job.eventId() + "/" + job.change() + "/" + job.recipient(),
                         k -> new HashSet<>()).add(job.jobId());
@@ -673,7 +690,7 @@ class ReliabilityTest {
         return found;
     }
 
-    private static List<NotificationJob> jobsOf(String eventId) {
+    private static List<Tap.Job> jobsOf(String eventId) {
         return services.tap().jobsOf(eventId);
     }
 

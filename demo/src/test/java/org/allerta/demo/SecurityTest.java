@@ -25,7 +25,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.allerta.contracts.Json;
-import org.allerta.contracts.NotificationJob;
 import org.allerta.contracts.Topics;
 import org.allerta.testsupport.FuzzBodies;
 import org.allerta.testsupport.LocalKafka;
@@ -442,7 +441,7 @@ class SecurityTest {
         String after = API.post(at.intake() + "/v1/events", publisher, "application/geo+json",
                 outage("after-fuzz-" + UUID.randomUUID())).expect(202).get("eventId").asText();
         services.await("the citizen's notice after the fuzzing", TIMEOUT, () -> services.tap().jobsOf(after).stream()
-                .map(NotificationJob::subscriberId).anyMatch(citizen::equals));
+                .map(Tap.Job::subscriberId).anyMatch(citizen::equals));
 
         // and no service logged an error or a stack trace while being fuzzed
         Pattern error = Pattern.compile("^\\S+ \\S+ (ERROR|FATAL) |^\\s+at [a-z]|Exception:|^Caused by",
