@@ -20,7 +20,6 @@ import java.util.UUID;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Json;
-import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.Topics;
 import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
@@ -47,13 +46,19 @@ class ReliabilityTest {
 
     private static final boolean FULL = Boolean.getBoolean("allerta.reliability.full");
     private static final int RECIPIENTS = Integer.getInteger("allerta.reliability.recipients", FULL ? 100_000 : 3_000);
-    /** The load scenario's event covers the box grown to this many citizens (1,000,000 with {@code --full}). */
+    /**
+     * The load scenario's event covers this many citizens (1,000,000 with {@code --full}): the box's, and those
+     * registered for it in a second box beside it, where no earlier scenario's event reaches (citizens added inside
+     * those would, rightly, be told of them as late arrivals).
+     */
     private static final int LOAD_RECIPIENTS = Math.max(RECIPIENTS,
             Integer.getInteger("allerta.reliability.load-recipients", FULL ? 1_000_000 : RECIPIENTS));
     private static final Duration TIMEOUT = Duration.ofMinutes(FULL ? 60 : 5);
     private static final double LON0 = 9.50;
     private static final double LAT0 = 45.50;
     private static final double SIDE = 0.05;
+    /** The west edge of the load scenario's second box. */
+    private static final double LON_EAST = LON0 + SIDE + 0.01;
     private static final int SENDER_IN_FLIGHT = 3 * 4;
 
     private static PackagedServices services;
@@ -112,8 +117,8 @@ class ReliabilityTest {
     }
 
     /**
-     * Citizens {@code from} to {@code to} (exclusive) in the box, one place and one channel each (SMS, e-mail, push
-     * in turn), through the bulk import.
+     * Citizens {@code from} to {@code to} (exclusive), one place and one channel each (SMS, e-mail, push in turn),
+     * through the bulk import: the first RECIPIENTS in the box, the others in the second box.
      */
     private static void register(int from, int to) throws Exception {
         String header = "externalId,name,language,sms,email,push,lon,lat,interests,consentSource\n";
@@ -129,7 +134,8 @@ class ReliabilityTest {
                 ADDRESSES.add(sms + email + push);
                 csv.append("rel-").append(i).append(",Persona ").append(i).append(",it,").append(sms).append(',')
                         .append(email).append(',').append(push).append(',')
-                        .append(String.format(Locale.ROOT, "%.6f,%.6f", LON0 + random.nextDouble() * SIDE,
+                        .append(String.format(Locale.ROOT, "%.6f,%.6f", (i < RECIPIENTS ? LON0 : LON_EAST)
+                                        + random.nextDouble() * SIDE,
                                 LAT0 + random.nextDouble() * SIDE)).append(",POWER_OUTAGE,reliability test\n");
             }
             JsonNode report = API.post(at.dispatcher() + "/v1/subscribers/import", services.adminKey, "text/csv",
@@ -147,7 +153,7 @@ class ReliabilityTest {
     @Order(1)
     void geoMatcherKilledMidMatchingLosesAndDuplicatesNothing() throws Exception {
         scenario("kill -9 geo-matcher", "`kill -9` of geo-matcher at its first match of the event, restarted",
-                "every notice exactly once", () -> kill("geo-matcher", () -> !matchesOf(current).isEmpty()));
+                "every notice exactly once", () -> kill("geo-matcher", () -> services.tap().matchCount(current) > 0));
     }
 
     @Test
@@ -214,7 +220,7 @@ class ReliabilityTest {
     void databaseStoppedDuringMatchingAndDispatchLosesAndDuplicatesNothing() throws Exception {
         scenario("PostgreSQL stopped 10 s", "PostgreSQL stopped for 10 s at the first match of the event, then"
                 + " started", "nothing lost, services recover without restart", () -> awayFor10Seconds(
-                "the first match", () -> !matchesOf(current).isEmpty(), LocalPostgis.shared()::stop,
+                "the first match", () -> services.tap().matchCount(current) > 0, LocalPostgis.shared()::stop,
                 LocalPostgis.shared()::start));
     }
 
@@ -352,12 +358,15 @@ class ReliabilityTest {
         if (ADDRESSES.size() < LOAD_RECIPIENTS) {
             long start = System.nanoTime();
             register(ADDRESSES.size(), LOAD_RECIPIENTS);
-            System.out.printf(Locale.ROOT, "reliability: load: the box grown to %,d citizens in %.1f s%n",
-                    ADDRESSES.size(), (System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "reliability: load: %,d citizens in the two boxes, the second registered"
+                    + " in %.1f s%n", ADDRESSES.size(), (System.nanoTime() - start) / 1e9);
         }
         Mark mark = mark();
+        // the box, and the second box if there is one
+        double east = LOAD_RECIPIENTS > RECIPIENTS ? LON_EAST + SIDE : LON0 + SIDE;
         current = API.post(at.intake() + "/v1/events", services.publisherKey, "application/geo+json",
-                outage("rel-" + UUID.randomUUID())).expect(202).get("eventId").asText();
+                TestEvents.outage("rel-" + UUID.randomUUID(), TestEvents.rectangle(LON0 - 0.001, LAT0 - 0.001,
+                        east + 0.001, LAT0 + SIDE + 0.001))).expect(202).get("eventId").asText();
         long t = System.nanoTime();
 
         // each publisher in a closed loop (loopback only, no pause): new events and revisions of its last one
@@ -694,9 +703,6 @@ class ReliabilityTest {
         return services.tap().jobsOf(eventId);
     }
 
-    private static List<MatchChange> matchesOf(String eventId) {
-        return services.tap().matchesOf(eventId);
-    }
 
     private static JsonNode peerCounts() {
         return API.get(services.peersUrl() + "/counts", null).expect(200);

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.Channel;
@@ -28,7 +30,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class Tap implements AutoCloseable {
 
     private final ConcurrentLinkedQueue<Job> jobs = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<MatchChange> matches = new ConcurrentLinkedQueue<>();
+    /** Matches read per event: counted, not kept (a run reads millions). */
+    private final ConcurrentHashMap<String, LongAdder> matches = new ConcurrentHashMap<>();
+    /** One copy of each event id, shared by that event's jobs. */
+    private final ConcurrentHashMap<String, String> eventIds = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Receipt> failures = new ConcurrentLinkedQueue<>();
     private final Thread reader;
     private volatile boolean reading = true;
@@ -46,8 +51,9 @@ final class Tap implements AutoCloseable {
     record Job(String jobId, Channel channel, String eventId, Long revision, Change change, String subscriberId,
                String recipient) {
 
-        static Job of(NotificationJob job) {
-            return new Job(job.jobId(), job.channel(), job.eventId(), job.revision(), job.change(),
+        static Job of(NotificationJob job, Map<String, String> eventIds) {
+            return new Job(job.jobId(), job.channel(), job.eventId() == null ? null
+                    : eventIds.computeIfAbsent(job.eventId(), id -> id), job.revision(), job.change(),
                     job.subscriberId(), job.recipient());
         }
     }
@@ -67,9 +73,10 @@ final class Tap implements AutoCloseable {
         return jobs.stream().skip(mark).toList();
     }
 
-    /** Every match read so far of {@code eventId}. */
-    List<MatchChange> matchesOf(String eventId) {
-        return matches.stream().filter(m -> eventId != null && eventId.equals(m.eventId())).toList();
+    /** How many matches of {@code eventId} were read so far. */
+    long matchCount(String eventId) {
+        LongAdder count = eventId == null ? null : matches.get(eventId);
+        return count == null ? 0 : count.sum();
     }
 
     /** Every FAILED receipt read so far. */
@@ -91,14 +98,15 @@ final class Tap implements AutoCloseable {
                     for (var r : consumer.poll(Duration.ofMillis(200))) {
                         try {
                             if (r.topic().equals(Topics.ALERTS_MATCHES)) {
-                                matches.add(Json.fromBytes(r.value(), MatchChange.class));
+                                matches.computeIfAbsent(Json.fromBytes(r.value(), MatchChange.class).eventId(),
+                                        id -> new LongAdder()).increment();
                             } else if (r.topic().equals(Topics.NOTIFICATIONS_RECEIPTS)) {
                                 Receipt receipt = Json.fromBytes(r.value(), Receipt.class);
                                 if (receipt.status() == ReceiptStatus.FAILED) {
                                     failures.add(receipt);
                                 }
                             } else {
-                                jobs.add(Job.of(Json.fromBytes(r.value(), NotificationJob.class)));
+                                jobs.add(Job.of(Json.fromBytes(r.value(), NotificationJob.class), eventIds));
                             }
                         } catch (IllegalArgumentException | NullPointerException e) {
                             // not a record of the contract (a poison record of a scenario): not counted

@@ -91,7 +91,8 @@ public final class LocalPeers implements AutoCloseable {
         }
         Smsc smsc = Smsc.start(smppPort);
         // appended under its own lock (a copy-on-write list would copy itself at every one of 100,000 arrivals)
-        List<ObjectNode> hooks = new java.util.ArrayList<>();
+        // each delivery as received (its body as bytes: a tree per body would take several times the memory)
+        List<Hook> hooks = new java.util.ArrayList<>();
         var hooksPerChannel = new java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder>();
         ArrivalOrder arrivals = new ArrivalOrder(mail);
         // without TCP_NODELAY each answer waits for the client's delayed acknowledgement: 48 ms per webhook delivery
@@ -139,21 +140,28 @@ public final class LocalPeers implements AutoCloseable {
         });
         http.createContext("/webhook", exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) {
-                ObjectNode hook = Json.mapper().createObjectNode();
-                hook.put("channel", exchange.getRequestURI().getPath().replaceFirst("^/webhook/?", ""));
-                hook.put("signature", exchange.getRequestHeaders().getFirst("X-Allerta-Signature"));
-                hook.put("at", Instant.now().toString());
-                hook.set("body", Json.mapper().readTree(exchange.getRequestBody().readAllBytes()));
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                Json.mapper().readTree(body); // a delivery that is not JSON fails here, as it would at a provider
+                Hook hook = new Hook(exchange.getRequestURI().getPath().replaceFirst("^/webhook/?", ""),
+                        exchange.getRequestHeaders().getFirst("X-Allerta-Signature"), Instant.now(), body);
                 int id;
                 synchronized (hooks) {
                     hooks.add(hook);
                     id = hooks.size();
                 }
-                hooksPerChannel.computeIfAbsent(hook.get("channel").asText(),
+                hooksPerChannel.computeIfAbsent(hook.channel(),
                         c -> new java.util.concurrent.atomic.LongAdder()).increment();
                 answer(exchange, 200, ("{\"id\":\"hook-" + id + "\"}").getBytes(StandardCharsets.UTF_8));
             } else {
-                answer(exchange, 200, Json.toBytes(snapshot(hooks, from(exchange))));
+                ArrayNode list = Json.mapper().createArrayNode();
+                for (Hook hook : snapshot(hooks, from(exchange))) {
+                    ObjectNode h = list.addObject();
+                    h.put("channel", hook.channel());
+                    h.put("signature", hook.signature());
+                    h.put("at", hook.at().toString());
+                    h.set("body", Json.mapper().readTree(hook.body()));
+                }
+                answer(exchange, 200, Json.toBytes(list));
             }
         });
         http.createContext("/smsc/throttle", exchange -> {
@@ -194,6 +202,10 @@ public final class LocalPeers implements AutoCloseable {
         http.stop(0);
         smsc.close();
         mail.stop();
+    }
+
+    /** A webhook delivery: the channel of its path, its signature header, when, and its body as sent. */
+    private record Hook(String channel, String signature, Instant at, byte[] body) {
     }
 
     /**
