@@ -153,10 +153,28 @@ public class SubscriberService {
                 outcomes.add(new Outcome(false, e));
             } catch (RuntimeException e) {
                 outcomes.add(new Outcome(false, ProblemException.invalid("The database refused this person.",
-                        List.of(Problem.Issue.of("refused-by-database", "", e.getMessage())))));
+                        List.of(Problem.Issue.of("refused-by-database", "", refusal(e))))));
             }
         }
         return outcomes;
+    }
+
+    /**
+     * Why the database refused a row, by its error code and constraint only: the server's own message may quote the
+     * failing row (a name, a phone number, a token), which has no place in a report or a log.
+     */
+    static String refusal(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
+                var m = p.getServerErrorMessage();
+                return "SQLSTATE " + m.getSQLState() + (m.getConstraint() != null ? ", constraint "
+                        + m.getConstraint() : "") + (m.getTable() != null ? ", table " + m.getTable() : "");
+            }
+            if (cause instanceof SQLException q) {
+                return "SQLSTATE " + q.getSQLState();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     private List<Outcome> insertAll(Connection c, List<Registration> registrations) throws SQLException {

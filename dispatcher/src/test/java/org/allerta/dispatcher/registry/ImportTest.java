@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
@@ -78,6 +79,20 @@ class ImportTest {
      * constraint added for the test) refused alone, its group's other rows registered all the same.
      */
     @Test
+    void anErrorOfTheDatabaseNamesItsConstraintButNeverQuotesTheRow() throws Exception {
+        // what an exception carries may reach a log: the failing row (a name, a phone number) must not be in it
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE quoted (phone text CONSTRAINT quoted_phone_check"
+                    + " CHECK (phone <> '+393330000001'))");
+            assertThatThrownBy(
+                    () -> s.execute("INSERT INTO quoted VALUES ('+393330000001')"))
+                    .isInstanceOf(java.sql.SQLException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).contains("quoted_phone_check")
+                            .doesNotContain("+393330000001"));
+        }
+    }
+
+    @Test
     void aLargeFileIsRegisteredInGroupsAndARowTheDatabaseRefusesIsRefusedAlone() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         int rows = 1_200;
@@ -108,6 +123,9 @@ class ImportTest {
                 assertThat(report.getLong("refused")).isEqualTo(1);
                 assertThat(report.getLong("refusals[0].line")).isEqualTo(901);
                 assertThat(report.getString("refusals[0].problems[0].type")).endsWith("refused-by-database");
+                // the reason names the constraint, never the row the server would quote
+                assertThat(report.getString("refusals[0].problems[0].why")).isEqualTo("SQLSTATE 23514,"
+                        + " constraint " + constraint + ", table subscriber").doesNotContain("Refused");
             }
         } finally {
             try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
