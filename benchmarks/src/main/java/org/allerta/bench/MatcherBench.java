@@ -13,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,7 +40,9 @@ import org.postgresql.PGConnection;
  * covering 1%, 10% and 100% of it. For each: the matcher's time from STARTED to FINISHED (the last change
  * acknowledged), changes/s and the matcher's peak heap, beside the limits measured in the same run: PostGIS's own
  * {@code COPY (SELECT ... WHERE ST_Intersects(...)) TO STDOUT} for the same polygon, and Kafka's producer throughput
- * for the same number of records of the same size. Then a gazetteer import of a generated N-row civici file.
+ * for the same number of records of the same size. Then the largest event's later revisions, measured the same way:
+ * its estimate given (everyone UPDATED), its area shrunk to a tenth, its end. Last, a gazetteer import of a
+ * generated N-row civici file.
  */
 public final class MatcherBench {
 
@@ -61,9 +64,21 @@ public final class MatcherBench {
             long t = System.nanoTime();
             seed(c, places);
             System.out.printf(Locale.ROOT, "seeded %,d places in %.1f s%n", places, (System.nanoTime() - t) / 1e9);
+            AlertEvent whole = null;
             for (double fraction : new double[] {0.01, 0.10, 1.0}) {
-                run(c, bootstrap, matcher, fraction);
+                String eventId = "bench-" + UUID.randomUUID();
+                whole = event(eventId, 1, EventStatus.ACTIVE, box(fraction), null);
+                run(c, bootstrap, matcher, String.format(Locale.ROOT, "%5.0f%%", fraction * 100), whole);
             }
+            // the same blackout's later revisions: the estimate given (everyone UPDATED), the area shrunk to a
+            // tenth (the rest NO_LONGER_AFFECTED), the end (RESOLVED to those still affected)
+            Instant estimate = Instant.now().plus(Duration.ofHours(3)).truncatedTo(ChronoUnit.SECONDS);
+            whole = event(whole.eventId(), 2, EventStatus.ACTIVE, box(1.0), estimate);
+            run(c, bootstrap, matcher, "100% rev. 2, estimate given", whole);
+            whole = event(whole.eventId(), 3, EventStatus.ACTIVE, box(0.10), estimate);
+            run(c, bootstrap, matcher, "100% -> 10% rev. 3", whole);
+            whole = event(whole.eventId(), 4, EventStatus.RESOLVED, box(0.10), estimate);
+            run(c, bootstrap, matcher, "10% rev. 4, resolved", whole);
             importBench(c, matcher, adminKey, places);
         }
     }
@@ -93,8 +108,18 @@ public final class MatcherBench {
                 + "[%f,%f]]]}", lon0, lat0, lon1, lat0, lon1, lat1, lon0, lat1, lon0, lat0);
     }
 
-    private static void run(Connection c, String bootstrap, String matcher, double fraction) throws Exception {
-        String area = box(fraction);
+    private static AlertEvent event(String eventId, long revision, EventStatus status, String area,
+                                    Instant expectedRestorationAt) throws Exception {
+        return new AlertEvent(eventId, revision, "bench", eventId, EventKind.POWER_OUTAGE, status,
+                Severity.MODERATE, Urgency.EXPECTED, false, Json.mapper().readTree(area), "benchmark",
+                Map.of("it", "Benchmark"), Map.of(), null, expectedRestorationAt, null, Instant.now(), Instant.now(),
+                List.of(), null);
+    }
+
+    /** Publishes one revision and measures it; the limits are those of its area and of its number of changes. */
+    private static void run(Connection c, String bootstrap, String matcher, String label, AlertEvent event)
+            throws Exception {
+        String area = Json.toString(event.area());
         // limit 1: PostGIS alone
         long t = System.nanoTime();
         AtomicLong bytes = new AtomicLong();
@@ -115,10 +140,7 @@ public final class MatcherBench {
         double postgis = (System.nanoTime() - t) / 1e9;
 
         // the matcher
-        String eventId = "bench-" + UUID.randomUUID();
-        var event = new AlertEvent(eventId, 1, "bench", eventId, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
-                Severity.MODERATE, Urgency.EXPECTED, false, Json.mapper().readTree(area), "benchmark",
-                Map.of("it", "Benchmark"), Map.of(), null, null, null, Instant.now(), Instant.now(), List.of(), null);
+        String eventId = event.eventId();
         long peakHeap;
         MatchProgress started = null;
         MatchProgress finished = null;
@@ -147,7 +169,7 @@ public final class MatcherBench {
                 }
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
                     MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
-                    if (p.eventId().equals(eventId)) {
+                    if (p.eventId().equals(eventId) && p.revision() == event.revision()) {
                         if (p.phase() == ProgressPhase.STARTED) {
                             started = p;
                         } else {
@@ -172,12 +194,12 @@ public final class MatcherBench {
                 false, Instant.now()));
         double kafka = KafkaLimit.produce(bootstrap, "bench.matches", changes, sample);
 
-        System.out.printf(Locale.ROOT, "%5.0f%%: %,d places inside, %,d changes; matcher %.2f s (%,.0f changes/s),"
+        System.out.printf(Locale.ROOT, "%s: %,d places inside, %,d changes %s; matcher %.2f s (%,.0f changes/s),"
                         + " first prioritised change %s, first other %s, peak heap %d MB | limits: PostGIS COPY %.2f s"
-                        + " (%,d rows), Kafka produce %.2f s (%d-byte records) -> ratio %.2f%n", fraction * 100,
-                finished.places(), changes, matching, changes / matching, after.apply(firstPrioritised),
-                after.apply(firstOther), peakHeap / (1024 * 1024), postgis, rows, kafka, sample.length,
-                matching / (postgis + kafka));
+                        + " (%,d rows), Kafka produce %.2f s (%d-byte records) -> ratio %.2f%n", label,
+                finished.places(), changes, new java.util.TreeMap<>(finished.counts()), matching, changes / matching,
+                after.apply(firstPrioritised), after.apply(firstOther), peakHeap / (1024 * 1024), postgis, rows, kafka,
+                sample.length, matching / (postgis + kafka));
     }
 
     /**
