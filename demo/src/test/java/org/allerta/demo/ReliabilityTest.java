@@ -93,7 +93,8 @@ class ReliabilityTest {
                 + " `./allerta test`").append(") on ").append(Instant.now()
                 .truncatedTo(ChronoUnit.SECONDS)).append(", ").append(String.format(Locale.ROOT, "%,d", RECIPIENTS))
                 .append(" recipients per event").append(LOAD_RECIPIENTS > RECIPIENTS ? String.format(Locale.ROOT,
-                        " (%,d in the load scenario)", LOAD_RECIPIENTS) : "").append(", sender rate limits off. Lost and duplicated are counted from the job"
+                        " (%,d in the load scenario)", LOAD_RECIPIENTS) : "")
+                .append(", sender rate limits off. Lost and duplicated are counted from the job"
                         + " topics (plain consumer), the mailbox, the SMSC and the webhook peer. Recovery: from the"
                         + " restart of what was stopped (or, without a stop, from the first request) to the last"
                         + " notice received by the peers.\n\n")
