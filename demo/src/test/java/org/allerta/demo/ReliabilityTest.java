@@ -704,7 +704,6 @@ class ReliabilityTest {
         return services.tap().jobsOf(eventId);
     }
 
-
     private static JsonNode peerCounts() {
         return API.get(services.peersUrl() + "/counts", null).expect(200);
     }

@@ -163,7 +163,7 @@ public class SubscriberService {
      * Why the database refused a row, by its error code and constraint only: the server's own message may quote the
      * failing row (a name, a phone number, a token), which has no place in a report or a log.
      */
-    static String refusal(Throwable e) {
+    private static String refusal(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
                 var m = p.getServerErrorMessage();
