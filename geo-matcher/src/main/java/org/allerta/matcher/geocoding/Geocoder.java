@@ -111,7 +111,7 @@ public class Geocoder {
     private static Optional<Geocoded> houseNumber(Connection c, Street street, String number) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT street_type, street, number, postcode, city, ST_X(geom), ST_Y(geom) FROM address
-                WHERE street_norm = ? AND city_norm = ? AND number_norm = ? ORDER BY id LIMIT 1""")) {
+                WHERE street_norm = ? AND city_norm = ? AND number_norm = ? ORDER BY source, source_key LIMIT 1""")) {
             s.setString(1, street.streetNorm());
             s.setString(2, street.cityNorm());
             s.setString(3, number);

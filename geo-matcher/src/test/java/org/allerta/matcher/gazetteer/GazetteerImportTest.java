@@ -146,6 +146,83 @@ class GazetteerImportTest {
     }
 
     @Test
+    void aChangedRegisterUpdatesOnlyWhatChangedAndKeepsEachStreetsCountExact() throws Exception {
+        String header = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
+                + "CoordX;CoordY\n";
+        String before = header + "21;Via;Giuseppe Verdi;15998;Centro;1;;2001-08-31;1;1471500.0;4975500.0\n"
+                + "21;Via;Giuseppe Verdi;15998;Centro;3;;2001-08-31;1;1471510.0;4975500.0\n"
+                + "21;Via;Giuseppe Verdi;15998;Centro;5;;2001-08-31;1;1471520.0;4975500.0\n"
+                + "22;Piazza;Cavour;15998;Centro;2;;2001-08-31;1;1471600.0;4975600.0\n";
+        // Piazza Cavour 2 moved 200 m north; Via Verdi 5 now belongs to another street name under the same code, so
+        // that Via Verdi is only recounted as the street that number left
+        String after = before.replace("2;;2001-08-31;1;1471600.0;4975600.0", "2;;2001-08-31;1;1471600.0;4975800.0")
+                .replace("Giuseppe Verdi;15998;Centro;5;", "Giuseppe Mazzini;15998;Centro;5;");
+        importInto("test-changes", "Borgomutato", before).then().statusCode(200).body("inserted", equalTo(4));
+        double[] old = point("Piazza Cavour 2, Borgomutato");
+        importInto("test-changes", "Borgomutato", after).then().statusCode(200).body("inserted", equalTo(0))
+                .body("updated", equalTo(2)).body("unchanged", equalTo(2));
+        double[] moved = point("Piazza Cavour 2, Borgomutato");
+        assertThat(moved[1] - old[1]).as("latitude moved by about 200 m").isBetween(0.0017, 0.0019);
+        assertThat(point("Via Giuseppe Mazzini 5, Borgomutato")).isNotNull();
+        assertThat(streetCounts("borgomutato")).isEqualTo(java.util.Map.of(
+                "via giuseppe verdi", 2L, "via giuseppe mazzini", 1L, "piazza cavour", 1L));
+        importInto("test-changes", "Borgomutato", after).then().statusCode(200).body("updated", equalTo(0))
+                .body("unchanged", equalTo(4));
+    }
+
+    @Test
+    void twoImportsOfOneSourceAtOnceBothSucceedOneAfterTheOther() throws Exception {
+        var file = new StringBuilder("CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;"
+                + "SezCensimento;CoordX;CoordY\n");
+        for (int i = 1; i <= 5000; i++) {
+            file.append(i / 100).append(";Via;Parallela ").append(i / 100).append(";15997;Centro;").append(i)
+                    .append(";;2001-08-31;1;").append(1471000 + i % 100).append(".0;").append(4975000 + i / 100)
+                    .append(".0\n");
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> importInto("test-concurrent", "Doppiaporta", file.toString()));
+            var b = pool.submit(() -> importInto("test-concurrent", "Doppiaporta", file.toString()));
+            Response first = a.get();
+            Response second = b.get();
+            first.then().statusCode(200);
+            second.then().statusCode(200);
+            assertThat(List.of(first.jsonPath().getInt("inserted"), second.jsonPath().getInt("inserted")))
+                    .containsExactlyInAnyOrder(5000, 0);
+            assertThat(first.jsonPath().getInt("unchanged") + second.jsonPath().getInt("unchanged")).isEqualTo(5000);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(streetCounts("doppiaporta")).hasSize(51).containsEntry("via parallela 7", 100L);
+    }
+
+    private static Response importInto(String source, String city, String file) {
+        return given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", source)
+                .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", city)
+                .body(file).post("/v1/gazetteer");
+    }
+
+    private static double[] point(String address) {
+        Response r = given().header("Authorization", ADMIN).queryParam("q", address).get("/v1/geocode");
+        r.then().statusCode(200).body("result.status", equalTo("RESOLVED"));
+        return new double[] {r.jsonPath().getDouble("result.point.lon"), r.jsonPath().getDouble("result.point.lat")};
+    }
+
+    private static java.util.Map<String, Long> streetCounts(String cityNorm) throws Exception {
+        var counts = new java.util.HashMap<String, Long>();
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT street_norm, addresses FROM matcher.address_street WHERE city_norm = ?")) {
+            s.setString(1, cityNorm);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    counts.merge(rows.getString(1), rows.getLong(2), Long::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    @Test
     void reportsRefusedRowsPerReasonAndRefusesBadRequests() {
         String csv = "lon,lat,number,street,unit,city,district,region,postcode\n"
                 + "8.61,44.91,1,Via Roma,,Alessandria,,,15121\n"

@@ -10,7 +10,16 @@ public final class CsvLine {
     }
 
     public static List<String> split(String line, char separator) {
-        var fields = new ArrayList<String>();
+        var fields = new ArrayList<String>(16);
+        if (line.indexOf('"') < 0) {
+            int from = 0;
+            for (int at = line.indexOf(separator); at >= 0; at = line.indexOf(separator, from)) {
+                fields.add(line.substring(from, at));
+                from = at + 1;
+            }
+            fields.add(line.substring(from));
+            return fields;
+        }
         var field = new StringBuilder();
         boolean quoted = false;
         for (int i = 0; i < line.length(); i++) {
