@@ -41,6 +41,7 @@ import org.allerta.dispatcher.render.Renderer;
 import org.allerta.service.ApiKeys;
 import org.allerta.service.Jdbc;
 import org.allerta.service.outbox.Outbox;
+import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.Problem;
 import org.allerta.service.problem.ProblemException;
 
@@ -126,8 +127,9 @@ public class SubscriberService {
      * Registers a group of people in one transaction, as {@link #register} would one by one, with one statement per
      * table for the whole group: a bulk import's pace is the database's, not one commit per person. A person whose
      * {@code externalId} is known, or appears earlier in the group, is left as registered. Should the database refuse
-     * the group, each person is registered on its own, so that a refusal names its person and spares the others.
-     * A database that is away ends the call with 503; what was committed before stays.
+     * the group's data (a value it cannot hold, a constraint broken), each person is registered on its own, so that a
+     * refusal names its person and spares the others. Any other failure ends the call, as does a database that is
+     * away (503); what was committed before stays.
      */
     public List<Outcome> registerAll(List<Registration> registrations) {
         if (registrations.isEmpty()) {
@@ -140,6 +142,9 @@ public class SubscriberService {
                 throw e;
             }
         } catch (RuntimeException e) {
+            if (!DatabaseErrors.isRefusedData(e)) {
+                throw e;
+            }
             // a person the database refuses: found below, alone
         }
         var outcomes = new ArrayList<Outcome>(registrations.size());
@@ -152,6 +157,9 @@ public class SubscriberService {
                 }
                 outcomes.add(new Outcome(false, e));
             } catch (RuntimeException e) {
+                if (!DatabaseErrors.isRefusedData(e)) {
+                    throw e;
+                }
                 outcomes.add(new Outcome(false, ProblemException.invalid("The database refused this person.",
                         List.of(Problem.Issue.of("refused-by-database", "", refusal(e))))));
             }

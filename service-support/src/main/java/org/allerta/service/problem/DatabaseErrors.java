@@ -47,4 +47,18 @@ public final class DatabaseErrors {
         }
         return false;
     }
+
+    /**
+     * True when the database refused the data of a statement: a data exception (SQLSTATE class 22: a value out of
+     * range, a character it cannot hold) or a constraint it breaks (class 23). The input is at fault, not the service.
+     */
+    public static boolean isRefusedData(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
