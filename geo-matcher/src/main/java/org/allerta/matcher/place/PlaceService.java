@@ -21,6 +21,7 @@ import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.Problem;
+import org.allerta.service.problem.ProblemException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
@@ -66,8 +67,8 @@ public class PlaceService {
      * in the poll says; the outcomes are then published and acknowledged, and the subscribers matched against the
      * active events (a bulk import of a city's citizens arrives as many records at once). Should the database refuse
      * the group for a reason other than being away, each record is stored in a transaction of its own, and a record
-     * the database refuses on its own is dead-lettered with the database's reason: one record cannot hold back the
-     * others.
+     * the database refuses on its own is dead-lettered with the database's reason (any other failure of one record
+     * alone, with what failed): one record cannot hold back the others.
      */
     public void handle(List<ConsumerRecord<String, byte[]>> records) {
         var updates = new ArrayList<Update>();
@@ -95,8 +96,14 @@ public class PlaceService {
                     if (DatabaseErrors.isUnavailable(refused)) {
                         throw refused;
                     }
-                    producer.deadLetter(update.record(), List.of(reason("refused-by-database", "value",
-                            String.valueOf(refused.getMessage()))));
+                    // the data refused by the database, or a fault of the matcher's own: either way the record is
+                    // kept on the dead-letter topic with what happened, and consumption goes on
+                    boolean data = DatabaseErrors.isRefusedData(refused)
+                            || refused instanceof ProblemException p && p.problem().status() < 500;
+                    producer.deadLetter(update.record(), List.of(data
+                            ? reason("refused-by-database", "value", String.valueOf(refused.getMessage()))
+                            : reason("not-stored", "value", refused.getClass().getSimpleName() + ": "
+                                    + refused.getMessage())));
                 }
             }
         }
