@@ -461,7 +461,8 @@ public class GazetteerImporter {
      */
     private static void analyseIfGrown(Connection connection, long changedRows) throws SQLException {
         try (Statement s = connection.createStatement();
-             ResultSet rows = s.executeQuery("SELECT reltuples FROM pg_class WHERE oid = 'address'::regclass")) {
+             ResultSet rows = s.executeQuery(
+                     "SELECT reltuples::bigint FROM pg_class WHERE oid = 'address'::regclass")) {
             rows.next();
             if (changedRows * 10 > Math.max(rows.getLong(1), 0)) {
                 s.execute("ANALYZE address");

@@ -179,6 +179,7 @@ class GazetteerImportTest {
                     .append(";;2001-08-31;1;").append(1471000 + i % 100).append(".0;").append(4975000 + i / 100)
                     .append(".0\n");
         }
+        long analysed = manualAnalyses();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             var a = pool.submit(() -> importInto("test-concurrent", "Doppiaporta", file.toString()));
@@ -194,6 +195,18 @@ class GazetteerImportTest {
             pool.shutdownNow();
         }
         assertThat(streetCounts("doppiaporta")).hasSize(51).containsEntry("via parallela 7", 100L);
+        // more than a tenth of the gazetteer is new: the import gathered the planner's statistics itself
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> manualAnalyses() > analysed);
+    }
+
+    private static long manualAnalyses() throws Exception {
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE schemaname = 'matcher' AND relname = 'address'");
+             ResultSet rows = s.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static Response importInto(String source, String city, String file) {
