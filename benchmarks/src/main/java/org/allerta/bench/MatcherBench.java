@@ -232,9 +232,9 @@ public final class MatcherBench {
                 long t = System.nanoTime();
                 long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn(
                         "COPY civici_copy FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)", in);
+                double seconds = (System.nanoTime() - t) / 1e9;
                 System.out.printf(Locale.ROOT, "limit: PostgreSQL COPY of the same file as it is into a temporary"
-                        + " table: %,d rows in %.1f s = %,.0f rows/s%n", copied, (System.nanoTime() - t) / 1e9,
-                        copied / ((System.nanoTime() - t) / 1e9));
+                        + " table: %,d rows in %.1f s = %,.0f rows/s%n", copied, seconds, copied / seconds);
                 s.execute("DROP TABLE civici_copy");
             }
             try (var s = c.createStatement()) {

@@ -128,9 +128,7 @@ class GazetteerImportTest {
                 + "8;Piazza;Garibaldi;15999;Centro;2;;2001-08-31;1;1471600.0;4975600.0\n";
         String after = before.replace("Via;Quintino Sella", "Viale;Giacomo Matteotti");
         for (String file : List.of(before, after)) {
-            given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-rename")
-                    .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", "Roccarenata")
-                    .body(file).post("/v1/gazetteer").then().statusCode(200).body("rowsRead", equalTo(3));
+            importInto("test-rename", "Roccarenata", file).then().statusCode(200).body("rowsRead", equalTo(3));
             boolean renamed = file.equals(after);
             given().header("Authorization", ADMIN).queryParam("q", "Via Quintino Sella 3, Roccarenata")
                     .get("/v1/geocode").then().statusCode(200)
@@ -209,6 +207,7 @@ class GazetteerImportTest {
         }
     }
 
+    /** A civici file (EPSG:3003) of one source and city, through the public API. */
     private static Response importInto(String source, String city, String file) {
         return given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", source)
                 .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", city)
@@ -253,9 +252,7 @@ class GazetteerImportTest {
                 + "CoordX;CoordY\n"
                 + "1;Via;Roma;15121;Centro;1;;2001-08-31;1;1471500.0;4975500.0\n"
                 + "1;Via;Roma;15121;Centro;2;;2001-08-31;1;1e15;-99999999999999999999\n";
-        given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-domain")
-                .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", "Alessandria")
-                .body(civici).post("/v1/gazetteer").then().statusCode(200)
+        importInto("test-domain", "Alessandria", civici).then().statusCode(200)
                 .body("rowsRead", equalTo(2)).body("inserted", equalTo(1))
                 .body("refused.coordinates-out-of-range", equalTo(1));
         given().contentType("text/csv").queryParam("source", "x").body(csv).post("/v1/gazetteer")
