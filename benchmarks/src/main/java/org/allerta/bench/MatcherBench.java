@@ -279,7 +279,7 @@ public final class MatcherBench {
                                 && l.contains("area=\"heap\"")).mapToLong(l -> (long) Double.parseDouble(
                                 l.substring(l.lastIndexOf(' ') + 1))).sum();
                         peak = Math.max(peak, used);
-                        Thread.sleep(100);
+                        Thread.sleep(500);
                     } catch (InterruptedException e) {
                         return;
                     } catch (Exception e) {

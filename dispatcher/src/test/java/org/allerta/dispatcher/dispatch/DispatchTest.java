@@ -533,4 +533,61 @@ class DispatchTest {
             }
         }
     }
+
+    @Test
+    void theLedgerIsProbedByKeyWhateverItsSize() throws Exception {
+        try (Connection c = db.getConnection()) {
+            try (var s = c.createStatement(); var rows = s.executeQuery(
+                    "SELECT current_setting('plan_cache_mode'), current_setting('random_page_cost')")) {
+                rows.next();
+                assertThat(rows.getString(1)).as("statements planned for the tables as they are now")
+                        .isEqualTo("force_custom_plan");
+                assertThat(rows.getString(2)).isEqualTo("1.1");
+            }
+            c.setAutoCommit(false);
+            try {
+                // one event's ledger at 30,000 people, and a batch of 2,000 to look up in it
+                String event = "plan-" + run;
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO dispatcher.ledger (event_id, subscriber_id, told, last_revision, last_change)
+                        SELECT ?, gen_random_uuid(), 'AFFECTED', 1, 'AFFECTED' FROM generate_series(1, 30000)""")) {
+                    s.setString(1, event);
+                    s.executeUpdate();
+                }
+                try (var s = c.createStatement()) {
+                    s.execute("ANALYZE dispatcher.ledger");
+                }
+                String[] events = new String[2000];
+                UUID[] people = new UUID[2000];
+                for (int i = 0; i < events.length; i++) {
+                    events[i] = event;
+                    people[i] = UUID.randomUUID();
+                }
+                assertThat(plan(c, events, people)).as("the planner's own choice, the reason for the guard")
+                        .contains("Seq Scan on ledger");
+                MatchDispatcher.probeByKey(c);
+                assertThat(plan(c, events, people)).contains("Index Scan using ledger_pkey on ledger")
+                        .doesNotContain("Seq Scan on ledger");
+                MatchDispatcher.planAsUsual(c);
+                assertThat(plan(c, events, people)).contains("Seq Scan on ledger");
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private static String plan(Connection c, String[] events, UUID[] people) throws Exception {
+        try (PreparedStatement s = c.prepareStatement("EXPLAIN " + MatchDispatcher.LEDGER_LOOKUP)) {
+            s.setArray(1, c.createArrayOf("text", events));
+            s.setArray(2, c.createArrayOf("uuid", people));
+            var plan = new StringBuilder();
+            try (var rows = s.executeQuery()) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
+    }
 }
