@@ -425,7 +425,9 @@ public class GazetteerImporter {
                 s.executeUpdate();
             }
         }
-        analyseIfGrown(connection, inserted + updated);
+        // after a first import into an empty gazetteer the planner would otherwise believe the table empty until
+        // autovacuum comes by, and could look house numbers up by scanning it
+        Jdbc.analyseIfGrown(connection, "address", inserted + updated);
         return new long[] {inserted, updated, unchanged};
     }
 
@@ -451,22 +453,6 @@ public class GazetteerImporter {
             s.setInt(1, srid);
             s.setString(2, source);
             s.execute();
-        }
-    }
-
-    /**
-     * Refreshes the planner's statistics of {@code address} when this import changed more than a tenth of it, with
-     * the import: after a first import into an empty gazetteer the planner would otherwise believe the table empty
-     * until autovacuum comes by, and could look house numbers up by scanning it.
-     */
-    private static void analyseIfGrown(Connection connection, long changedRows) throws SQLException {
-        try (Statement s = connection.createStatement();
-             ResultSet rows = s.executeQuery(
-                     "SELECT reltuples::bigint FROM pg_class WHERE oid = 'address'::regclass")) {
-            rows.next();
-            if (changedRows * 10 > Math.max(rows.getLong(1), 0)) {
-                s.execute("ANALYZE address");
-            }
         }
     }
 }
