@@ -5,8 +5,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import org.allerta.service.problem.DatabaseErrors;
 import org.allerta.service.problem.Problem;
@@ -82,7 +82,6 @@ public class Jdbc {
         return false;
     }
 
-    /** The datasource itself, for streaming work that manages its own connection. */
     /**
      * Runs {@code ANALYZE} on a table that has just grown or changed by a tenth or more of its rows, in the caller's
      * transaction (its own new rows count). Until autovacuum comes by, the planner would otherwise plan for the table
@@ -106,6 +105,7 @@ public class Jdbc {
         }
     }
 
+    /** The datasource itself, for streaming work that manages its own connection. */
     public AgroalDataSource dataSource() {
         return dataSource;
     }
