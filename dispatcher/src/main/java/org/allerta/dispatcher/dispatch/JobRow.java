@@ -6,11 +6,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.UUID;
+import org.allerta.contracts.JobPurpose;
 import org.allerta.contracts.NotificationJob;
 
 /**
  * What the dispatcher keeps of an emitted job: ids, and later what became of it. No recipient address, no text, no
- * token (a token is the job id encrypted, {@link Tokens}).
+ * token (a token is the job id encrypted, {@link Tokens}), and for a notice not even its subscriber: the channel id
+ * serves the one-click unsubscribe, and erasure finds a person's notices by their deterministic ids.
  *
  * @param job       the job
  * @param channelId the subscriber's channel it went to
@@ -44,7 +46,8 @@ public record JobRow(NotificationJob job, UUID channelId) {
             revisions[i] = job.revision();
             changes[i] = job.change() == null ? null : job.change().name();
             channels[i] = job.channel().name();
-            subscribers[i] = UUID.fromString(job.subscriberId());
+            // a notice is found at erasure by its id (rule 6); only a verification code is kept beside its person
+            subscribers[i] = job.purpose() == JobPurpose.NOTICE ? null : UUID.fromString(job.subscriberId());
             channelIds[i] = row.channelId();
             created[i] = Timestamp.from(job.createdAt());
         }

@@ -233,6 +233,18 @@ public class MatchDispatcher {
             return;
         }
         Instant now = clock.instant();
+        try {
+            dispatchInTransaction(work, events, now);
+        } catch (RuntimeException e) {
+            if (Jdbc.isUniqueViolation(e)) {
+                throw new ConsumerLoop.RetryLater("another transaction wrote ledger rows of this batch meanwhile");
+            }
+            throw e;
+        }
+        statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
+    }
+
+    private void dispatchInTransaction(List<Work> work, Map<String, AlertEvent> events, Instant now) {
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
             Map<Key, Entry> ledger = lockLedger(c, work);
@@ -281,7 +293,6 @@ public class MatchDispatcher {
                     (System.nanoTime() - t4) / 1_000_000);
             return null;
         });
-        statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
     }
 
     private void decide(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
@@ -431,36 +442,12 @@ public class MatchDispatcher {
     private void write(Connection c, Map<Key, Entry> ledger, Outcome outcome) throws SQLException {
         var dirty = ledger.entrySet().stream().filter(e -> e.getValue().dirty)
                 .sorted(Map.Entry.comparingByKey(LEDGER_ORDER)).toList();
-        if (!dirty.isEmpty()) {
-            int n = dirty.size();
-            var events = new String[n];
-            var subscribers = new UUID[n];
-            var told = new String[n];
-            var revisions = new Long[n];
-            var changes = new String[n];
-            for (int i = 0; i < n; i++) {
-                var e = dirty.get(i);
-                events[i] = e.getKey().eventId();
-                subscribers[i] = e.getKey().subscriberId();
-                told[i] = e.getValue().told.name();
-                revisions[i] = e.getValue().lastRevision;
-                changes[i] = e.getValue().lastChange == null ? Change.AFFECTED.name() : e.getValue().lastChange.name();
-            }
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, updated_at)
-                    SELECT e, s, t, r, ch, now()
-                    FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)
-                    ON CONFLICT (event_id, subscriber_id) DO UPDATE SET told = excluded.told,
-                        last_revision = excluded.last_revision, last_change = excluded.last_change,
-                        updated_at = now()""")) {
-                s.setArray(1, c.createArrayOf("text", events));
-                s.setArray(2, c.createArrayOf("uuid", subscribers));
-                s.setArray(3, c.createArrayOf("text", told));
-                s.setArray(4, c.createArrayOf("bigint", revisions));
-                s.setArray(5, c.createArrayOf("text", changes));
-                s.executeUpdate();
-            }
-        }
+        // rows the lookup did not find are inserted (a concurrent writer of the same key fails this batch, which is
+        // then tried again), the rows it locked updated: no speculative insertion per row
+        writeLedger(c, dirty.stream().filter(e -> e.getValue().fresh).toList(), LEDGER_INSERT);
+        probeByKey(c);
+        writeLedger(c, dirty.stream().filter(e -> !e.getValue().fresh).toList(), LEDGER_UPDATE);
+        planAsUsual(c);
         try (PreparedStatement drop = c.prepareStatement(
                 "DELETE FROM held WHERE event_id = ? AND subscriber_id = ?");
              PreparedStatement unhold = c.prepareStatement(
@@ -534,6 +521,46 @@ public class MatchDispatcher {
                 s.addBatch();
             }
             s.executeBatch();
+        }
+    }
+
+    private static final String LEDGER_INSERT = """
+            INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, updated_at)
+            SELECT e, s, t, r, ch, now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)""";
+
+    private static final String LEDGER_UPDATE = """
+            UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, updated_at = now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)
+            WHERE l.event_id = u.e AND l.subscriber_id = u.s""";
+
+    /** Writes these ledger entries with {@code sql}, which takes them as five arrays of the same length. */
+    private static void writeLedger(Connection c, List<Map.Entry<Key, Entry>> entries, String sql)
+            throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int n = entries.size();
+        var events = new String[n];
+        var subscribers = new UUID[n];
+        var told = new String[n];
+        var revisions = new Long[n];
+        var changes = new String[n];
+        for (int i = 0; i < n; i++) {
+            var e = entries.get(i);
+            events[i] = e.getKey().eventId();
+            subscribers[i] = e.getKey().subscriberId();
+            told[i] = e.getValue().told.name();
+            revisions[i] = e.getValue().lastRevision;
+            changes[i] = e.getValue().lastChange == null ? Change.AFFECTED.name() : e.getValue().lastChange.name();
+        }
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setArray(1, c.createArrayOf("text", events));
+            s.setArray(2, c.createArrayOf("uuid", subscribers));
+            s.setArray(3, c.createArrayOf("text", told));
+            s.setArray(4, c.createArrayOf("bigint", revisions));
+            s.setArray(5, c.createArrayOf("text", changes));
+            s.executeUpdate();
         }
     }
 

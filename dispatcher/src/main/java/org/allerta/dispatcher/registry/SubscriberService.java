@@ -14,11 +14,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.allerta.contracts.Change;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.GeocodingStatus;
@@ -309,21 +312,28 @@ public class SubscriberService {
             if (deleted == 0) {
                 return false;
             }
-            // a person's ledger and job rows are found per event the dispatcher knows (the indexes on event and
-            // subscriber), the verification codes (jobs without an event) by their own small index
-            for (String sql : List.of("""
+            // a person's ledger rows are found per event the dispatcher knows (the ledger's key starts with the
+            // event); each says up to which revision the person was told anything, so the ids of every notice they
+            // can have been sent follow from it (rule 6), and those job rows keep only their counts
+            var told = new LinkedHashMap<String, Long>();
+            try (PreparedStatement s = c.prepareStatement("""
                     DELETE FROM ledger
-                    WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
-                    """
-                    UPDATE job SET subscriber_id = NULL, channel_id = NULL
-                    WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)""",
-                    """
+                    WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)
+                    RETURNING event_id, last_revision""")) {
+                s.setObject(1, id);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        told.put(rows.getString(1), rows.getLong(2));
+                    }
+                }
+            }
+            anonymiseNotices(c, noticeIds(id, told));
+            // the verification codes (jobs without an event) by their own small index
+            try (PreparedStatement s = c.prepareStatement("""
                     UPDATE job SET subscriber_id = NULL, channel_id = NULL
                     WHERE subscriber_id = ? AND event_id IS NULL""")) {
-                try (PreparedStatement s = c.prepareStatement(sql)) {
-                    s.setObject(1, id);
-                    s.executeUpdate();
-                }
+                s.setObject(1, id);
+                s.executeUpdate();
             }
             // the notices held for them no longer count as held in those events' statistics
             try (PreparedStatement s = c.prepareStatement(
@@ -345,6 +355,37 @@ public class SubscriberService {
         });
         statsPending.touch(heldEvents);
         return erased;
+    }
+
+    /**
+     * The ids of every notice a person can have been sent: for each event, every change on every channel at each
+     * revision up to the last one their ledger row recorded (a held notice, once released, keeps its revision).
+     */
+    static List<UUID> noticeIds(UUID subscriberId, Map<String, Long> lastRevisionByEvent) {
+        var ids = new ArrayList<UUID>();
+        String subscriber = subscriberId.toString();
+        lastRevisionByEvent.forEach((eventId, last) -> {
+            for (long revision = 1; revision <= last; revision++) {
+                for (Change change : Change.values()) {
+                    for (Channel channel : Channel.values()) {
+                        ids.add(UUID.fromString(JobIds.notice(eventId, subscriber, change, revision, channel)));
+                    }
+                }
+            }
+        });
+        return ids;
+    }
+
+    /** Clears the subscriber and channel of these job rows, where they exist; a few thousand ids per statement. */
+    private static void anonymiseNotices(Connection c, List<UUID> jobIds) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE job SET subscriber_id = NULL, channel_id = NULL WHERE job_id = ANY (?)")) {
+            for (int from = 0; from < jobIds.size(); from += 5_000) {
+                s.setArray(1, c.createArrayOf("uuid",
+                        jobIds.subList(from, Math.min(jobIds.size(), from + 5_000)).toArray()));
+                s.executeUpdate();
+            }
+        }
     }
 
     /** Confirms a channel with the code sent to it. */

@@ -226,6 +226,43 @@ class DispatchTest {
         assertThat(ids(jobs)).hasSize(5);
         assertThat(jobs.stream().filter(j -> j.change() == Change.UPDATED).findFirst().orElseThrow().text())
                 .contains("aggiornamento").contains("18:00");
+
+        // erasure finds every one of those notices, whatever its change and revision, and keeps it as a count
+        eraseAndCheckAnonymised(anna, jobs);
+    }
+
+    /**
+     * Waits until these jobs' rows are committed (a notice's row names its channel, never its subscriber), erases the
+     * person, and checks that the rows remain without any link to them.
+     */
+    private void eraseAndCheckAnonymised(Person person, List<NotificationJob> jobs) throws Exception {
+        Object[] ids = jobs.stream().map(j -> UUID.fromString(j.jobId())).toArray();
+        String count = """
+                SELECT count(*), count(*) FILTER (WHERE subscriber_id IS NOT NULL),
+                       count(*) FILTER (WHERE channel_id IS NOT NULL)
+                FROM dispatcher.job WHERE job_id = ANY (?)""";
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(count)) {
+            s.setArray(1, c.createArrayOf("uuid", ids));
+            while (true) {
+                try (var rows = s.executeQuery()) {
+                    rows.next();
+                    if (rows.getLong(1) == ids.length) {
+                        assertThat(rows.getLong(2)).as("notice rows naming their subscriber").isZero();
+                        assertThat(rows.getLong(3)).as("notice rows naming their channel").isEqualTo(ids.length);
+                        break;
+                    }
+                }
+                assertThat(System.currentTimeMillis()).as("job rows committed").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            given().header("Authorization", ADMIN).delete("/v1/subscribers/" + person.id()).then().statusCode(204);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                assertThat(rows.getLong(1)).as("job rows kept as counts").isEqualTo(ids.length);
+                assertThat(rows.getLong(3)).as("job rows still naming the person's channel").isZero();
+            }
+        }
     }
 
     @Test
@@ -274,6 +311,7 @@ class DispatchTest {
         assertThat(ids(jobs)).contains(JobIds.notice(night, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
         given().header("Authorization", ADMIN).get("/v1/events/" + night + "/stats").then().statusCode(200)
                 .body("held", equalTo(0)).body("notified.SMS", equalTo(1));
+        eraseAndCheckAnonymised(sleeper, jobs);
     }
 
     @Test
