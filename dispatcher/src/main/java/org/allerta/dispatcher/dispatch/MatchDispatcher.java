@@ -1,5 +1,6 @@
 package org.allerta.dispatcher.dispatch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -649,11 +650,16 @@ public class MatchDispatcher {
         return eventId + "\u0000" + subscriberId + "\u0000" + change + "\u0000" + revision;
     }
 
+    /**
+     * The batch's people, each with their verified channels and places as their dispatch card carries them
+     * ({@link org.allerta.dispatcher.registry.Cards}): one row per person.
+     */
     private static Map<UUID, Person> people(Connection c, List<Work> work) throws SQLException {
         UUID[] ids = work.stream().map(Work::subscriberId).distinct().toArray(UUID[]::new);
-        var base = new HashMap<UUID, Object[]>();
+        var people = new HashMap<UUID, Person>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT subscriber_id, name, language, interests, priority, quiet_from, quiet_to, quiet_zone
+                SELECT subscriber_id, name, language, interests, priority, quiet_from, quiet_to, quiet_zone,
+                       card_channels, card_places
                 FROM subscriber WHERE subscriber_id = ANY (?)""")) {
             s.setArray(1, c.createArrayOf("uuid", ids));
             try (ResultSet rows = s.executeQuery()) {
@@ -664,51 +670,48 @@ public class MatchDispatcher {
                     }
                     QuietHours quiet = rows.getTime(6) == null ? null : new QuietHours(
                             rows.getTime(6).toLocalTime(), rows.getTime(7).toLocalTime(), ZoneId.of(rows.getString(8)));
-                    base.put(rows.getObject(1, UUID.class), new Object[] {rows.getString(2), rows.getString(3),
-                            interests, rows.getBoolean(5), quiet});
+                    UUID id = rows.getObject(1, UUID.class);
+                    people.put(id, new Person(id, rows.getString(2), rows.getString(3), interests,
+                            rows.getBoolean(5), quiet, channels(rows.getString(9)), places(rows.getString(10))));
                 }
             }
         }
-        var channels = new HashMap<UUID, List<Person.Reach>>();
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT subscriber_id, channel_id, type, address, kinds FROM channel
-                WHERE subscriber_id = ANY (?) AND verified_at IS NOT NULL AND unsubscribed_at IS NULL
-                ORDER BY subscriber_id, position""")) {
-            s.setArray(1, c.createArrayOf("uuid", ids));
-            try (ResultSet rows = s.executeQuery()) {
-                while (rows.next()) {
-                    Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
-                    for (String kind : (String[]) rows.getArray(5).getArray()) {
-                        kinds.add(EventKind.valueOf(kind));
-                    }
-                    channels.computeIfAbsent(rows.getObject(1, UUID.class), k -> new ArrayList<>())
-                            .add(new Person.Reach(rows.getObject(2, UUID.class),
-                                    org.allerta.contracts.Channel.valueOf(rows.getString(3)), rows.getString(4),
-                                    kinds));
-                }
-            }
-        }
-        var places = new HashMap<UUID, Map<String, PlaceRef>>();
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT subscriber_id, place_id, category, label, coalesce(address, matched_address) FROM place
-                WHERE subscriber_id = ANY (?) ORDER BY subscriber_id, position""")) {
-            s.setArray(1, c.createArrayOf("uuid", ids));
-            try (ResultSet rows = s.executeQuery()) {
-                while (rows.next()) {
-                    places.computeIfAbsent(rows.getObject(1, UUID.class), k -> new LinkedHashMap<>())
-                            .put(rows.getString(2), new PlaceRef(PlaceCategory.valueOf(rows.getString(3)),
-                                    rows.getString(4), rows.getString(5)));
-                }
-            }
-        }
-        var people = new HashMap<UUID, Person>();
-        base.forEach((id, b) -> {
-            @SuppressWarnings("unchecked")
-            Set<EventKind> interests = (Set<EventKind>) b[2];
-            people.put(id, new Person(id, (String) b[0], (String) b[1], interests, (Boolean) b[3],
-                    (QuietHours) b[4], channels.getOrDefault(id, List.of()), places.getOrDefault(id, Map.of())));
-        });
         return people;
+    }
+
+    private static List<Person.Reach> channels(String card) {
+        var reach = new ArrayList<Person.Reach>();
+        for (JsonNode channel : tree(card)) {
+            Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+            for (JsonNode kind : channel.path("kinds")) {
+                kinds.add(EventKind.valueOf(kind.asText()));
+            }
+            reach.add(new Person.Reach(UUID.fromString(channel.path("id").asText()),
+                    org.allerta.contracts.Channel.valueOf(channel.path("type").asText()),
+                    channel.path("address").asText(), kinds));
+        }
+        return reach;
+    }
+
+    private static Map<String, PlaceRef> places(String card) {
+        var places = new LinkedHashMap<String, PlaceRef>();
+        for (JsonNode place : tree(card)) {
+            places.put(place.path("id").asText(), new PlaceRef(PlaceCategory.valueOf(place.path("category").asText()),
+                    text(place.get("label")), text(place.get("address"))));
+        }
+        return places;
+    }
+
+    private static JsonNode tree(String json) {
+        try {
+            return Json.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("unreadable dispatch card", e);
+        }
+    }
+
+    private static String text(JsonNode node) {
+        return node == null || node.isNull() ? null : node.asText();
     }
 
     private static Map<String, String> publishers(Connection c, java.util.Collection<AlertEvent> events)

@@ -112,6 +112,7 @@ public class SubscriberService {
             }
             writeChannels(c, id, registration, List.of());
             writePlaces(c, id, registration.places(), List.of());
+            Cards.refresh(c, List.of(id));
             announcePlaces(c, id, registration);
             return new Registered(view(c, id).orElseThrow(), true);
         });
@@ -204,6 +205,7 @@ public class SubscriberService {
             }
         }
         var outcomes = new ArrayList<Outcome>(registrations.size());
+        var created = new ArrayList<UUID>(registrations.size());
         var codes = new ArrayList<CodeRequest>();
         var announcements = new ArrayList<Outbox.Entry>();
         try (PreparedStatement subscribers = c.prepareStatement(INSERT_SUBSCRIBER);
@@ -215,6 +217,7 @@ public class SubscriberService {
                     continue;
                 }
                 UUID id = UUID.randomUUID();
+                created.add(id);
                 subscribers.setObject(1, id);
                 subscribers.setString(2, r.externalId());
                 bindPerson(c, subscribers, r, 3);
@@ -244,6 +247,7 @@ public class SubscriberService {
             channels.executeBatch();
             places.executeBatch();
         }
+        Cards.refresh(c, created);
         for (CodeRequest code : codes) {
             sendCode(c, code.subscriber(), code.channel(), code.input().type(), code.input().address(),
                     code.language(), 1);
@@ -279,6 +283,7 @@ public class SubscriberService {
             }
             writeChannels(c, id, registration, before.channels());
             writePlaces(c, id, registration.places(), before.places());
+            Cards.refresh(c, List.of(id));
             announcePlaces(c, id, registration);
             return view(c, id).orElseThrow();
         });
@@ -433,6 +438,7 @@ public class SubscriberService {
                 u.setObject(2, channelId);
                 u.executeUpdate();
             }
+            Cards.refresh(c, List.of(id));
             return view(c, id).orElseThrow();
         });
     }
@@ -481,9 +487,11 @@ public class SubscriberService {
         if (subscriber == null || place == null) {
             return;
         }
+        boolean shown;
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE place SET geocoding_status = ?, matched_address = ?, confidence = ?, geocoding_reason = ?,
-                    geocoded_at = ? WHERE place_id = ? AND subscriber_id = ?""")) {
+                    geocoded_at = ? WHERE place_id = ? AND subscriber_id = ?
+                RETURNING address IS NULL""")) {
             s.setString(1, outcome.status().name());
             s.setString(2, outcome.matchedAddress());
             s.setDouble(3, outcome.confidence());
@@ -491,7 +499,13 @@ public class SubscriberService {
             s.setTimestamp(5, Timestamp.from(outcome.at() == null ? clock.instant() : outcome.at()));
             s.setObject(6, place);
             s.setObject(7, subscriber);
-            s.executeUpdate();
+            try (ResultSet rows = s.executeQuery()) {
+                // the matched address is what notices name only for a place registered without an address
+                shown = rows.next() && rows.getBoolean(1);
+            }
+        }
+        if (shown) {
+            Cards.refresh(c, List.of(subscriber));
         }
     }
 

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.Optional;
 import org.allerta.dispatcher.events.EventCounts;
 import org.allerta.dispatcher.events.StatsPending;
+import org.allerta.dispatcher.registry.Cards;
 import org.allerta.service.Jdbc;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -98,12 +99,20 @@ public class TrackingResource {
         }
         if (job.get().channelId() != null) {
             jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid")) {
+                var owners = new java.util.ArrayList<java.util.UUID>();
+                try (PreparedStatement s = c.prepareStatement("""
+                        UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid
+                        RETURNING subscriber_id""")) {
                     s.setTimestamp(1, Timestamp.from(clock.instant()));
                     s.setString(2, job.get().channelId());
-                    return s.executeUpdate();
+                    try (ResultSet rows = s.executeQuery()) {
+                        while (rows.next()) {
+                            owners.add(rows.getObject(1, java.util.UUID.class));
+                        }
+                    }
                 }
+                Cards.refresh(c, owners);
+                return owners.size();
             });
         }
         return Response.ok(Pages.page("Allerta", """

@@ -67,6 +67,11 @@ class DispatchTest {
     @Inject
     AgroalDataSource db;
 
+    @AfterEach
+    void cardsMatchTheirRows() throws Exception {
+        org.allerta.dispatcher.registry.CardsCheck.cardsMatchTheirRows(db);
+    }
+
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     @AfterEach

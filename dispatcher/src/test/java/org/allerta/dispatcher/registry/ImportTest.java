@@ -73,6 +73,11 @@ class ImportTest {
     @Inject
     AgroalDataSource db;
 
+    @org.junit.jupiter.api.AfterEach
+    void cardsMatchTheirRows() throws Exception {
+        org.allerta.dispatcher.registry.CardsCheck.cardsMatchTheirRows(db);
+    }
+
     /**
      * A file larger than one transaction's group: every valid row registered once, with its channel, place, code and
      * announcement to the matcher; a row repeating an earlier externalId left alone; a row the database refuses (a

@@ -46,6 +46,11 @@ class RegistryTest {
     @Inject
     AgroalDataSource db;
 
+    @org.junit.jupiter.api.AfterEach
+    void cardsMatchTheirRows() throws Exception {
+        org.allerta.dispatcher.registry.CardsCheck.cardsMatchTheirRows(db);
+    }
+
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     static String giulia(String externalId, String phone) {
