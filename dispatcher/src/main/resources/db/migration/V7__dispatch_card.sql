@@ -14,7 +14,7 @@ UPDATE subscriber s SET
         '[]'),
     card_places = coalesce((
         SELECT jsonb_agg(jsonb_build_object('id', p.place_id, 'category', p.category, 'label', p.label,
-                                            'address', coalesce(p.address, p.matched_address)) ORDER BY p.position)
+                                            'address', p.address) ORDER BY p.position)
         FROM place p
         WHERE p.subscriber_id = s.subscriber_id),
         '[]');

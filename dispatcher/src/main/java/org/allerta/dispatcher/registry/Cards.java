@@ -26,14 +26,26 @@ public final class Cards {
                     '[]'),
                 card_places = coalesce((
                     SELECT jsonb_agg(jsonb_build_object('id', p.place_id, 'category', p.category, 'label', p.label,
-                                                        'address', coalesce(p.address, p.matched_address))
-                                     ORDER BY p.position)
+                                                        'address', p.address) ORDER BY p.position)
                     FROM place p
                     WHERE p.subscriber_id = s.subscriber_id),
                     '[]')
             WHERE s.subscriber_id = ANY (?)""";
 
     private Cards() {
+    }
+
+    /**
+     * Locks these subscribers' rows before their channels or places are changed, in the order erasure takes them
+     * (the person, then their rows): a change and an erasure of the same person wait for each other instead of
+     * deadlocking.
+     */
+    public static void lock(Connection c, Collection<UUID> subscriberIds) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT 1 FROM subscriber WHERE subscriber_id = ANY (?) ORDER BY subscriber_id FOR NO KEY UPDATE""")) {
+            s.setArray(1, c.createArrayOf("uuid", subscriberIds.toArray()));
+            s.executeQuery().close();
+        }
     }
 
     /** Rewrites these subscribers' cards from their channel and place rows. */

@@ -396,6 +396,7 @@ public class SubscriberService {
     /** Confirms a channel with the code sent to it. */
     public SubscriberView verify(UUID id, UUID channelId, String code) {
         return jdbc.inTransaction(c -> {
+            Cards.lock(c, List.of(id));
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT verified_at, code_sha256, code_expires_at, code_attempts FROM channel
                     WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
@@ -487,11 +488,9 @@ public class SubscriberService {
         if (subscriber == null || place == null) {
             return;
         }
-        boolean shown;
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE place SET geocoding_status = ?, matched_address = ?, confidence = ?, geocoding_reason = ?,
-                    geocoded_at = ? WHERE place_id = ? AND subscriber_id = ?
-                RETURNING address IS NULL""")) {
+                    geocoded_at = ? WHERE place_id = ? AND subscriber_id = ?""")) {
             s.setString(1, outcome.status().name());
             s.setString(2, outcome.matchedAddress());
             s.setDouble(3, outcome.confidence());
@@ -499,14 +498,9 @@ public class SubscriberService {
             s.setTimestamp(5, Timestamp.from(outcome.at() == null ? clock.instant() : outcome.at()));
             s.setObject(6, place);
             s.setObject(7, subscriber);
-            try (ResultSet rows = s.executeQuery()) {
-                // the matched address is what notices name only for a place registered without an address
-                shown = rows.next() && rows.getBoolean(1);
-            }
+            s.executeUpdate();
         }
-        if (shown) {
-            Cards.refresh(c, List.of(subscriber));
-        }
+        // nothing of this is on the person's dispatch card: notices name a place by the citizen's own words
     }
 
     private void bindPerson(Connection c, PreparedStatement s, Registration r, int first) throws SQLException {

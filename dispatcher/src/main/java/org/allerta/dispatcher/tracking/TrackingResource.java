@@ -100,6 +100,17 @@ public class TrackingResource {
         if (job.get().channelId() != null) {
             jdbc.inTransaction(c -> {
                 var owners = new java.util.ArrayList<java.util.UUID>();
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT subscriber_id FROM channel WHERE channel_id = ?::uuid")) {
+                    s.setString(1, job.get().channelId());
+                    try (ResultSet rows = s.executeQuery()) {
+                        while (rows.next()) {
+                            owners.add(rows.getObject(1, java.util.UUID.class));
+                        }
+                    }
+                }
+                Cards.lock(c, owners);
+                owners.clear();
                 try (PreparedStatement s = c.prepareStatement("""
                         UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid
                         RETURNING subscriber_id""")) {

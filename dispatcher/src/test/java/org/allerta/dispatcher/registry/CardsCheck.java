@@ -32,7 +32,7 @@ public final class CardsCheck {
                         OR s.card_places IS DISTINCT FROM coalesce((
                              SELECT jsonb_agg(jsonb_build_object('id', p.place_id, 'category', p.category,
                                                                  'label', p.label,
-                                                                 'address', coalesce(p.address, p.matched_address))
+                                                                 'address', p.address)
                                               ORDER BY p.position)
                              FROM place p WHERE p.subscriber_id = s.subscriber_id), '[]')""")) {
             rows.next();
