@@ -10,27 +10,10 @@ import java.util.UUID;
  * A person's dispatch card: their verified, subscribed channels and their places, as JSON on their subscriber row,
  * so that a batch of notices reads one row per person instead of probing three tables. The card is derived: every
  * change of a person's channels or places rewrites it from those rows, in the same transaction, with
- * {@link #refresh}.
+ * {@link #refresh}, which calls the database function {@code refresh_dispatch_cards} (migration V7): one definition
+ * of the card, also at hand for an operator who changed those rows by hand.
  */
 public final class Cards {
-
-    /** Rewrites the cards of the subscribers given as a uuid array (1). */
-    static final String REFRESH = """
-            UPDATE subscriber s SET
-                card_channels = coalesce((
-                    SELECT jsonb_agg(jsonb_build_object('id', c.channel_id, 'type', c.type, 'address', c.address,
-                                                        'kinds', to_jsonb(c.kinds)) ORDER BY c.position)
-                    FROM channel c
-                    WHERE c.subscriber_id = s.subscriber_id AND c.verified_at IS NOT NULL
-                      AND c.unsubscribed_at IS NULL),
-                    '[]'),
-                card_places = coalesce((
-                    SELECT jsonb_agg(jsonb_build_object('id', p.place_id, 'category', p.category, 'label', p.label,
-                                                        'address', p.address) ORDER BY p.position)
-                    FROM place p
-                    WHERE p.subscriber_id = s.subscriber_id),
-                    '[]')
-            WHERE s.subscriber_id = ANY (?)""";
 
     private Cards() {
     }
@@ -53,9 +36,9 @@ public final class Cards {
         if (subscriberIds.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement(REFRESH)) {
+        try (PreparedStatement s = c.prepareStatement("SELECT refresh_dispatch_cards(?::uuid[])")) {
             s.setArray(1, c.createArrayOf("uuid", subscriberIds.toArray()));
-            s.executeUpdate();
+            s.executeQuery().close();
         }
     }
 }
