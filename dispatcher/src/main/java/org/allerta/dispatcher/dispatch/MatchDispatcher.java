@@ -446,9 +446,12 @@ public class MatchDispatcher {
         // rows the lookup did not find are inserted (a concurrent writer of the same key fails this batch, which is
         // then tried again), the rows it locked updated: no speculative insertion per row
         writeLedger(c, dirty.stream().filter(e -> e.getValue().fresh).toList(), LEDGER_INSERT);
-        probeByKey(c);
-        writeLedger(c, dirty.stream().filter(e -> !e.getValue().fresh).toList(), LEDGER_UPDATE);
-        planAsUsual(c);
+        var locked = dirty.stream().filter(e -> !e.getValue().fresh).toList();
+        if (!locked.isEmpty()) {
+            probeByKey(c);
+            writeLedger(c, locked, LEDGER_UPDATE);
+            planAsUsual(c);
+        }
         try (PreparedStatement drop = c.prepareStatement(
                 "DELETE FROM held WHERE event_id = ? AND subscriber_id = ?");
              PreparedStatement unhold = c.prepareStatement(

@@ -110,17 +110,11 @@ public class TrackingResource {
                     }
                 }
                 Cards.lock(c, owners);
-                owners.clear();
-                try (PreparedStatement s = c.prepareStatement("""
-                        UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid
-                        RETURNING subscriber_id""")) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid")) {
                     s.setTimestamp(1, Timestamp.from(clock.instant()));
                     s.setString(2, job.get().channelId());
-                    try (ResultSet rows = s.executeQuery()) {
-                        while (rows.next()) {
-                            owners.add(rows.getObject(1, java.util.UUID.class));
-                        }
-                    }
+                    s.executeUpdate();
                 }
                 Cards.refresh(c, owners);
                 return owners.size();
