@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -25,6 +26,11 @@ public final class CloudEvents {
 
     /** Type prefix of Allerta's events: {@code org.allerta.AlertEvent}, {@code org.allerta.MatchChange}... */
     public static final String TYPE_PREFIX = "org.allerta.";
+
+    private static final String JSON = "application/json";
+    private static final Map<String, String> SOURCES = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, String> TYPES = new ConcurrentHashMap<>();
+    private static final Map<String, byte[]> FIXED = new ConcurrentHashMap<>();
 
     private CloudEvents() {
     }
@@ -48,7 +54,8 @@ public final class CloudEvents {
 
         /** The attributes for a contract record of the given class. */
         public static Attributes of(String id, String service, Class<?> contract, Instant time, String subject) {
-            return new Attributes(id, "/allerta/" + service, TYPE_PREFIX + contract.getSimpleName(), time, subject);
+            return new Attributes(id, SOURCES.computeIfAbsent(service, s -> "/allerta/" + s),
+                    TYPES.computeIfAbsent(contract, c -> TYPE_PREFIX + c.getSimpleName()), time, subject);
         }
 
         /** As header name → value. */
@@ -62,14 +69,35 @@ public final class CloudEvents {
             if (subject != null) {
                 headers.put(SUBJECT, subject);
             }
-            headers.put(CONTENT_TYPE, "application/json");
+            headers.put(CONTENT_TYPE, JSON);
             return headers;
         }
 
         /** Adds the attributes to Kafka headers. */
         public Headers addTo(Headers headers) {
-            asHeaders().forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+            // the same headers as asHeaders(), in its order, without the map: written for every record sent
+            headers.add(ID, id.getBytes(StandardCharsets.UTF_8));
+            headers.add(SOURCE, fixed(source));
+            headers.add(TYPE, fixed(type));
+            headers.add(SPECVERSION, fixed(SPEC_VERSION));
+            headers.add(TIME, time.toString().getBytes(StandardCharsets.UTF_8));
+            if (subject != null) {
+                headers.add(SUBJECT, subject.getBytes(StandardCharsets.UTF_8));
+            }
+            headers.add(CONTENT_TYPE, fixed(JSON));
             return headers;
+        }
+
+        /** The bytes of a value most records share (a source, a type), encoded once; a copy for each record. */
+        private static byte[] fixed(String value) {
+            byte[] bytes = FIXED.get(value);
+            if (bytes == null) {
+                bytes = value.getBytes(StandardCharsets.UTF_8);
+                if (FIXED.size() < 1_000) {
+                    FIXED.put(value, bytes);
+                }
+            }
+            return bytes.clone();
         }
     }
 

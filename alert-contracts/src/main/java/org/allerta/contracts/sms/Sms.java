@@ -20,23 +20,36 @@ public final class Sms {
 
     /** Septets (GSM-7) or UTF-16 units (UCS-2) the text takes. */
     public static int units(String text) {
-        if (encoding(text) == Encoding.UCS2) {
-            return text.length();
-        }
+        int septets = septets(text);
+        return septets < 0 ? text.length() : septets;
+    }
+
+    /** Septets of the text in GSM-7, or -1 when it needs UCS-2: one pass. */
+    private static int septets(String text) {
         int septets = 0;
         for (int i = 0; i < text.length(); i++) {
-            septets += Gsm7.extended(text.charAt(i)) ? 2 : 1;
+            char ch = text.charAt(i);
+            if (Gsm7.basic(ch)) {
+                septets++;
+            } else if (Gsm7.extended(ch)) {
+                septets += 2;
+            } else {
+                return -1;
+            }
         }
         return septets;
     }
 
     /** How many segments the text is sent as. */
     public static int segments(String text) {
-        int units = units(text);
-        boolean gsm = encoding(text) == Encoding.GSM7;
-        int single = gsm ? 160 : 70;
-        int part = gsm ? 153 : 67;
-        return units <= single ? 1 : (units + part - 1) / part;
+        if (text.length() <= 70) {
+            return 1;
+        }
+        int septets = septets(text);
+        if (septets < 0) {
+            return (text.length() + 66) / 67;
+        }
+        return septets <= 160 ? 1 : (septets + 152) / 153;
     }
 
     /**
@@ -76,10 +89,14 @@ public final class Sms {
      * spaces: the text stays readable and fits 160 characters per segment instead of 70.
      */
     public static String plain(String text) {
-        var out = new StringBuilder(text.length());
+        if (alreadyPlain(text)) {
+            return text;
+        }
+        var out = new StringBuilder(text.length() + 8);
+        char last = 0;
         for (int i = 0; i < text.length(); i++) {
             char ch = text.charAt(i);
-            if (ch == ' ' && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
+            if (ch == ' ' && last == ' ') {
                 continue;
             }
             switch (ch) {
@@ -99,7 +116,40 @@ public final class Sms {
                 case '\u00fa' -> out.append('u');
                 default -> out.append(ch);
             }
+            last = out.isEmpty() ? 0 : out.charAt(out.length() - 1);
         }
         return out.toString().strip();
     }
+
+    /**
+     * True when {@link #plain} would return the text unchanged: no character it replaces, no two spaces in a row,
+     * nothing to strip at either end. Most notices are, and are then not copied.
+     */
+    private static boolean alreadyPlain(String text) {
+        int n = text.length();
+        if (n == 0) {
+            return true;
+        }
+        if (Character.isWhitespace(text.charAt(0)) || Character.isWhitespace(text.charAt(n - 1))
+                || Character.isSpaceChar(text.charAt(0)) || Character.isSpaceChar(text.charAt(n - 1))) {
+            return false;
+        }
+        char previous = 0;
+        for (int i = 0; i < n; i++) {
+            char ch = text.charAt(i);
+            if (ch < 0x80) {
+                if ((ch == ' ' && previous == ' ') || ch == '`' || ch == '\t' || ch == '\n' || ch == '\r') {
+                    return false;
+                }
+            } else if (ch <= 0xFF ? CHANGED_LATIN1.indexOf(ch) >= 0 : CHANGED_OTHER.indexOf(ch) >= 0) {
+                return false;
+            }
+            previous = ch;
+        }
+        return true;
+    }
+
+    /** The characters above ASCII that {@link #plain} replaces. */
+    private static final String CHANGED_LATIN1 = "\u00b4\u00ab\u00bb\u00a0\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa";
+    private static final String CHANGED_OTHER = "\u2018\u2019\u201b\u201c\u201d\u201e\u2013\u2014\u2212\u2026\u2028\u2029";
 }

@@ -59,4 +59,75 @@ class SmsTest {
         assertThat(String.join("", ucsParts)).isEqualTo(ucs);
         assertThat(Sms.parts("short")).containsExactly("short");
     }
+
+    /**
+     * The fast paths (a text already plain is returned as it is; the segments counted in one pass) give what the
+     * character-by-character rules give, on texts mixing every character those rules treat specially.
+     */
+    @Test
+    void fastPathsAgreeWithTheRulesCharacterByCharacter() {
+        String alphabet = "ab Z9.€[^ \u00a0\t\n\r\u2018\u2019\u201b\u00b4`\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014"
+                + "\u2212\u2026\u2028\u2029\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa\u00e8шé\u000b";
+        var random = new java.util.Random(20261130L);
+        int plainAlready = 0;
+        for (int n = 0; n < 20_000; n++) {
+            var text = new StringBuilder();
+            int length = random.nextInt(n % 10 == 0 ? 400 : 12);
+            boolean simple = n % 2 == 0;
+            for (int i = 0; i < length; i++) {
+                text.append(simple ? "abc dé€[".charAt(random.nextInt(8)) : alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String t = text.toString();
+            String plain = Sms.plain(t);
+            assertThat(plain).as("plain of [%s]", t).isEqualTo(referencePlain(t));
+            if (plain.equals(t)) {
+                plainAlready++;
+            }
+            assertThat(Sms.segments(t)).as("segments of [%s]", t).isEqualTo(referenceSegments(t));
+        }
+        assertThat(plainAlready).isGreaterThan(1_000);
+    }
+
+    private static String referencePlain(String text) {
+        var out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == ' ' && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
+                continue;
+            }
+            switch (ch) {
+                case '\u2018', '\u2019', '\u201b', '\u00b4', '`' -> out.append('\'');
+                case '\u201c', '\u201d', '\u201e', '\u00ab', '\u00bb' -> out.append('"');
+                case '\u2013', '\u2014', '\u2212' -> out.append('-');
+                case '\u2026' -> out.append("...");
+                case '\u00a0', '\t', '\n', '\r', '\u2028', '\u2029' -> out.append(' ');
+                case '\u00c8' -> out.append("E'");
+                case '\u00c0' -> out.append("A'");
+                case '\u00cc' -> out.append("I'");
+                case '\u00d2' -> out.append("O'");
+                case '\u00d9' -> out.append("U'");
+                case '\u00e1' -> out.append('a');
+                case '\u00ed' -> out.append('i');
+                case '\u00f3' -> out.append('o');
+                case '\u00fa' -> out.append('u');
+                default -> out.append(ch);
+            }
+        }
+        return out.toString().strip();
+    }
+
+    private static int referenceSegments(String text) {
+        boolean gsm = Gsm7.encodable(text);
+        int units = 0;
+        if (gsm) {
+            for (int i = 0; i < text.length(); i++) {
+                units += Gsm7.extended(text.charAt(i)) ? 2 : 1;
+            }
+        } else {
+            units = text.length();
+        }
+        int single = gsm ? 160 : 70;
+        int part = gsm ? 153 : 67;
+        return units <= single ? 1 : (units + part - 1) / part;
+    }
 }

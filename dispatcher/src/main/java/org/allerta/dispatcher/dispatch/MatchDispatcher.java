@@ -115,6 +115,19 @@ public class MatchDispatcher {
     /** One unit of work: a change for a subscriber, from the matcher or released from quiet hours. */
     record Work(String eventId, long revision, UUID subscriberId, Change change, List<String> placeIds,
                 boolean priority, boolean released) {
+
+        Rev rev() {
+            return new Rev(eventId, revision);
+        }
+    }
+
+    /** A revision of an event. */
+    record Rev(String eventId, long revision) implements Comparable<Rev> {
+        @Override
+        public int compareTo(Rev other) {
+            int byEvent = eventId == other.eventId ? 0 : eventId.compareTo(other.eventId);
+            return byEvent != 0 ? byEvent : Long.compare(revision, other.revision);
+        }
     }
 
     private record Key(String eventId, UUID subscriberId) {
@@ -124,11 +137,17 @@ public class MatchDispatcher {
      * The order in which a batch writes its ledger rows: event, then subscriber as PostgreSQL orders a uuid (its bytes
      * unsigned, which is also the order of its text form).
      */
-    private static final Comparator<Key> LEDGER_ORDER = Comparator.comparing(Key::eventId)
-            .thenComparing(Key::subscriberId, (a, b) -> {
-                int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-                return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
-            });
+    private static final Comparator<Key> LEDGER_ORDER = (x, y) -> {
+        // a batch's event ids are one instance per event (see canonical)
+        int byEvent = x.eventId() == y.eventId() ? 0 : x.eventId().compareTo(y.eventId());
+        if (byEvent != 0) {
+            return byEvent;
+        }
+        UUID a = x.subscriberId();
+        UUID b = y.subscriberId();
+        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    };
 
     /** A ledger row as it stands during the batch. */
     private static final class Entry {
@@ -162,6 +181,7 @@ public class MatchDispatcher {
         var work = new ArrayList<Work>();
         var sources = new HashMap<Work, ConsumerRecord<String, byte[]>>();
         var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
+        var eventIds = new HashMap<String, String>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             try {
                 MatchChange match = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
@@ -171,8 +191,8 @@ public class MatchDispatcher {
                 if (match.revision() < 1) {
                     throw new IllegalArgumentException("revision must be >= 1");
                 }
-                var w = new Work(match.eventId(), match.revision(), subscriber, match.change(), match.placeIds(),
-                        match.priority(), false);
+                var w = new Work(canonical(eventIds, match.eventId()), match.revision(), subscriber,
+                        match.change(), match.placeIds(), match.priority(), false);
                 work.add(w);
                 sources.put(w, record);
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -184,11 +204,11 @@ public class MatchDispatcher {
         if (work.isEmpty()) {
             return;
         }
-        Map<String, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
+        Map<Rev, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
         var ready = new ArrayList<Work>(work.size());
         long now = System.currentTimeMillis();
         for (Work w : work) {
-            if (events.containsKey(w.eventId() + "/" + w.revision())) {
+            if (events.containsKey(w.rev())) {
                 ready.add(w);
                 continue;
             }
@@ -229,7 +249,7 @@ public class MatchDispatcher {
         return due.size();
     }
 
-    private void dispatch(List<Work> work, Map<String, AlertEvent> events) {
+    private void dispatch(List<Work> work, Map<Rev, AlertEvent> events) {
         if (work.isEmpty()) {
             return;
         }
@@ -245,7 +265,7 @@ public class MatchDispatcher {
         statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
     }
 
-    private void dispatchInTransaction(List<Work> work, Map<String, AlertEvent> events, Instant now) {
+    private void dispatchInTransaction(List<Work> work, Map<Rev, AlertEvent> events, Instant now) {
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
             Map<Key, Entry> ledger = lockLedger(c, work);
@@ -255,7 +275,7 @@ public class MatchDispatcher {
             long t1 = System.nanoTime();
             var outcome = new Outcome();
             for (Work w : work) {
-                AlertEvent event = events.get(w.eventId() + "/" + w.revision());
+                AlertEvent event = events.get(w.rev());
                 Person person = people.get(w.subscriberId());
                 Key key = new Key(w.eventId(), w.subscriberId());
                 if (w.released()) {
@@ -265,7 +285,7 @@ public class MatchDispatcher {
                     outcome.unhold.add(new Held(w, null));
                 }
                 if (!w.released() && !alreadyApplied(ledger.get(key), w)) {
-                    outcome.dispatched.merge(w.eventId() + "/" + w.revision(), 1L, Long::sum);
+                    outcome.dispatched.merge(w.rev(), 1L, Long::sum);
                 }
                 if (event == null || person == null) {
                     continue;
@@ -332,6 +352,14 @@ public class MatchDispatcher {
         entry.lastRevision = w.revision();
         entry.lastChange = w.change();
         entry.dirty = true;
+    }
+
+    /**
+     * One instance of each event id in a batch: its hash is computed once, and the ledger's order compares the
+     * same instance without reading it.
+     */
+    private static String canonical(Map<String, String> eventIds, String eventId) {
+        return eventId == null ? null : eventIds.computeIfAbsent(eventId, id -> id);
     }
 
     /** Nobody: the subscriber of a match whose id the dispatcher never gave. */
@@ -437,7 +465,7 @@ public class MatchDispatcher {
         // sorted: the consumers of alerts.matches update these shared rows concurrently, always in one order
         final Map<String, Long> matched = new TreeMap<>();
         final Map<String, Long> testWithheld = new TreeMap<>();
-        final Map<String, Long> dispatched = new TreeMap<>();
+        final Map<Rev, Long> dispatched = new TreeMap<>();
     }
 
     private void write(Connection c, Map<Key, Entry> ledger, Outcome outcome) throws SQLException {
@@ -504,9 +532,8 @@ public class MatchDispatcher {
                 ON CONFLICT (event_id, revision) DO UPDATE SET changes = revision_dispatched.changes
                     + excluded.changes""")) {
             for (var e : outcome.dispatched.entrySet()) {
-                int slash = e.getKey().lastIndexOf('/');
-                s.setString(1, e.getKey().substring(0, slash));
-                s.setLong(2, Long.parseLong(e.getKey().substring(slash + 1)));
+                s.setString(1, e.getKey().eventId());
+                s.setLong(2, e.getKey().revision());
                 s.setLong(3, e.getValue());
                 s.addBatch();
             }
@@ -734,13 +761,13 @@ public class MatchDispatcher {
         return names;
     }
 
-    /** The revisions the work names, keyed "eventId/revision". */
-    static Map<String, AlertEvent> revisions(Connection c, List<Work> work) throws SQLException {
-        var keys = new LinkedHashMap<String, Work>();
+    /** The revisions the work names. */
+    static Map<Rev, AlertEvent> revisions(Connection c, List<Work> work) throws SQLException {
+        var keys = new LinkedHashMap<Rev, Work>();
         for (Work w : work) {
-            keys.putIfAbsent(w.eventId() + "/" + w.revision(), w);
+            keys.putIfAbsent(w.rev(), w);
         }
-        var events = new HashMap<String, AlertEvent>();
+        var events = new HashMap<Rev, AlertEvent>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT r.event_id, r.revision, r.alert FROM event_revision r
                 JOIN unnest(?::text[], ?::bigint[]) AS k(e, v) ON r.event_id = k.e AND r.revision = k.v""")) {
@@ -748,7 +775,8 @@ public class MatchDispatcher {
             s.setArray(2, c.createArrayOf("bigint", keys.values().stream().map(Work::revision).toArray()));
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    events.put(rows.getString(1) + "/" + rows.getLong(2),
+                    events.put(new Rev(keys.get(new Rev(rows.getString(1), rows.getLong(2))).eventId(),
+                                    rows.getLong(2)),
                             Json.fromBytes(rows.getBytes(3), AlertEvent.class));
                 }
             }

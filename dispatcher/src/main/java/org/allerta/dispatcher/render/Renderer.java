@@ -64,11 +64,20 @@ public class Renderer {
         return new Rendered(subject, channel == Channel.SMS ? Sms.plain(text) : text, null, Map.of());
     }
 
+    /**
+     * The SMS: the full wording when it fits one segment, else shorter wordings in turn (brief, without "since
+     * when", the place named more briefly), each rendered only when the one before did not fit; the last one is
+     * sent whatever its length.
+     */
     private Rendered sms(NoticeModel model, String language, NoticeInput input) {
-        List<NoticeModel> shorter = List.of(model, model.brief(), model.withoutSince(),
-                model.withPlace(placePhrase(language, input.places(), false)));
         String text = null;
-        for (NoticeModel candidate : shorter) {
+        for (int attempt = 0; attempt < 4; attempt++) {
+            NoticeModel candidate = switch (attempt) {
+                case 0 -> model;
+                case 1 -> model.brief();
+                case 2 -> model.withoutSince();
+                default -> model.withPlace(placePhrase(language, input.places(), false));
+            };
             text = Sms.plain(render("notice/sms", language, candidate));
             if (Sms.segments(text) == 1) {
                 break;
@@ -245,6 +254,9 @@ public class Renderer {
         if (text == null) {
             return null;
         }
+        if (alreadyOneLine(text)) {
+            return text;
+        }
         String line = text;
         if (BREAKS.matcher(line).find()) {
             line = BREAKS.matcher(line).replaceAll(" ");
@@ -254,6 +266,26 @@ public class Renderer {
         }
         line = line.strip();
         return line.isEmpty() ? null : line;
+    }
+
+    /**
+     * True when {@link #oneLine} would return the text as it is: not empty, no control character or line separator,
+     * no two spaces in a row, nothing to strip at either end (names and addresses, nearly always).
+     */
+    private static boolean alreadyOneLine(String text) {
+        int n = text.length();
+        if (n == 0 || Character.isWhitespace(text.charAt(0)) || Character.isWhitespace(text.charAt(n - 1))) {
+            return false;
+        }
+        char previous = 0;
+        for (int i = 0; i < n; i++) {
+            char ch = text.charAt(i);
+            if (Character.isISOControl(ch) || ch == '\u2028' || ch == '\u2029' || (ch == ' ' && previous == ' ')) {
+                return false;
+            }
+            previous = ch;
+        }
+        return true;
     }
 
     /** The description keeps its line breaks, but not the control characters that mark a person's values. */
