@@ -74,10 +74,15 @@ public final class EndToEndBench {
      * to be delivered to the local SMSC when the sender starts again.
      */
     static void skipBenchmarkJobs(String bootstrap) throws Exception {
+        moveGroupToEnd(bootstrap, "notification-sender-sms", Topics.JOBS_PREFIX + "sms");
+        System.out.println("the sender's SMS group moved past the benchmark's jobs");
+    }
+
+    /** Moves a consumer group, whose consumers must be stopped, to the end of every partition of {@code topic}. */
+    static void moveGroupToEnd(String bootstrap, String group, String topic) throws Exception {
         var props = new java.util.Properties();
         props.put("bootstrap.servers", bootstrap);
         try (var admin = org.apache.kafka.clients.admin.Admin.create(props)) {
-            String topic = Topics.JOBS_PREFIX + "sms";
             var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
             var latest = new java.util.HashMap<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>();
             partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
@@ -86,8 +91,7 @@ public final class EndToEndBench {
             var offsets = new java.util.HashMap<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>();
             ends.forEach((tp, info) -> offsets.put(tp,
                     new org.apache.kafka.clients.consumer.OffsetAndMetadata(info.offset())));
-            admin.alterConsumerGroupOffsets("notification-sender-sms", offsets).all().get();
-            System.out.println("the sender's SMS group moved past the benchmark's jobs");
+            admin.alterConsumerGroupOffsets(group, offsets).all().get();
         }
     }
 
