@@ -61,31 +61,30 @@ public final class CloudEvents {
         /** As header name → value. */
         public Map<String, String> asHeaders() {
             var headers = new LinkedHashMap<String, String>();
-            headers.put(ID, id);
-            headers.put(SOURCE, source);
-            headers.put(TYPE, type);
-            headers.put(SPECVERSION, SPEC_VERSION);
-            headers.put(TIME, time.toString());
-            if (subject != null) {
-                headers.put(SUBJECT, subject);
-            }
-            headers.put(CONTENT_TYPE, JSON);
+            each(headers::put);
             return headers;
         }
 
         /** Adds the attributes to Kafka headers. */
         public Headers addTo(Headers headers) {
-            // the same headers as asHeaders(), in its order, without the map: written for every record sent
-            headers.add(ID, id.getBytes(StandardCharsets.UTF_8));
-            headers.add(SOURCE, fixed(source));
-            headers.add(TYPE, fixed(type));
-            headers.add(SPECVERSION, fixed(SPEC_VERSION));
-            headers.add(TIME, time.toString().getBytes(StandardCharsets.UTF_8));
-            if (subject != null) {
-                headers.add(SUBJECT, subject.getBytes(StandardCharsets.UTF_8));
-            }
-            headers.add(CONTENT_TYPE, fixed(JSON));
+            // written for every record sent: the values records share (source, type, spec version, content type)
+            // are encoded once
+            each((name, value) -> headers.add(name, name.equals(ID) || name.equals(TIME) || name.equals(SUBJECT)
+                    ? value.getBytes(StandardCharsets.UTF_8) : fixed(value)));
             return headers;
+        }
+
+        /** Each header, name and value, in the order they are written. */
+        private void each(java.util.function.BiConsumer<String, String> header) {
+            header.accept(ID, id);
+            header.accept(SOURCE, source);
+            header.accept(TYPE, type);
+            header.accept(SPECVERSION, SPEC_VERSION);
+            header.accept(TIME, time.toString());
+            if (subject != null) {
+                header.accept(SUBJECT, subject);
+            }
+            header.accept(CONTENT_TYPE, JSON);
         }
 
         /** The bytes of a value most records share (a source, a type), encoded once; a copy for each record. */
