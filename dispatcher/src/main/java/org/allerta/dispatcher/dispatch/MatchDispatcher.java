@@ -18,6 +18,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,9 +126,14 @@ public class MatchDispatcher {
     record Rev(String eventId, long revision) implements Comparable<Rev> {
         @Override
         public int compareTo(Rev other) {
-            int byEvent = eventId == other.eventId ? 0 : eventId.compareTo(other.eventId);
+            int byEvent = compareEvents(eventId, other.eventId);
             return byEvent != 0 ? byEvent : Long.compare(revision, other.revision);
         }
+    }
+
+    /** Event ids in their order; a batch's are one instance per event (see canonical), compared without reading. */
+    private static int compareEvents(String a, String b) {
+        return a == b ? 0 : a.compareTo(b);
     }
 
     private record Key(String eventId, UUID subscriberId) {
@@ -138,8 +144,7 @@ public class MatchDispatcher {
      * unsigned, which is also the order of its text form).
      */
     private static final Comparator<Key> LEDGER_ORDER = (x, y) -> {
-        // a batch's event ids are one instance per event (see canonical)
-        int byEvent = x.eventId() == y.eventId() ? 0 : x.eventId().compareTo(y.eventId());
+        int byEvent = compareEvents(x.eventId(), y.eventId());
         if (byEvent != 0) {
             return byEvent;
         }
@@ -359,7 +364,7 @@ public class MatchDispatcher {
      * same instance without reading it.
      */
     private static String canonical(Map<String, String> eventIds, String eventId) {
-        return eventId == null ? null : eventIds.computeIfAbsent(eventId, id -> id);
+        return eventIds.computeIfAbsent(eventId, id -> id);
     }
 
     /** Nobody: the subscriber of a match whose id the dispatcher never gave. */
@@ -763,20 +768,19 @@ public class MatchDispatcher {
 
     /** The revisions the work names. */
     static Map<Rev, AlertEvent> revisions(Connection c, List<Work> work) throws SQLException {
-        var keys = new LinkedHashMap<Rev, Work>();
+        var keys = new LinkedHashSet<Rev>();
         for (Work w : work) {
-            keys.putIfAbsent(w.rev(), w);
+            keys.add(w.rev());
         }
         var events = new HashMap<Rev, AlertEvent>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT r.event_id, r.revision, r.alert FROM event_revision r
                 JOIN unnest(?::text[], ?::bigint[]) AS k(e, v) ON r.event_id = k.e AND r.revision = k.v""")) {
-            s.setArray(1, c.createArrayOf("text", keys.values().stream().map(Work::eventId).toArray()));
-            s.setArray(2, c.createArrayOf("bigint", keys.values().stream().map(Work::revision).toArray()));
+            s.setArray(1, c.createArrayOf("text", keys.stream().map(Rev::eventId).toArray()));
+            s.setArray(2, c.createArrayOf("bigint", keys.stream().map(Rev::revision).toArray()));
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    events.put(new Rev(keys.get(new Rev(rows.getString(1), rows.getLong(2))).eventId(),
-                                    rows.getLong(2)),
+                    events.put(new Rev(rows.getString(1), rows.getLong(2)),
                             Json.fromBytes(rows.getBytes(3), AlertEvent.class));
                 }
             }
