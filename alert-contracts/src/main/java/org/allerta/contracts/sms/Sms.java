@@ -89,9 +89,11 @@ public final class Sms {
      * spaces: the text stays readable and fits 160 characters per segment instead of 70.
      */
     public static String plain(String text) {
-        if (alreadyPlain(text)) {
-            return text;
-        }
+        return alreadyPlain(text) ? text : rewrite(text);
+    }
+
+    /** {@link #plain}'s rules, applied character by character to a copy of the text. */
+    static String rewrite(String text) {
         var out = new StringBuilder(text.length() + 8);
         char last = 0;
         for (int i = 0; i < text.length(); i++) {
