@@ -167,7 +167,10 @@ public final class EndToEndBench {
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (seen < expected && System.nanoTime() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(100))) {
-                    if (contains(r.value(), eventBytes)) {
+                    // a job's CloudEvents subject is its event: compared there rather than searched for in its value,
+                    // so that the measuring consumer takes less of the processor the pipeline is measured on
+                    var subject = r.headers().lastHeader(org.allerta.contracts.kafka.CloudEvents.SUBJECT);
+                    if (subject != null && java.util.Arrays.equals(subject.value(), eventBytes)) {
                         seen++;
                         last = System.nanoTime();
                         if (first < 0) {
@@ -199,19 +202,6 @@ public final class EndToEndBench {
             System.out.printf(Locale.ROOT, "       peak RSS: %s%n", peakRss(runDir));
             DispatcherBench.forget(c, eventId);
         }
-    }
-
-    private static boolean contains(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     /** Seconds PostgreSQL takes to COPY n ledger-shaped rows into a scratch table. */
