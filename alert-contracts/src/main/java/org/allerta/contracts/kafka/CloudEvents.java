@@ -61,30 +61,34 @@ public final class CloudEvents {
         /** As header name → value. */
         public Map<String, String> asHeaders() {
             var headers = new LinkedHashMap<String, String>();
-            each(headers::put);
+            each((name, value, shared) -> headers.put(name, value));
             return headers;
         }
 
         /** Adds the attributes to Kafka headers. */
         public Headers addTo(Headers headers) {
-            // written for every record sent: the values records share (source, type, spec version, content type)
-            // are encoded once
-            each((name, value) -> headers.add(name, name.equals(ID) || name.equals(TIME) || name.equals(SUBJECT)
-                    ? value.getBytes(StandardCharsets.UTF_8) : fixed(value)));
+            // written for every record sent: the values records share are encoded once
+            each((name, value, shared) -> headers.add(name, shared ? fixed(value)
+                    : value.getBytes(StandardCharsets.UTF_8)));
             return headers;
         }
 
-        /** Each header, name and value, in the order they are written. */
-        private void each(java.util.function.BiConsumer<String, String> header) {
-            header.accept(ID, id);
-            header.accept(SOURCE, source);
-            header.accept(TYPE, type);
-            header.accept(SPECVERSION, SPEC_VERSION);
-            header.accept(TIME, time.toString());
+        /** One header: its name, its value, and whether most records share that value. */
+        private interface Header {
+            void accept(String name, String value, boolean shared);
+        }
+
+        /** Each header, in the order they are written. */
+        private void each(Header header) {
+            header.accept(ID, id, false);
+            header.accept(SOURCE, source, true);
+            header.accept(TYPE, type, true);
+            header.accept(SPECVERSION, SPEC_VERSION, true);
+            header.accept(TIME, time.toString(), false);
             if (subject != null) {
-                header.accept(SUBJECT, subject);
+                header.accept(SUBJECT, subject, false);
             }
-            header.accept(CONTENT_TYPE, JSON);
+            header.accept(CONTENT_TYPE, JSON, true);
         }
 
         /** The bytes of a value most records share (a source, a type), encoded once; a copy for each record. */
