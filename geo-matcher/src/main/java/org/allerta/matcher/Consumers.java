@@ -12,6 +12,7 @@ import org.allerta.matcher.place.PlaceService;
 import org.allerta.matcher.reach.PublisherDirectory;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.ConsumerLoop;
+import org.allerta.service.RecordProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -25,13 +26,16 @@ public class Consumers {
     String groupId;
 
     private final BrokerProbe broker;
+    private final RecordProducer producer;
     private final EventMatcher matcher;
     private final PlaceService places;
     private final PublisherDirectory publishers;
     private final List<ConsumerLoop> loops = new ArrayList<>();
 
-    Consumers(BrokerProbe broker, EventMatcher matcher, PlaceService places, PublisherDirectory publishers) {
+    Consumers(BrokerProbe broker, EventMatcher matcher, PlaceService places, PublisherDirectory publishers,
+              RecordProducer producer) {
         this.broker = broker;
+        this.producer = producer;
         this.matcher = matcher;
         this.places = places;
         this.publishers = publishers;
@@ -39,11 +43,11 @@ public class Consumers {
 
     void onStart(@Observes StartupEvent event) {
         loops.add(ConsumerLoop.start("events", broker, groupId + "-events", List.of(Topics.ALERTS_EVENTS),
-                matcher::handle));
+                producer, matcher::handle));
         loops.add(ConsumerLoop.startBatches("places", broker, groupId + "-places",
-                List.of(Topics.SUBSCRIBERS_PLACES), 500, places::handle));
+                List.of(Topics.SUBSCRIBERS_PLACES), producer, 500, places::handle));
         loops.add(ConsumerLoop.start("publishers", broker, groupId + "-publishers", List.of(Topics.PUBLISHERS),
-                publishers::handle));
+                producer, publishers::handle));
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -32,6 +32,8 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
     public static final AtomicInteger THROTTLE = new AtomicInteger();
     /** Answer requests whose body contains this text with 400. */
     public static volatile String refuse = "\u0000";
+    /** The id the next accepted requests are given, instead of {@code prov-<n>}. */
+    public static volatile String answerId;
     private HttpServer http;
 
     @Override
@@ -61,7 +63,9 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
                         exchange.getRequestHeaders().getFirst("Idempotency-Key"), body));
                 status = 200;
             }
-            byte[] answer = status == 200 ? ("{\"id\":\"prov-" + HOOKS.size() + "\"}").getBytes() : new byte[0];
+            String id = answerId != null ? answerId : "prov-" + HOOKS.size();
+            byte[] answer = status == 200 ? ("{\"id\":\"" + id + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : new byte[0];
             exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
             if (answer.length > 0) {
                 exchange.getResponseBody().write(answer);

@@ -150,6 +150,25 @@ class SenderTest {
         }
     }
 
+    /** A provider id the database cannot store (a NUL character, JSON-escaped) is dropped; sending goes on. */
+    @Test
+    void aProviderIdThatCannotBeStoredDoesNotStopSending() throws Exception {
+        NotificationJob odd = job(Channel.PUSH, "device-token-odd-id-0123456789", "Giulia, odd id.",
+                Instant.now().plusSeconds(3600));
+        NotificationJob next = job(Channel.PUSH, "device-token-next-0123456789", "Giulia, next.",
+                Instant.now().plusSeconds(3600));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.answerId = "prov\\u0000odd";
+            put(odd);
+            assertThat(receipt(receipts, odd.jobId(), ReceiptStatus.SENT).providerMessageId()).isNull();
+            Peers.answerId = null;
+            put(next);
+            assertThat(receipt(receipts, next.jobId(), ReceiptStatus.SENT).providerMessageId()).startsWith("prov-");
+        } finally {
+            Peers.answerId = null;
+        }
+    }
+
     @Test
     void theSendPlanIsPublishedPerChannel() {
         try (var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {

@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Properties;
+import org.allerta.contracts.DeadLetter;
 import org.allerta.service.problem.DatabaseErrors;
+import org.allerta.service.problem.Problem;
 import org.allerta.service.problem.ProblemException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,11 +24,16 @@ import org.jboss.logging.Logger;
  * A Kafka consumer on a thread of its own that commits a record's offset only after its handler has dealt with it
  * (accepted it, or dead-lettered it). When the handler finds the database away (a 503 problem, or a connection
  * error), the loop goes back to that record and waits, so nothing is skipped; when the broker is away it waits for
- * it. The handler must never let a poison record throw anything else: it dead-letters it.
+ * it. The handler dead-letters the poison records it recognises; as a last line, a batch that fails in any other way
+ * {@value #ATTEMPTS} times in a row is handled again one record at a time, and a record that still fails
+ * {@value #ATTEMPTS} times is dead-lettered with the error, so that no record stops its partition for good.
  */
 public final class ConsumerLoop implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
+
+    /** How many times in a row a batch, then a record, may fail before it is split, then dead-lettered. */
+    static final int ATTEMPTS = 3;
 
     /** Handles one record. */
     @FunctionalInterface
@@ -56,34 +63,43 @@ public final class ConsumerLoop implements AutoCloseable {
     private final List<String> topics;
     private final BatchHandler handler;
     private final int maxPollRecords;
+    private final RecordProducer deadLetters;
     private final Thread thread;
+    /** Where the batch that failed last started, and how many times in a row it failed. */
+    private String failedAt;
+    private int failures;
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     private ConsumerLoop(String name, BrokerProbe broker, String groupId, List<String> topics, BatchHandler handler,
-                         int maxPollRecords) {
+                         int maxPollRecords, RecordProducer deadLetters) {
         this.name = name;
         this.broker = broker;
         this.groupId = groupId;
         this.topics = List.copyOf(topics);
         this.handler = handler;
         this.maxPollRecords = maxPollRecords;
+        this.deadLetters = deadLetters;
         this.thread = new Thread(this::run, "allerta-" + name);
         this.thread.setDaemon(true);
     }
 
-    /** Starts consuming {@code topics} as consumer group {@code groupId}. */
+    /**
+     * Starts consuming {@code topics} as consumer group {@code groupId}; a record that keeps failing goes to
+     * {@code deadLetters}.
+     */
     public static ConsumerLoop start(String name, BrokerProbe broker, String groupId, List<String> topics,
-                                     Handler handler) {
-        var loop = new ConsumerLoop(name, broker, groupId, topics, records -> records.forEach(handler::handle), 1);
+                                     RecordProducer deadLetters, Handler handler) {
+        var loop = new ConsumerLoop(name, broker, groupId, topics, records -> records.forEach(handler::handle), 1,
+                deadLetters);
         loop.thread.start();
         return loop;
     }
 
     /** Starts consuming in batches of up to {@code maxPollRecords}; the handler sees each poll's records at once. */
     public static ConsumerLoop startBatches(String name, BrokerProbe broker, String groupId, List<String> topics,
-                                            int maxPollRecords, BatchHandler handler) {
-        var loop = new ConsumerLoop(name, broker, groupId, topics, handler, maxPollRecords);
+                                            RecordProducer deadLetters, int maxPollRecords, BatchHandler handler) {
+        var loop = new ConsumerLoop(name, broker, groupId, topics, handler, maxPollRecords, deadLetters);
         loop.thread.start();
         return loop;
     }
@@ -143,31 +159,114 @@ public final class ConsumerLoop implements AutoCloseable {
 
     /** Handles a batch and commits it; false when it must be tried again (the consumer went back to it). */
     private boolean handle(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
+        switch (attempt(batch)) {
+            case DONE -> {
+                failures = 0;
+                commit(c, batch);
+                return true;
+            }
+            case WAIT -> {
+                retryLater(c, batch, waitReason);
+                return false;
+            }
+            default -> {
+                String at = batch.get(0).topic() + "-" + batch.get(0).partition() + "@" + batch.get(0).offset()
+                        + "+" + batch.size();
+                failures = at.equals(failedAt) ? failures + 1 : 1;
+                failedAt = at;
+                if (failures < ATTEMPTS) {
+                    LOG.warnf(error, "%s: a batch of %d failed (%d of %d times), trying it again", name,
+                            batch.size(), failures, ATTEMPTS);
+                    retryLater(c, batch, "the batch failed");
+                    return false;
+                }
+                failures = 0;
+                return oneByOne(c, batch);
+            }
+        }
+    }
+
+    /** Handles the records of a batch that kept failing one at a time; one that keeps failing is dead-lettered. */
+    private boolean oneByOne(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            for (int attempt = 1; ; attempt++) {
+                Outcome outcome = attempt(List.of(record));
+                if (outcome == Outcome.WAIT) {
+                    retryLater(c, List.of(record), waitReason);
+                    return false;
+                }
+                if (outcome == Outcome.DONE) {
+                    break;
+                }
+                if (attempt >= ATTEMPTS) {
+                    LOG.errorf(error, "%s: record %s-%d@%d failed %d times; dead-lettered", name, record.topic(),
+                            record.partition(), record.offset(), attempt);
+                    String why = error.getClass().getSimpleName() + ": " + error.getMessage();
+                    deadLetters.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX
+                            + "unprocessable-record", "value", "handling failed " + attempt + " times: "
+                            + (why.length() > 500 ? why.substring(0, 500) + "..." : why))));
+                    break;
+                }
+                pause(1000);
+            }
+            commit(c, List.of(record));
+        }
+        return true;
+    }
+
+    private enum Outcome { DONE, WAIT, FAILED }
+
+    private String waitReason;
+    private RuntimeException error;
+
+    /** Runs the handler once: done, wait (something it depends on is away or has not arrived) or failed. */
+    private Outcome attempt(List<ConsumerRecord<String, byte[]>> batch) {
         try {
             handler.handle(batch);
+            return Outcome.DONE;
         } catch (RetryLater e) {
-            retryLater(c, batch, e.getMessage());
-            return false;
+            waitReason = e.getMessage();
+            return Outcome.WAIT;
         } catch (ProblemException e) {
-            if (e.problem().status() != 503) {
-                throw e;
+            if (e.problem().status() == 503) {
+                waitReason = "the database is unavailable";
+                return Outcome.WAIT;
             }
-            retryLater(c, batch, "the database is unavailable");
-            return false;
+            error = e;
+            return Outcome.FAILED;
         } catch (RuntimeException e) {
-            if (!DatabaseErrors.isUnavailable(e)) {
-                throw e;
+            if (DatabaseErrors.isUnavailable(e)) {
+                waitReason = "the database is unavailable";
+                return Outcome.WAIT;
             }
-            retryLater(c, batch, "the database is unavailable");
-            return false;
+            if (brokerAway(e)) {
+                waitReason = "the broker is unavailable: " + e.getMessage();
+                return Outcome.WAIT;
+            }
+            error = e;
+            return Outcome.FAILED;
         }
+    }
+
+    /** True when the error says the broker did not take a record for now (it may later), not what the record is. */
+    private boolean brokerAway(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.apache.kafka.common.errors.RetriableException
+                    || cause instanceof java.util.concurrent.TimeoutException
+                    || cause instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return !broker.state().up();
+    }
+
+    private static void commit(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
         var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             offsets.put(new TopicPartition(record.topic(), record.partition()),
                     new OffsetAndMetadata(record.offset() + 1));
         }
         c.commitSync(offsets);
-        return true;
     }
 
     /** Goes back to the first record of the batch in each partition, and waits a little. */

@@ -8,6 +8,7 @@ import java.util.List;
 import org.allerta.contracts.Topics;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.ConsumerLoop;
+import org.allerta.service.RecordProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -25,17 +26,20 @@ public class RawIntakeConsumer {
     String groupId;
 
     private final BrokerProbe broker;
+    private final RecordProducer producer;
     private final RawIntake intake;
     private ConsumerLoop loop;
 
-    RawIntakeConsumer(BrokerProbe broker, RawIntake intake) {
+    RawIntakeConsumer(BrokerProbe broker, RawIntake intake, RecordProducer producer) {
         this.broker = broker;
+        this.producer = producer;
         this.intake = intake;
     }
 
     void onStart(@Observes StartupEvent event) {
         if (enabled) {
-            loop = ConsumerLoop.start("intake-raw", broker, groupId, List.of(Topics.INTAKE_RAW), intake::handle);
+            loop = ConsumerLoop.start("intake-raw", broker, groupId, List.of(Topics.INTAKE_RAW), producer,
+                    intake::handle);
         }
     }
 

@@ -109,6 +109,29 @@ class RawIntakeTest {
         }
     }
 
+    /**
+     * A key the database cannot store (a NUL character) fails even the writing of the record's dead letter: the
+     * consumer tries it a few times, then dead-letters it straight to the broker with the error, and goes on.
+     */
+    @Test
+    void aRecordThatKeepsFailingIsDeadLetteredWithTheErrorAndConsumptionGoesOn() throws Exception {
+        String nul = "NUL\u0000" + UUID.randomUUID();
+        send(nul, "{}".getBytes(StandardCharsets.UTF_8), null, null);
+        String after = "AFTER-NUL-" + UUID.randomUUID();
+        sendSigned(after, Features.outage(after).json().getBytes(StandardCharsets.UTF_8));
+
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> nul.equals(r.key()), 1, Duration.ofSeconds(60))
+                    .get(0).value(), DeadLetter.class);
+            assertThat(letter.reasons().get(0).type()).isEqualTo("urn:allerta:problem:unprocessable-record");
+            assertThat(letter.reasons().get(0).why()).startsWith("handling failed 3 times: ");
+            assertThat(letter.source()).isEqualTo(Topics.INTAKE_RAW);
+        }
+        try (var events = new TopicReader(Topics.ALERTS_EVENTS)) {
+            events.await(r -> eventFor(r, after), 1, Duration.ofSeconds(30));
+        }
+    }
+
     @Test
     void aValidButInvalidContentRecordIsDeadLetteredWithEveryReason() throws Exception {
         String id = "INVALID-" + UUID.randomUUID();

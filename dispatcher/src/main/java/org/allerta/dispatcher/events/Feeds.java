@@ -64,25 +64,25 @@ public class Feeds {
 
     void onStart(@Observes StartupEvent event) {
         loops.add(ConsumerLoop.startBatches("events", broker, groupId + "-events", List.of(Topics.ALERTS_EVENTS),
-                500, batch -> each(batch, AlertEvent.class, this::event, AlertEvent::eventId)));
+                producer, 500, batch -> each(batch, AlertEvent.class, this::event, AlertEvent::eventId)));
         loops.add(ConsumerLoop.startBatches("publishers", broker, groupId + "-publishers",
-                List.of(Topics.PUBLISHERS), 500, this::publishers));
+                List.of(Topics.PUBLISHERS), producer, 500, this::publishers));
         loops.add(ConsumerLoop.startBatches("progress", broker, groupId + "-progress",
-                List.of(Topics.ALERTS_PROGRESS), 500,
+                List.of(Topics.ALERTS_PROGRESS), producer, 500,
                 batch -> each(batch, MatchProgress.class, this::progress, MatchProgress::eventId)));
         loops.add(ConsumerLoop.startBatches("geocoded", broker, groupId + "-geocoded",
-                List.of(Topics.PLACES_GEOCODED), 500, batch -> each(batch, PlaceGeocoded.class, this::geocoded, null)));
+                List.of(Topics.PLACES_GEOCODED), producer, 500, batch -> each(batch, PlaceGeocoded.class, this::geocoded, null)));
         loops.add(ConsumerLoop.startBatches("receipts", broker, groupId + "-receipts",
-                List.of(Topics.NOTIFICATIONS_RECEIPTS), 2000, this::receipts));
+                List.of(Topics.NOTIFICATIONS_RECEIPTS), producer, 2000, this::receipts));
         loops.add(ConsumerLoop.startBatches("backlog", broker, groupId + "-backlog",
-                List.of(Topics.NOTIFICATIONS_BACKLOG), 500,
+                List.of(Topics.NOTIFICATIONS_BACKLOG), producer, 500,
                 batch -> each(batch, ChannelBacklog.class, this::backlog, null)));
         // several consumers of one group share the partitions of alerts.matches (keyed by subscriber, so one
         // person's changes stay in order on one of them): one decides and renders while another waits for the
         // database or the broker
         for (int i = 0; i < dispatcher.consumers(); i++) {
             loops.add(ConsumerLoop.startBatches("matches-" + i, broker, groupId + "-matches",
-                    List.of(Topics.ALERTS_MATCHES), dispatcher.batchSize(), dispatcher::handle));
+                    List.of(Topics.ALERTS_MATCHES), producer, dispatcher.batchSize(), dispatcher::handle));
         }
     }
 

@@ -5,8 +5,21 @@ import java.time.Duration;
 /** What a provider said about one attempt to deliver a job. */
 public sealed interface Outcome {
 
-    /** Accepted by the provider; {@code providerMessageId} links its later delivery receipts. */
+    /**
+     * Accepted by the provider; {@code providerMessageId} links its later delivery receipts. An id that could not be
+     * stored or matched (longer than {@value #MAX_ID} characters, or with a control character) is not kept: the job
+     * still counts as sent.
+     */
     record Sent(String providerMessageId) implements Outcome {
+
+        static final int MAX_ID = 200;
+
+        public Sent {
+            if (providerMessageId != null && (providerMessageId.isEmpty() || providerMessageId.length() > MAX_ID
+                    || providerMessageId.chars().anyMatch(Character::isISOControl))) {
+                providerMessageId = null;
+            }
+        }
     }
 
     /** Not now (throttled, provider error, connection lost): try again, after {@code after} if the provider said. */

@@ -157,7 +157,7 @@ public class Deliveries {
             lanes.put(channel, lane);
             loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
                     group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
-                    Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
+                    producer, Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
                     lane.settings.maxAttempts(), lane.settings.guarantee());
