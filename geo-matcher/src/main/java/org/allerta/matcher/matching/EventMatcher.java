@@ -81,6 +81,11 @@ public class EventMatcher {
         }
         Optional<AlertEvent> previous = jdbc.inTransaction(c -> previous(c, event.eventId()));
         if (previous.isPresent() && !RevisionOrder.isNewer(event, previous.get())) {
+            if (previous.get().revision() == event.revision()) {
+                // matched already; its FINISHED may not have left (a crash or a broker refusal after the commit)
+                jdbc.inTransaction(c -> finished(c, event.eventId())).ifPresent(done -> producer.sendAndWait(
+                        Topics.ALERTS_PROGRESS, event.eventId(), done, progressId(event, "finished"), event.eventId()));
+            }
             return;
         }
         match(event, previous.orElse(null));
@@ -95,7 +100,8 @@ public class EventMatcher {
         Map<Change, AtomicLong> counts = new EnumMap<>(Change.class);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong placesInside = new AtomicLong();
-        jdbc.inTransaction(c -> {
+        MatchProgress done = jdbc.inTransaction(c -> {
+            MatchingLock.acquire(c);
             long t0 = System.nanoTime();
             createInside(c);
             // prioritised subscribers first: those inside, as soon as they are known; then, once everyone inside is
@@ -132,19 +138,31 @@ public class EventMatcher {
                         failure.get());
             }
             long t3 = System.nanoTime();
-            save(c, event, previous == null);
+            Map<Change, Long> finished = new EnumMap<>(Change.class);
+            counts.forEach((change, count) -> finished.put(change, count.get()));
+            var progress = new MatchProgress(event.eventId(), event.revision(), ProgressPhase.FINISHED, finished,
+                    placesInside.get(), Instant.now());
+            save(c, event, previous == null, progress);
             if (LOG.isDebugEnabled()) {
                 LOG.debugf("%s/%d: prioritised %d ms (query %d, sent %d; first slice query %d, sent %d), everyone %d"
                         + " ms, flush %d ms, save %d ms", event.eventId(), event.revision(), ms(t1 - t0), ms(tp - t0),
                         ms(tq - tp), ms(ts - tq), ms(t1 - ts), ms(t2 - t1), ms(t3 - t2), ms(System.nanoTime() - t3));
             }
-            return null;
+            return progress;
         });
-        Map<Change, Long> finished = new EnumMap<>(Change.class);
-        counts.forEach((change, count) -> finished.put(change, count.get()));
-        producer.sendAndWait(Topics.ALERTS_PROGRESS, event.eventId(), new MatchProgress(event.eventId(),
-                event.revision(), ProgressPhase.FINISHED, finished, placesInside.get(), Instant.now()),
-                progressId(event, "finished"), event.eventId());
+        producer.sendAndWait(Topics.ALERTS_PROGRESS, event.eventId(), done, progressId(event, "finished"),
+                event.eventId());
+    }
+
+    /** The FINISHED marker of the revision last matched, as it was kept with the event's state. */
+    private static Optional<MatchProgress> finished(Connection c, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT finished FROM event_state WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBytes(1) != null
+                        ? Optional.of(Json.fromBytes(rows.getBytes(1), MatchProgress.class)) : Optional.empty();
+            }
+        }
     }
 
     /**
@@ -345,13 +363,17 @@ public class EventMatcher {
      * The new state, in the matching's transaction: who is affected now (from {@code inside_now}), the revision.
      * {@code first}: the matcher had no state for the event, so nobody is in its affected set yet.
      */
-    private static void save(Connection c, AlertEvent event, boolean first) throws SQLException {
+    private static void save(Connection c, AlertEvent event, boolean first, MatchProgress finished)
+            throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO event_state (event_id, revision, kind, status, severity, sent_at, alert, area, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, now())
+                INSERT INTO event_state (event_id, revision, kind, status, severity, sent_at, alert, area, updated_at,
+                                         finished)
+                VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, now(),
+                        ?::jsonb)
                 ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, kind = excluded.kind,
                     status = excluded.status, severity = excluded.severity, sent_at = excluded.sent_at,
-                    alert = excluded.alert, area = excluded.area, updated_at = now()""")) {
+                    alert = excluded.alert, area = excluded.area, updated_at = now(),
+                    finished = excluded.finished""")) {
             s.setString(1, event.eventId());
             s.setLong(2, event.revision());
             s.setString(3, event.kind().name());
@@ -361,6 +383,7 @@ public class EventMatcher {
             s.setBytes(7, Json.toBytes(event));
             s.setBoolean(8, !event.status().ended());
             s.setString(9, Json.toString(event.area()));
+            s.setString(10, Json.toString(finished));
             s.executeUpdate();
         }
         long changed = 0;

@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.Topics;
+import org.allerta.matcher.matching.MatchingLock;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -18,7 +19,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * A subscriber whose places were added or moved while events are active is told AFFECTED for each active event now
  * covering one of them (and that they follow), at the event's current revision. As in matching, the changes are
  * acknowledged by the broker before the subscriber is recorded as affected; a crash in between re-sends the same
- * change.
+ * change. The whole runs under the {@link MatchingLock}, never beside the matching of a revision.
  */
 @ApplicationScoped
 public class LateArrivals {
@@ -41,7 +42,8 @@ public class LateArrivals {
         if (subscriberIds.isEmpty()) {
             return;
         }
-        List<MatchChange> changes = jdbc.inTransaction(c -> {
+        jdbc.inTransaction(c -> {
+            MatchingLock.acquire(c);
             var found = new ArrayList<MatchChange>();
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT e.event_id, e.revision, p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id),
@@ -64,22 +66,20 @@ public class LateArrivals {
                     }
                 }
             }
-            return found;
-        });
-        if (changes.isEmpty()) {
-            return;
-        }
-        var acknowledgements = new ArrayList<Future<RecordMetadata>>();
-        for (MatchChange change : changes) {
-            acknowledgements.add(producer.send(Topics.ALERTS_MATCHES, change.subscriberId(), change,
-                    change.eventId() + "/" + change.revision() + "/" + change.subscriberId(), change.subscriberId()));
-        }
-        acknowledgements.forEach(RecordProducer::await);
-        jdbc.inTransaction(c -> {
+            if (found.isEmpty()) {
+                return null;
+            }
+            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
+            for (MatchChange change : found) {
+                acknowledgements.add(producer.send(Topics.ALERTS_MATCHES, change.subscriberId(), change,
+                        change.eventId() + "/" + change.revision() + "/" + change.subscriberId(),
+                        change.subscriberId()));
+            }
+            acknowledgements.forEach(RecordProducer::await);
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision) VALUES (?, ?, ?, ?)
                     ON CONFLICT (event_id, subscriber_id) DO NOTHING""")) {
-                for (MatchChange change : changes) {
+                for (MatchChange change : found) {
                     s.setString(1, change.eventId());
                     s.setString(2, change.subscriberId());
                     s.setArray(3, c.createArrayOf("text", change.placeIds().toArray()));

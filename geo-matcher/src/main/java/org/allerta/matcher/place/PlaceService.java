@@ -17,6 +17,7 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.geocoding.Geocoded;
 import org.allerta.matcher.geocoding.Geocoder;
+import org.allerta.matcher.matching.MatchingLock;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.DatabaseErrors;
@@ -150,6 +151,14 @@ public class PlaceService {
         List<PlaceGeocoded> outcomes = jdbc.inTransaction(c -> {
             if (!erased.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ANY (?)")) {
+                    s.setArray(1, c.createArrayOf("text", erased.toArray()));
+                    s.executeUpdate();
+                }
+                // nor is an erased person kept among the affected of the events (nobody would tell them the end)
+                MatchingLock.acquire(c);
+                try (PreparedStatement s = c.prepareStatement("""
+                        DELETE FROM affected a USING event_state e
+                        WHERE a.event_id = e.event_id AND a.subscriber_id = ANY (?)""")) {
                     s.setArray(1, c.createArrayOf("text", erased.toArray()));
                     s.executeUpdate();
                 }

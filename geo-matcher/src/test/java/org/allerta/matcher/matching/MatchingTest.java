@@ -3,8 +3,13 @@ package org.allerta.matcher.matching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -193,6 +198,101 @@ class MatchingTest {
                     EventStatus.RESOLVED, polygon(box(8.80, 44.70, 8.81, 44.71)), null, t0.plusSeconds(60)),
                     matches, progress, null);
             assertThat(resolved).as("the late arrival is told it is over").isEqualTo(Map.of("late", Change.RESOLVED));
+        }
+    }
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private boolean stored(String subscriberId) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT 1 FROM place WHERE subscriber_id = ?")) {
+            s.setString(1, subscriberId);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    /**
+     * A place stored while a revision is being matched is matched against the active events only once that matching
+     * has committed (both hold the {@link MatchingLock}): neither can then miss or forget the other's people.
+     */
+    @Test
+    void aPlaceStoredWhileARevisionIsMatchedIsMatchedAfterIt() throws Exception {
+        String eventId = id("locked");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            publish(event(eventId, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    polygon(box(8.82, 44.72, 8.83, 44.73)), null, t0), matches, progress, null);
+            java.util.function.Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> toldWaiting =
+                    r -> {
+                        MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+                        return m.eventId().equals(eventId) && m.subscriberId().equals(id("waiting"));
+                    };
+            try (Connection matching = dataSource.getConnection()) {
+                matching.setAutoCommit(false);
+                MatchingLock.acquire(matching); // as the matching of a revision does for its whole transaction
+                subscriber("waiting", 8.825, 44.725, Set.of(EventKind.WATER_OUTAGE), false);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("waiting")));
+                assertThat(matches.drain(Duration.ofSeconds(3)).stream().filter(toldWaiting))
+                        .as("nobody is matched beside a revision's matching").isEmpty();
+                matching.rollback();
+            }
+            MatchChange told = Json.fromBytes(matches.await(toldWaiting, 1, Duration.ofSeconds(30)).get(0).value(),
+                    MatchChange.class);
+            assertThat(told.change()).isEqualTo(Change.AFFECTED);
+        }
+    }
+
+    /** An erased person leaves the event's affected set at once, and hears nothing more of it. */
+    @Test
+    void anErasedPersonIsForgottenByTheActiveEvents() throws Exception {
+        subscriber("erased", 8.865, 44.765, Set.of(EventKind.POWER_OUTAGE), false);
+        subscriber("kept", 8.866, 44.766, Set.of(EventKind.POWER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> stored(id("erased")) && stored(id("kept")));
+        String eventId = id("erasure-ev");
+        JsonNode area = polygon(box(8.86, 44.76, 8.87, 44.77));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
+                    null, t0), matches, progress, null)).containsOnlyKeys("erased", "kept");
+            TopicWriter.send(Topics.SUBSCRIBERS_PLACES, id("erased"), null);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !stored(id("erased")));
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement s = c.prepareStatement("SELECT count(*) FROM affected WHERE subscriber_id = ?")) {
+                s.setString(1, id("erased"));
+                try (ResultSet rows = s.executeQuery()) {
+                    rows.next();
+                    assertThat(rows.getLong(1)).as("no affected row left for the erased person").isZero();
+                }
+            }
+            assertThat(publish(event(eventId, 2, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED,
+                    area, null, t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("kept", Change.RESOLVED));
+        }
+    }
+
+    /** A revision delivered again after it was matched sends its FINISHED marker again, the same, and no change. */
+    @Test
+    void aRevisionDeliveredAgainSendsItsFinishedMarkerAgain() throws Exception {
+        subscriber("again", 8.845, 44.745, Set.of(EventKind.POWER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("again")));
+        String eventId = id("again-ev");
+        AlertEvent event = event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                polygon(box(8.84, 44.74, 8.85, 44.75)), null, t0);
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event, matches, progress, null)).isEqualTo(Map.of("again", Change.AFFECTED));
+            send(Topics.ALERTS_EVENTS, eventId, event);
+            var finished = progress.await(r -> {
+                MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
+                return p.eventId().equals(eventId) && p.phase() == ProgressPhase.FINISHED;
+            }, 2, Duration.ofSeconds(30));
+            MatchProgress first = Json.fromBytes(finished.get(0).value(), MatchProgress.class);
+            MatchProgress again = Json.fromBytes(finished.get(1).value(), MatchProgress.class);
+            assertThat(again.counts()).isEqualTo(first.counts()).isEqualTo(Map.of(Change.AFFECTED, 1L));
+            assertThat(again.subscribers()).isEqualTo(first.subscribers());
+            assertThat(matches.drain(Duration.ofSeconds(2)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId))).as("no change sent twice").hasSize(1);
         }
     }
 

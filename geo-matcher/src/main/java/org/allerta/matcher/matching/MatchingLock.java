@@ -1,0 +1,29 @@
+package org.allerta.matcher.matching;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * One writer at a time of who is affected by which event: the matching of a revision and the matching of places that
+ * arrived meanwhile ({@code LateArrivals}) each hold this lock for their whole transaction. Without it, a place stored
+ * while a revision is being matched is seen by neither (a new event is not committed yet; the revision's area query
+ * ran before the place was stored), or is told AFFECTED by the late-arrival matching and then forgotten by the
+ * revision's save, so that the person never hears RESOLVED.
+ */
+public final class MatchingLock {
+
+    /** The advisory lock's key: "allerta" and 1. */
+    static final long KEY = 0x616c6c6572746101L;
+
+    private MatchingLock() {
+    }
+
+    /** Waits for the lock; it is released when the connection's transaction ends. */
+    public static void acquire(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            s.setLong(1, KEY);
+            s.execute();
+        }
+    }
+}
