@@ -15,6 +15,11 @@ import org.allerta.contracts.Change;
  *   <li>UPDATED only to those currently told AFFECTED.</li>
  *   <li>NO_LONGER_AFFECTED and RESOLVED only to those currently told AFFECTED. If the AFFECTED notice is still held
  *       for quiet hours, it is dropped and nothing is sent: the person was never told.</li>
+ *   <li>A held notice always says what is true when it goes out, and at most one waits per person and event: an
+ *       update of a held AFFECTED renews it (it will be rendered from the newer revision), or sends it at once when
+ *       the update does not wait for quiet hours (an escalation to an emergency); a held NO_LONGER_AFFECTED or
+ *       RESOLVED is withdrawn when the person is AFFECTED again, since what they last heard (AFFECTED) is true
+ *       again.</li>
  * </ul>
  */
 public final class NoticeRules {
@@ -30,7 +35,11 @@ public final class NoticeRules {
         /** Told NO_LONGER_AFFECTED after AFFECTED. */
         NO_LONGER_AFFECTED,
         /** Told RESOLVED after AFFECTED. */
-        RESOLVED
+        RESOLVED,
+        /** Told AFFECTED; a NO_LONGER_AFFECTED notice is waiting for the end of the quiet hours. */
+        NO_LONGER_AFFECTED_HELD,
+        /** Told AFFECTED; a RESOLVED notice is waiting for the end of the quiet hours. */
+        RESOLVED_HELD
     }
 
     /** What to do with a change. */
@@ -39,8 +48,12 @@ public final class NoticeRules {
         SEND,
         /** Keep the notice until the quiet hours end. */
         HOLD,
-        /** Drop the held AFFECTED notice of this subscriber and event; send nothing. */
+        /** Drop the held notice of this subscriber and event; send nothing. */
         DROP_HELD,
+        /** The held AFFECTED notice now names this change's revision (and places); it keeps waiting. */
+        RENEW_HELD,
+        /** Send the held AFFECTED notice now, rendered from this change's revision, and drop it from the held. */
+        SEND_HELD,
         /** Nothing to tell. */
         NONE
     }
@@ -73,26 +86,39 @@ public final class NoticeRules {
                 case AFFECTED, AFFECTED_HELD -> new Decision(Action.NONE, told);
                 case NOTHING, NO_LONGER_AFFECTED, RESOLVED ->
                         new Decision(deliver, quiet ? Told.AFFECTED_HELD : Told.AFFECTED);
+                case NO_LONGER_AFFECTED_HELD, RESOLVED_HELD -> new Decision(Action.DROP_HELD, Told.AFFECTED);
             };
-            case UPDATED -> told == Told.AFFECTED
-                    ? new Decision(deliver, Told.AFFECTED)
-                    : new Decision(Action.NONE, told);
+            case UPDATED -> switch (told) {
+                case AFFECTED -> new Decision(deliver, Told.AFFECTED);
+                case AFFECTED_HELD -> quiet
+                        ? new Decision(Action.RENEW_HELD, Told.AFFECTED_HELD)
+                        : new Decision(Action.SEND_HELD, Told.AFFECTED);
+                case NOTHING, NO_LONGER_AFFECTED, RESOLVED, NO_LONGER_AFFECTED_HELD, RESOLVED_HELD ->
+                        new Decision(Action.NONE, told);
+            };
             case NO_LONGER_AFFECTED -> switch (told) {
-                case AFFECTED -> new Decision(deliver, Told.NO_LONGER_AFFECTED);
+                case AFFECTED -> new Decision(deliver, quiet ? Told.NO_LONGER_AFFECTED_HELD : Told.NO_LONGER_AFFECTED);
                 case AFFECTED_HELD -> new Decision(Action.DROP_HELD, Told.NOTHING);
-                case NOTHING, NO_LONGER_AFFECTED, RESOLVED -> new Decision(Action.NONE, told);
+                case NOTHING, NO_LONGER_AFFECTED, RESOLVED, NO_LONGER_AFFECTED_HELD, RESOLVED_HELD ->
+                        new Decision(Action.NONE, told);
             };
             case RESOLVED -> switch (told) {
-                case AFFECTED -> new Decision(deliver, Told.RESOLVED);
+                case AFFECTED -> new Decision(deliver, quiet ? Told.RESOLVED_HELD : Told.RESOLVED);
                 case AFFECTED_HELD -> new Decision(Action.DROP_HELD, Told.NOTHING);
-                case NOTHING, NO_LONGER_AFFECTED, RESOLVED -> new Decision(Action.NONE, told);
+                case NOTHING, NO_LONGER_AFFECTED, RESOLVED, NO_LONGER_AFFECTED_HELD, RESOLVED_HELD ->
+                        new Decision(Action.NONE, told);
             };
         };
     }
 
-    /** The ledger state once a held AFFECTED notice is released at the end of the quiet hours. */
+    /** The ledger state once the held notice is released at the end of the quiet hours. */
     public static Told released(Told told) {
-        return told == Told.AFFECTED_HELD ? Told.AFFECTED : told;
+        return switch (told) {
+            case AFFECTED_HELD -> Told.AFFECTED;
+            case NO_LONGER_AFFECTED_HELD -> Told.NO_LONGER_AFFECTED;
+            case RESOLVED_HELD -> Told.RESOLVED;
+            case NOTHING, AFFECTED, NO_LONGER_AFFECTED, RESOLVED -> told;
+        };
     }
 
     /**

@@ -346,6 +346,15 @@ public class MatchDispatcher {
                 outcome.hold.add(new Held(w, holdUntil.get()));
             }
             case DROP_HELD -> outcome.dropHeld.add(new Key(w.eventId(), w.subscriberId()));
+            // the held AFFECTED will be rendered from this newer revision
+            case RENEW_HELD -> outcome.hold.add(new Held(asAffected(w), holdUntil.get()));
+            case SEND_HELD -> {
+                if (jobs(asAffected(w), event, person, publishers, now, outcome) == 0) {
+                    next = entry.told;
+                } else {
+                    outcome.dropHeld.add(new Key(w.eventId(), w.subscriberId()));
+                }
+            }
             case NONE -> {
                 // nothing to tell
             }
@@ -357,6 +366,12 @@ public class MatchDispatcher {
         entry.lastRevision = w.revision();
         entry.lastChange = w.change();
         entry.dirty = true;
+    }
+
+    /** The AFFECTED notice a person has not heard yet, as this newer change's revision and places tell it. */
+    private static Work asAffected(Work w) {
+        return new Work(w.eventId(), w.revision(), w.subscriberId(), Change.AFFECTED, w.placeIds(), w.priority(),
+                w.released());
     }
 
     /**
@@ -386,8 +401,9 @@ public class MatchDispatcher {
 
     private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                          Instant now, Outcome outcome) {
-        jobs(w, event, person, publishers, now, outcome);
-        Told next = NoticeRules.released(entry.told);
+        int emitted = jobs(w, event, person, publishers, now, outcome);
+        // a held AFFECTED that no channel carries any more leaves the person untold, as when it is sent
+        Told next = emitted == 0 && entry.told == Told.AFFECTED_HELD ? Told.NOTHING : NoticeRules.released(entry.told);
         if (next != entry.told) {
             entry.told = next;
             entry.dirty = true;

@@ -319,6 +319,105 @@ class DispatchTest {
         eraseAndCheckAnonymised(sleeper, jobs);
     }
 
+    /** Waits until the ledger holds this revision for the person, and returns what it says they were told. */
+    private String awaitLedger(String eventId, Person person, long revision) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT told, last_revision FROM dispatcher.ledger WHERE event_id = ? AND subscriber_id = ?")) {
+            s.setString(1, eventId);
+            s.setObject(2, UUID.fromString(person.id()));
+            while (true) {
+                try (var rows = s.executeQuery()) {
+                    if (rows.next() && rows.getLong(2) >= revision) {
+                        return rows.getString(1);
+                    }
+                }
+                assertThat(System.currentTimeMillis()).as("revision " + revision + " in the ledger").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * An update of a held AFFECTED renews it (the morning's notice tells the newer revision), or, when the update does
+     * not wait for quiet hours (an escalation to an emergency), sends it at once from the newer revision.
+     */
+    @Test
+    void aHeldNoticeIsRenewedByAnUpdateOrSentAtOnceWhenTheUpdateCannotWait() throws Exception {
+        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
+        Person rita = person("Rita", "it", sms("+393330000011", null), "\"POWER_OUTAGE\"", quiet);
+        Person walter = person("Walter", "en", sms("+393330000012", null), "\"POWER_OUTAGE\"", quiet);
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        String calm = id("calm");
+        String escalating = id("escalating");
+        Instant six = Instant.parse("2026-11-29T05:00:00Z");      // 06:00 in Rome
+        publish(event(calm, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(calm, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false,
+                six));
+        publish(event(escalating, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(escalating, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                false, six));
+        match(calm, 1, rita, Change.AFFECTED);            // held until 07:00
+        match(calm, 2, rita, Change.UPDATED);             // still held, now telling revision 2
+        match(escalating, 1, walter, Change.AFFECTED);    // held...
+        match(escalating, 2, walter, Change.UPDATED);     // ... until it became an emergency: told now
+
+        List<NotificationJob> jobs = jobs(Set.of(rita.id(), walter.id()), 1);
+        assertThat(jobs.stream().map(j -> j.subscriberId() + " " + j.change() + "@" + j.revision()))
+                .containsExactly(walter.id() + " AFFECTED@2");
+        assertThat(jobs.get(0).jobId()).isEqualTo(JobIds.notice(escalating, walter.id(), Change.AFFECTED, 2,
+                Channel.SMS));
+        assertThat(awaitLedger(calm, rita, 2)).isEqualTo("AFFECTED_HELD");
+        given().header("Authorization", ADMIN).get("/v1/events/" + calm + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+        given().header("Authorization", ADMIN).get("/v1/events/" + escalating + "/stats").then().statusCode(200)
+                .body("held", equalTo(0));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30 in Rome
+        jobs = jobs(Set.of(rita.id(), walter.id()), 2);
+        assertThat(jobs.stream().map(j -> j.subscriberId() + " " + j.change() + "@" + j.revision()))
+                .containsExactlyInAnyOrder(walter.id() + " AFFECTED@2", rita.id() + " AFFECTED@2");
+        NotificationJob morning = jobs.stream().filter(j -> j.subscriberId().equals(rita.id())).findFirst()
+                .orElseThrow();
+        assertThat(morning.text()).as("the held notice tells the newer estimate").contains("06:00");
+        assertThat(awaitLedger(calm, rita, 2)).isEqualTo("AFFECTED");
+    }
+
+    /**
+     * Told AFFECTED; at night the area shrinks (NO_LONGER_AFFECTED held), grows back (the held notice is withdrawn:
+     * AFFECTED is true again) and the event ends (RESOLVED held): the morning brings RESOLVED, nothing else.
+     */
+    @Test
+    void aHeldEndIsWithdrawnWhenThePersonIsAffectedAgain() throws Exception {
+        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
+        Person bruno = person("Bruno", "it", sms("+393330000013", null), "\"POWER_OUTAGE\"", quiet);
+        String e = id("flicker");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(e, 3, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(e, 4, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        clock.set(Instant.parse("2026-11-28T20:50:00Z"));         // 21:50 in Rome
+        match(e, 1, bruno, Change.AFFECTED);
+        assertThat(awaitLedger(e, bruno, 1)).isEqualTo("AFFECTED");
+        clock.set(Instant.parse("2026-11-28T21:30:00Z"));         // 22:30
+        match(e, 2, bruno, Change.NO_LONGER_AFFECTED);
+        assertThat(awaitLedger(e, bruno, 2)).isEqualTo("NO_LONGER_AFFECTED_HELD");
+        clock.set(Instant.parse("2026-11-28T22:00:00Z"));         // 23:00
+        match(e, 3, bruno, Change.AFFECTED);
+        assertThat(awaitLedger(e, bruno, 3)).isEqualTo("AFFECTED");
+        clock.set(Instant.parse("2026-11-29T01:00:00Z"));         // 02:00
+        match(e, 4, bruno, Change.RESOLVED);
+        assertThat(awaitLedger(e, bruno, 4)).isEqualTo("RESOLVED_HELD");
+        given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        List<NotificationJob> jobs = jobs(Set.of(bruno.id()), 2);
+        assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()))
+                .containsExactlyInAnyOrder("AFFECTED@1", "RESOLVED@4");
+        assertThat(awaitLedger(e, bruno, 4)).isEqualTo("RESOLVED");
+    }
+
     @Test
     void aMatchWaitsForTheRevisionItNames() throws Exception {
         Person p = person("Elena", "en", sms("+393330000006", null), "\"GAS_OUTAGE\"", null);
