@@ -83,6 +83,7 @@ public final class Smsc implements AutoCloseable {
     private final Map<String, List<byte[]>> partial = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong(1000);
     private final AtomicInteger throttle = new AtomicInteger();
+    private final AtomicInteger acceptBeforeThrottle = new AtomicInteger();
     private final AtomicLong submits = new AtomicLong();
     private volatile boolean undeliverable;
     private volatile boolean running = true;
@@ -127,6 +128,12 @@ public final class Smsc implements AutoCloseable {
 
     /** Answers the next {@code count} submit_sm with ESME_RTHROTTLED. */
     public void throttleNext(int count) {
+        throttleAfter(0, count);
+    }
+
+    /** Accepts the next {@code accepted} submit_sm, then answers {@code count} with ESME_RTHROTTLED. */
+    public void throttleAfter(int accepted, int count) {
+        acceptBeforeThrottle.set(accepted);
         throttle.set(count);
     }
 
@@ -162,7 +169,8 @@ public final class Smsc implements AutoCloseable {
         @Override
         public SubmitSmResult onAcceptSubmitSm(SubmitSm submit, SMPPServerSession session)
                 throws ProcessRequestException {
-            if (throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            if (acceptBeforeThrottle.getAndUpdate(n -> Math.max(0, n - 1)) == 0
+                    && throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new ProcessRequestException("throttled", SMPPConstant.STAT_ESME_RTHROTTLED);
             }
             submits.incrementAndGet();

@@ -95,6 +95,45 @@ class SmsTest {
         }
     }
 
+    /**
+     * The SMSC accepts the first two parts of a three-part message and throttles the third: the retry submits the
+     * third alone, under the same reference, so the handset assembles one message and no part is paid twice.
+     */
+    @Test
+    void aLongSmsWhoseLastPartIsThrottledIsCompletedNotSubmittedAgain() throws Exception {
+        NotificationJob job = sms("Allerta protezione civile: esondazione del Tanaro prevista in serata nei quartieri "
+                + "Orti, Borgo Rovereto e Cristo. Salire ai piani alti, non usare l'auto, non scendere in cantine e "
+                + "garage, staccare la corrente prima di lasciare la casa. Seguire gli aggiornamenti sul sito del "
+                + "Comune e le indicazioni delle autorità. Numero utile 0131 515111, attivo tutta la notte. Grazie.");
+        assertThat(org.allerta.contracts.sms.Sms.parts(job.text())).hasSize(3);
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            long before = Peers.smsc.submits();
+            Peers.smsc.throttleAfter(2, 1);
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+            assertThat(receipt(receipts, job.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(2);
+            Smsc.Received message = arrived(job);
+            assertThat(message.segments()).isEqualTo(3);
+            assertThat(message.text()).isEqualTo(job.text());
+            assertThat(Peers.smsc.submits() - before).as("each part accepted once").isEqualTo(3);
+        } finally {
+            Peers.smsc.throttleNext(0);
+        }
+    }
+
+    /** An SMSC asking to slow down says nothing against the message: its throttling uses up no attempt. */
+    @Test
+    void throttlingUsesUpNoAttempt() throws Exception {
+        NotificationJob job = sms("Giulia, la neve nella tua via non è ancora stata sgomberata.");
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.smsc.throttleNext(7);   // more than the 5 attempts a job may use up
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+            assertThat(receipt(receipts, job.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(8);
+            assertThat(arrived(job).text()).isEqualTo(job.text());
+        } finally {
+            Peers.smsc.throttleNext(0);
+        }
+    }
+
     @Inject
     AgroalDataSource db;
 

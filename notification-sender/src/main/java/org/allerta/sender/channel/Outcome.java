@@ -22,8 +22,16 @@ public sealed interface Outcome {
         }
     }
 
-    /** Not now (throttled, provider error, connection lost): try again, after {@code after} if the provider said. */
-    record Retry(String reason, Duration after) implements Outcome {
+    /**
+     * Not now (provider error, connection lost; or {@code throttled}: the provider asks to slow down, which says
+     * nothing against the message and does not count as a failed attempt): try again, after {@code after} at the
+     * earliest if the provider said.
+     */
+    record Retry(String reason, Duration after, boolean throttled) implements Outcome {
+
+        public Retry(String reason, Duration after) {
+            this(reason, after, false);
+        }
     }
 
     /** Refused for good (bad recipient, rejected content). */

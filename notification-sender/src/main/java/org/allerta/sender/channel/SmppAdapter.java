@@ -8,10 +8,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.NotificationJob;
@@ -108,17 +108,41 @@ public class SmppAdapter implements Adapter {
         return enabled ? Set.of(Channel.SMS) : Set.of();
     }
 
+    /** How far a long SMS got before the SMSC refused one of its parts: accepted parts, the last part's id. */
+    private record Progress(int accepted, String lastId) {
+    }
+
+    /**
+     * The long SMS whose later parts were refused for now, by job id: a retry submits only the parts not accepted
+     * yet, under the same reference, so that the handset assembles one message and the first parts are neither
+     * shown twice nor paid twice. Kept in memory (a restart submits the whole message again) and bounded.
+     */
+    private final Map<String, Progress> unfinished = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Progress> eldest) {
+                    return size() > 10_000;
+                }
+            });
+
+    /** The concatenation reference of a job's parts: from its id, the same at every attempt. */
+    static int reference(String jobId) {
+        return Math.floorMod(jobId.hashCode(), 256);
+    }
+
     @Override
     public Outcome send(NotificationJob job) {
         String destination = job.recipient().startsWith("+") ? job.recipient().substring(1) : job.recipient();
         String text = job.text();
         boolean gsm = Sms.encoding(text) == Sms.Encoding.GSM7;
         List<String> parts = Sms.parts(text);
-        int reference = ThreadLocalRandom.current().nextInt(256);
-        String lastId = null;
+        int reference = reference(job.jobId());
+        Progress before = parts.size() > 1 ? unfinished.get(job.jobId()) : null;
+        int accepted = before == null ? 0 : before.accepted();
+        String lastId = before == null ? null : before.lastId();
         try {
             SMPPSession s = session();
-            for (int i = 0; i < parts.size(); i++) {
+            for (int i = accepted; i < parts.size(); i++) {
                 byte[] payload = gsm ? Gsm7.encode(parts.get(i)) : parts.get(i).getBytes(StandardCharsets.UTF_16BE);
                 boolean multi = parts.size() > 1;
                 if (multi) {
@@ -140,22 +164,35 @@ public class SmppAdapter implements Adapter {
                         job.priority() ? (byte) 1 : (byte) 0, null, null, receipt, (byte) 0,
                         new GeneralDataCoding(gsm ? Alphabet.ALPHA_DEFAULT : Alphabet.ALPHA_UCS2), (byte) 0,
                         payload).getMessageId();
+                accepted = i + 1;
             }
+            unfinished.remove(job.jobId());
             return new Outcome.Sent(lastId);
         } catch (NegativeResponseException e) {
             int status = e.getCommandStatus();
             if (status == SMPPConstant.STAT_ESME_RTHROTTLED || status == SMPPConstant.STAT_ESME_RMSGQFUL
                     || status == SMPPConstant.STAT_ESME_RSYSERR) {
+                remember(job, accepted, lastId);
+                boolean throttled = status != SMPPConstant.STAT_ESME_RSYSERR;
                 return new Outcome.Retry("SMPP status 0x" + Integer.toHexString(status),
-                        status == SMPPConstant.STAT_ESME_RTHROTTLED ? Duration.ofMillis(200) : null);
+                        throttled ? Duration.ofMillis(200) : null, throttled);
             }
+            unfinished.remove(job.jobId());
             return new Outcome.Failed("SMPP_0x" + Integer.toHexString(status));
         } catch (ResponseTimeoutException | IOException e) {
+            remember(job, accepted, lastId);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName(), null);
         } catch (Exception e) {
+            remember(job, accepted, lastId);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName() + " " + e.getMessage(), null);
+        }
+    }
+
+    private void remember(NotificationJob job, int accepted, String lastId) {
+        if (accepted > 0) {
+            unfinished.put(job.jobId(), new Progress(accepted, lastId));
         }
     }
 

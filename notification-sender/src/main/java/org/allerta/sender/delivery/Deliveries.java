@@ -136,6 +136,8 @@ public class Deliveries {
         final ExecutorService workers;
         final AtomicLong inFlight = new AtomicLong();
         final AtomicLong sent = new AtomicLong();
+        /** The messages the sent jobs took (a long SMS takes one per part), as the limits count them. */
+        final AtomicLong messages = new AtomicLong();
 
         Lane(Channel channel, Settings settings) {
             this.channel = channel;
@@ -347,18 +349,23 @@ public class Deliveries {
         Settings s = lane.settings;
         Adapter adapter = adapters.get(job.channel());
         int attempts = 0;
+        int failures = 0;     // attempts that count against the maximum: all but those throttled
         String lastReason = null;
+        // a long SMS goes out as several messages, each of which the limits count
+        int cost = job.channel() == Channel.SMS ? Math.max(1, org.allerta.contracts.sms.Sms.parts(job.text()).size())
+                : 1;
         while (true) {
             if (stopping) {
                 throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
             }
+            lane.bucket.acquire(cost);
+            if (lane.account.isPresent()) {
+                lane.account.get().acquire(cost);
+            }
+            // checked once the limits let the job go: the wait for them may outlast its expiry
             if (job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
-            }
-            lane.bucket.acquire();
-            if (lane.account.isPresent()) {
-                lane.account.get().acquire();
             }
             attempts++;
             if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
@@ -366,6 +373,7 @@ public class Deliveries {
             }
             Outcome outcome = adapter.send(job);
             if (outcome instanceof Outcome.Sent sent) {
+                lane.messages.addAndGet(cost);
                 lane.sent.incrementAndGet();
                 recordSent(lane, job, attempts, sent.providerMessageId());
                 return;
@@ -376,17 +384,22 @@ public class Deliveries {
             }
             Outcome.Retry retry = (Outcome.Retry) outcome;
             lastReason = retry.reason();
-            if (attempts >= s.maxAttempts()) {
+            if (!retry.throttled()) {
+                failures++;
+            }
+            if (failures >= s.maxAttempts()) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "MAX_ATTEMPTS: " + lastReason);
                 return;
             }
             if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
                 withdraw(job);
             }
+            // exponential with jitter, and never sooner than the provider asked
             long base = Math.min(s.maxBackoff().toMillis(), s.backoff().toMillis() << Math.min(20, attempts - 1));
-            long wait = retry.after() != null && retry.after().toMillis() > 0
-                    ? Math.min(s.maxBackoff().toMillis(), retry.after().toMillis())
-                    : base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+            long wait = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+            if (retry.after() != null && retry.after().toMillis() > wait) {
+                wait = Math.min(s.maxBackoff().toMillis(), retry.after().toMillis());
+            }
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;

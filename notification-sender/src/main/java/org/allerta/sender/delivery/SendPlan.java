@@ -112,7 +112,10 @@ public class SendPlan {
             double rate = seconds > 0 ? (lane.sent.get() - first[1]) / seconds : 0;
             // With a limit, a long queue drains at the limit; the measured rate takes over once it covers a full
             // window, when the provider turns out slower than the limit.
-            double limit = lane.bucket.rate();
+            // the limit counts messages, and a long SMS is several: in jobs, it is the limit over the messages per job
+            long sentJobs = lane.sent.get();
+            double perJob = sentJobs > 0 ? Math.max(1.0, (double) lane.messages.get() / sentJobs) : 1.0;
+            double limit = lane.bucket.rate() / perJob;
             boolean fullWindow = seconds >= 25;
             double basis = limit > 0 ? (fullWindow && rate > 0 ? Math.min(limit, rate) : limit) : rate;
             Double drain = waiting == 0 ? 0.0 : basis > 0 ? waiting / basis : null;

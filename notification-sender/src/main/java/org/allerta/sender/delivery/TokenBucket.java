@@ -37,6 +37,15 @@ public final class TokenBucket {
 
     /** Takes one token, waiting as long as needed. */
     public void acquire() throws InterruptedException {
+        acquire(1);
+    }
+
+    /**
+     * Takes {@code n} tokens (one per part of a long SMS), waiting until at least one is there. A taking larger than
+     * what is there leaves the bucket in debt, which later takers wait out: over time no more than the rate goes
+     * out, whatever the size of each taking.
+     */
+    public void acquire(int n) throws InterruptedException {
         if (ratePerSecond <= 0) {
             return;
         }
@@ -47,7 +56,7 @@ public final class TokenBucket {
                 tokens = Math.min(burst, tokens + (now - last) / 1e9 * ratePerSecond);
                 last = now;
                 if (tokens >= 1) {
-                    tokens -= 1;
+                    tokens -= Math.max(1, n);
                     return;
                 }
                 waitNanos = (long) ((1 - tokens) / ratePerSecond * 1e9);
