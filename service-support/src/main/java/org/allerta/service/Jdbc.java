@@ -52,6 +52,12 @@ public class Jdbc {
                         "unstorable-character", "", "The request carries a NUL character (U+0000), which no text"
                                 + " field accepts.")));
             }
+            if (DatabaseErrors.isOutOfRange(e)) {
+                // the last line: readers refuse such values with their field named; this catches any they miss
+                throw ProblemException.invalid("A value cannot be stored.", List.of(Problem.Issue.of(
+                        "value-out-of-range", "", "A value of the request is beyond what can be stored: a date or"
+                                + " a number out of range, or a text too long.")));
+            }
             throw new IllegalStateException("database error: " + e.getMessage(), e);
         }
     }

@@ -79,8 +79,8 @@ public final class CapReader {
                     "The alert must be in the CAP 1.2 namespace " + CAP_12 + "."));
             return null;
         }
-        String identifier = required(root, "identifier", "/alert", issues);
-        String sender = required(root, "sender", "/alert", issues);
+        String identifier = bounded(required(root, "identifier", "/alert", issues), "/alert/identifier", issues);
+        String sender = bounded(required(root, "sender", "/alert", issues), "/alert/sender", issues);
         String sentText = required(root, "sent", "/alert", issues);
         Instant sent = sentText == null ? null : timestamp(sentText, "/alert/sent", issues);
         String status = required(root, "status", "/alert", issues);
@@ -364,9 +364,26 @@ public final class CapReader {
         }
     }
 
+    /** An identifier or sender longer than Allerta keeps (they name the event, with the sent time) is refused. */
+    private static String bounded(String value, String at, List<Issue> issues) {
+        if (value != null && value.length() > MAX_NAME) {
+            issues.add(Issue.of("text-too-long", at, "At most " + MAX_NAME + " characters."));
+            return null;
+        }
+        return value;
+    }
+
+    static final int MAX_NAME = 200;
+
     private static Instant timestamp(String text, String at, List<Issue> issues) {
         try {
-            return OffsetDateTime.parse(text.trim()).toInstant();
+            Instant instant = OffsetDateTime.parse(text.trim()).toInstant();
+            if (!org.allerta.contracts.Timestamps.inRange(instant)) {
+                issues.add(Issue.of("timestamp-out-of-range", at, "'" + text + "' must lie "
+                        + org.allerta.contracts.Timestamps.RANGE + "."));
+                return null;
+            }
+            return instant;
         } catch (DateTimeParseException e) {
             issues.add(Issue.of("invalid-timestamp", at, "'" + text + "' is not a CAP date-time"
                     + " (e.g. 2026-11-28T18:30:00+01:00)."));

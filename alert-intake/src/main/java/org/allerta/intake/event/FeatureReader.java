@@ -228,7 +228,13 @@ public final class FeatureReader {
         String where = "/properties/" + name;
         if (node.isTextual()) {
             try {
-                return OffsetDateTime.parse(node.asText().trim()).toInstant();
+                Instant instant = OffsetDateTime.parse(node.asText().trim()).toInstant();
+                if (org.allerta.contracts.Timestamps.inRange(instant)) {
+                    return instant;
+                }
+                issues.add(Issue.of("timestamp-out-of-range", where, name + " must lie "
+                        + org.allerta.contracts.Timestamps.RANGE + "."));
+                return null;
             } catch (DateTimeParseException e) {
                 // reported below
             }

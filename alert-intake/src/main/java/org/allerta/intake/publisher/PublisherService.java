@@ -70,9 +70,10 @@ public class PublisherService {
         if (!(limit > 0)) {
             issues.add(Issue.of("invalid-area-limit", "/areaLimitKm2", "The area limit must be positive."));
         }
-        Set<EventKind> kinds = spec.allowedKinds() == null || spec.allowedKinds().isEmpty()
+        boolean unknownKind = unknownKind(spec.allowedKinds(), issues);
+        Set<EventKind> kinds = spec.allowedKinds() == null || spec.allowedKinds().isEmpty() || unknownKind
                 ? null : EnumSet.copyOf(spec.allowedKinds());
-        if (kinds == null) {
+        if (kinds == null && !unknownKind) {
             issues.add(Issue.of("missing-allowed-kinds", "/allowedKinds", "Name the event kinds it may publish."));
         }
         if (!issues.isEmpty()) {
@@ -96,7 +97,10 @@ public class PublisherService {
     public Publisher update(String id, PublisherSpec spec) {
         var issues = new ArrayList<Issue>();
         String name = spec.name() == null ? null : checkedName(spec.name(), issues);
-        var territory = spec.territory() == null ? null : territory(spec.territory(), issues);
+        // absent: unchanged; null: no territory any more (anywhere); else the new territory
+        boolean clearTerritory = spec.territory() != null && spec.territory().isNull();
+        var territory = spec.territory() == null || clearTerritory ? null : territory(spec.territory(), issues);
+        unknownKind(spec.allowedKinds(), issues);
         if (spec.areaLimitKm2() != null && !(spec.areaLimitKm2() > 0)) {
             issues.add(Issue.of("invalid-area-limit", "/areaLimitKm2", "The area limit must be positive."));
         }
@@ -111,7 +115,7 @@ public class PublisherService {
             var changed = new PublisherRecord(id, name == null ? current.name() : name, current.apiKeySha256(),
                     current.sealedSigningSecret(),
                     spec.allowedKinds() == null ? current.allowedKinds() : EnumSet.copyOf(spec.allowedKinds()),
-                    spec.territory() == null ? current.territory() : territory.geometry(),
+                    spec.territory() == null ? current.territory() : clearTerritory ? null : territory.geometry(),
                     spec.areaLimitKm2() == null ? current.areaLimitKm2() : spec.areaLimitKm2(),
                     spec.testMode() == null ? current.testMode() : spec.testMode(),
                     spec.active() == null ? current.active() : spec.active(), Instant.now());
@@ -197,6 +201,16 @@ public class PublisherService {
             return null;
         }
         return name.trim();
+    }
+
+    /** True (with the issue) when the kinds name one that is not a kind: a JSON null among them. */
+    private static boolean unknownKind(Set<EventKind> kinds, List<Issue> issues) {
+        if (kinds != null && kinds.stream().anyMatch(java.util.Objects::isNull)) {
+            issues.add(Issue.of("invalid-kind", "/allowedKinds", "Every allowed kind is one of "
+                    + List.of(EventKind.values()) + "."));
+            return true;
+        }
+        return false;
     }
 
     private static OutageArea territory(JsonNode territory, List<Issue> issues) {

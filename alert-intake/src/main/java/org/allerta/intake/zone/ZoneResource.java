@@ -138,6 +138,11 @@ public class ZoneResource {
         if (change != null && change.expectedAt() != null) {
             try {
                 expectedAt = OffsetDateTime.parse(change.expectedAt().trim()).toInstant();
+                if (!org.allerta.contracts.Timestamps.inRange(expectedAt)) {
+                    issues.add(Issue.of("timestamp-out-of-range", "/expectedAt", "expectedAt must lie "
+                            + org.allerta.contracts.Timestamps.RANGE + "."));
+                    expectedAt = null;
+                }
             } catch (DateTimeParseException e) {
                 issues.add(Issue.of("invalid-timestamp", "/expectedAt", "expectedAt must be an ISO-8601 timestamp"
                         + " with an offset."));

@@ -153,6 +153,19 @@ class CapTest {
         post(xml).then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
     }
 
+    /** What the database could not hold is refused with its reason, never a server error. */
+    @Test
+    void anIdentifierTooLongAndAYearBeyondStorageAreRefused() {
+        String random = java.util.stream.IntStream.range(0, 200).mapToObj(i -> UUID.randomUUID().toString())
+                .collect(java.util.stream.Collectors.joining());
+        post(alert(random, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:text-too-long"));
+        post(alert("FAR-" + UUID.randomUUID(), "+300000-01-01T08:00:00+01:00", "Alert", null, CENTRE)).then()
+                .statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:timestamp-out-of-range"));
+    }
+
     @Test
     void aCancelOfAnUnknownAlertIsRefused() {
         post(alert("C-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Cancel",

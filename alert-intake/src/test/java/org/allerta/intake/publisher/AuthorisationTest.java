@@ -101,6 +101,17 @@ class AuthorisationTest {
                 .body("type", equalTo("urn:allerta:problem:area-too-large"));
     }
 
+    /** A null territory lifts the limit (anywhere again); a null among the kinds is refused, not a server error. */
+    @Test
+    void aTerritoryCanBeLiftedAndANullKindIsRefused() {
+        String rome = Features.outage("rome").square(12.48, 41.89, 0.01).json();
+        post(key, rome).then().statusCode(403).body("type", equalTo("urn:allerta:problem:outside-territory"));
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"territory\": null}").then().statusCode(200);
+        post(key, rome).then().statusCode(202);
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"POWER_OUTAGE\", null]}").then()
+                .statusCode(422).body("type", equalTo("urn:allerta:problem:invalid-kind"));
+    }
+
     @Test
     void theAdminKeyAdministersButNeverPublishes() {
         post(Features.ADMIN_KEY, Features.outage("admin").json()).then().statusCode(403)

@@ -200,6 +200,11 @@ public final class RegistrationReader {
         } catch (DateTimeException e) {
             // reported below
         }
+        if (at != null && !org.allerta.contracts.Timestamps.inRange(at)) {
+            issue("timestamp-out-of-range", "priority.consent.at",
+                    "the time of the consent must lie " + org.allerta.contracts.Timestamps.RANGE);
+            return null;
+        }
         String wording = consent.path("wording").isTextual() ? consent.get("wording").asText().strip() : "";
         if (at == null || wording.isEmpty() || wording.length() > 50) {
             issue("consent-required", "priority.consent",

@@ -149,6 +149,21 @@ class RegistryTest {
         }
     }
 
+    /** A consent dated in a year no database column holds is refused with its place, not a server error. */
+    @Test
+    void aConsentTimeBeyondAnyStoredYearIsRefused() {
+        given().header("Authorization", APP).contentType(ContentType.JSON).body("""
+                {"name": "Giulia Rossi", "language": "it",
+                 "channels": [{"type": "SMS", "address": "+393331234567"}],
+                 "places": [{"label": "Casa", "category": "HOME", "lon": 8.615, "lat": 44.913}],
+                 "interests": ["POWER_OUTAGE"],
+                 "priority": {"medicallyDependent": true,
+                              "consent": {"at": "+300000-01-01T00:00:00Z", "wording": "v1"}}}""")
+                .post("/v1/subscribers").then().statusCode(422).contentType("application/problem+json")
+                .body("problems.where", hasItem("priority.consent.at"))
+                .body("problems.type", hasItem("urn:allerta:problem:timestamp-out-of-range"));
+    }
+
     @Test
     void everyProblemIsReportedAtOnce() {
         given().header("Authorization", APP).contentType(ContentType.JSON).body("""

@@ -49,6 +49,20 @@ public final class DatabaseErrors {
     }
 
     /**
+     * True when a value is beyond what the database stores: a date or number out of range (SQLSTATE 22008, 22003), a
+     * text longer than its column (22001), or a key too long for its index (54000). The input is at fault.
+     */
+    public static boolean isOutOfRange(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && java.util.Set.of("22008", "22003",
+                    "22001", "54000").contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * True when the database refused the data of a statement: a data exception (SQLSTATE class 22: a value out of
      * range, a character it cannot hold) or a constraint it breaks (class 23). The input is at fault, not the service.
      */
