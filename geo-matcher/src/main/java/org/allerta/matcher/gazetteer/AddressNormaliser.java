@@ -64,7 +64,11 @@ public final class AddressNormaliser {
                 {"passeggiata", "passeggiata"}, {"case sparse", "case sparse"}, {"vicoletto", "vicoletto"}}) {
             map.put(entry[0], entry[1]);
         }
-        return map;
+        // the longest forms are tried first: "v lo" (vicolo) before "v" (via), "p tta" before "p"
+        var longestFirst = new LinkedHashMap<String, String>();
+        map.entrySet().stream().sorted((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()))
+                .forEach(e -> longestFirst.put(e.getKey(), e.getValue()));
+        return longestFirst;
     }
 
     /**
@@ -173,7 +177,17 @@ public final class AddressNormaliser {
                 end = numberMatcher.end();
             }
             if (start >= 0) {
-                street = street.substring(0, start) + " " + street.substring(end);
+                // "via dazio 90 h alessandria": words after the number name the city, when the street before it
+                // has a name of its own (in "via 20 settembre" the number is the name)
+                String before = street.substring(0, start).trim();
+                String after = street.substring(end).trim();
+                if (city.isEmpty() && !after.isEmpty() && !after.matches(".*\\d.*")
+                        && hasName(before)) {
+                    city = after;
+                    street = before;
+                } else {
+                    street = before + " " + after;
+                }
             }
         }
         street = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
@@ -187,5 +201,11 @@ public final class AddressNormaliser {
             }
         }
         return new Parsed(type, street, number, postcode, city);
+    }
+
+    /** True when the text names a street beyond its type: "via dazio" and "dazio", not "via" alone. */
+    private static boolean hasName(String street) {
+        String words = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
+        return !words.isEmpty() && !STREET_TYPES.containsKey(words);
     }
 }

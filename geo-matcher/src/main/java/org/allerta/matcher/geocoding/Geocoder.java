@@ -40,7 +40,18 @@ public class Geocoder {
         if (parsed.street().isEmpty()) {
             return unresolved("NO_STREET_GIVEN");
         }
-        Optional<Street> street = exactStreet(c, parsed).or(() -> closestStreet(c, parsed));
+        Optional<Street> street = street(c, parsed);
+        if (street.isEmpty() && !parsed.postcode().isEmpty()) {
+            // postcodes change (Alessandria's 15100 became 15121 and 15122) and are mistyped: the street and city
+            // are worth more, with a little less confidence
+            Parsed anyPostcode = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", parsed.city());
+            street = street(c, anyPostcode).map(s -> s.lessSure(0.9));
+        }
+        if (street.isEmpty() && !parsed.city().isEmpty() && unnamedCities(c, parsed.city())) {
+            // a register imported without the city's name knows its streets under no city at all
+            Parsed anywhere = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", "");
+            street = street(c, anywhere).map(s -> s.lessSure(0.9));
+        }
         if (street.isEmpty()) {
             return unresolved("NO_SUCH_STREET");
         }
@@ -56,6 +67,28 @@ public class Geocoder {
 
     /** A street of the gazetteer and how sure we are that it is the one meant. */
     private record Street(String streetNorm, String cityNorm, double confidence) {
+
+        Street lessSure(double factor) {
+            return new Street(streetNorm, cityNorm, confidence * factor);
+        }
+    }
+
+    private Optional<Street> street(Connection c, Parsed parsed) {
+        return exactStreet(c, parsed).or(() -> closestStreet(c, parsed));
+    }
+
+    /** True when the gazetteer knows no street in this city but has streets under no city name. */
+    private static boolean unnamedCities(Connection c, String city) {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT NOT EXISTS (SELECT 1 FROM address_street WHERE city_norm = ?)
+                   AND EXISTS (SELECT 1 FROM address_street WHERE city_norm = '')""")) {
+            s.setString(1, city);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Optional<Street> exactStreet(Connection c, Parsed parsed) {

@@ -37,6 +37,8 @@ class GeocodingTest {
             "piazza della liberta 38             | Piazza Della Liberta' 38, 15121 Alessandria",
             "P.zza della Libertà 38, Alessandria | Piazza Della Liberta' 38, 15121 Alessandria",
             "Dazio 90/H                          | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90 H Alessandria          | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, 15100 Alessandria   | Via Dazio 90/H, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = geocode(query);
