@@ -114,6 +114,12 @@ public final class CapReader {
                     "An " + msgType + " must reference the alert it follows."));
         }
         List<Element> infos = children(root, "info");
+        boolean anyArea = infos.stream().anyMatch(info -> !children(info, "area").isEmpty());
+        if ("Cancel".equals(msgType) && !anyArea) {
+            // a Cancel may name only what it cancels: the event stays as it is, cancelled
+            String key = sender + "," + identifier + "," + sentText;
+            return issues.isEmpty() ? new CapAlert(key, msgType, references, null, sent, test) : null;
+        }
         if (infos.isEmpty()) {
             issues.add(Issue.of("cap-missing-info", "/alert/info", "The alert has no <info> block."));
             return null;
@@ -193,7 +199,7 @@ public final class CapReader {
         var input = new EventInput(key, kind, "Cancel".equals(msgType) ? EventStatus.CANCELLED : EventStatus.ACTIVE,
                 severity, urgency, test, area, areaDescription.length() > 500 ? areaDescription.substring(0, 500)
                 : areaDescription, headline, description, onset, null, expires, sent, references, null);
-        return new CapAlert(key, msgType, references, input);
+        return new CapAlert(key, msgType, references, input, sent, test);
     }
 
     private static String limit300(String text) {

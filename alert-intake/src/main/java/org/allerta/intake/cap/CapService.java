@@ -7,6 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.EventStatus;
+import org.allerta.intake.event.EventInput;
 import org.allerta.intake.event.EventRepository;
 import org.allerta.intake.event.EventRepository.Current;
 import org.allerta.intake.event.EventService;
@@ -15,6 +18,8 @@ import org.allerta.intake.event.Submission.Outcome;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.intake.publisher.Remit;
 import org.allerta.service.Jdbc;
+import org.allerta.service.geometry.AreaValidator;
+import org.allerta.service.geometry.OutageArea;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 
@@ -45,7 +50,10 @@ public class CapService {
     }
 
     public Submission submit(PublisherRecord publisher, CapAlert alert) {
-        remit.check(publisher, alert.input().kind(), alert.input().area(), "/alert/info/area");
+        if (!alert.bareCancel()) {
+            // a bare Cancel can only name this publisher's own alerts, which passed this check
+            remit.check(publisher, alert.input().kind(), alert.input().area(), "/alert/info/area");
+        }
         return jdbc.inTransactionRetryingConflicts(c -> handle(c, publisher, alert));
     }
 
@@ -61,7 +69,7 @@ public class CapService {
                 outcome = Outcome.FOLDED;
             }
             return new Submission(current.eventId(), current.revision(), current.alert().status(), outcome,
-                    alert.input().area().normalisations());
+                    alert.bareCancel() ? List.of() : alert.input().area().normalisations());
         }
         Optional<Current> followed = Optional.empty();
         for (String reference : alert.references()) {
@@ -72,8 +80,17 @@ public class CapService {
             }
         }
         Submission submission;
+        if (followed.isPresent() && followed.get().alert().test() != alert.test()) {
+            // CAP: a Test or Exercise message is disregarded by all, so it never changes a real alert (nor the
+            // reverse)
+            throw ProblemException.invalid("A test and a real alert do not follow each other.", List.of(Issue.of(
+                    "cap-test-mismatch", "/alert/status", "The referenced alert is " + (alert.test() ? "real" : "a"
+                            + " test") + "; a message with status " + (alert.test() ? "Test or Exercise" : "Actual")
+                            + " cannot update or cancel it.")));
+        }
         if (followed.isPresent()) {
-            submission = events.revise(c, publisher, followed.get(), alert.input());
+            EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert) : alert.input();
+            submission = events.revise(c, publisher, followed.get(), input);
         } else if ("Cancel".equals(alert.msgType())) {
             throw ProblemException.invalid("Nothing to cancel.", List.of(Issue.of("cap-cancel-unknown",
                     "/alert/references", "None of the referenced alerts " + alert.references()
@@ -89,6 +106,19 @@ public class CapService {
     }
 
     private record Seen(String eventId, boolean referencedOnly) {
+    }
+
+    /** The event as it stands, cancelled by a Cancel that names only what it cancels. */
+    private static EventInput cancelled(AlertEvent current, CapAlert cancel) {
+        var issues = new java.util.ArrayList<Issue>();
+        OutageArea area = new AreaValidator(Integer.MAX_VALUE).read(current.area(), "/area", issues);
+        if (area == null) {
+            throw new IllegalStateException("the stored area of " + current.eventId() + " does not read: " + issues);
+        }
+        return new EventInput(cancel.key(), current.kind(), EventStatus.CANCELLED, current.severity(),
+                current.urgency(), current.test(), area, current.areaDescription(),
+                current.headline(), current.description(), current.startedAt(), current.expectedRestorationAt(),
+                current.expiresAt(), cancel.sent(), cancel.references(), current.zone());
     }
 
     private static Optional<Seen> seen(Connection c, String publisherId, String key) throws SQLException {

@@ -74,6 +74,17 @@ public class EventRepository {
     }
 
     /** Stores revision n+1; {@code json} is the revision as serialised for the topic. */
+    /** Moves the time the publisher last spoke of the event forward (a repeat of the same revision, sent later). */
+    public void advanceSentAt(Connection c, String eventId, java.time.Instant sentAt) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE event SET sent_at = ? WHERE event_id = ? AND (sent_at IS NULL OR sent_at < ?)")) {
+            s.setTimestamp(1, java.sql.Timestamp.from(sentAt));
+            s.setString(2, eventId);
+            s.setTimestamp(3, java.sql.Timestamp.from(sentAt));
+            s.executeUpdate();
+        }
+    }
+
     public void update(Connection c, AlertEvent alert, byte[] json, String contentSha256) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE event SET revision = ?, kind = ?, status = ?, sent_at = COALESCE(?, sent_at),

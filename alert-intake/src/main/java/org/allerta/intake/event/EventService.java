@@ -86,6 +86,10 @@ public class EventService {
                 input.withPublisherEventId(current.alert().publisherEventId()));
         String hash = contentSha256(candidate);
         if (hash.equals(current.contentSha256())) {
+            // the publisher said the same again, later: an older message arriving after it is stale all the same
+            if (input.sentAt() != null) {
+                events.advanceSentAt(c, current.eventId(), input.sentAt());
+            }
             return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
                     input.area().normalisations());
         }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Topics;
 import org.allerta.intake.Features;
@@ -128,6 +129,50 @@ class CapTest {
         try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
             assertThat(reader.await(r -> eventId.equals(r.key()), 3, Duration.ofSeconds(30))).hasSize(3);
         }
+    }
+
+    /** CAP makes {@code <info>} optional: a Cancel naming only what it cancels ends the event as it stands. */
+    @Test
+    void aCancelWithoutInfoCancelsTheEventAsItStands() {
+        String id = "BARE-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        String cancel = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>%s-c</identifier><sender>%s</sender><sent>2026-11-28T11:00:00+01:00</sent>
+                  <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
+                  <references>%s,%s,2026-11-28T08:00:00+01:00</references>
+                </alert>""".formatted(id, sender, sender, id);
+        post(cancel).then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(2))
+                .body("status", equalTo("CANCELLED"));
+        AlertEvent cancelled = event(eventId);
+        assertThat(cancelled.status()).isEqualTo(EventStatus.CANCELLED);
+        assertThat(cancelled.headline()).containsEntry("it", "Nevicate intense su Alessandria");
+        assertThat(cancelled.area()).isNotNull();
+        // a Test message never touches a real alert
+        post(alert(id + "-t", "2026-11-28T12:00:00+01:00", "Update", sender + "," + id + ",2026-11-28T08:00:00+01:00",
+                CENTRE).replace("<status>Actual</status>", "<status>Test</status>"))
+                .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-test-mismatch"));
+    }
+
+    /**
+     * An Update that repeats the event as it stands, sent later, is no new revision, but an older message arriving
+     * after it is stale all the same: the publisher's latest word stands.
+     */
+    @Test
+    void anOlderUpdateArrivingAfterALaterRepeatIsStale() {
+        String id = "REPEAT-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = sender + "," + id + ",2026-11-28T10:00:00+01:00";
+        String eventId = post(alert(id, "2026-11-28T10:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        post(alert(id + "-again", "2026-11-28T10:10:00+01:00", "Update", original, CENTRE))
+                .then().body("eventId", equalTo(eventId)).body("revision", equalTo(1));
+        post(alert(id + "-older", "2026-11-28T10:05:00+01:00", "Update", original,
+                "44.90,8.60 44.90,8.63 44.93,8.63 44.93,8.60 44.90,8.60"))
+                .then().statusCode(409).body("type", equalTo("urn:allerta:problem:stale-revision"));
     }
 
     @Test
