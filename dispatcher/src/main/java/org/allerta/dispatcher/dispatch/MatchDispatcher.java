@@ -435,7 +435,7 @@ public class MatchDispatcher {
             String token = tokens.token(jobId);
             String link = baseUrl + "/r/" + token;
             var input = new NoticeInput(person.name(), person.language(), zone, event, w.change(), places,
-                    publishers.get(event.publisherId()), link, baseUrl + "/u/" + token,
+                    publishers.get(event.publisherId()), link, baseUrl + "/u/" + tokens.unsubscribeToken(jobId),
                     baseUrl + "/o/" + token + ".gif", now);
             Rendered message = renderer.notice(input, reach.type());
             var job = new NotificationJob(jobId, JobPurpose.NOTICE, reach.type(), w.eventId(), w.revision(),

@@ -24,6 +24,10 @@ import org.allerta.service.Jdbc;
  * job re-emitted after a crash carries the same links. A single block under a pseudorandom permutation is exactly what
  * is wanted here (no chaining mode applies to one block, and no two jobs share an id).
  *
+ * <p>The unsubscribe link has a token of its own, the job id encrypted under a second key derived from the first
+ * ({@link #unsubscribeToken}): the tracked link a person forwards (an SMS, a chat message) does not let whoever gets
+ * it switch off their notices by editing {@code /r/} into {@code /u/}.
+ *
  * <p>Tokens issued before this scheme were HMACs of the job id, looked up by their SHA-256 ({@link #legacyHash}).
  */
 @ApplicationScoped
@@ -33,20 +37,39 @@ public class Tokens {
     private static final int TOKEN_CHARS = 22;
 
     private final Jdbc jdbc;
-    private volatile SecretKeySpec key;
-    private final ThreadLocal<Cipher> encryptors = ThreadLocal.withInitial(() -> cipher(Cipher.ENCRYPT_MODE));
-    private final ThreadLocal<Cipher> decryptors = ThreadLocal.withInitial(() -> cipher(Cipher.DECRYPT_MODE));
+    /** The tracking key, then the unsubscribe key. */
+    private volatile SecretKeySpec[] keys;
+    private final ThreadLocal<Cipher> encryptors = ThreadLocal.withInitial(() -> cipher(Cipher.ENCRYPT_MODE, 0));
+    private final ThreadLocal<Cipher> decryptors = ThreadLocal.withInitial(() -> cipher(Cipher.DECRYPT_MODE, 0));
+    private final ThreadLocal<Cipher> unsubscribeEncryptors =
+            ThreadLocal.withInitial(() -> cipher(Cipher.ENCRYPT_MODE, 1));
+    private final ThreadLocal<Cipher> unsubscribeDecryptors =
+            ThreadLocal.withInitial(() -> cipher(Cipher.DECRYPT_MODE, 1));
 
     Tokens(Jdbc jdbc) {
         this.jdbc = jdbc;
     }
 
-    /** The token of a job. */
+    /** The token of a job's tracked link and e-mail image. */
     public String token(UUID jobId) {
+        return encrypt(encryptors.get(), jobId);
+    }
+
+    /** The token of a job's unsubscribe link. */
+    public String unsubscribeToken(String jobId) {
+        return encrypt(unsubscribeEncryptors.get(), UUID.fromString(jobId));
+    }
+
+    /** The job an unsubscribe token stands for, if it is one. */
+    public Optional<UUID> jobIdToUnsubscribe(String token) {
+        return decrypt(unsubscribeDecryptors.get(), token);
+    }
+
+    private static String encrypt(Cipher cipher, UUID jobId) {
         byte[] block = ByteBuffer.allocate(16).putLong(jobId.getMostSignificantBits())
                 .putLong(jobId.getLeastSignificantBits()).array();
         try {
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(encryptors.get().doFinal(block));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(cipher.doFinal(block));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES failed on one block", e);
         }
@@ -59,6 +82,10 @@ public class Tokens {
 
     /** The job a token stands for, if it is a token of this service's form (whether that job exists is not known). */
     public Optional<UUID> jobId(String token) {
+        return decrypt(decryptors.get(), token);
+    }
+
+    private static Optional<UUID> decrypt(Cipher cipher, String token) {
         if (!wellFormed(token)) {
             return Optional.empty();
         }
@@ -67,7 +94,7 @@ public class Tokens {
             return Optional.empty(); // the last character carries only 2 bits: one spelling per token
         }
         try {
-            ByteBuffer id = ByteBuffer.wrap(decryptors.get().doFinal(block));
+            ByteBuffer id = ByteBuffer.wrap(cipher.doFinal(block));
             return Optional.of(new UUID(id.getLong(), id.getLong()));
         } catch (GeneralSecurityException e) {
             return Optional.empty();
@@ -98,30 +125,43 @@ public class Tokens {
         return true;
     }
 
-    private Cipher cipher(int mode) {
+    private Cipher cipher(int mode, int key) {
         try {
             // one block, never more: see the class comment
             Cipher cipher = Cipher.getInstance("AES/ECB/NoPadding");
-            cipher.init(mode, key());
+            cipher.init(mode, keys()[key]);
             return cipher;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES is required by the Java platform", e);
         }
     }
 
-    private SecretKeySpec key() {
-        SecretKeySpec current = key;
+    private SecretKeySpec[] keys() {
+        SecretKeySpec[] current = keys;
         if (current == null) {
             synchronized (this) {
-                if (key == null) {
+                if (keys == null) {
                     byte[] secret = loadOrCreate();
-                    key = new SecretKeySpec(secret, "AES");
+                    byte[] derived = unsubscribeKey(secret);
+                    keys = new SecretKeySpec[] {new SecretKeySpec(secret, "AES"), new SecretKeySpec(derived, "AES")};
                     Arrays.fill(secret, (byte) 0);
+                    Arrays.fill(derived, (byte) 0);
                 }
-                current = key;
+                current = keys;
             }
         }
         return current;
+    }
+
+    /** The unsubscribe key: HMAC-SHA256 of a fixed label under the tracking key, unrelated to it without it. */
+    private static byte[] unsubscribeKey(byte[] secret) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return mac.doFinal("allerta unsubscribe token key v1".getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is required by the Java platform", e);
+        }
     }
 
     private byte[] loadOrCreate() {

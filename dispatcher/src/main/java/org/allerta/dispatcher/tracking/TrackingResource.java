@@ -127,13 +127,14 @@ public class TrackingResource {
                 .build();
     }
 
+    /** The job of an unsubscribe token (or of a token issued before unsubscribe links had their own). */
     private Optional<Job> find(String token) {
         if (!Tokens.wellFormed(token)) {
             return Optional.empty();
         }
         return jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT event_id, channel_id FROM job WHERE " + BY_TOKEN)) {
-                byToken(s, 1, token);
+                byToken(s, 1, token, tokens.jobIdToUnsubscribe(token));
                 try (ResultSet rows = s.executeQuery()) {
                     return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
                 }
@@ -195,7 +196,11 @@ public class TrackingResource {
     }
 
     private void byToken(PreparedStatement s, int index, String token) throws SQLException {
-        var jobId = tokens.jobId(token);
+        byToken(s, index, token, tokens.jobId(token));
+    }
+
+    private static void byToken(PreparedStatement s, int index, String token, Optional<java.util.UUID> jobId)
+            throws SQLException {
         if (jobId.isPresent()) {
             s.setObject(index, jobId.get());
         } else {

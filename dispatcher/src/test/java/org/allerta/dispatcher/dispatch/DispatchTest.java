@@ -637,10 +637,18 @@ class DispatchTest {
         }
         given().get("/v1/events/" + e + "/stats").then().statusCode(401);
 
-        // one-click unsubscribe of the e-mail: the next notice goes by SMS only
-        given().get("/u/" + mailToken).then().statusCode(200).body(containsString("<form method=\"post\""));
+        // the tracked link's token does not unsubscribe: a forwarded message cannot switch the person off
+        given().get("/u/" + mailToken).then().statusCode(404);
         given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
-                .post("/u/" + mailToken).then().statusCode(200);
+                .post("/u/" + token).then().statusCode(404);
+        // one-click unsubscribe of the e-mail (its List-Unsubscribe header): the next notice goes by SMS only
+        String header = mail.headers().get("List-Unsubscribe");
+        String unsubscribe = header.substring(header.lastIndexOf('/') + 1, header.length() - 1);
+        assertThat(unsubscribe).isNotEqualTo(mailToken);
+        assertThat(mail.html()).contains("/u/" + unsubscribe);
+        given().get("/u/" + unsubscribe).then().statusCode(200).body(containsString("<form method=\"post\""));
+        given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
+                .post("/u/" + unsubscribe).then().statusCode(200);
         String next = id("next");
         publish(event(next, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
         match(next, 1, p, Change.AFFECTED);
