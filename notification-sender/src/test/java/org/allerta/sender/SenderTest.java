@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.allerta.contracts.Change;
+import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.ChannelBacklog;
 import org.allerta.contracts.JobPurpose;
@@ -186,8 +187,18 @@ class SenderTest {
             dlq.await(r -> "poison".equals(r.key()), 1, Duration.ofSeconds(30));
             String to = "after-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
             NotificationJob job = job(Channel.EMAIL, to, "Still going.", Instant.now().plusSeconds(3600));
+            // the same job id spelt in upper case would escape the check of handled ids: refused with the reason
+            NotificationJob shouting = new NotificationJob(job.jobId().toUpperCase(java.util.Locale.ROOT),
+                    job.purpose(), job.channel(), job.eventId(), job.revision(), job.change(), job.subscriberId(),
+                    job.recipient(), job.language(), job.subject(), job.text(), job.html(), job.headers(), job.link(),
+                    job.priority(), job.expiresAt(), job.createdAt());
+            TopicWriter.send(Channel.EMAIL.jobsTopic(), "shouting", Json.toBytes(shouting));
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> "shouting".equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0).value(), DeadLetter.class);
+            assertThat(letter.reasons().get(0).why()).contains("canonical");
             put(job);
             receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            assertThat(mailTo(to)).as("sent once, by its canonical id").hasSize(1);
         }
     }
 }

@@ -145,8 +145,9 @@ public final class CapReader {
                         .map(t -> timestamp(t, at + "/onset", issues)).orElse(null);
                 expires = text(info, "expires").map(t -> timestamp(t, at + "/expires", issues)).orElse(null);
             }
-            String event = text(info, "event").orElse(null);
-            text(info, "headline").or(() -> Optional.ofNullable(event)).map(CapReader::limit300)
+            String event = text(info, "event").filter(t -> !t.isBlank()).orElse(null);
+            text(info, "headline").filter(t -> !t.isBlank()).or(() -> Optional.ofNullable(event))
+                    .map(CapReader::limit300)
                     .ifPresent(h -> headline.putIfAbsent(language, h));
             String text = String.join("\n\n", text(info, "description").orElse(""),
                     text(info, "instruction").orElse("")).trim();

@@ -131,6 +131,17 @@ class CapTest {
         }
     }
 
+    /** A blank headline is no headline: the event's name tells people what happened, and without it the alert is refused. */
+    @Test
+    void aBlankHeadlineFallsBackToTheEventOrIsRefused() {
+        String blank = alert("BLANK-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<headline>Nevicate intense su Alessandria</headline>", "<headline> </headline>");
+        String eventId = post(blank).then().statusCode(202).extract().path("eventId");
+        assertThat(event(eventId).headline()).containsEntry("it", "Allerta neve");
+        post(blank.replace("BLANK-", "NONE-").replace("<event>Allerta neve</event>", "<event></event>")).then()
+                .statusCode(422).body("type", equalTo("urn:allerta:problem:cap-missing-headline"));
+    }
+
     /** CAP makes {@code <info>} optional: a Cancel naming only what it cancels ends the event as it stands. */
     @Test
     void aCancelWithoutInfoCancelsTheEventAsItStands() {

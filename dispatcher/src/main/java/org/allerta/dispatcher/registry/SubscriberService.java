@@ -355,6 +355,12 @@ public class SubscriberService {
                     ON CONFLICT (name) DO UPDATE SET value = counter.value + 1""")) {
                 s.executeUpdate();
             }
+            // what waits to leave for the broker (a code to verify a channel, the addresses of their places, while the
+            // broker is away) leaves no more: the records of a person are keyed by their id
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE record_key = ?")) {
+                s.setString(1, id.toString());
+                s.executeUpdate();
+            }
             outbox.addTombstone(c, Topics.SUBSCRIBERS_PLACES, id.toString());
             return true;
         });

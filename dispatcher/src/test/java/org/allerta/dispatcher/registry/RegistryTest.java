@@ -234,6 +234,47 @@ class RegistryTest {
                 .body("channels[0].consentSource", equalTo("municipal registry, 2025 campaign"));
     }
 
+    /**
+     * Erased while the broker is away: the person's records still waiting in the outbox (their places' addresses, a
+     * verification code to their phone) never leave; only the tombstone does.
+     */
+    @Test
+    void erasureWithdrawsWhatWaitsInTheOutbox() throws Exception {
+        try (Connection relay = db.getConnection(); java.sql.Statement hold = relay.createStatement()) {
+            // the relay publishes only with this lock: holding it keeps the records in the outbox, as an absent
+            // broker would
+            long lock = org.allerta.service.outbox.OutboxRelay.lockId("dispatcher");
+            try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_lock(" + lock + ")")) {
+                rows.next();
+            }
+            try {
+                String id = given().header("Authorization", APP).contentType(ContentType.JSON)
+                        .body(giulia("outbox-" + run, "+393339876500")).post("/v1/subscribers").then()
+                        .statusCode(201).extract().path("id");
+                assertThat(outbox(id, false)).as("places and a verification code waiting").isPositive();
+                given().header("Authorization", APP).delete("/v1/subscribers/" + id).then().statusCode(204);
+                assertThat(outbox(id, false)).as("records with personal data left waiting").isZero();
+                assertThat(outbox(id, true)).as("the tombstone").isEqualTo(1);
+            } finally {
+                try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_unlock(" + lock + ")")) {
+                    rows.next();
+                }
+            }
+        }
+    }
+
+    private long outbox(String key, boolean tombstones) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM dispatcher.outbox WHERE record_key = ? AND (payload IS NULL) = ?")) {
+            s.setString(1, key);
+            s.setBoolean(2, tombstones);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
     @Test
     void geocodingOutcomesAreShownAndErasureLeavesNoPersonalData() throws Exception {
         JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON)

@@ -219,7 +219,11 @@ public class Deliveries {
             try {
                 NotificationJob job = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
                         NotificationJob.class);
-                UUID.fromString(job.jobId());
+                if (!UUID.fromString(job.jobId()).toString().equals(job.jobId())) {
+                    // the ids handled are compared as the database writes them: one spelling per job
+                    throw new IllegalArgumentException("the job id " + job.jobId() + " is not a UUID in its"
+                            + " canonical form (lower case)");
+                }
                 if (job.channel() != lane.channel) {
                     throw new IllegalArgumentException("a " + job.channel() + " job on the " + lane.channel
                             + " topic");

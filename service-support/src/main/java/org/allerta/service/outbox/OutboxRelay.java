@@ -185,6 +185,11 @@ public class OutboxRelay {
 
     /** One lock per service: services may share a PostgreSQL instance, each with its own outbox. */
     private long lockId() {
+        return lockId(service);
+    }
+
+    /** The advisory lock a service's relay holds while it publishes (held elsewhere, nothing leaves). */
+    public static long lockId(String service) {
         return LOCK_BASE + (service.hashCode() & 0xff);
     }
 
