@@ -22,6 +22,10 @@ import java.util.Objects;
  * @param backlog              per channel, jobs waiting at the sender
  * @param estimatedDrainSeconds per channel, estimated seconds until the last one is sent
  * @param at                   when computed
+ *
+ * <p>The JSON also carries {@code notifiedTotal} and {@code rates} (sent, delivered, failed, read and clicked as
+ * fractions of the notices emitted), computed from the counts, so that a dashboard reading the topic needs no
+ * arithmetic of its own.
  */
 public record EventStats(
         String eventId,
@@ -48,8 +52,23 @@ public record EventStats(
     }
 
     /** Total notices emitted on every channel. */
+    @com.fasterxml.jackson.annotation.JsonProperty(value = "notifiedTotal",
+            access = com.fasterxml.jackson.annotation.JsonProperty.Access.READ_ONLY)
     public long notifiedTotal() {
         return notified.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Sent, delivered, failed, read and clicked as fractions of the notices emitted. */
+    @com.fasterxml.jackson.annotation.JsonProperty(value = "rates",
+            access = com.fasterxml.jackson.annotation.JsonProperty.Access.READ_ONLY)
+    public Map<String, Double> rates() {
+        var rates = new java.util.LinkedHashMap<String, Double>();
+        rates.put("sent", rate(sent));
+        rates.put("delivered", rate(delivered));
+        rates.put("failed", rate(failed));
+        rates.put("read", rate(read));
+        rates.put("clicked", rate(clicked));
+        return rates;
     }
 
     /** A count as a fraction of the notices emitted; 0 when nothing was emitted. */

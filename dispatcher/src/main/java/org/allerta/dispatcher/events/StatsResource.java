@@ -1,6 +1,5 @@
 package org.allerta.dispatcher.events;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -49,15 +48,8 @@ public class StatsResource {
         authorise(authorization, eventId);
         EventStats s = stats.stats(eventId)
                 .orElseThrow(() -> ProblemException.notFound("No event " + eventId + " reached the dispatcher."));
-        ObjectNode answer = Json.mapper().valueToTree(s);
-        answer.put("notifiedTotal", s.notifiedTotal());
-        ObjectNode rates = answer.putObject("rates");
-        rates.put("sent", s.rate(s.sent()));
-        rates.put("delivered", s.rate(s.delivered()));
-        rates.put("failed", s.rate(s.failed()));
-        rates.put("read", s.rate(s.read()));
-        rates.put("clicked", s.rate(s.clicked()));
-        return Response.ok(Json.toBytes(answer), MediaType.APPLICATION_JSON).build();
+        // notifiedTotal and rates come with the record's JSON, as on alerts.stats
+        return Response.ok(Json.toBytes(s), MediaType.APPLICATION_JSON).build();
     }
 
     /** The admin key, or the API key of the publisher of this event. */

@@ -606,9 +606,13 @@ class DispatchTest {
                     return false;
                 }
                 EventStats published = Json.fromBytes(r.value(), EventStats.class);
+                // the rates travel with the counts: a dashboard reads them as they are
+                var raw = Json.fromBytes(r.value(), com.fasterxml.jackson.databind.JsonNode.class);
                 return published.delivered() == 2 && published.read() == 1 && published.clicked() == 1
                         && published.sent() == 2 && published.notifiedTotal() == 2
-                        && published.lastRevisionComplete() == 1;
+                        && published.lastRevisionComplete() == 1 && raw.path("notifiedTotal").asLong() == 2
+                        && raw.path("rates").path("read").asDouble() == 0.5
+                        && raw.path("rates").path("delivered").asDouble() == 1.0;
             }, 1, Duration.ofSeconds(30));
             // nothing is waiting any more: only the click itself can bring this one to the topic
             given().redirects().follow(false).get("/r/" + mailToken).then().statusCode(303);

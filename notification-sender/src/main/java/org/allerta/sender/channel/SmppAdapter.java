@@ -273,7 +273,9 @@ public class SmppAdapter implements Adapter {
             try {
                 receipts.execute(this::drain);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                draining.set(false);   // stopping: the SMSC sends the receipts it was not acknowledged again
+                // stopping: what is queued is lost with the process (the SMSC had its acknowledgement); the job
+                // stays SENT, without DELIVERED
+                draining.set(false);
             }
         }
     }
@@ -314,6 +316,9 @@ public class SmppAdapter implements Adapter {
                     if (unknownIds.contains(p.report()) && p.unknown() < 20) {
                         receipts.schedule(() -> report(new Pending(p.report(), p.unknown() + 1, p.unavailable())),
                                 250, TimeUnit.MILLISECONDS);
+                    } else if (unknownIds.contains(p.report())) {
+                        LOG.warnf("delivery receipt for SMSC id %s dropped: no job sent from here has that id",
+                                p.report().providerMessageId());
                     }
                 }
             }
