@@ -3,7 +3,6 @@ package org.allerta.dispatcher.registry;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -18,6 +17,7 @@ import java.util.TreeMap;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.Json;
 import org.allerta.service.csv.CsvLine;
+import org.allerta.service.csv.CsvRecords;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -36,6 +36,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class SubscriberImport {
+
+    /** The longest row taken (a person's row is a few hundred characters); a longer one is refused, not held. */
+    static final int MAX_RECORD_CHARS = 64 * 1024;
 
     private static final int MAX_REFUSALS_LISTED = 100;
     /** Rows registered in one transaction. */
@@ -70,8 +73,14 @@ public class SubscriberImport {
 
     /** Imports the CSV in {@code body}. */
     public Report importCsv(InputStream body) {
-        try (var reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-            String header = reader.readLine();
+        try (var reader = new InputStreamReader(body, StandardCharsets.UTF_8)) {
+            var records = new CsvRecords(reader, MAX_RECORD_CHARS);
+            CsvRecords.Record first = records.next();
+            String header = first == null ? null : first.text();
+            if (first != null && first.tooLong()) {
+                throw ProblemException.invalid("The header is too long.", List.of(Issue.of("line-too-long", "line:1",
+                        "at most " + MAX_RECORD_CHARS + " characters")));
+            }
             if (header == null) {
                 throw ProblemException.invalid("The file is empty.", List.of(Issue.of("required", "line:1",
                         "a header line naming the columns")));
@@ -91,14 +100,24 @@ public class SubscriberImport {
             }
             var tally = new Tally();
             var chunk = new ArrayList<Row>(CHUNK);
-            long lineNumber = 1;
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
+            CsvRecords.Record record;
+            while ((record = records.next()) != null) {
+                long lineNumber = record.line();
+                String line = record.text();
+                if (line != null && line.isBlank()) {
                     continue;
                 }
                 try {
+                    if (record.tooLong()) {
+                        throw ProblemException.invalid("The row is too long.", List.of(Issue.of("line-too-long",
+                                "line:" + lineNumber, "at most " + MAX_RECORD_CHARS + " characters")));
+                    }
+                    if (line.indexOf('\uFFFD') >= 0) {
+                        // bytes that are not UTF-8: most often a spreadsheet's "CSV" saved as Windows-1252
+                        throw ProblemException.invalid("The row is not UTF-8.", List.of(Issue.of("invalid-encoding",
+                                "line:" + lineNumber, "the file must be UTF-8 (a spreadsheet's \"CSV UTF-8\");"
+                                        + " this row has bytes that are not, and would garble names")));
+                    }
                     chunk.add(new Row(lineNumber, RegistrationReader.read(row(CsvLine.split(line, separator),
                             columns), true, defaultCountryCode), null));
                 } catch (ProblemException e) {
@@ -191,8 +210,9 @@ public class SubscriberImport {
         place.put("category", category == null ? "HOME" : category);
         put(place, "label", get(fields, columns, "label"));
         put(place, "address", get(fields, columns, "address"));
-        String lon = get(fields, columns, "lon");
-        String lat = get(fields, columns, "lat");
+        // a decimal comma, as an Italian spreadsheet writes numbers ("8,615" in a quoted cell)
+        String lon = decimalPoint(get(fields, columns, "lon"));
+        String lat = decimalPoint(get(fields, columns, "lat"));
         if (lon != null || lat != null) {
             try {
                 place.put("lon", Double.parseDouble(lon == null ? "x" : lon));
@@ -228,12 +248,23 @@ public class SubscriberImport {
         }
     }
 
+    private static String decimalPoint(String number) {
+        return number != null && number.indexOf(',') >= 0 && number.indexOf('.') < 0 ? number.replace(',', '.')
+                : number;
+    }
+
     private static String get(List<String> fields, Map<String, Integer> columns, String column) {
         Integer index = columns.get(column);
         if (index == null || index >= fields.size()) {
             return null;
         }
         String value = fields.get(index).strip();
+        if (value.indexOf('\n') >= 0) {
+            // a cell of several lines (a spreadsheet's address "Via Dazio 90/H" + "Alessandria"): one line, the
+            // lines of an address apart by commas as people write them on one line
+            value = String.join(column.equals("address") ? ", " : " ", value.lines().map(String::strip)
+                    .filter(l -> !l.isEmpty()).toList());
+        }
         return value.isEmpty() ? null : value;
     }
 }

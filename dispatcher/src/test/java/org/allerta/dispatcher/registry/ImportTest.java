@@ -70,6 +70,40 @@ class ImportTest {
                 .post("/v1/subscribers/import").then().statusCode(403);
     }
 
+    /**
+     * As spreadsheets save them: a cell of two lines (quoted, CRLF), a row saved as Windows-1252 (refused, not
+     * garbled), a row far too long (refused, not held); the rows after each are read as they should be.
+     */
+    @Test
+    void spreadsheetRowsAreReadWholeOrRefusedWithTheReason() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        var body = new java.io.ByteArrayOutputStream();
+        body.write(("externalId,name,sms,address,quietFrom,quietTo,consentSource\r\n"
+                + "ml-1-" + run + ",\"Rossi, Giulia\",+393331230001,\"Via Dazio 90/H\r\nAlessandria\",22:00,07:00,"
+                + "registro 2025\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.write(("ml-2-" + run + ",Niccolò Bianchi,+393331230002,,,,registro 2025\r\n")
+                .getBytes(java.nio.charset.Charset.forName("windows-1252")));
+        body.write(("ml-3-" + run + ",\"" + "x".repeat(70_000) + "\",+393331230003,,,,registro 2025\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.write(("ml-4-" + run + ",Marco Verdi,+393331230004,Via Roma 1,,,registro 2025\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv").body(body.toByteArray())
+                .post("/v1/subscribers/import").then().statusCode(200)
+                .body("rows", equalTo(4))
+                .body("created", equalTo(2))
+                .body("refused", equalTo(2))
+                .body("refusals.line", org.hamcrest.Matchers.contains(4, 5))
+                .body("refusals[0].problems.type", hasItem("urn:allerta:problem:invalid-encoding"))
+                .body("refusals[1].problems.type", hasItem("urn:allerta:problem:line-too-long"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "ml-1-" + run)
+                .get("/v1/subscribers").then().statusCode(200)
+                .body("[0].name", equalTo("Rossi, Giulia"))
+                .body("[0].channels[0].verified", equalTo(true))
+                .body("[0].quietHours.to", equalTo("07:00"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "ml-4-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("[0].name", equalTo("Marco Verdi"));
+    }
+
     @Inject
     AgroalDataSource db;
 

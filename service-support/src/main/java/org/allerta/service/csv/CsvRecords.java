@@ -1,0 +1,92 @@
+package org.allerta.service.csv;
+
+import java.io.IOException;
+import java.io.Reader;
+
+/**
+ * The records of a CSV stream, as RFC 4180 and spreadsheets write them: a quoted field may hold line breaks (a cell
+ * with two lines, as Excel saves it), so a record may span lines. A record longer than {@code maxChars} is skipped to
+ * its end and reported as too long instead of being held in memory: whatever the file, memory stays bounded.
+ */
+public final class CsvRecords {
+
+    /**
+     * One record.
+     *
+     * @param line    the line it starts on (the first line is 1)
+     * @param text    its text, line breaks inside quotes kept as {@code \n}, the final line break dropped; null
+     *                when too long
+     */
+    public record Record(long line, String text) {
+
+        /** True when the record was longer than allowed (its text is not kept). */
+        public boolean tooLong() {
+            return text == null;
+        }
+    }
+
+    private final Reader reader;
+    private final int maxChars;
+    private final char[] buffer = new char[8192];
+    private int position;
+    private int limit;
+    private long line = 1;
+
+    public CsvRecords(Reader reader, int maxChars) {
+        this.reader = reader;
+        this.maxChars = maxChars;
+    }
+
+    /** The next record, or null at the end of the stream. */
+    public Record next() throws IOException {
+        var text = new StringBuilder();
+        boolean quoted = false;
+        boolean tooLong = false;
+        boolean any = false;
+        long start = line;
+        while (true) {
+            if (position == limit) {
+                limit = reader.read(buffer);
+                position = 0;
+                if (limit <= 0) {
+                    limit = 0;
+                    if (!any) {
+                        return null;
+                    }
+                    return new Record(start, tooLong ? null : strip(text));
+                }
+            }
+            char c = buffer[position++];
+            any = true;
+            if (c == '"') {
+                quoted = !quoted;   // "" inside a quoted field toggles twice: still quoted
+            } else if (c == '\n') {
+                line++;
+                if (!quoted) {
+                    return new Record(start, tooLong ? null : strip(text));
+                }
+            }
+            if (!tooLong) {
+                if (text.length() >= maxChars) {
+                    tooLong = true;
+                    text.setLength(0);
+                } else {
+                    text.append(c);
+                }
+            }
+        }
+    }
+
+    /** Without its final line break (LF or CRLF); a CR before a line break inside quotes goes too. */
+    private static String strip(StringBuilder text) {
+        int end = text.length();
+        if (end > 0 && text.charAt(end - 1) == '\n') {
+            end--;
+        }
+        if (end > 0 && text.charAt(end - 1) == '\r') {
+            end--;
+        }
+        String record = text.substring(0, end);
+        return record.indexOf('\r') >= 0 ? record.replace("\r\n", "\n") : record;
+    }
+}
