@@ -102,7 +102,7 @@ start() {
         -Dlog4j2.configurationFile="$DIR/log4j2.xml" -cp "$LIB/*" \
         kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 </dev/null &
     pid=$!
-    echo "$pid" >"$PID_FILE"
+    write_pid "$PID_FILE" "$pid"
     echo "$PORT" >"$DIR/port"
     echo "$CONTROLLER_PORT" >"$DIR/controller-port"
     if ! wait_for_port "$PORT" 60 "$pid"; then

@@ -13,12 +13,26 @@ fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # pid_alive PID: true when the process exists.
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-# pid_from FILE: the PID recorded in FILE, if that process is alive.
+# proc_start PID: when the process started (clock ticks since boot): a PID reused after a reboot or in another
+# container does not share it.
+proc_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+# write_pid FILE PID: records the process and its start time.
+write_pid() { printf '%s\n%s\n' "$2" "$(proc_start "$2")" >"$1"; }
+
+# pid_from FILE: the PID recorded in FILE, if that very process is still alive (same start time, so that a stale file
+# never names another process that got its number).
 pid_from() {
-    local file="$1" pid
+    local file="$1" pid started now
     [ -f "$file" ] || return 1
     pid="$(head -n 1 "$file" 2>/dev/null | tr -dc '0-9')"
-    pid_alive "$pid" && printf '%s' "$pid"
+    started="$(sed -n 2p "$file" 2>/dev/null | tr -dc '0-9')"
+    pid_alive "$pid" || return 1
+    if [ -n "$started" ]; then
+        now="$(proc_start "$pid")"
+        [ "$now" = "$started" ] || return 1
+    fi
+    printf '%s' "$pid"
 }
 
 # port_open PORT: true when something listens on 127.0.0.1:PORT.

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 + PostGIS 3 cluster from Debian's packages, on loopback, run as the `postgres` user
-# (as the current user when not root). Its data and socket directories live in a temporary directory that user can
-# reach (a clone under /root is not reachable by it); state, password and a link to the log in $ALLERTA_STATE_DIR.
+# (as the current user when not root, who is then its superuser). Its data and socket directories live in a
+# directory made with mktemp under /tmp that user can reach (a clone under /root is not reachable by it); its path,
+# the state, the password and a link to the log are in $ALLERTA_STATE_DIR/postgis.
 # Extensions postgis and pg_trgm are created in template1, so every database is spatial.
 #
 # Usage: deploy/local/postgis.sh install|start|stop|restart|status|clean|url|psql [ARGS]
 # Environment:
 #   ALLERTA_PG_PORT      port (default 55432)
-#   ALLERTA_PG_BASE      the cluster's directory (default /tmp/allerta-pg-<uid>-<hash of state dir>-<port>)
 #   ALLERTA_PG_DURABLE   1 to keep fsync and synchronous commit on (default off: a throwaway cluster)
 #   ALLERTA_STATE_DIR    state (default <repo>/.allerta)
 set -euo pipefail
@@ -19,13 +19,20 @@ PACKAGES="postgresql-$PG_VERSION postgresql-$PG_VERSION-postgis-3 postgresql-$PG
 DIR="$ALLERTA_STATE_DIR/postgis"
 # A cluster started before keeps its port unless told otherwise.
 PORT="${ALLERTA_PG_PORT:-$(cat "$DIR/port" 2>/dev/null || echo 55432)}"
-HASH="$(printf '%s' "$ALLERTA_STATE_DIR" | sha256sum | cut -c1-8)"
-BASE="${ALLERTA_PG_BASE:-/tmp/allerta-pg-$(id -u)-$HASH-$PORT}"
-DATA="$BASE/data"
-SOCKETS="$BASE/run"
-LOG="$BASE/postgres.log"
+# The cluster's directory: made by mktemp when the cluster is first created (no other user can have prepared it) and
+# recorded, so that every later command finds it.
+BASE="$(cat "$DIR/base" 2>/dev/null || true)"
+set_paths() {
+    DATA="$BASE/data"
+    SOCKETS="$BASE/run"
+    LOG="$BASE/postgres.log"
+}
+set_paths
 DB=allerta
 USER_NAME=allerta
+# local connections authenticate by the operating system's user (peer): the superuser is the cluster's owner
+SUPERUSER=postgres
+[ "$(id -u)" = 0 ] || SUPERUSER="$(id -un)"
 
 usage() {
     sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -72,20 +79,33 @@ password() {
 
 running_pid() {
     local pid
-    [ -f "$DATA/postmaster.pid" ] || return 1
+    [ -n "$BASE" ] && [ -f "$DATA/postmaster.pid" ] || return 1
     pid="$(head -n 1 "$DATA/postmaster.pid" | tr -dc '0-9')"
-    pid_alive "$pid" && printf '%s' "$pid"
+    pid_alive "$pid" || return 1
+    # a stale file (the machine restarted) may name a process that got the same number: only a postgres counts
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q postgres || return 1
+    printf '%s' "$pid"
 }
 
 init_cluster() {
-    [ -f "$DATA/PG_VERSION" ] && return 0
+    # configured: done; initialised but interrupted before its configuration was written: made again
+    if [ -n "$BASE" ] && [ -f "$DATA/PG_VERSION" ] && { [ -f "$BASE/.configured" ] \
+            || grep -q '^# Allerta local cluster' "$DATA/postgresql.conf" 2>/dev/null; }; then
+        return 0
+    fi
     local pwfile
-    mkdir -p "$BASE"
+    if [ -z "$BASE" ] || [ ! -d "$BASE" ]; then
+        BASE="$(mktemp -d /tmp/allerta-pg-XXXXXXXX)"
+        set_paths
+        mkdir -p "$DIR"
+        echo "$BASE" >"$DIR/base"
+    fi
+    rm -rf "$DATA"
     chmod 0755 "$BASE"
     pwfile="$BASE/.pw"
     (umask 077; printf '%s\n' "$(password)" >"$pwfile")
     if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$BASE"; fi
-    as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --pwfile="$pwfile" --auth-local=peer --auth-host=scram-sha-256 \
+    as_pg "$PGBIN/initdb" -D "$DATA" -U "$SUPERUSER" --pwfile="$pwfile" --auth-local=peer --auth-host=scram-sha-256 \
         -E UTF8 --locale=C.UTF-8 --no-sync >"$BASE/initdb.log" 2>&1 \
         || { cat "$BASE/initdb.log" >&2; rm -f "$pwfile"; fail "initdb failed"; }
     rm -f "$pwfile"
@@ -107,11 +127,12 @@ max_wal_size = 2GB
 log_min_messages = warning
 CONF
     as_pg mkdir -p "$SOCKETS"
+    as_pg touch "$BASE/.configured"
     NEW_CLUSTER=1
 }
 
 setup_database() {
-    local psql=(env PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCKETS" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -q)
+    local psql=(env PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCKETS" -p "$PORT" -U "$SUPERUSER" -v ON_ERROR_STOP=1 -q)
     as_pg "${psql[@]}" -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm;" >/dev/null
     as_pg "${psql[@]}" -d postgres >/dev/null <<SQL
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$USER_NAME', '$(password)')
@@ -137,7 +158,7 @@ start() {
     echo "$PORT" >"$DIR/port"
     as_pg mkdir -p "$SOCKETS"
     as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -s start \
-        || { tail -20 "$LOG" >&2; fail "PostgreSQL did not start (log: $LOG)"; }
+        || { tail -20 "$LOG" >&2; stop; fail "PostgreSQL did not start (log: $LOG)"; }
     setup_database
     say "PostGIS started (pid $(running_pid)) on 127.0.0.1:$PORT, database $DB, user $USER_NAME"
 }
@@ -169,7 +190,7 @@ case "${1:-}" in
     stop) stop ;;
     restart) stop; start ;;
     status) status ;;
-    clean) stop; rm -rf "$BASE" "$DIR"; say "PostGIS data removed ($BASE)" ;;
+    clean) stop; if [ -n "$BASE" ]; then rm -rf "$BASE"; fi; rm -rf "$DIR"; say "PostGIS data removed${BASE:+ ($BASE)}" ;;
     url) echo "jdbc:postgresql://127.0.0.1:$PORT/$DB" ;;
     password) password ;;
     psql) shift; PGPASSWORD="$(password)" psql -h 127.0.0.1 -p "$PORT" -U "$USER_NAME" -d "$DB" "$@" ;;
