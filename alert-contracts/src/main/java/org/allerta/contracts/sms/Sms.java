@@ -84,9 +84,10 @@ public final class Sms {
     }
 
     /**
-     * Replaces typographic characters that would force UCS-2 (curly quotes, dashes, ellipsis, non-breaking space,
-     * accented capitals without a GSM-7 form) with their plain equivalents, and turns line breaks and tabs into
-     * spaces: the text stays readable and fits 160 characters per segment instead of 70.
+     * Replaces typographic characters that would force UCS-2 (curly quotes, dashes, ellipsis, non-breaking and thin
+     * spaces, accented capitals without a GSM-7 form) with their plain equivalents, writes Latin letters whose accent
+     * GSM-7 lacks without it (Zoë, Mădălina, Łukasz: Zoe, Madalina, Lukasz, as phones do), and turns line breaks and
+     * tabs into spaces: the text stays readable and fits 160 characters per segment instead of 70.
      */
     public static String plain(String text) {
         return alreadyPlain(text) ? text : rewrite(text);
@@ -116,7 +117,14 @@ public final class Sms {
                 case '\u00ed' -> out.append('i');
                 case '\u00f3' -> out.append('o');
                 case '\u00fa' -> out.append('u');
-                default -> out.append(ch);
+                default -> {
+                    String folded = ch < 0x80 ? null : fold(ch);
+                    if (folded != null) {
+                        out.append(folded);
+                    } else {
+                        out.append(ch);
+                    }
+                }
             }
             last = out.isEmpty() ? 0 : out.charAt(out.length() - 1);
         }
@@ -145,10 +153,50 @@ public final class Sms {
                 }
             } else if (ch <= 0xFF ? CHANGED_LATIN1.indexOf(ch) >= 0 : CHANGED_OTHER.indexOf(ch) >= 0) {
                 return false;
+            } else if (fold(ch) != null) {
+                return false;
             }
             previous = ch;
         }
         return true;
+    }
+
+    /**
+     * The GSM-7 spelling of a character above ASCII that has none of its own: a space for other spaces, the letter
+     * without its accent for a Latin letter (a few by hand: ł, đ, œ, ı); null when it is in GSM-7 already or has no
+     * such spelling (a Cyrillic or Greek letter, a symbol), and stays as it is.
+     */
+    static String fold(char ch) {
+        if (Gsm7.basic(ch) || Gsm7.extended(ch)) {
+            return null;
+        }
+        if (Character.isSpaceChar(ch)) {
+            return " ";
+        }
+        switch (ch) {
+            case '\u0142': return "l";
+            case '\u0141': return "L";
+            case '\u0111': return "d";
+            case '\u0110': return "D";
+            case '\u0153': return "oe";
+            case '\u0152': return "OE";
+            case '\u0131': return "i";
+            default: break;
+        }
+        if (!Character.isLetter(ch) || Character.UnicodeScript.of(ch) != Character.UnicodeScript.LATIN) {
+            return null;
+        }
+        String bare = java.text.Normalizer.normalize(String.valueOf(ch), java.text.Normalizer.Form.NFD)
+                .replaceAll("\\p{M}+", "");
+        if (bare.isEmpty() || bare.equals(String.valueOf(ch))) {
+            return null;
+        }
+        for (int i = 0; i < bare.length(); i++) {
+            if (!Gsm7.basic(bare.charAt(i))) {
+                return null;
+            }
+        }
+        return bare;
     }
 
     /** The characters above ASCII that {@link #plain} replaces. */

@@ -39,6 +39,30 @@ class QuietHoursTest {
         assertThat(night.endAfter(Instant.parse("2026-11-29T12:00:00Z"))).isEmpty();
     }
 
+    /**
+     * Quiet hours ending at 02:30, over the nights the clocks change in Rome (2026: 29 March at 01:00 UTC, 25 October
+     * at 01:00 UTC). In spring 02:30 never comes: the night ends at the change (03:00 summer time). In autumn 02:30
+     * comes twice: a notice held in the second 02:xx hour goes at the second 02:30, not a day later.
+     */
+    @Test
+    void theNightsTheClocksChangeEndWhenTheLocalTimeReachesTheEnd() {
+        var late = new QuietHours(LocalTime.of(22, 0), LocalTime.of(2, 30), ROME);
+        // spring: 01:45 winter time
+        assertThat(late.endAfter(Instant.parse("2026-03-29T00:45:00Z")))
+                .contains(Instant.parse("2026-03-29T01:00:00Z"));
+        // autumn, the first 02:10 (summer time): the first 02:30
+        assertThat(late.endAfter(Instant.parse("2026-10-25T00:10:00Z")))
+                .contains(Instant.parse("2026-10-25T00:30:00Z"));
+        // autumn, the second 02:10 (winter time): the second 02:30, the same night
+        assertThat(late.endAfter(Instant.parse("2026-10-25T01:10:00Z")))
+                .contains(Instant.parse("2026-10-25T01:30:00Z"));
+        // 22:00-07:00 across both changes: 07:00 of the morning after
+        assertThat(night.endAfter(Instant.parse("2026-03-28T22:00:00Z")))
+                .contains(Instant.parse("2026-03-29T05:00:00Z"));
+        assertThat(night.endAfter(Instant.parse("2026-10-24T22:00:00Z")))
+                .contains(Instant.parse("2026-10-25T06:00:00Z"));
+    }
+
     @Test
     void daytimeQuietHoursDoNotWrap() {
         var siesta = new QuietHours(LocalTime.of(13, 0), LocalTime.of(15, 0), ROME);

@@ -34,6 +34,22 @@ class SmsTest {
         assertThat(Sms.encoding(plain)).isEqualTo(Sms.Encoding.GSM7);
     }
 
+    /**
+     * A name whose accent GSM-7 lacks (common among Italy's Albanian and Romanian communities) would make every SMS
+     * to that person UCS-2, three segments instead of one: the SMS writes the letter without it, as phones do.
+     */
+    @Test
+    void lettersWhoseAccentGsm7LacksAreWrittenWithoutIt() {
+        assertThat(Sms.plain("Zoë, Mădălina, Ștefan, Łukasz, François, Ørjan, Niccolò, Çelik"))
+                .isEqualTo("Zoe, Madalina, Stefan, Lukasz, Francois, Ørjan, Niccolò, Çelik");
+        String notice = Sms.plain("Mădălina, interruzione di corrente presso la tua casa in Via Dazio 90/H."
+                + " Ripristino previsto alle 11:00. https://allerta.example/r/AAAAAAAAAAAAAAAAAAAAAA");
+        assertThat(notice.length()).as("one segment in GSM-7, three in UCS-2").isBetween(141, 160);
+        assertThat(Sms.encoding(notice)).isEqualTo(Sms.Encoding.GSM7);
+        assertThat(Sms.segments(notice)).isEqualTo(1);
+        assertThat(Sms.plain("Мария, Ελένη")).as("other scripts stay as they are").isEqualTo("Мария, Ελένη");
+    }
+
     @Test
     void gsm7RoundTripsTheDefaultAlphabetAndItsExtension() {
         String text = "Città è più bella: 5€ [ok] {x} ~ ^ | \\ @£$¥ ÄÖÑÜ äöñüà";
@@ -68,7 +84,8 @@ class SmsTest {
     @Test
     void fastPathsAgreeWithTheRulesCharacterByCharacter() {
         String alphabet = "ab Z9.€[^ \u00a0\t\n\r\u2018\u2019\u201b\u00b4`\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014"
-                + "\u2212\u2026\u2028\u2029\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa\u00e8шé\u000b";
+                + "\u2212\u2026\u2028\u2029\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa\u00e8шé\u000b"
+                + "ëăşłœ\u202f°";
         var random = new java.util.Random(20261130L);
         int plainAlready = 0;
         for (int n = 0; n < 20_000; n++) {

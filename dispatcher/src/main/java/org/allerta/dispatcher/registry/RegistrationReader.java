@@ -222,6 +222,12 @@ public final class RegistrationReader {
             LocalTime from = LocalTime.parse(node.path("from").asText(""));
             LocalTime to = LocalTime.parse(node.path("to").asText(""));
             ZoneId zone = ZoneId.of(node.path("zone").asText("Europe/Rome"));
+            if (zone.getRules().isFixedOffset() && !zone.normalized().equals(java.time.ZoneOffset.UTC)) {
+                // "+01:00" or "GMT+1" is an hour off in Rome half the year: the times in messages too
+                issue("invalid-value", "quietHours.zone", "a region such as Europe/Rome, whose clock changes with"
+                        + " the seasons, not a fixed offset");
+                return null;
+            }
             return new QuietHours(from, to, zone);
         } catch (DateTimeException e) {
             issue("invalid-value", "quietHours", "from and to as HH:mm and zone as a time-zone id (Europe/Rome)");

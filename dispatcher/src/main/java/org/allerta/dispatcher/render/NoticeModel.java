@@ -28,6 +28,7 @@ import org.allerta.contracts.Change;
  * @param unsubscribe the one-click unsubscribe link
  * @param pixel       the open-tracking image (e-mail)
  * @param full        true for the full wording (link label, thanks); false when an SMS must fit one segment
+ * @param severalPlaces the notice names more than one of the person's places (the verb agrees)
  */
 public record NoticeModel(
         String name,
@@ -51,25 +52,28 @@ public record NoticeModel(
         String link,
         String unsubscribe,
         String pixel,
-        boolean full) {
+        boolean full,
+        boolean severalPlaces) {
 
     /** The same notice without the link label and the thanks. */
     NoticeModel brief() {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, place, since, startedAt, expected,
-                expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false);
+                expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false,
+                severalPlaces);
     }
 
     /** The same notice, brief, without "since when". */
     NoticeModel withoutSince() {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, place, null, startedAt, expected,
-                expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false);
+                expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false,
+                severalPlaces);
     }
 
     /** The same notice, brief, with another way of naming the place. */
     NoticeModel withPlace(String shorterPlace) {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, shorterPlace, null, startedAt,
                 expected, expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel,
-                false);
+                false, severalPlaces);
     }
 
     /**
@@ -80,7 +84,7 @@ public record NoticeModel(
         return new NoticeModel(name == null ? null : nameMark, change, cancelled, what, ofWhat, over, title,
                 place == null ? null : placeMark, since, startedAt, expected, expectedLabel, expectedAt, headline,
                 instruction, description, area, publisher, link == null ? null : linkMark,
-                unsubscribe == null ? null : unsubscribeMark, pixel == null ? null : pixelMark, full);
+                unsubscribe == null ? null : unsubscribeMark, pixel == null ? null : pixelMark, full, severalPlaces);
     }
 
     /** True for the change AFFECTED. */

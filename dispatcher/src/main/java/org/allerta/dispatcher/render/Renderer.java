@@ -157,7 +157,8 @@ public class Renderer {
     private static NoticeModel model(NoticeInput input, String language) {
         AlertEvent event = input.event();
         ZoneStatus zone = event.zone() == null ? null : event.zone().status();
-        String what = Phrases.what(language, event.kind(), zone);
+        // a withdrawn snow-clearing notice names the clearing, not the state the roads were last said to be in
+        String what = Phrases.what(language, event.kind(), event.status() == EventStatus.CANCELLED ? null : zone);
         String since = event.startedAt() == null ? null : when(language, event.startedAt(), input, true);
         boolean restoring = event.expectedRestorationAt() != null && !event.status().ended();
         String expected = restoring ? Phrases.expected(language, event.kind()) + " "
@@ -185,7 +186,8 @@ public class Renderer {
                 input.link(),
                 input.unsubscribe(),
                 input.pixel(),
-                true);
+                true,
+                input.places().size() > 1);
     }
 
     /** "la tua casa in Via Dazio 90/H", "Scuola di Luca", "... e altri 2 tuoi luoghi". */

@@ -164,6 +164,21 @@ class RegistryTest {
                 .body("problems.type", hasItem("urn:allerta:problem:timestamp-out-of-range"));
     }
 
+    /** A fixed offset is refused as the zone of quiet hours: it is an hour off half the year in Rome. */
+    @Test
+    void quietHoursNeedARegionNotAFixedOffset() {
+        for (String zone : List.of("+01:00", "GMT+1", "Etc/GMT-1")) {
+            given().header("Authorization", APP).contentType(ContentType.JSON).body("""
+                    {"name": "Giulia Rossi", "language": "it",
+                     "channels": [{"type": "SMS", "address": "+393331234567"}],
+                     "places": [{"label": "Casa", "category": "HOME", "lon": 8.615, "lat": 44.913}],
+                     "interests": ["POWER_OUTAGE"],
+                     "quietHours": {"from": "22:00", "to": "07:00", "zone": "%s"}}""".formatted(zone))
+                    .post("/v1/subscribers").then().statusCode(422)
+                    .body("problems.where", hasItem("quietHours.zone"));
+        }
+    }
+
     @Test
     void everyProblemIsReportedAtOnce() {
         given().header("Authorization", APP).contentType(ContentType.JSON).body("""

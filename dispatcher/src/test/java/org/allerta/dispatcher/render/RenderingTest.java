@@ -197,15 +197,46 @@ class RenderingTest {
                 assertThat(first.text()).as(channel.name()).contains("tokenMartaAAAAAAAAAAA");
             }
             if (channel != Channel.PUSH && channel != Channel.EMAIL) {
-                // an SMS names the place without its address to fit one segment; the chat channels keep it
+                // the SMS writes Zoë as Zoe (GSM-7 has no ë): one segment of GSM-7, with room for the address
                 assertThat(first.text()).as(channel.name()).contains("Marta & <Zo")
-                        .contains(channel == Channel.SMS ? "la tua casa." : "la tua casa in Via Milano 3");
+                        .contains("la tua casa in Via Milano 3");
+            }
+            if (channel == Channel.SMS) {
+                assertThat(first.text()).contains("Marta & <Zoe>");
+                assertThat(org.allerta.contracts.sms.Sms.encoding(first.text()))
+                        .isEqualTo(org.allerta.contracts.sms.Sms.Encoding.GSM7);
+                assertThat(org.allerta.contracts.sms.Sms.segments(first.text())).isEqualTo(1);
             }
             if (channel == Channel.EMAIL) {
                 assertThat(first.html()).contains("Marta &amp; &lt;Zoë&gt;").doesNotContain("Giulia");
                 assertThat(first.headers().get("List-Unsubscribe")).contains("tokenMarta");
             }
         }
+    }
+
+    /** The verb agrees with the places named; a withdrawn snow-clearing notice names the clearing. */
+    @Test
+    void severalPlacesTakeThePluralAndAWithdrawnClearingIsNamedAsSuch() {
+        var two = List.of(new PlaceRef(PlaceCategory.HOME, "Casa", "Via Dazio 90/H"),
+                new PlaceRef(PlaceCategory.WORK, "Ufficio", "Via Roma 1"));
+        var event = Samples.event(EventKind.POWER_OUTAGE, EventStatus.ACTIVE, null);
+        assertThat(renderer.notice(Samples.input("Giulia", "it", event, Change.NO_LONGER_AFFECTED, two),
+                Channel.TELEGRAM).text()).contains("e un altro tuo luogo non sono più nella zona");
+        assertThat(renderer.notice(Samples.input("Giulia", "en", event, Change.NO_LONGER_AFFECTED, two),
+                Channel.TELEGRAM).text()).contains("and one more of your places are no longer in the area");
+        assertThat(renderer.notice(Samples.input("Giulia", "it", event, Change.NO_LONGER_AFFECTED, Samples.home()),
+                Channel.TELEGRAM).text()).contains("non è più nella zona");
+
+        var withdrawn = Samples.event(EventKind.ROAD_CLEARING, EventStatus.CANCELLED,
+                org.allerta.contracts.ZoneStatus.NOT_STARTED);
+        Rendered it = renderer.notice(Samples.input("Giulia", "it", withdrawn, Change.RESOLVED, Samples.home()),
+                Channel.EMAIL);
+        assertThat(it.text()).contains("l'avviso di sgombero neve").doesNotContain("non ancora");
+        assertThat(it.subject()).startsWith("Annullato: sgombero neve");
+        Rendered en = renderer.notice(Samples.input("Giulia", "en", withdrawn, Change.RESOLVED, Samples.home()),
+                Channel.EMAIL);
+        assertThat(en.text()).contains("the snow clearing notice");
+        assertThat(en.subject()).startsWith("Withdrawn: snow clearing");
     }
 
     @Test
