@@ -296,9 +296,16 @@ public final class Demo {
         feature.put("type", "Feature");
         feature.putObject("properties").put("name", "Zona " + options.snow());
         feature.set("geometry", Areas.write(area));
-        api.put(at.intake() + "/v1/zones/" + zone, publisherKey, "application/geo+json", Json.toString(feature))
-                .expect(200, 201);
+        JsonNode registered = api.put(at.intake() + "/v1/zones/" + zone, publisherKey, "application/geo+json",
+                Json.toString(feature)).expect(200, 201);
         line("zone registered");
+        // an earlier run stopped midway may have left the zone's event open: the next status revises it, and its
+        // figures so far are the baseline of this run's steps, as for the events this run started
+        JsonNode open = registered.path("openEventId");
+        if (open.isTextual() && !eventIds.contains(open.asText())) {
+            eventIds.add(open.asText());
+            line("the zone's event %s is still open from an earlier run: this run goes on with it", open.asText());
+        }
         String[][] statuses = {
             {"NOT_STARTED", "Neve: strade non ancora pulite", "2"},
             {"IN_PROGRESS", "Spazzaneve al lavoro nella zona", "1"},
@@ -420,7 +427,7 @@ public final class Demo {
                 (firstJob - step.postedAt()) / 1e9), now.get("matched").asLong());
         line("notices this step: %s", perKey(now.get("notifiedPerChange"), before, "notifiedPerChange"));
         line("  per channel:      %s", perKey(now.get("notified"), before, "notified"));
-        line("held for quiet hours (sent when they end): %,d", now.get("held").asLong());
+        line("held for quiet hours now, for this event (sent when they end): %,d", now.get("held").asLong());
         if (plan[0] != null) {
             StringBuilder text = new StringBuilder();
             plan[0].get("backlog").fields().forEachRemaining(e -> {
