@@ -101,7 +101,7 @@ public class EventMatcher {
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong placesInside = new AtomicLong();
         MatchProgress done = jdbc.inTransaction(c -> {
-            MatchingLock.acquire(c);
+            MatchingLock.acquireShared(c);
             long t0 = System.nanoTime();
             createInside(c);
             // prioritised subscribers first: those inside, as soon as they are known; then, once everyone inside is

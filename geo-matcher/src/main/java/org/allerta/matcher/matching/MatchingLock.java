@@ -5,11 +5,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /**
- * One writer at a time of who is affected by which event: the matching of a revision and the matching of places that
- * arrived meanwhile ({@code LateArrivals}) each hold this lock for their whole transaction. Without it, a place stored
- * while a revision is being matched is seen by neither (a new event is not committed yet; the revision's area query
- * ran before the place was stored), or is told AFFECTED by the late-arrival matching and then forgotten by the
- * revision's save, so that the person never hears RESOLVED.
+ * The matching of revisions never runs beside the matching of places that arrived meanwhile ({@code LateArrivals}) or
+ * an erasure: a revision holds this lock shared for its whole transaction (revisions of different events, matched by
+ * several instances, go on side by side), the others hold it exclusively. Without it, a place stored while a revision
+ * is being matched is seen by neither (a new event is not committed yet; the revision's area query ran before the
+ * place was stored), or is told AFFECTED by the late-arrival matching and then forgotten by the revision's save, so
+ * that the person never hears RESOLVED.
  */
 public final class MatchingLock {
 
@@ -19,9 +20,17 @@ public final class MatchingLock {
     private MatchingLock() {
     }
 
-    /** Waits for the lock; it is released when the connection's transaction ends. */
+    /** Waits for the lock alone (late arrivals, erasure); released when the connection's transaction ends. */
     public static void acquire(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            s.setLong(1, KEY);
+            s.execute();
+        }
+    }
+
+    /** Waits for the lock shared with other revisions' matching; released when the transaction ends. */
+    public static void acquireShared(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(?)")) {
             s.setLong(1, KEY);
             s.execute();
         }

@@ -231,7 +231,7 @@ class MatchingTest {
                     };
             try (Connection matching = dataSource.getConnection()) {
                 matching.setAutoCommit(false);
-                MatchingLock.acquire(matching); // as the matching of a revision does for its whole transaction
+                MatchingLock.acquireShared(matching); // as the matching of a revision does for its whole transaction
                 subscriber("waiting", 8.825, 44.725, Set.of(EventKind.WATER_OUTAGE), false);
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("waiting")));
                 assertThat(matches.drain(Duration.ofSeconds(3)).stream().filter(toldWaiting))
