@@ -328,7 +328,15 @@ public final class CapReader {
             issues.add(Issue.of("invalid-circle", at, "The radius must be 0 to 1000 km."));
             return null;
         }
-        return circlePolygon(centre, radiusKm == 0 ? zeroRadiusKm : radiusKm);
+        Polygon circle = circlePolygon(centre, radiusKm == 0 ? zeroRadiusKm : radiusKm);
+        var box = circle.getEnvelopeInternal();
+        if (box.getMinX() < -180 || box.getMaxX() > 180 || box.getMinY() < -90 || box.getMaxY() > 90) {
+            // GeoJSON (RFC 7946) has no area across the antimeridian or a pole in one ring
+            issues.add(Issue.of("coordinate-out-of-range", at, "The circle crosses the 180th meridian or a pole;"
+                    + " send it as polygons on either side."));
+            return null;
+        }
+        return circle;
     }
 
     /** A 64-gon approximating a circle on the sphere, counter-clockwise. */

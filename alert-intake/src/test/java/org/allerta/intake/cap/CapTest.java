@@ -209,6 +209,15 @@ class CapTest {
         post(xml).then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
     }
 
+    /** A circle over the 180th meridian would be an area GeoJSON cannot say in one ring: refused with the reason. */
+    @Test
+    void aCircleAcrossTheAntimeridianIsRefused() {
+        String xml = alert("FIJI-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<polygon>" + CENTRE + "</polygon>", "<circle>-17.7,179.95 50</circle>");
+        post(xml).then().statusCode(422).body("problems.type",
+                org.hamcrest.Matchers.hasItem("urn:allerta:problem:coordinate-out-of-range"));
+    }
+
     /** What the database could not hold is refused with its reason, never a server error. */
     @Test
     void anIdentifierTooLongAndAYearBeyondStorageAreRefused() {
