@@ -25,14 +25,15 @@ import org.jboss.logging.Logger;
  * (accepted it, or dead-lettered it). When the handler finds the database away (a 503 problem, or a connection
  * error), the loop goes back to that record and waits, so nothing is skipped; when the broker is away it waits for
  * it. The handler dead-letters the poison records it recognises; as a last line, a batch that fails in any other way
- * {@value #ATTEMPTS} times in a row is handled again one record at a time, and a record that still fails
- * {@value #ATTEMPTS} times is dead-lettered with the error, so that no record stops its partition for good.
+ * is handled again one record at a time, and a record that fails {@value #ATTEMPTS} times in a row is dead-lettered
+ * with the error, so that no record stops its partition for good. After a pause, every partition of the poll goes
+ * back to its first record not handled, so that none is skipped.
  */
 public final class ConsumerLoop implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
 
-    /** How many times in a row a batch, then a record, may fail before it is split, then dead-lettered. */
+    /** How many times in a row a record may fail before it is dead-lettered. */
     static final int ATTEMPTS = 3;
 
     /** Handles one record. */
@@ -65,9 +66,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private final int maxPollRecords;
     private final RecordProducer deadLetters;
     private final Thread thread;
-    /** Where the batch that failed last started, and how many times in a row it failed. */
-    private String failedAt;
-    private int failures;
+
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
@@ -137,8 +136,10 @@ public final class ConsumerLoop implements AutoCloseable {
                     if (maxPollRecords > 1) {
                         handle(c, batch);
                     } else {
-                        for (ConsumerRecord<String, byte[]> record : batch) {
-                            if (!handle(c, List.of(record))) {
+                        for (int i = 0; i < batch.size(); i++) {
+                            if (!handle(c, List.of(batch.get(i)))) {
+                                // the poll's records not handled yet, on every partition, are read again
+                                rewind(c, batch.subList(i, batch.size()));
                                 break;
                             }
                         }
@@ -161,7 +162,6 @@ public final class ConsumerLoop implements AutoCloseable {
     private boolean handle(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
         switch (attempt(batch)) {
             case DONE -> {
-                failures = 0;
                 commit(c, batch);
                 return true;
             }
@@ -170,29 +170,26 @@ public final class ConsumerLoop implements AutoCloseable {
                 return false;
             }
             default -> {
-                String at = batch.get(0).topic() + "-" + batch.get(0).partition() + "@" + batch.get(0).offset()
-                        + "+" + batch.size();
-                failures = at.equals(failedAt) ? failures + 1 : 1;
-                failedAt = at;
-                if (failures < ATTEMPTS) {
-                    LOG.warnf(error, "%s: a batch of %d failed (%d of %d times), trying it again", name,
-                            batch.size(), failures, ATTEMPTS);
-                    retryLater(c, batch, "the batch failed");
-                    return false;
-                }
-                failures = 0;
+                // not something that is away: the batch is handled again a record at a time, so that one record
+                // that cannot be handled is found and dead-lettered and the others go on
+                LOG.warnf(error, "%s: a batch of %d failed; handling it a record at a time", name, batch.size());
                 return oneByOne(c, batch);
             }
         }
     }
 
-    /** Handles the records of a batch that kept failing one at a time; one that keeps failing is dead-lettered. */
+    /**
+     * Handles the records of a batch that failed one at a time, each up to {@value #ATTEMPTS} times; one that keeps
+     * failing is dead-lettered. False when something it needs is away: the records not handled yet, on every
+     * partition, are read again later.
+     */
     private boolean oneByOne(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
-        for (ConsumerRecord<String, byte[]> record : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            ConsumerRecord<String, byte[]> record = batch.get(i);
             for (int attempt = 1; ; attempt++) {
                 Outcome outcome = attempt(List.of(record));
                 if (outcome == Outcome.WAIT) {
-                    retryLater(c, List.of(record), waitReason);
+                    retryLater(c, batch.subList(i, batch.size()), waitReason);
                     return false;
                 }
                 if (outcome == Outcome.DONE) {
@@ -243,6 +240,10 @@ public final class ConsumerLoop implements AutoCloseable {
                 waitReason = "the broker is unavailable: " + e.getMessage();
                 return Outcome.WAIT;
             }
+            if (DatabaseErrors.isTransient(e)) {
+                waitReason = "the database cannot take it for now: " + e.getMessage();
+                return Outcome.WAIT;
+            }
             error = e;
             return Outcome.FAILED;
         }
@@ -273,12 +274,17 @@ public final class ConsumerLoop implements AutoCloseable {
     private void retryLater(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch,
                             String reason) {
         LOG.infof("%s paused: %s; retrying", name, reason);
+        rewind(c, batch);
+        pause(1000);
+    }
+
+    /** Goes back to the first of these records in each of their partitions. */
+    private static void rewind(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> records) {
         var first = new HashMap<TopicPartition, Long>();
-        for (ConsumerRecord<String, byte[]> record : batch) {
+        for (ConsumerRecord<String, byte[]> record : records) {
             first.merge(new TopicPartition(record.topic(), record.partition()), record.offset(), Math::min);
         }
         first.forEach(c::seek);
-        pause(1000);
     }
 
     private KafkaConsumer<String, byte[]> create() {

@@ -80,12 +80,14 @@ public class CapService {
             }
         }
         Submission submission;
-        if (followed.isPresent() && followed.get().alert().test() != alert.test()) {
+        // a publisher in test mode publishes tests only, whatever its messages say
+        boolean test = alert.test() || publisher.testMode();
+        if (followed.isPresent() && followed.get().alert().test() != test) {
             // CAP: a Test or Exercise message is disregarded by all, so it never changes a real alert (nor the
             // reverse)
             throw ProblemException.invalid("A test and a real alert do not follow each other.", List.of(Issue.of(
-                    "cap-test-mismatch", "/alert/status", "The referenced alert is " + (alert.test() ? "real" : "a"
-                            + " test") + "; a message with status " + (alert.test() ? "Test or Exercise" : "Actual")
+                    "cap-test-mismatch", "/alert/status", "The referenced alert is " + (test ? "real" : "a"
+                            + " test") + "; a message with status " + (test ? "Test or Exercise" : "Actual")
                             + " cannot update or cancel it.")));
         }
         if (followed.isPresent()) {

@@ -168,6 +168,25 @@ class CapTest {
                 .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-test-mismatch"));
     }
 
+    /** A publisher in test mode publishes tests: its own Actual updates and cancels still follow its alerts. */
+    @Test
+    void aPublisherInTestModeUpdatesAndCancelsItsOwnAlerts() {
+        String publisherId = "drill-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"publisherId\": \"" + publisherId + "\", \"name\": \"Esercitazione\", \"testMode\": true,"
+                        + " \"allowedKinds\": [\"CIVIL_PROTECTION\", \"ROAD_CLEARING\", \"POWER_OUTAGE\"]}")
+                .post("/v1/admin/publishers").then().statusCode(201).extract().path("apiKey");
+        String id = "DRILL-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = given().header("Authorization", "Bearer " + key).contentType("application/cap+xml")
+                .body(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).post("/v1/cap").then()
+                .statusCode(202).extract().path("eventId");
+        given().header("Authorization", "Bearer " + key).contentType("application/cap+xml")
+                .body(alert(id + "-c", "2026-11-28T09:00:00+01:00", "Cancel",
+                        sender + "," + id + ",2026-11-28T08:00:00+01:00", CENTRE)).post("/v1/cap").then()
+                .statusCode(202).body("eventId", equalTo(eventId)).body("status", equalTo("CANCELLED"));
+    }
+
     /**
      * An Update that repeats the event as it stands, sent later, is no new revision, but an older message arriving
      * after it is stale all the same: the publisher's latest word stands.

@@ -87,6 +87,7 @@ public class SubscriberImport {
             }
             header = header.replace("\uFEFF", "");
             char separator = header.indexOf(';') >= 0 && header.indexOf(',') < 0 ? ';' : ',';
+            records.separator(separator);
             var columns = new HashMap<String, Integer>();
             List<String> names = CsvLine.split(header, separator);
             for (int i = 0; i < names.size(); i++) {

@@ -5,9 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 
 /**
- * The matching of revisions never runs beside the matching of places that arrived meanwhile ({@code LateArrivals}) or
- * an erasure: a revision holds this lock shared for its whole transaction (revisions of different events, matched by
- * several instances, go on side by side), the others hold it exclusively. Without it, a place stored while a revision
+ * The matching of revisions never runs beside the matching of places that arrived meanwhile ({@code LateArrivals}): a
+ * revision holds this lock shared for its whole transaction (revisions of different events, matched by several
+ * instances, go on side by side); late arrivals take it alone, only ever by trying, so that no revision queues behind
+ * them. Without it, a place stored while a revision
  * is being matched is seen by neither (a new event is not committed yet; the revision's area query ran before the
  * place was stored), or is told AFFECTED by the late-arrival matching and then forgotten by the revision's save, so
  * that the person never hears RESOLVED.
@@ -20,12 +21,17 @@ public final class MatchingLock {
     private MatchingLock() {
     }
 
-    /** Waits for the lock alone (late arrivals, erasure); released when the connection's transaction ends. */
-    public static void acquire(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            s.setLong(1, KEY);
-            s.execute();
+    /** Takes the lock alone if no revision is being matched; never waits (so never queues ahead of revisions). */
+    public static boolean tryAcquire(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)");
+             java.sql.ResultSet rows = executeWith(s, KEY)) {
+            return rows.next() && rows.getBoolean(1);
         }
+    }
+
+    private static java.sql.ResultSet executeWith(PreparedStatement s, long key) throws SQLException {
+        s.setLong(1, key);
+        return s.executeQuery();
     }
 
     /** Waits for the lock shared with other revisions' matching; released when the transaction ends. */

@@ -19,31 +19,102 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * A subscriber whose places were added or moved while events are active is told AFFECTED for each active event now
  * covering one of them (and that they follow), at the event's current revision. As in matching, the changes are
  * acknowledged by the broker before the subscriber is recorded as affected; a crash in between re-sends the same
- * change. The whole runs under the {@link MatchingLock}, never beside the matching of a revision.
+ * change.
+ *
+ * <p>Never beside the matching of a revision ({@link MatchingLock}): the subscribers are first recorded as waiting
+ * ({@code late_arrival}, with their places' transaction committed), then matched when no revision is being matched.
+ * The lock is only ever tried here, never waited for, so that the matching of revisions never queues behind a place
+ * edit; what could not be matched yet is tried again every second.
  */
 @ApplicationScoped
 public class LateArrivals {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LateArrivals.class);
+    private static final int PAGE = 500;
+
     private final Jdbc jdbc;
     private final RecordProducer producer;
+    private java.util.concurrent.ScheduledExecutorService retries;
 
     LateArrivals(Jdbc jdbc, RecordProducer producer) {
         this.jdbc = jdbc;
         this.producer = producer;
     }
 
-    /** Matches one subscriber's places against the active events that do not count them as affected yet. */
+    void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "allerta-late-arrivals");
+            thread.setDaemon(true);
+            return thread;
+        });
+        retries.scheduleWithFixedDelay(() -> {
+            try {
+                drain();
+            } catch (RuntimeException e) {
+                LOG.debugf("late arrivals wait: %s", e.getMessage());
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        if (retries != null) {
+            retries.shutdownNow();
+        }
+    }
+
+    /** Records one subscriber as waiting to be matched against the active events, and matches if it can. */
     public void match(String subscriberId) {
         match(List.of(subscriberId));
     }
 
-    /** Matches these subscribers' places against the active events that do not count them as affected yet. */
+    /** Records these subscribers as waiting to be matched against the active events, and matches if it can. */
     public void match(List<String> subscriberIds) {
         if (subscriberIds.isEmpty()) {
             return;
         }
         jdbc.inTransaction(c -> {
-            MatchingLock.acquire(c);
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO late_arrival (subscriber_id) SELECT unnest(?::text[])
+                    ON CONFLICT (subscriber_id) DO UPDATE SET since = least(late_arrival.since, excluded.since)""")) {
+                s.setArray(1, c.createArrayOf("text", subscriberIds.toArray()));
+                s.executeUpdate();
+            }
+            return null;
+        });
+        try {
+            drain();
+        } catch (RuntimeException e) {
+            // recorded as waiting: matched by the next try, whatever stopped this one (the broker away)
+            LOG.debugf("late arrivals matched later: %s", e.getMessage());
+        }
+    }
+
+    /** Matches the waiting subscribers, a page at a time, while no revision is being matched. */
+    synchronized void drain() {
+        while (matchPage()) {
+            // the next page
+        }
+    }
+
+    /** One page; false when nothing waits or a revision is being matched (tried again later). */
+    private boolean matchPage() {
+        return jdbc.inTransaction(c -> {
+            if (!MatchingLock.tryAcquire(c)) {
+                return false;
+            }
+            var waiting = new ArrayList<String>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT subscriber_id FROM late_arrival ORDER BY since LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                s.setInt(1, PAGE);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        waiting.add(rows.getString(1));
+                    }
+                }
+            }
+            if (waiting.isEmpty()) {
+                return false;
+            }
             var found = new ArrayList<MatchChange>();
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT e.event_id, e.revision, p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id),
@@ -57,7 +128,7 @@ public class LateArrivals {
                       AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.event_id = e.event_id
                                       AND a.subscriber_id = p.subscriber_id)
                     GROUP BY e.event_id, e.revision, p.subscriber_id""")) {
-                s.setArray(1, c.createArrayOf("text", subscriberIds.toArray()));
+                s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
                         found.add(new MatchChange(rows.getString(1), rows.getLong(2), rows.getString(3),
@@ -66,29 +137,32 @@ public class LateArrivals {
                     }
                 }
             }
-            if (found.isEmpty()) {
-                return null;
-            }
-            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
-            for (MatchChange change : found) {
-                acknowledgements.add(producer.send(Topics.ALERTS_MATCHES, change.subscriberId(), change,
-                        change.eventId() + "/" + change.revision() + "/" + change.subscriberId(),
-                        change.subscriberId()));
-            }
-            acknowledgements.forEach(RecordProducer::await);
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (event_id, subscriber_id) DO NOTHING""")) {
+            if (!found.isEmpty()) {
+                var acknowledgements = new ArrayList<Future<RecordMetadata>>();
                 for (MatchChange change : found) {
-                    s.setString(1, change.eventId());
-                    s.setString(2, change.subscriberId());
-                    s.setArray(3, c.createArrayOf("text", change.placeIds().toArray()));
-                    s.setLong(4, change.revision());
-                    s.addBatch();
+                    acknowledgements.add(producer.send(Topics.ALERTS_MATCHES, change.subscriberId(), change,
+                            change.eventId() + "/" + change.revision() + "/" + change.subscriberId(),
+                            change.subscriberId()));
                 }
-                s.executeBatch();
+                acknowledgements.forEach(RecordProducer::await);
+                try (PreparedStatement s = c.prepareStatement("""
+                        INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (event_id, subscriber_id) DO NOTHING""")) {
+                    for (MatchChange change : found) {
+                        s.setString(1, change.eventId());
+                        s.setString(2, change.subscriberId());
+                        s.setArray(3, c.createArrayOf("text", change.placeIds().toArray()));
+                        s.setLong(4, change.revision());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
             }
-            return null;
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM late_arrival WHERE subscriber_id = ANY (?)")) {
+                s.setArray(1, c.createArrayOf("text", waiting.toArray()));
+                s.executeUpdate();
+            }
+            return waiting.size() == PAGE;
         });
     }
 }

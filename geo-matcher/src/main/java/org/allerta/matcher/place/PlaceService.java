@@ -17,7 +17,6 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.geocoding.Geocoded;
 import org.allerta.matcher.geocoding.Geocoder;
-import org.allerta.matcher.matching.MatchingLock;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.DatabaseErrors;
@@ -154,11 +153,17 @@ public class PlaceService {
                     s.setArray(1, c.createArrayOf("text", erased.toArray()));
                     s.executeUpdate();
                 }
-                // nor is an erased person kept among the affected of the events (nobody would tell them the end)
-                MatchingLock.acquire(c);
+                // nor is an erased person kept among the affected of the events, or waiting to join them (a revision
+                // matched at this moment may still write their row: the dispatcher, which no longer knows them,
+                // tells them nothing)
                 try (PreparedStatement s = c.prepareStatement("""
                         DELETE FROM affected a USING event_state e
                         WHERE a.event_id = e.event_id AND a.subscriber_id = ANY (?)""")) {
+                    s.setArray(1, c.createArrayOf("text", erased.toArray()));
+                    s.executeUpdate();
+                }
+                try (PreparedStatement s = c.prepareStatement(
+                        "DELETE FROM late_arrival WHERE subscriber_id = ANY (?)")) {
                     s.setArray(1, c.createArrayOf("text", erased.toArray()));
                     s.executeUpdate();
                 }

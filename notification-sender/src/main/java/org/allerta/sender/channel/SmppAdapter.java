@@ -173,7 +173,8 @@ public class SmppAdapter implements Adapter {
             if (status == SMPPConstant.STAT_ESME_RTHROTTLED || status == SMPPConstant.STAT_ESME_RMSGQFUL
                     || status == SMPPConstant.STAT_ESME_RSYSERR) {
                 remember(job, accepted, lastId);
-                boolean throttled = status != SMPPConstant.STAT_ESME_RSYSERR;
+                // only throttling is the SMSC asking to slow down; a full queue (often one recipient's) counts
+                boolean throttled = status == SMPPConstant.STAT_ESME_RTHROTTLED;
                 return new Outcome.Retry("SMPP status 0x" + Integer.toHexString(status),
                         throttled ? Duration.ofMillis(200) : null, throttled);
             }

@@ -31,16 +31,29 @@ public final class CsvRecords {
     private int position;
     private int limit;
     private long line = 1;
+    /** The field separators, as far as quoting goes: both until the header has told which. */
+    private String separators = ",;";
 
     public CsvRecords(Reader reader, int maxChars) {
         this.reader = reader;
         this.maxChars = maxChars;
     }
 
-    /** The next record, or null at the end of the stream. */
+    /** The file's separator, once known: a quote opens a quoted field only at the start of a field. */
+    public void separator(char separator) {
+        this.separators = String.valueOf(separator);
+    }
+
+    /**
+     * The next record, or null at the end of the stream. As {@link CsvLine} reads fields: a double quote at the start
+     * of a field opens a quoted field, in which a line break belongs to the field and two quotes are one; a quote
+     * elsewhere is a character like any other.
+     */
     public Record next() throws IOException {
         var text = new StringBuilder();
         boolean quoted = false;
+        boolean closing = false;     // a quote seen inside a quoted field: an escaped quote or the end of the field
+        boolean fieldStart = true;
         boolean tooLong = false;
         boolean any = false;
         long start = line;
@@ -58,13 +71,24 @@ public final class CsvRecords {
             }
             char c = buffer[position++];
             any = true;
-            if (c == '"') {
-                quoted = !quoted;   // "" inside a quoted field toggles twice: still quoted
-            } else if (c == '\n') {
+            if (closing) {
+                closing = false;
+                if (c != '"') {
+                    quoted = false;   // the quote closed the field; this character is read as outside it
+                }
+            } else if (quoted && c == '"') {
+                closing = true;
+            } else if (!quoted && c == '"' && fieldStart) {
+                quoted = true;
+            }
+            if (c == '\n') {
                 line++;
                 if (!quoted) {
                     return new Record(start, tooLong ? null : strip(text));
                 }
+            }
+            if (!quoted) {
+                fieldStart = separators.indexOf(c) >= 0;
             }
             if (!tooLong) {
                 if (text.length() >= maxChars) {

@@ -35,6 +35,25 @@ public final class DatabaseErrors {
     }
 
     /**
+     * True when the database could not take a statement for now, though it answers: a transaction lost to another
+     * (serialization failure, deadlock: class 40), resources short (class 53: disk full, too many connections), a
+     * read-only server after a failover (25006), a statement cancelled (57014), a system error (class 58). Tried
+     * again, it may succeed; a record meeting it is never dead-lettered for it.
+     */
+    public static boolean isTransient(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("40") || state.startsWith("53") || state.startsWith("58")
+                        || state.equals("25006") || state.equals("57014")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * True when a statement failed on text PostgreSQL cannot hold: a NUL character (SQLSTATE 22021) or one outside
      * the database's encoding (22P05). The input, not the service, is at fault.
      */

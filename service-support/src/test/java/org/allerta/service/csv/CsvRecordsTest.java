@@ -32,6 +32,23 @@ class CsvRecordsTest {
                 .containsExactly("e2", "Marco", "Piazza \"della\" Libertà 1", "");
     }
 
+    /** A quote inside an unquoted field is a character, as CsvLine reads it: it opens nothing. */
+    @Test
+    void aQuoteInsideAnUnquotedFieldOpensNothing() throws Exception {
+        var records = all("""
+                name,sms,address
+                Mario,+39333,Via Roma 5" scala B
+                Luca,+39334,"Via ""Dazio"" 90/H"
+                Anna,+39335,Piazza Garibaldi 1
+                """, 1000);
+        assertThat(records).hasSize(4);
+        assertThat(CsvLine.split(records.get(1).text(), ',')).containsExactly("Mario", "+39333",
+                "Via Roma 5\" scala B");
+        assertThat(CsvLine.split(records.get(2).text(), ',')).containsExactly("Luca", "+39334",
+                "Via \"Dazio\" 90/H");
+        assertThat(records.get(3).line()).isEqualTo(4);
+    }
+
     @Test
     void aRecordLongerThanAllowedIsReportedNotKept() throws Exception {
         var records = all("a,b\n" + "x".repeat(50_000) + "\nc,d", 100);
