@@ -93,6 +93,14 @@ class DispatchTest {
         return new Person(created.getString("id"), created.getList("places.id"));
     }
 
+    /** Quiet hours every night, 22:00 to 07:00 in Rome. */
+    private static final String NIGHTS = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
+
+    /** A person with quiet hours every night, following power outages, on one verified SMS channel. */
+    private Person nightOwl(String name, String language, String number) {
+        return person(name, language, sms(number, null), "\"POWER_OUTAGE\"", NIGHTS);
+    }
+
     private static String sms(String number, String kinds) {
         return """
                 {"type": "SMS", "address": "%s", "verified": true, "consentSource": "test"%s}"""
@@ -286,9 +294,8 @@ class DispatchTest {
 
     @Test
     void quietHoursHoldReleaseAndDrop() throws Exception {
-        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
-        Person sleeper = person("Sara", "it", sms("+393330000004", null), "\"POWER_OUTAGE\"", quiet);
-        Person other = person("Ugo", "it", sms("+393330000005", null), "\"POWER_OUTAGE\"", quiet);
+        Person sleeper = nightOwl("Sara", "it", "+393330000004");
+        Person other = nightOwl("Ugo", "it", "+393330000005");
         clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
         String night = id("night");
         String storm = id("storm");
@@ -344,9 +351,8 @@ class DispatchTest {
      */
     @Test
     void aHeldNoticeIsRenewedByAnUpdateOrSentAtOnceWhenTheUpdateCannotWait() throws Exception {
-        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
-        Person rita = person("Rita", "it", sms("+393330000011", null), "\"POWER_OUTAGE\"", quiet);
-        Person walter = person("Walter", "en", sms("+393330000012", null), "\"POWER_OUTAGE\"", quiet);
+        Person rita = nightOwl("Rita", "it", "+393330000011");
+        Person walter = nightOwl("Walter", "en", "+393330000012");
         clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
         String calm = id("calm");
         String escalating = id("escalating");
@@ -389,8 +395,7 @@ class DispatchTest {
      */
     @Test
     void aHeldEndIsWithdrawnWhenThePersonIsAffectedAgain() throws Exception {
-        String quiet = "{\"from\": \"22:00\", \"to\": \"07:00\", \"zone\": \"Europe/Rome\"}";
-        Person bruno = person("Bruno", "it", sms("+393330000013", null), "\"POWER_OUTAGE\"", quiet);
+        Person bruno = nightOwl("Bruno", "it", "+393330000013");
         String e = id("flicker");
         publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
         publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
