@@ -160,19 +160,21 @@ public final class ConsumerLoop implements AutoCloseable {
 
     /** Handles a batch and commits it; false when it must be tried again (the consumer went back to it). */
     private boolean handle(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
-        switch (attempt(batch)) {
+        Attempt attempt = attempt(batch);
+        switch (attempt.outcome()) {
             case DONE -> {
                 commit(c, batch);
                 return true;
             }
             case WAIT -> {
-                retryLater(c, batch, waitReason);
+                retryLater(c, batch, attempt.waitReason());
                 return false;
             }
             default -> {
                 // not something that is away: the batch is handled again a record at a time, so that one record
                 // that cannot be handled is found and dead-lettered and the others go on
-                LOG.warnf(error, "%s: a batch of %d failed; handling it a record at a time", name, batch.size());
+                LOG.warnf(attempt.error(), "%s: a batch of %d failed; handling it a record at a time", name,
+                        batch.size());
                 return oneByOne(c, batch);
             }
         }
@@ -186,21 +188,22 @@ public final class ConsumerLoop implements AutoCloseable {
     private boolean oneByOne(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
         for (int i = 0; i < batch.size(); i++) {
             ConsumerRecord<String, byte[]> record = batch.get(i);
-            for (int attempt = 1; ; attempt++) {
-                Outcome outcome = attempt(List.of(record));
-                if (outcome == Outcome.WAIT) {
-                    retryLater(c, batch.subList(i, batch.size()), waitReason);
+            for (int tries = 1; ; tries++) {
+                Attempt attempt = attempt(List.of(record));
+                if (attempt.outcome() == Outcome.WAIT) {
+                    retryLater(c, batch.subList(i, batch.size()), attempt.waitReason());
                     return false;
                 }
-                if (outcome == Outcome.DONE) {
+                if (attempt.outcome() == Outcome.DONE) {
                     break;
                 }
-                if (attempt >= ATTEMPTS) {
+                if (tries >= ATTEMPTS) {
+                    RuntimeException error = attempt.error();
                     LOG.errorf(error, "%s: record %s-%d@%d failed %d times; dead-lettered", name, record.topic(),
-                            record.partition(), record.offset(), attempt);
+                            record.partition(), record.offset(), tries);
                     String why = error.getClass().getSimpleName() + ": " + error.getMessage();
                     deadLetters.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX
-                            + "unprocessable-record", "value", "handling failed " + attempt + " times: "
+                            + "unprocessable-record", "value", "handling failed " + tries + " times: "
                             + (why.length() > 500 ? why.substring(0, 500) + "..." : why))));
                     break;
                 }
@@ -213,39 +216,40 @@ public final class ConsumerLoop implements AutoCloseable {
 
     private enum Outcome { DONE, WAIT, FAILED }
 
-    private String waitReason;
-    private RuntimeException error;
+    /** What one run of the handler came to: why it must wait, or what failed. */
+    private record Attempt(Outcome outcome, String waitReason, RuntimeException error) {
+
+        static final Attempt DONE = new Attempt(Outcome.DONE, null, null);
+
+        static Attempt waiting(String reason) {
+            return new Attempt(Outcome.WAIT, reason, null);
+        }
+
+        static Attempt failed(RuntimeException error) {
+            return new Attempt(Outcome.FAILED, null, error);
+        }
+    }
 
     /** Runs the handler once: done, wait (something it depends on is away or has not arrived) or failed. */
-    private Outcome attempt(List<ConsumerRecord<String, byte[]>> batch) {
+    private Attempt attempt(List<ConsumerRecord<String, byte[]>> batch) {
         try {
             handler.handle(batch);
-            return Outcome.DONE;
+            return Attempt.DONE;
         } catch (RetryLater e) {
-            waitReason = e.getMessage();
-            return Outcome.WAIT;
+            return Attempt.waiting(e.getMessage());
         } catch (ProblemException e) {
-            if (e.problem().status() == 503) {
-                waitReason = "the database is unavailable";
-                return Outcome.WAIT;
-            }
-            error = e;
-            return Outcome.FAILED;
+            return e.problem().status() == 503 ? Attempt.waiting("the database is unavailable") : Attempt.failed(e);
         } catch (RuntimeException e) {
             if (DatabaseErrors.isUnavailable(e)) {
-                waitReason = "the database is unavailable";
-                return Outcome.WAIT;
+                return Attempt.waiting("the database is unavailable");
             }
             if (brokerAway(e)) {
-                waitReason = "the broker is unavailable: " + e.getMessage();
-                return Outcome.WAIT;
+                return Attempt.waiting("the broker is unavailable: " + e.getMessage());
             }
             if (DatabaseErrors.isTransient(e)) {
-                waitReason = "the database cannot take it for now: " + e.getMessage();
-                return Outcome.WAIT;
+                return Attempt.waiting("the database cannot take it for now: " + e.getMessage());
             }
-            error = e;
-            return Outcome.FAILED;
+            return Attempt.failed(e);
         }
     }
 

@@ -186,8 +186,8 @@ public final class Sms {
         if (!Character.isLetter(ch) || Character.UnicodeScript.of(ch) != Character.UnicodeScript.LATIN) {
             return null;
         }
-        String bare = java.text.Normalizer.normalize(String.valueOf(ch), java.text.Normalizer.Form.NFD)
-                .replaceAll("\\p{M}+", "");
+        String bare = MARKS.matcher(java.text.Normalizer.normalize(String.valueOf(ch),
+                java.text.Normalizer.Form.NFD)).replaceAll("");
         if (bare.isEmpty() || bare.equals(String.valueOf(ch))) {
             return null;
         }
@@ -198,6 +198,8 @@ public final class Sms {
         }
         return bare;
     }
+
+    private static final java.util.regex.Pattern MARKS = java.util.regex.Pattern.compile("\\p{M}+");
 
     /** The characters above ASCII that {@link #plain} replaces. */
     private static final String CHANGED_LATIN1 = "\u00b4\u00ab\u00bb\u00a0\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa";

@@ -432,10 +432,11 @@ public class MatchDispatcher {
             }
             String jobId = JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(), w.revision(),
                     reach.type());
-            String token = tokens.token(jobId);
+            UUID id = UUID.fromString(jobId);
+            String token = tokens.token(id);
             String link = baseUrl + "/r/" + token;
             var input = new NoticeInput(person.name(), person.language(), zone, event, w.change(), places,
-                    publishers.get(event.publisherId()), link, baseUrl + "/u/" + tokens.unsubscribeToken(jobId),
+                    publishers.get(event.publisherId()), link, baseUrl + "/u/" + tokens.unsubscribeToken(id),
                     baseUrl + "/o/" + token + ".gif", now);
             Rendered message = renderer.notice(input, reach.type());
             var job = new NotificationJob(jobId, JobPurpose.NOTICE, reach.type(), w.eventId(), w.revision(),

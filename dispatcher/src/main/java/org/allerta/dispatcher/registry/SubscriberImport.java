@@ -78,8 +78,7 @@ public class SubscriberImport {
             CsvRecords.Record first = records.next();
             String header = first == null ? null : first.text();
             if (first != null && first.tooLong()) {
-                throw ProblemException.invalid("The header is too long.", List.of(Issue.of("line-too-long", "line:1",
-                        "at most " + MAX_RECORD_CHARS + " characters")));
+                throw tooLong("The header is too long.", 1);
             }
             if (header == null) {
                 throw ProblemException.invalid("The file is empty.", List.of(Issue.of("required", "line:1",
@@ -110,8 +109,7 @@ public class SubscriberImport {
                 }
                 try {
                     if (record.tooLong()) {
-                        throw ProblemException.invalid("The row is too long.", List.of(Issue.of("line-too-long",
-                                "line:" + lineNumber, "at most " + MAX_RECORD_CHARS + " characters")));
+                        throw tooLong("The row is too long.", lineNumber);
                     }
                     if (line.indexOf('\uFFFD') >= 0) {
                         // bytes that are not UTF-8: most often a spreadsheet's "CSV" saved as Windows-1252
@@ -137,6 +135,11 @@ public class SubscriberImport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static ProblemException tooLong(String title, long line) {
+        return ProblemException.invalid(title, List.of(Issue.of("line-too-long", "line:" + line,
+                "at most " + MAX_RECORD_CHARS + " characters")));
     }
 
     /** A data row: its line, and its registration or why it was refused. */

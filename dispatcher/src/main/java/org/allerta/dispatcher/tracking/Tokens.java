@@ -56,8 +56,8 @@ public class Tokens {
     }
 
     /** The token of a job's unsubscribe link. */
-    public String unsubscribeToken(String jobId) {
-        return encrypt(unsubscribeEncryptors.get(), UUID.fromString(jobId));
+    public String unsubscribeToken(UUID jobId) {
+        return encrypt(unsubscribeEncryptors.get(), jobId);
     }
 
     /** The job an unsubscribe token stands for, if it is one. */

@@ -23,15 +23,12 @@ public final class MatchingLock {
 
     /** Takes the lock alone if no revision is being matched; never waits (so never queues ahead of revisions). */
     public static boolean tryAcquire(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)");
-             java.sql.ResultSet rows = executeWith(s, KEY)) {
-            return rows.next() && rows.getBoolean(1);
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
+            s.setLong(1, KEY);
+            try (java.sql.ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
         }
-    }
-
-    private static java.sql.ResultSet executeWith(PreparedStatement s, long key) throws SQLException {
-        s.setLong(1, key);
-        return s.executeQuery();
     }
 
     /** Waits for the lock shared with other revisions' matching; released when the transaction ends. */
