@@ -1,8 +1,6 @@
 package org.allerta.intake.cap;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +10,7 @@ import java.util.Optional;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Severity;
+import org.allerta.contracts.Timestamps;
 import org.allerta.contracts.Urgency;
 import org.allerta.intake.event.EventInput;
 import org.allerta.service.geometry.AreaValidator;
@@ -391,19 +390,11 @@ public final class CapReader {
     static final int MAX_NAME = 200;
 
     private static Instant timestamp(String text, String at, List<Issue> issues) {
-        try {
-            Instant instant = OffsetDateTime.parse(text.trim()).toInstant();
-            if (!org.allerta.contracts.Timestamps.inRange(instant)) {
-                issues.add(Issue.of("timestamp-out-of-range", at, "'" + text + "' must lie "
-                        + org.allerta.contracts.Timestamps.RANGE + "."));
-                return null;
-            }
-            return instant;
-        } catch (DateTimeParseException e) {
-            issues.add(Issue.of("invalid-timestamp", at, "'" + text + "' is not a CAP date-time"
-                    + " (e.g. 2026-11-28T18:30:00+01:00)."));
-            return null;
+        Timestamps.Reading reading = Timestamps.read(text);
+        if (reading.refusal() != null) {
+            issues.add(Issue.of(reading.refusal().type(), at, reading.refusal().reason("'" + text + "'")));
         }
+        return reading.instant();
     }
 
     private static String required(Element parent, String name, String at, List<Issue> issues) {

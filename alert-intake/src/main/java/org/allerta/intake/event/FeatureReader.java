@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +17,7 @@ import java.util.Set;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Severity;
+import org.allerta.contracts.Timestamps;
 import org.allerta.contracts.Urgency;
 import org.allerta.service.geometry.AreaValidator;
 import org.allerta.service.geometry.OutageArea;
@@ -226,21 +225,11 @@ public final class FeatureReader {
             return null;
         }
         String where = "/properties/" + name;
-        if (node.isTextual()) {
-            try {
-                Instant instant = OffsetDateTime.parse(node.asText().trim()).toInstant();
-                if (org.allerta.contracts.Timestamps.inRange(instant)) {
-                    return instant;
-                }
-                issues.add(Issue.of("timestamp-out-of-range", where, name + " must lie "
-                        + org.allerta.contracts.Timestamps.RANGE + "."));
-                return null;
-            } catch (DateTimeParseException e) {
-                // reported below
-            }
+        Timestamps.Reading reading = node.isTextual() ? Timestamps.read(node.asText())
+                : new Timestamps.Reading(null, Timestamps.Refusal.INVALID);
+        if (reading.refusal() != null) {
+            issues.add(Issue.of(reading.refusal().type(), where, reading.refusal().reason(name)));
         }
-        issues.add(Issue.of("invalid-timestamp", where, name
-                + " must be an ISO-8601 timestamp with an offset, e.g. 2026-11-28T18:30:00+01:00."));
-        return null;
+        return reading.instant();
     }
 }

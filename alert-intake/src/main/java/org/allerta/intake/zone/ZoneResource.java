@@ -12,13 +12,12 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.allerta.contracts.Timestamps;
 import org.allerta.contracts.ZoneStatus;
 import org.allerta.intake.event.EventResource;
 import org.allerta.intake.event.FeatureReader;
@@ -136,16 +135,10 @@ public class ZoneResource {
         }
         Instant expectedAt = null;
         if (change != null && change.expectedAt() != null) {
-            try {
-                expectedAt = OffsetDateTime.parse(change.expectedAt().trim()).toInstant();
-                if (!org.allerta.contracts.Timestamps.inRange(expectedAt)) {
-                    issues.add(Issue.of("timestamp-out-of-range", "/expectedAt", "expectedAt must lie "
-                            + org.allerta.contracts.Timestamps.RANGE + "."));
-                    expectedAt = null;
-                }
-            } catch (DateTimeParseException e) {
-                issues.add(Issue.of("invalid-timestamp", "/expectedAt", "expectedAt must be an ISO-8601 timestamp"
-                        + " with an offset."));
+            Timestamps.Reading reading = Timestamps.read(change.expectedAt());
+            expectedAt = reading.instant();
+            if (reading.refusal() != null) {
+                issues.add(Issue.of(reading.refusal().type(), "/expectedAt", reading.refusal().reason("expectedAt")));
             }
         }
         if (change != null && change.note() != null && change.note().length() > 1000) {

@@ -18,6 +18,7 @@ import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.LonLat;
 import org.allerta.contracts.PlaceCategory;
+import org.allerta.contracts.Timestamps;
 import org.allerta.contracts.rules.QuietHours;
 import org.allerta.dispatcher.registry.Registration.ChannelInput;
 import org.allerta.dispatcher.registry.Registration.PlaceInput;
@@ -194,17 +195,13 @@ public final class RegistrationReader {
             return null;
         }
         JsonNode consent = node.path("consent");
-        Instant at = null;
-        try {
-            at = consent.path("at").isTextual() ? Instant.parse(consent.get("at").asText()) : null;
-        } catch (DateTimeException e) {
-            // reported below
-        }
-        if (at != null && !org.allerta.contracts.Timestamps.inRange(at)) {
-            issue("timestamp-out-of-range", "priority.consent.at",
-                    "the time of the consent must lie " + org.allerta.contracts.Timestamps.RANGE);
+        Timestamps.Reading reading = consent.path("at").isTextual() ? Timestamps.read(consent.get("at").asText())
+                : new Timestamps.Reading(null, Timestamps.Refusal.INVALID);
+        if (reading.refusal() == Timestamps.Refusal.OUT_OF_RANGE) {
+            issue(reading.refusal().type(), "priority.consent.at", reading.refusal().reason("the time of the consent"));
             return null;
         }
+        Instant at = reading.instant();
         String wording = consent.path("wording").isTextual() ? consent.get("wording").asText().strip() : "";
         if (at == null || wording.isEmpty() || wording.length() > 50) {
             issue("consent-required", "priority.consent",
