@@ -250,6 +250,9 @@ public final class ConsumerLoop implements AutoCloseable {
                 return Attempt.waiting("the database cannot take it for now: " + e.getMessage());
             }
             return Attempt.failed(e);
+        } catch (StackOverflowError e) {
+            // a record nested deeper than its reader can follow: a fault of the record, never of the consumer
+            return Attempt.failed(new IllegalStateException("the record is nested too deeply to be read", e));
         }
     }
 

@@ -47,6 +47,11 @@ public class Jdbc {
             if (DatabaseErrors.isUnavailable(e)) {
                 throw ProblemException.unavailable("The database cannot be reached; retry later.", 5);
             }
+            if (DatabaseErrors.isTransient(e)) {
+                // a deadlock, a failover's read-only moment, too many connections: the request may be repeated as is
+                throw ProblemException.unavailable("The database cannot take this request for now; retry later.", 1,
+                        e);
+            }
             if (DatabaseErrors.isUnstorableText(e)) {
                 throw ProblemException.invalid("The text cannot be stored.", List.of(Problem.Issue.of(
                         "unstorable-character", "", "The request carries a NUL character (U+0000), which no text"

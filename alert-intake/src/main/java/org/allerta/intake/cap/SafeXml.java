@@ -16,10 +16,13 @@ import org.xml.sax.SAXParseException;
 /**
  * Parses publishers' XML without ever resolving anything: any DOCTYPE is refused (so no DTD, no entity, internal or
  * external, and no entity expansion), external DTDs and schemas are not loaded, XInclude is off. The declared
- * encoding (UTF-8, ISO-8859-1...) is honoured because the parser reads the raw bytes.
+ * encoding (UTF-8, ISO-8859-1...) is honoured because the parser reads the raw bytes. Elements nested more than
+ * {@value #MAX_DEPTH} deep are refused.
  */
 public final class SafeXml {
 
+    /** Elements nested deeper than this are refused. */
+    static final String MAX_DEPTH = "100";
     private static final DocumentBuilderFactory FACTORY = factory();
 
     private SafeXml() {
@@ -36,6 +39,8 @@ public final class SafeXml {
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            // a CAP alert nests five deep; thousands of nested elements would overflow the stack of any reader
+            factory.setAttribute("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", MAX_DEPTH);
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
             return factory;

@@ -283,6 +283,16 @@ class CapTest {
         post(billionLaughs).then().statusCode(400).body("type", equalTo("urn:allerta:problem:xml-doctype-not-allowed"));
     }
 
+    /** Elements nested by the ten thousand would overflow the stack of whatever reads them: refused as unparseable. */
+    @Test
+    void refusesElementsNestedBeyondAnyAlert() {
+        String deep = "<a>".repeat(40_000) + "x" + "</a>".repeat(40_000);
+        String xml = alert("DEEP-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<headline>", "<headline>" + deep);
+        post(xml).then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:unparseable"));
+    }
+
     @Test
     void honoursTheDeclaredEncoding() {
         String xml = alert("ENC-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)

@@ -9,9 +9,16 @@ public final class DatabaseErrors {
     private DatabaseErrors() {
     }
 
-    /** True when the error means "no database right now": connection refused, lost, or no connection available. */
+    /**
+     * True when the error means "no database right now": connection refused, lost, or no connection available; or
+     * the 503 problem {@link org.allerta.service.Jdbc} makes of a statement the database could not take for now
+     * ({@link #isTransient}).
+     */
     public static boolean isUnavailable(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ProblemException p && p.problem().status() == 503) {
+                return true;
+            }
             if (cause instanceof SQLTransientConnectionException) {
                 return true;
             }

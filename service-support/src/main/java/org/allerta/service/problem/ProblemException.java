@@ -14,7 +14,12 @@ public class ProblemException extends RuntimeException {
     }
 
     public ProblemException(Problem problem, Map<String, String> headers) {
-        super(problem.detail(), null, false, false);
+        this(problem, headers, null);
+    }
+
+    /** With the error behind the problem, kept for whoever tells errors apart by their causes (never shown). */
+    public ProblemException(Problem problem, Map<String, String> headers, Throwable cause) {
+        super(problem.detail(), cause, false, false);
         this.problem = problem;
         this.headers = Map.copyOf(headers);
     }
@@ -61,7 +66,12 @@ public class ProblemException extends RuntimeException {
 
     /** 503 with Retry-After: a dependency is down; the request may be repeated. */
     public static ProblemException unavailable(String detail, int retryAfterSeconds) {
+        return unavailable(detail, retryAfterSeconds, null);
+    }
+
+    /** 503 with Retry-After, caused by {@code cause}. */
+    public static ProblemException unavailable(String detail, int retryAfterSeconds, Throwable cause) {
         return new ProblemException(Problem.of(503, "unavailable", "Temporarily unavailable", detail),
-                Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+                Map.of("Retry-After", Integer.toString(retryAfterSeconds)), cause);
     }
 }

@@ -87,8 +87,11 @@ public class ProblemMappers {
             if (cause instanceof SQLException sql && DatabaseErrors.isUnavailable(sql)) {
                 return database(sql);
             }
-            if (cause instanceof SQLTransientException) {
-                return database((SQLException) cause);
+            if (cause instanceof SQLTransientException
+                    || cause instanceof SQLException sql && DatabaseErrors.isTransient(sql)) {
+                return toResponse(Problem.of(503, "unavailable", "Temporarily unavailable",
+                        "The database cannot take this request for now; retry later."),
+                        java.util.Map.of("Retry-After", "1"));
             }
             if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return toResponse(Problem.of(409, "concurrent-change", "Concurrent change",

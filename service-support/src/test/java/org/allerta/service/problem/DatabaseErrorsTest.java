@@ -19,4 +19,14 @@ class DatabaseErrorsTest {
         assertThat(DatabaseErrors.isRefusedData(new SQLException("no state"))).isFalse();
         assertThat(DatabaseErrors.isRefusedData(new NullPointerException())).isFalse();
     }
+
+    @Test
+    void aProblemOf503IsADatabaseAwayForNowWhateverItsCause() {
+        assertThat(DatabaseErrors.isUnavailable(ProblemException.unavailable("busy", 1,
+                new SQLException("deadlock detected", "40P01")))).isTrue();
+        assertThat(DatabaseErrors.isUnavailable(new IllegalStateException(ProblemException.unavailable("away", 5))))
+                .isTrue();
+        assertThat(DatabaseErrors.isUnavailable(ProblemException.unparseable("bad"))).isFalse();
+        assertThat(DatabaseErrors.isUnavailable(new SQLException("deadlock detected", "40P01"))).isFalse();
+    }
 }
