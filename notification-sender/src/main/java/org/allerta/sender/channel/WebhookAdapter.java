@@ -3,15 +3,21 @@ package org.allerta.sender.channel;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.NotificationJob;
@@ -20,8 +26,9 @@ import org.eclipse.microprofile.config.Config;
 /**
  * Push, WhatsApp and Telegram through their providers' HTTPS endpoints: a POST of the job in the documented JSON form
  * (docs/senders.md), signed with {@code X-Allerta-Signature: sha256=HMAC(secret, body)}. 2xx = sent (the provider's
- * {@code id}, if its answer has one, links later callbacks); 429 and 5xx = retry (honouring Retry-After); other 4xx
- * = failed. Each channel is enabled by its URL ({@code ALLERTA_PUSH_WEBHOOK_URL}, ...) and secret.
+ * {@code id}, if its answer has one, links later callbacks); 429 and 5xx = retry (honouring Retry-After, in seconds or
+ * as a date; a 429 uses up no attempt); other 4xx = failed. The whole answer must come within
+ * {@link #ANSWER_DEADLINE}, and only its first {@link #MAX_ANSWER_BYTES} bytes are read. Each channel is enabled by its URL ({@code ALLERTA_PUSH_WEBHOOK_URL}, ...) and secret.
  */
 @ApplicationScoped
 public class WebhookAdapter implements Adapter {
@@ -93,23 +100,94 @@ public class WebhookAdapter implements Adapter {
                 .header(Signatures.HEADER, Signatures.sign(endpoint.secret(), bytes))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();
+        var status = new java.util.concurrent.atomic.AtomicInteger();
+        var retryAfter = new java.util.concurrent.atomic.AtomicReference<Duration>();
+        var exchange = http.sendAsync(request, info -> {
+            status.set(info.statusCode());
+            retryAfter.set(info.headers().firstValue("Retry-After").flatMap(WebhookAdapter::retryAfter).orElse(null));
+            return new Capped(MAX_ANSWER_BYTES);
+        });
+        byte[] answer;
         try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            int status = response.statusCode();
-            if (status >= 200 && status < 300) {
-                return new Outcome.Sent(providerId(response.body()));
+            answer = exchange.get(ANSWER_DEADLINE.toSeconds(), TimeUnit.SECONDS).body();
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            // the status line came and said accepted, the rest of the answer did not: the message is with the
+            // provider, only its id is missing
+            if (status.get() >= 200 && status.get() < 300) {
+                return new Outcome.Sent(null);
             }
-            if (status == 429 || status >= 500) {
-                Duration after = response.headers().firstValue("Retry-After").flatMap(WebhookAdapter::seconds)
-                        .orElse(null);
-                return new Outcome.Retry("HTTP " + status, after);
-            }
-            return new Outcome.Failed("HTTP_" + status);
-        } catch (IOException e) {
-            return new Outcome.Retry("connection: " + e.getClass().getSimpleName(), null);
+            return new Outcome.Retry("no answer within " + ANSWER_DEADLINE.toSeconds() + " s", null);
+        } catch (ExecutionException e) {
+            return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new Outcome.Retry("interrupted", null);
+        }
+        int code = status.get();
+        if (code >= 200 && code < 300) {
+            return new Outcome.Sent(providerId(answer));
+        }
+        if (code == 429 || code >= 500) {
+            // 429 asks to slow down, which says nothing against the message: it uses up no attempt
+            return new Outcome.Retry("HTTP " + code, retryAfter.get(), code == 429);
+        }
+        return new Outcome.Failed("HTTP_" + code);
+    }
+
+    /** How long a provider has for its whole answer, headers and body. */
+    static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
+    /** How much of an answer is read: its {@code id} is all that is used. */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+    /**
+     * The first {@code max} bytes of an answer; the rest is not read (a provider answering with megabytes, or
+     * without end, holds no memory).
+     */
+    static final class Capped implements HttpResponse.BodySubscriber<byte[]> {
+        private final int max;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private final java.util.concurrent.CompletableFuture<byte[]> body = new java.util.concurrent.CompletableFuture<>();
+        private Flow.Subscription subscription;
+
+        Capped(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(java.util.List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                int n = Math.min(buffer.remaining(), max - bytes.size());
+                byte[] chunk = new byte[n];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, n);
+            }
+            if (bytes.size() >= max && !body.isDone()) {
+                subscription.cancel();
+                body.complete(bytes.toByteArray());
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
         }
     }
 
@@ -122,10 +200,26 @@ public class WebhookAdapter implements Adapter {
         }
     }
 
-    private static Optional<Duration> seconds(String value) {
+    /** The longest wait a Retry-After is taken for; the job's expiry comes first in practice. */
+    private static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(1);
+
+    /** A Retry-After in seconds or as an HTTP date (RFC 9110), as a wait from now; nothing if unreadable. */
+    static Optional<Duration> retryAfter(String value) {
+        String text = value.strip();
         try {
-            return Optional.of(Duration.ofSeconds(Math.min(300, Long.parseLong(value.strip()))));
+            long seconds = Long.parseLong(text);
+            return seconds < 0 ? Optional.empty()
+                    : Optional.of(Duration.ofSeconds(Math.min(seconds, LONGEST_RETRY_AFTER.toSeconds())));
         } catch (NumberFormatException e) {
+            // an HTTP date, perhaps
+        }
+        try {
+            Instant at = java.time.ZonedDateTime.parse(text, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
+            Duration wait = Duration.between(Instant.now(), at);
+            return Optional.of(wait.isNegative() ? Duration.ZERO
+                    : wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : wait);
+        } catch (java.time.format.DateTimeParseException e) {
             return Optional.empty();
         }
     }

@@ -402,7 +402,8 @@ public class Deliveries {
             long base = Math.min(s.maxBackoff().toMillis(), s.backoff().toMillis() << Math.min(20, attempts - 1));
             long wait = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
             if (retry.after() != null && retry.after().toMillis() > wait) {
-                wait = Math.min(s.maxBackoff().toMillis(), retry.after().toMillis());
+                // the provider's word wins over the longest backoff; the job's expiry bounds it below
+                wait = retry.after().toMillis();
             }
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
