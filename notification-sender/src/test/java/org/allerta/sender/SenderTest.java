@@ -96,6 +96,59 @@ class SenderTest {
         assertThat((String) parts.getBodyPart(0).getContent()).contains("interruzione di corrente");
     }
 
+    /**
+     * An SMTP server that cannot be reached says nothing against the message: the job waits for it, past the five
+     * attempts a failing message may use up, and is sent once it is back.
+     */
+    @Test
+    void anEmailWaitsForItsServerWithoutUsingUpItsAttempts() throws Exception {
+        String to = "patient-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+        NotificationJob job = job(Channel.EMAIL, to, "Giulia, la corrente tornerà alle 20.", Instant.now().plusSeconds(3600));
+        int port = Peers.mail.getSmtp().getPort();
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.mail.stop();
+            try {
+                put(job);
+                // far more than five attempts at the tests' backoff (50 ms doubling to 500 ms)
+                Thread.sleep(4000);
+                assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key())))
+                        .as("no receipt while the server is away").isEmpty();
+            } finally {
+                Peers.mail = new com.icegreen.greenmail.util.GreenMail(
+                        new com.icegreen.greenmail.util.ServerSetup(port, "127.0.0.1", "smtp"));
+                Peers.mail.start();
+            }
+            Receipt sent = receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            assertThat(sent.attempts()).isGreaterThan(5);
+        }
+        assertThat(mailTo(to)).hasSize(1);
+    }
+
+    /** A job can set only the unsubscribe headers, each on one line: no recipient and no header line added. */
+    @Test
+    void aJobCannotAddRecipientsOrHeaderLines() throws Exception {
+        String to = "headers-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";
+        NotificationJob plain = job(Channel.EMAIL, to, "Giulia, avviso.", Instant.now().plusSeconds(3600));
+        NotificationJob bcc = withHeaders(plain, Map.of("Bcc", "someone@example.org"));
+        NotificationJob folded = withHeaders(plain, Map.of("List-Unsubscribe",
+                "<https://allerta.example/u/tok>\r\nBcc: someone@example.org"));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(bcc);
+            put(folded);
+            assertThat(receipt(receipts, bcc.jobId(), ReceiptStatus.FAILED).reason()).isEqualTo("INVALID_HEADER: Bcc");
+            assertThat(receipt(receipts, folded.jobId(), ReceiptStatus.FAILED).reason())
+                    .isEqualTo("INVALID_HEADER: List-Unsubscribe");
+        }
+        assertThat(mailTo(to)).isEmpty();
+        assertThat(mailTo("someone@example.org")).isEmpty();
+    }
+
+    private static NotificationJob withHeaders(NotificationJob job, Map<String, String> headers) {
+        return new NotificationJob(UUID.randomUUID().toString(), job.purpose(), job.channel(), job.eventId(),
+                job.revision(), job.change(), job.subscriberId(), job.recipient(), job.language(), job.subject(),
+                job.text(), job.html(), headers, job.link(), job.priority(), job.expiresAt(), job.createdAt());
+    }
+
     @Test
     void anExpiredJobIsNotSent() throws Exception {
         String to = "late-" + UUID.randomUUID().toString().substring(0, 8) + "@example.org";

@@ -20,13 +20,18 @@ import java.util.Properties;
 import java.util.Set;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.NotificationJob;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * E-mail over SMTP (Jakarta Mail): a multipart/alternative message with the job's plain and HTML parts and its
  * headers (RFC 8058 one-click unsubscribe), a Message-ID made from the job id. TLS (STARTTLS or implicit) and
  * authentication come from the environment. Each sending thread keeps its SMTP connection open between messages
- * (reconnecting when the server closed it). 4xx SMTP replies and lost connections are retried; 5xx are failures.
+ * (reconnecting when the server closed it). 4xx SMTP replies and lost connections are retried; 5xx replies to the
+ * recipient or the message are failures. A server that cannot be reached, or refuses our credentials, TLS or envelope
+ * sender, says nothing against the message: it is retried without using up its attempts, until its expiry at most.
  */
 @ApplicationScoped
 public class SmtpAdapter implements Adapter {
@@ -52,6 +57,11 @@ public class SmtpAdapter implements Adapter {
         this.from = new InternetAddress(from);
         String address = this.from.getAddress();
         this.domain = address.substring(address.indexOf('@') + 1);
+        if (!Set.of("none", "starttls", "tls").contains(tls.strip().toLowerCase(java.util.Locale.ROOT))) {
+            // anything else would have meant a connection in clear, and the password with it
+            throw new IllegalStateException("ALLERTA_SMTP_TLS must be none, starttls or tls, not '" + tls + "'");
+        }
+        tls = tls.strip();
         var props = new Properties();
         boolean implicit = "tls".equalsIgnoreCase(tls);
         String protocol = implicit ? "smtps" : "smtp";
@@ -103,6 +113,11 @@ public class SmtpAdapter implements Adapter {
             message.setSubject(job.subject() == null ? "Allerta" : job.subject(), StandardCharsets.UTF_8.name());
             message.setSentDate(new Date());
             for (Map.Entry<String, String> header : job.headers().entrySet()) {
+                // only the headers a notice needs, each on one line: a job can add no recipient and no header line
+                if (!JOB_HEADERS.contains(header.getKey()) || header.getValue() == null
+                        || !HEADER_VALUE.matcher(header.getValue()).matches()) {
+                    return new Outcome.Failed("INVALID_HEADER: " + header.getKey());
+                }
                 message.setHeader(header.getKey(), header.getValue());
             }
             message.setHeader("X-Allerta-Job", job.jobId());
@@ -116,7 +131,14 @@ public class SmtpAdapter implements Adapter {
                 message.setContent(new MimeMultipart("alternative", text, html));
             }
             message.saveChanges();
-            Transport transport = connection();
+            Transport transport;
+            try {
+                transport = connection();
+            } catch (MessagingException e) {
+                // the server away, or refusing our credentials or TLS: nothing against the message, which waits
+                // (until its expiry at most) without using up its attempts
+                return new Outcome.Retry("connection: " + brief(e), null, true);
+            }
             try {
                 transport.sendMessage(message, message.getAllRecipients());
             } catch (MessagingException e) {
@@ -126,12 +148,52 @@ public class SmtpAdapter implements Adapter {
             return new Outcome.Sent("<" + job.jobId() + "@" + domain + ">");
         } catch (AddressException e) {
             return new Outcome.Failed("INVALID_ADDRESS");
-        } catch (SendFailedException e) {
-            return permanent(e) ? new Outcome.Failed("REJECTED: " + brief(e)) : new Outcome.Retry(brief(e), null);
         } catch (MessagingException e) {
+            if (senderRefused(e)) {
+                return new Outcome.Retry("sender refused: " + brief(e), null, true);
+            }
             return permanent(e) ? new Outcome.Failed("REJECTED: " + brief(e))
-                    : new Outcome.Retry(brief(e), Duration.ZERO);
+                    : new Outcome.Retry(brief(e), e instanceof SendFailedException ? null : Duration.ZERO);
         }
+    }
+
+    /** The headers a job may set on its e-mail. */
+    static final Set<String> JOB_HEADERS = Set.of("List-Unsubscribe", "List-Unsubscribe-Post");
+    /** A header value on one line of printable ASCII, as RFC 5322 allows one unfolded. */
+    private static final java.util.regex.Pattern HEADER_VALUE = java.util.regex.Pattern.compile("[\\x20-\\x7E]{1,998}");
+
+    /**
+     * The server refused our envelope sender (MAIL FROM): a matter of the relay's configuration, the same for every
+     * message, never a reason to fail this one.
+     */
+    private static boolean senderRefused(MessagingException e) {
+        for (Throwable t : chain(e)) {
+            if (t instanceof SMTPSenderFailedException
+                    || t instanceof SMTPSendFailedException f && String.valueOf(f.getCommand()).startsWith("MAIL")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static java.util.List<Throwable> chain(MessagingException e) {
+        var chain = new java.util.ArrayList<Throwable>();
+        var seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Throwable, Boolean>());
+        var next = new java.util.ArrayDeque<Throwable>(java.util.List.of(e));
+        while (!next.isEmpty() && chain.size() < 20) {
+            Throwable t = next.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            chain.add(t);
+            if (t.getCause() != null) {
+                next.add(t.getCause());
+            }
+            if (t instanceof MessagingException m && m.getNextException() != null) {
+                next.add(m.getNextException());
+            }
+        }
+        return chain;
     }
 
     /** This thread's open connection, (re)connected when needed. */
@@ -172,22 +234,26 @@ public class SmtpAdapter implements Adapter {
         }
     }
 
-    /** SMTP 5xx replies are permanent; 4xx and connection problems are not. */
+    /** SMTP 5xx replies to the recipient or the message are permanent; 4xx and connection problems are not. */
     private static boolean permanent(MessagingException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String text = String.valueOf(t.getMessage()).strip();
-            if (text.matches("^5\\d\\d[ -].*")) {
-                return true;
+        for (Throwable t : chain(e)) {
+            if (t instanceof SMTPAddressFailedException a) {
+                return a.getReturnCode() / 100 == 5;
             }
-            if (t instanceof MessagingException m && m.getNextException() != null && m.getNextException() != t) {
-                String next = String.valueOf(m.getNextException().getMessage()).strip();
-                if (next.matches("^5\\d\\d[ -].*")) {
-                    return true;
-                }
+            if (t instanceof SMTPSendFailedException f) {
+                return f.getReturnCode() / 100 == 5;
+            }
+        }
+        for (Throwable t : chain(e)) {
+            if (FIVE_HUNDRED.matcher(String.valueOf(t.getMessage()).strip()).matches()) {
+                return true;
             }
         }
         return false;
     }
+
+    /** A reply of class 5, one line or several ({@code 550-...}). */
+    private static final java.util.regex.Pattern FIVE_HUNDRED = java.util.regex.Pattern.compile("(?s)^5\\d\\d[ -].*");
 
     private static String brief(Exception e) {
         String text = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
