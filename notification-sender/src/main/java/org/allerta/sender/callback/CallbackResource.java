@@ -82,6 +82,10 @@ public class CallbackResource {
                     Problem.Issue.of("required", "jobId", "the job id, or the provider's id as id")));
         }
         String reason = status == ReceiptStatus.FAILED ? report.path("reason").asText("PROVIDER_FAILED") : null;
+        if (jobId != null) {
+            // the job's id as it was emitted: receipts are keyed by it, in lower case
+            jobId = jobId.toLowerCase(java.util.Locale.ROOT);
+        }
         if (!deliveries.report(channel, jobId, providerId, status, reason)) {
             throw ProblemException.notFound("No job handled by this sender matches the callback.");
         }

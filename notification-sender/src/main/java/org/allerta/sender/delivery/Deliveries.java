@@ -348,6 +348,10 @@ public class Deliveries {
         }
     }
 
+    private boolean expired(NotificationJob job) {
+        return job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt());
+    }
+
     /** Sends one job with retries, then records the outcome and its receipt. */
     void deliver(Lane lane, NotificationJob job) throws InterruptedException {
         Settings s = lane.settings;
@@ -362,12 +366,17 @@ public class Deliveries {
             if (stopping) {
                 throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
             }
+            // an expired job takes no token from the jobs behind it
+            if (expired(job)) {
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
+            }
             lane.bucket.acquire(cost);
             if (lane.account.isPresent()) {
                 lane.account.get().acquire(cost);
             }
-            // checked once the limits let the job go: the wait for them may outlast its expiry
-            if (job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt())) {
+            // checked again once the limits let the job go: the wait for them may outlast its expiry
+            if (expired(job)) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
             }
