@@ -212,11 +212,21 @@ public final class FeatureReader {
                 issues.add(Issue.of("text-too-long", at, "The text is longer than " + max + " characters."));
             } else if (hasControlCharacters(entry.getValue().asText())) {
                 issues.add(Issue.of("invalid-characters", at, "The text contains control characters."));
-            } else {
-                map.put(language.toLowerCase(Locale.ROOT), entry.getValue().asText());
+            } else if (map.putIfAbsent(primary(language), entry.getValue().asText()) != null) {
+                issues.add(Issue.of("duplicate-language", at, "'" + language + "' names a language the map already"
+                        + " has (" + primary(language) + "); give each language one text."));
             }
         });
         return map;
+    }
+
+    /**
+     * A tag's language alone, as citizens choose theirs ({@code it-IT} is {@code it}): a text kept under a regional
+     * tag would reach nobody who reads that language.
+     */
+    private static String primary(String tag) {
+        int dash = tag.indexOf('-');
+        return (dash > 0 ? tag.substring(0, dash) : tag).toLowerCase(Locale.ROOT);
     }
 
     static Instant instant(JsonNode properties, String name, List<Issue> issues) {

@@ -64,6 +64,17 @@ class EventPublishingTest {
         }
     }
 
+    /** A regional tag is kept as its language, the one citizens choose: "it-IT" reaches Italian readers. */
+    @Test
+    void aRegionalLanguageTagIsKeptAsItsLanguage() {
+        String json = Features.outage(id()).property("headline", Json.mapper().createObjectNode()
+                .put("it-IT", "Guasto in zona").put("en-GB", "Power cut")).json();
+        String eventId = post(Features.PUBLISHER_KEY, json).then().statusCode(202).extract().path("eventId");
+        given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).get("/v1/events/" + eventId)
+                .then().statusCode(200).body("headline.it", equalTo("Guasto in zona"))
+                .body("headline.en", equalTo("Power cut"));
+    }
+
     @Test
     void anIdenticalRepeatIsIdempotentAndNotReEmitted() {
         String json = Features.outage(id()).json();

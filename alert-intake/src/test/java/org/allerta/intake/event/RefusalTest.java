@@ -72,6 +72,9 @@ class RefusalTest {
                 Arguments.of("not a language tag",
                         ok().property("headline", Json.mapper().createObjectNode().put("Italiano", "Guasto")).json(),
                         422, "invalid-language"),
+                Arguments.of("one language twice, once with its region",
+                        ok().property("headline", Json.mapper().createObjectNode().put("it", "Guasto")
+                                .put("it-IT", "Guasto in zona")).json(), 422, "duplicate-language"),
                 Arguments.of("empty description text",
                         ok().property("description", Json.mapper().createObjectNode().put("it", " ")).json(), 422,
                         "invalid-language-map"),

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.Topics;
 import org.allerta.dispatcher.events.StatsPending;
@@ -155,6 +156,14 @@ public class Schedules {
                 && a.notified().equals(b.notified()) && a.notifiedPerChange().equals(b.notifiedPerChange())
                 && a.held() == b.held() && a.sent() == b.sent() && a.delivered() == b.delivered()
                 && a.failed() == b.failed() && a.read() == b.read() && a.clicked() == b.clicked()
-                && a.backlog().equals(b.backlog());
+                && a.backlog().equals(b.backlog())
+                && seconds(a.estimatedDrainSeconds()).equals(seconds(b.estimatedDrainSeconds()));
+    }
+
+    /** A drain estimate to the second: it moves on the topic when the plan does, not at every tick's jitter. */
+    private static Map<Channel, Long> seconds(Map<Channel, Double> estimate) {
+        var rounded = new java.util.EnumMap<Channel, Long>(Channel.class);
+        estimate.forEach((channel, s) -> rounded.put(channel, s == null ? null : Math.round(s)));
+        return rounded;
     }
 }

@@ -223,7 +223,8 @@ public class Feeds {
                 return r;
             }).ifPresent(r -> {
                 good.add(r);
-                records.putIfAbsent(r.jobId(), record);
+                // keyed as the database gives the id back (lower case), whatever the spelling of the receipt
+                records.putIfAbsent(UUID.fromString(r.jobId()).toString(), record);
             });
         }
         if (good.isEmpty()) {

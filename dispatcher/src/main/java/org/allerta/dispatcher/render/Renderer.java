@@ -241,10 +241,7 @@ public class Renderer {
         if (texts.isEmpty()) {
             return null;
         }
-        String text = texts.get(language);
-        if (text == null) {
-            text = texts.getOrDefault("it", texts.values().iterator().next());
-        }
+        String text = org.allerta.contracts.Texts.pick(texts, language).getValue();
         return text == null || text.isBlank() ? null : text.strip();
     }
 

@@ -10,9 +10,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Optional;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Json;
+import org.allerta.contracts.Texts;
 import org.allerta.service.Jdbc;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -63,8 +65,14 @@ public class EventPageResource {
             case RESOLVED -> "Risolto <span lang=\"en\">/ Resolved</span>";
             case CANCELLED -> "Annullato <span lang=\"en\">/ Withdrawn</span>";
         };
-        String it = e.headline().getOrDefault("it", e.headline().values().stream().findFirst().orElse(""));
-        body.append("<h1>").append(Pages.escape(it)).append("</h1>\n");
+        // Italian first (the page's language), each headline marked with its own language for screen readers
+        Map.Entry<String, String> headline = Texts.pick(e.headline(), "it");
+        String it = headline == null ? "" : headline.getValue();
+        body.append("<h1");
+        if (headline != null && !headline.getKey().equals("it")) {
+            body.append(" lang=\"").append(Pages.escape(headline.getKey())).append('"');
+        }
+        body.append(">").append(Pages.escape(it)).append("</h1>\n");
         if (e.headline().containsKey("en") && !e.headline().get("en").equals(it)) {
             body.append("<p lang=\"en\"><strong>").append(Pages.escape(e.headline().get("en")))
                     .append("</strong></p>\n");
@@ -83,13 +91,15 @@ public class EventPageResource {
                     .append(WHEN.format(e.expectedRestorationAt())).append("</dd>\n");
         }
         body.append("</dl>\n");
-        for (var description : e.description().entrySet()) {
+        for (var description : new java.util.TreeMap<>(e.description()).entrySet()) {
             body.append("<p lang=\"").append(Pages.escape(description.getKey())).append("\">")
                     .append(Pages.escape(description.getValue())).append("</p>\n");
         }
         body.append("<p><small>Aggiornato <span lang=\"en\">/ Updated</span> ")
                 .append(WHEN.format(e.receivedAt() == null ? java.time.Instant.now() : e.receivedAt()))
                 .append(" (ora italiana / Italian time)</small></p>");
-        return Response.ok(Pages.page(it.isEmpty() ? "Allerta" : it, body.toString())).build();
+        // the status and the estimate change: a browser or a cache in between asks again each time
+        return Response.ok(Pages.page(it.isEmpty() ? "Allerta" : it, body.toString()))
+                .header("Cache-Control", "no-cache").build();
     }
 }

@@ -565,11 +565,20 @@ class DispatchTest {
         assertThat(plan.getInt("backlog.SMS")).isEqualTo(1);
         assertThat(plan.getInt("backlog.EMAIL")).isEqualTo(1);
         assertThat(plan.getDouble("estimatedDrainSeconds.SMS")).isEqualTo(42.0);
+        // the plan moves on alerts.stats too, though no count of the event changed
+        try (var reader = new TopicReader(Topics.ALERTS_STATS)) {
+            TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
+                    Channel.SMS, null, 8400, 100, 84.0, Instant.now())));
+            reader.await(r -> e.equals(r.key()) && Double.valueOf(84.0).equals(
+                    Json.fromBytes(r.value(), EventStats.class).estimatedDrainSeconds().get(Channel.SMS)), 1,
+                    Duration.ofSeconds(30));
+        }
 
         String token = sms.link().substring(sms.link().lastIndexOf('/') + 1);
         given().redirects().follow(false).get("/r/" + token).then().statusCode(303)
                 .header("Location", containsString("/e/" + e));
         given().get("/e/" + e).then().statusCode(200).contentType(containsString("text/html"))
+                .header("Cache-Control", "no-cache")
                 .body(containsString("Guasto")).body(containsString("Quartiere Cristo"));
         given().get("/r/AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404);
         String mailToken = mail.link().substring(mail.link().lastIndexOf('/') + 1);
