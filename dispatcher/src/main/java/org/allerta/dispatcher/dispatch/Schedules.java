@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.Topics;
+import org.allerta.dispatcher.events.Receipts;
 import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.events.StatsService;
 import org.allerta.service.BrokerProbe;
@@ -26,8 +27,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The dispatcher's two clocks: held notices are released when their quiet hours end, and {@code alerts.stats} is
- * published every few seconds for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting
+ * The dispatcher's clocks: held notices are released when their quiet hours end, receipts that came before their
+ * job's row are applied once it is there ({@link Receipts}), and {@code alerts.stats} is published every few seconds for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting
  * first, so that no event waits behind others however many are active.
  */
 @ApplicationScoped
@@ -38,6 +39,7 @@ public class Schedules {
     private static final int PUBLISHED_REMEMBERED = 10_000;
 
     private final MatchDispatcher dispatcher;
+    private final Receipts receipts;
     private final StatsService stats;
     private final RecordProducer producer;
     private final BrokerProbe broker;
@@ -56,12 +58,13 @@ public class Schedules {
     private boolean seeded;
     private ScheduledExecutorService executor;
 
-    Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, RecordProducer producer,
-              BrokerProbe broker,
+    Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, Receipts receipts,
+              RecordProducer producer, BrokerProbe broker,
               @ConfigProperty(name = "allerta.dispatcher.release-interval") Duration releaseInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage) {
         this.dispatcher = dispatcher;
+        this.receipts = receipts;
         this.stats = stats;
         this.pending = pending;
         this.statsPage = statsPage;
@@ -81,6 +84,18 @@ public class Schedules {
                 TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::publishStats, statsInterval.toMillis(), statsInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::applyWaitingReceipts, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Receipts that came before their job's row, applied once it is there. */
+    private void applyWaitingReceipts() {
+        try {
+            while (receipts.sweep() == Receipts.SWEEP_LIMIT) {
+                // more are waiting
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("applying waiting receipts paused: %s", e.getMessage());
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

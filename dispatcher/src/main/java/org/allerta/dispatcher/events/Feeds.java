@@ -50,11 +50,13 @@ public class Feeds {
     private final SubscriberService subscribers;
     private final MatchDispatcher dispatcher;
     private final StatsPending statsPending;
+    private final Receipts receipts;
     private final List<ConsumerLoop> loops = new ArrayList<>();
 
     Feeds(BrokerProbe broker, Jdbc jdbc, RecordProducer producer, SubscriberService subscribers,
-          MatchDispatcher dispatcher, StatsPending statsPending) {
+          MatchDispatcher dispatcher, StatsPending statsPending, Receipts receipts) {
         this.statsPending = statsPending;
+        this.receipts = receipts;
         this.broker = broker;
         this.jdbc = jdbc;
         this.producer = producer;
@@ -213,94 +215,17 @@ public class Feeds {
         }
     }
 
-    /** Receipts update their job's row; repeated receipts change nothing (the first time of each status stays). */
+    /** Receipts update their job's row, or wait for it ({@link Receipts}). */
     private void receipts(List<ConsumerRecord<String, byte[]>> batch) {
-        var good = new ArrayList<Receipt>();
-        var records = new java.util.HashMap<String, ConsumerRecord<String, byte[]>>();
+        var good = new java.util.LinkedHashMap<Receipt, ConsumerRecord<String, byte[]>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             decode(record, Receipt.class, r -> {
                 UUID.fromString(r.jobId());
                 return r;
-            }).ifPresent(r -> {
-                good.add(r);
-                // keyed as the database gives the id back (lower case), whatever the spelling of the receipt
-                records.putIfAbsent(UUID.fromString(r.jobId()).toString(), record);
-            });
+            }).ifPresent(r -> good.putIfAbsent(r, record));
         }
-        if (good.isEmpty()) {
-            return;
-        }
-        int n = good.size();
-        var ids = new UUID[n];
-        var statuses = new String[n];
-        var reasons = new String[n];
-        var ats = new Timestamp[n];
-        for (int i = 0; i < n; i++) {
-            Receipt r = good.get(i);
-            ids[i] = UUID.fromString(r.jobId());
-            statuses[i] = r.status().name();
-            reasons[i] = r.reason();
-            ats[i] = Timestamp.from(r.at() == null ? java.time.Instant.now() : r.at());
-        }
-        var found = new java.util.HashSet<String>();
-        var receiptEvents = new java.util.HashSet<String>();
-        jdbc.inTransaction(c -> {
-            // only first times count in the statistics: what each job had before, its row locked
-            Map<UUID, EventCounts.Flags> before = EventCounts.lockBefore(c, java.util.Arrays.asList(ids));
-            var counts = new EventCounts();
-            try (PreparedStatement s = c.prepareStatement("""
-                    WITH r AS (SELECT job_id, min(at) FILTER (WHERE status = 'SENT') AS sent,
-                                      min(at) FILTER (WHERE status = 'DELIVERED') AS delivered,
-                                      min(at) FILTER (WHERE status = 'FAILED') AS failed,
-                                      min(reason) FILTER (WHERE status = 'FAILED') AS reason,
-                                      min(at) FILTER (WHERE status = 'READ') AS read
-                               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::timestamptz[])
-                                    AS u(job_id, status, reason, at)
-                               GROUP BY job_id)
-                    UPDATE job j SET sent_at = coalesce(j.sent_at, r.sent, r.delivered, r.read),
-                        delivered_at = coalesce(j.delivered_at, r.delivered, r.read),
-                        failed_at = coalesce(j.failed_at, r.failed),
-                        failure_reason = coalesce(j.failure_reason, r.reason),
-                        read_at = coalesce(j.read_at, r.read)
-                    FROM r WHERE j.job_id = r.job_id AND j.job_id = ANY(?::uuid[])
-                    RETURNING j.job_id, j.event_id, j.purpose, j.channel, j.change, """ + EventCounts.FLAGS)) {
-                s.setArray(1, c.createArrayOf("uuid", ids));
-                s.setArray(2, c.createArrayOf("text", statuses));
-                s.setArray(3, c.createArrayOf("text", reasons));
-                s.setArray(4, c.createArrayOf("timestamptz", ats));
-                // a job whose row appeared since it was looked at waits for the receipt's next try
-                s.setArray(5, c.createArrayOf("uuid", before.keySet().toArray()));
-                try (java.sql.ResultSet rows = s.executeQuery()) {
-                    while (rows.next()) {
-                        UUID jobId = rows.getObject(1, UUID.class);
-                        found.add(jobId.toString());
-                        receiptEvents.add(rows.getString(2));
-                        counts.change(rows.getString(3), rows.getString(2), rows.getString(4), rows.getString(5),
-                                before.get(jobId), EventCounts.Flags.of(rows, 6));
-                    }
-                }
-            }
-            counts.write(c);
-            return null;
-        });
-        statsPending.touch(receiptEvents);
-        // A receipt may overtake the commit of its job's row by a moment: wait for it; after a minute, an unknown
-        // job is reported rather than dropped silently.
-        long now = System.currentTimeMillis();
-        for (var entry : records.entrySet()) {
-            if (!found.contains(entry.getKey())) {
-                if (now - entry.getValue().timestamp() < UNKNOWN_JOB_WAIT_MS) {
-                    throw new ConsumerLoop.RetryLater("a receipt names a job not recorded yet");
-                }
-            }
-        }
-        for (var entry : records.entrySet()) {
-            if (!found.contains(entry.getKey())) {
-                producer.deadLetter(entry.getValue(), List.of(new DeadLetter.Problem(
-                        Problem.TYPE_PREFIX + "unknown-job", "key", "no job " + entry.getKey() + " was emitted")));
-            }
+        if (!good.isEmpty()) {
+            receipts.consume(good);
         }
     }
-
-    private static final long UNKNOWN_JOB_WAIT_MS = 60_000;
 }

@@ -539,6 +539,68 @@ class DispatchTest {
         assertThat(seen).containsExactlyInAnyOrderElementsOf(events);
     }
 
+    /**
+     * A receipt can come before its job's row (the rows are committed once the broker has every job of the batch, and
+     * after a crash of the dispatcher only when the matches come again): it waits, without holding up the receipts
+     * behind it, and counts once the row is there. One whose job never comes is dead-lettered after a day.
+     */
+    @Test
+    void aReceiptBeforeItsJobWaitsForItAndOneWithoutAJobIsDeadLetteredAfterADay() throws Exception {
+        Person p = person("Ada", "it", sms("+393330000031", null), "\"POWER_OUTAGE\"", null);
+        String e = id("early-receipt");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        String jobId = JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS);
+        for (ReceiptStatus status : List.of(ReceiptStatus.SENT, ReceiptStatus.DELIVERED)) {
+            TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, jobId, Json.toBytes(
+                    new Receipt(jobId, Channel.SMS, e, status, null, "smsc-early", 1, Instant.now())));
+        }
+        Thread.sleep(3000);   // the receipts are consumed long before their job exists
+        match(e, 1, p, Change.AFFECTED);
+        assertThat(jobs(Set.of(p.id()), 1)).extracting(NotificationJob::jobId).containsExactly(jobId);
+        long deadline = System.currentTimeMillis() + 30_000;
+        JsonPath stats;
+        do {
+            Thread.sleep(300);
+            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                    .extract().jsonPath();
+        } while (stats.getInt("delivered") < 1 && System.currentTimeMillis() < deadline);
+        assertThat(stats.getInt("sent")).isEqualTo(1);
+        assertThat(stats.getInt("delivered")).isEqualTo(1);
+
+        // a receipt for a job nobody emitted waits; a day later it goes to the dead letters with its reason
+        String nobody = UUID.randomUUID().toString();
+        TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, nobody, Json.toBytes(
+                new Receipt(nobody, Channel.SMS, e, ReceiptStatus.DELIVERED, null, "smsc-none", 1, Instant.now())));
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            long waitDeadline = System.currentTimeMillis() + 30_000;
+            while (waiting(nobody) == 0 && System.currentTimeMillis() < waitDeadline) {
+                Thread.sleep(200);
+            }
+            assertThat(waiting(nobody)).isEqualTo(1);
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "UPDATE dispatcher.receipt_orphan SET received_at = now() - interval '25 hours' WHERE job_id = ?")) {
+                s.setObject(1, UUID.fromString(nobody));
+                s.executeUpdate();
+            }
+            var letter = Json.fromBytes(dlq.await(r -> nobody.equals(r.key()), 1, Duration.ofSeconds(30)).get(0).value(),
+                    org.allerta.contracts.DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.NOTIFICATIONS_RECEIPTS);
+            assertThat(letter.reasons().get(0).type()).endsWith("unknown-job");
+        }
+        assertThat(waiting(nobody)).isZero();
+    }
+
+    private int waiting(String jobId) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM dispatcher.receipt_orphan WHERE job_id = ?")) {
+            s.setObject(1, UUID.fromString(jobId));
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+
     @Test
     void clicksOpensReceiptsUnsubscribeAndStatistics() throws Exception {
         Person p = person("Rita", "it", sms("+393330000007", null) + "," + email("rita-" + run + "@example.org"),
