@@ -24,6 +24,7 @@ import org.allerta.contracts.Topics;
 import org.allerta.intake.cap.CapService;
 import org.allerta.intake.cap.CapReader;
 import org.allerta.intake.cap.SafeXml;
+import org.allerta.intake.event.EventInput;
 import org.allerta.intake.event.EventService;
 import org.allerta.intake.event.FeatureReader;
 import org.allerta.service.geometry.AreaValidator;
@@ -128,11 +129,39 @@ public class RawIntake {
             caps.submit(publisher, capReader.read(SafeXml.parse(payload)));
         } else {
             JsonNode feature = FeatureReader.parse(payload);
-            if (feature instanceof ObjectNode object && object.path("properties") instanceof ObjectNode properties
-                    && !properties.has("publisherEventId") && record.key() != null) {
-                properties.put("publisherEventId", record.key());
+            // the signature covers the value only: what names the event and orders its revisions must be in it
+            var missing = new ArrayList<Problem.Issue>();
+            if (feature instanceof ObjectNode object && object.path("properties") instanceof ObjectNode properties) {
+                if (!properties.hasNonNull("publisherEventId")) {
+                    missing.add(Problem.Issue.of("missing-property", "/properties/publisherEventId", "On intake.raw"
+                            + " the event's id must be inside the signed value: the record's key is not signed, and a"
+                            + " copy of the record under another key would be another event."));
+                }
+                if (!properties.hasNonNull("sentAt")) {
+                    missing.add(Problem.Issue.of("missing-property", "/properties/sentAt", "On intake.raw the value"
+                            + " must say when it was sent: without it, a copy of an older record replayed later would"
+                            + " undo the revisions after it."));
+                }
             }
-            events.submit(publisher, features.read(feature));
+            var input = readReporting(feature, missing);
+            if (!missing.isEmpty()) {
+                throw ProblemException.invalid("The signed value must name its event and when it was sent.", missing);
+            }
+            events.submit(publisher, input);
+        }
+    }
+
+    /** Reads the Feature; what it refuses is reported together with {@code issues}, each reason once. */
+    private EventInput readReporting(JsonNode feature, List<Problem.Issue> issues) {
+        try {
+            return features.read(feature);
+        } catch (ProblemException e) {
+            if (issues.isEmpty() || e.problem().status() != 422) {
+                throw e;
+            }
+            var all = new java.util.LinkedHashSet<>(issues);
+            all.addAll(e.problem().problems());
+            throw ProblemException.invalid(e.problem().detail(), List.copyOf(all));
         }
     }
 

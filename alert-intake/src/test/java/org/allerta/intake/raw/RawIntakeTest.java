@@ -6,6 +6,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
 import javax.crypto.Mac;
@@ -52,11 +53,15 @@ class RawIntakeTest {
         return Json.fromBytes(r.value(), AlertEvent.class).publisherEventId().equals(id);
     }
 
+    /** A Feature on intake.raw as a publisher writes it: its id and the time it was sent inside the signed value. */
+    private static byte[] signedFeature(String id) {
+        return Features.outage(id).property("sentAt", Instant.now().toString()).json().getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
     void acceptsASignedFeatureAndASignedCapAlert() throws Exception {
         String id = "RAW-" + UUID.randomUUID();
-        byte[] feature = Features.outage("ignored").without("publisherEventId").json().getBytes(StandardCharsets.UTF_8);
-        sendSigned(id, feature);
+        sendSigned(id, signedFeature(id));
         String capId = "CAPRAW-" + UUID.randomUUID();
         byte[] cap = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">"
                 + "<identifier>" + capId + "</identifier><sender>pc@example.org</sender>"
@@ -76,14 +81,14 @@ class RawIntakeTest {
     @Test
     void deadLettersBadlySignedAndPoisonRecordsAndGoesOn() throws Exception {
         String forged = "FORGED-" + UUID.randomUUID();
-        byte[] feature = Features.outage(forged).json().getBytes(StandardCharsets.UTF_8);
+        byte[] feature = signedFeature(forged);
         send(forged, feature, "dev-publisher", hmac(feature, "not-the-secret"));
         String poison = "POISON-" + UUID.randomUUID();
         sendSigned(poison, new byte[] {(byte) 0xff, 0x00, '{', (byte) 0xfe});
         String unknown = "UNKNOWN-" + UUID.randomUUID();
         send(unknown, feature, "nobody", hmac(feature, SECRET));
         String after = "AFTER-" + UUID.randomUUID();
-        sendSigned(after, Features.outage(after).json().getBytes(StandardCharsets.UTF_8));
+        sendSigned(after, signedFeature(after));
 
         try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
             DeadLetter badSignature = Json.fromBytes(dlq.await(r -> forged.equals(r.key()), 1,
@@ -118,7 +123,7 @@ class RawIntakeTest {
         String nul = "NUL\u0000" + UUID.randomUUID();
         send(nul, "{}".getBytes(StandardCharsets.UTF_8), null, null);
         String after = "AFTER-NUL-" + UUID.randomUUID();
-        sendSigned(after, Features.outage(after).json().getBytes(StandardCharsets.UTF_8));
+        sendSigned(after, signedFeature(after));
 
         try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
             DeadLetter letter = Json.fromBytes(dlq.await(r -> nul.equals(r.key()), 1, Duration.ofSeconds(60))
@@ -129,6 +134,44 @@ class RawIntakeTest {
         }
         try (var events = new TopicReader(Topics.ALERTS_EVENTS)) {
             events.await(r -> eventFor(r, after), 1, Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * The key is not signed: a signed value without its event id is refused rather than named by the key (a copy
+     * under another key would be another event), and one without sentAt too (a copy replayed after a later revision
+     * would undo it). With sentAt, an older copy replayed is stale.
+     */
+    @Test
+    void aSignedValueMustNameItsEventAndWhenItWasSentSoThatACopyCannotBeReplayed() throws Exception {
+        String unnamed = "UNNAMED-" + UUID.randomUUID();
+        sendSigned(unnamed, Features.outage("x").without("publisherEventId").property("sentAt", Instant.now().toString())
+                .json().getBytes(StandardCharsets.UTF_8));
+        String undated = "UNDATED-" + UUID.randomUUID();
+        sendSigned(undated, Features.outage(undated).json().getBytes(StandardCharsets.UTF_8));
+        String id = "REPLAY-" + UUID.randomUUID();
+        byte[] first = Features.outage(id).property("sentAt", "2026-11-28T10:00:00Z").json()
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] resolved = Features.outage(id).property("sentAt", "2026-11-28T11:00:00Z").property("status", "RESOLVED")
+                .json().getBytes(StandardCharsets.UTF_8);
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ); var events = new TopicReader(Topics.ALERTS_EVENTS)) {
+            sendSigned(id, first);
+            events.await(r -> eventFor(r, id), 1, Duration.ofSeconds(30));
+            sendSigned(id, resolved);
+            events.await(r -> eventFor(r, id) && Json.fromBytes(r.value(), AlertEvent.class).revision() == 2, 1,
+                    Duration.ofSeconds(30));
+            sendSigned(id + "-copy", first);   // the first record again, replayed under any key
+
+            assertThat(Json.fromBytes(dlq.await(r -> unnamed.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), DeadLetter.class).reasons()).extracting(DeadLetter.Problem::where)
+                    .contains("/properties/publisherEventId");
+            assertThat(Json.fromBytes(dlq.await(r -> undated.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), DeadLetter.class).reasons()).extracting(DeadLetter.Problem::where)
+                    .contains("/properties/sentAt");
+            dlq.await(r -> (id + "-copy").equals(r.key()), 1, Duration.ofSeconds(30));
+            assertThat(events.drain(Duration.ofSeconds(2)).stream().filter(r -> eventFor(r, id))
+                    .map(r -> Json.fromBytes(r.value(), AlertEvent.class).revision())).as("no third revision")
+                    .doesNotContain(3L);
         }
     }
 
