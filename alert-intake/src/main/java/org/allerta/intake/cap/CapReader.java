@@ -132,6 +132,7 @@ public final class CapReader {
         var description = new LinkedHashMap<String, String>();
         var descriptions = new ArrayList<String>();
         List<Geometry> parts = new ArrayList<>();
+        long vertices = 0;
         for (int i = 0; i < infos.size(); i++) {
             Element info = infos.get(i);
             String at = "/alert/info[" + i + "]";
@@ -146,23 +147,35 @@ public final class CapReader {
             }
             String event = text(info, "event").filter(t -> !t.isBlank()).orElse(null);
             text(info, "headline").filter(t -> !t.isBlank()).or(() -> Optional.ofNullable(event))
-                    .map(CapReader::limit300)
+                    .map(h -> printable(cut(h, 300), at + "/headline", issues))
                     .ifPresent(h -> headline.putIfAbsent(language, h));
             String text = String.join("\n\n", text(info, "description").orElse(""),
                     text(info, "instruction").orElse("")).trim();
             if (!text.isEmpty()) {
-                description.putIfAbsent(language, text.length() > 5000 ? text.substring(0, 5000) : text);
+                description.putIfAbsent(language, printable(cut(text, 5000), at + "/description", issues));
             }
             List<Element> areaElements = children(info, "area");
             for (int a = 0; a < areaElements.size(); a++) {
                 Element area = areaElements.get(a);
                 String areaPath = at + "/area[" + a + "]";
-                text(area, "areaDesc").ifPresent(d -> {
+                text(area, "areaDesc").map(d -> printable(d, areaPath + "/areaDesc", issues)).ifPresent(d -> {
                     if (!descriptions.contains(d)) {
                         descriptions.add(d);
                     }
                 });
                 List<Element> polygons = children(area, "polygon");
+                List<Element> circles = children(area, "circle");
+                // counted before any shape is made or joined: an alert of thousands of circles is refused unread
+                for (Element polygon : polygons) {
+                    vertices += polygon.getTextContent().trim().split("\\s+").length;
+                }
+                vertices += (long) circles.size() * (CIRCLE_SEGMENTS + 1);
+                if (vertices > (long) areas.maxVertices() + 2L * (parts.size() + polygons.size() + circles.size())) {
+                    issues.add(Issue.of("too-many-vertices", "/alert/info/area", "The alert's areas have more than "
+                            + areas.maxVertices() + " vertices in all; at most " + areas.maxVertices()
+                            + " are accepted. Simplify them."));
+                    return null;
+                }
                 for (int p = 0; p < polygons.size(); p++) {
                     Geometry polygon = polygon(polygons.get(p).getTextContent(), areaPath + "/polygon[" + p + "]",
                             issues);
@@ -170,7 +183,6 @@ public final class CapReader {
                         parts.add(polygon);
                     }
                 }
-                List<Element> circles = children(area, "circle");
                 for (int c = 0; c < circles.size(); c++) {
                     Geometry circle = circle(circles.get(c).getTextContent(), areaPath + "/circle[" + c + "]", issues);
                     if (circle != null) {
@@ -197,13 +209,25 @@ public final class CapReader {
         String key = sender + "," + identifier + "," + sentText;
         String areaDescription = String.join("; ", descriptions);
         var input = new EventInput(key, kind, "Cancel".equals(msgType) ? EventStatus.CANCELLED : EventStatus.ACTIVE,
-                severity, urgency, test, area, areaDescription.length() > 500 ? areaDescription.substring(0, 500)
-                : areaDescription, headline, description, onset, null, expires, sent, references, null);
+                severity, urgency, test, area, cut(areaDescription, 500), headline, description, onset, null, expires,
+                sent, references, null);
         return new CapAlert(key, msgType, references, input, sent, test);
     }
 
-    private static String limit300(String text) {
-        return text.length() > 300 ? text.substring(0, 300) : text;
+    /** At most {@code max} characters, never half of a surrogate pair. */
+    static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max);
+    }
+
+    /** The text, or an issue when it holds control characters, as a Feature's text would be refused. */
+    private static String printable(String text, String at, List<Issue> issues) {
+        if (org.allerta.intake.event.FeatureReader.hasControlCharacters(text)) {
+            issues.add(Issue.of("invalid-characters", at, "The text contains control characters."));
+        }
+        return text;
     }
 
     /** "en-US" → "en". */

@@ -122,11 +122,19 @@ public final class FeatureReader {
                 headline, description, startedAt, restoration, expiresAt, sentAt, List.of(), null);
     }
 
-    /** True when {@code text} holds a control character other than tab, line feed or carriage return. */
+    /**
+     * True when {@code text} holds a control character other than tab, line feed or carriage return (C0, DEL, C1), or
+     * half of a surrogate pair, which no SMS, e-mail or page can show.
+     */
     public static boolean hasControlCharacters(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c >= 0x7f && c <= 0x9f) {
+                return true;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
                 return true;
             }
         }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
@@ -281,6 +282,31 @@ class CapTest {
                 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&lol2;</identifier></alert>
                 """;
         post(billionLaughs).then().statusCode(400).body("type", equalTo("urn:allerta:problem:xml-doctype-not-allowed"));
+    }
+
+    /**
+     * Thousands of small circles are counted before any is drawn or joined: refused at once, like one polygon with
+     * too many vertices, instead of costing the union of them all.
+     */
+    @Test
+    void refusesAnAlertWhoseShapesTogetherHaveTooManyVertices() {
+        String circles = "<circle>44.91,8.61 0.5</circle>".repeat(200);   // 200 × 65 vertices
+        String xml = alert("MANY-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<polygon>" + CENTRE + "</polygon>", circles);
+        post(xml).then().statusCode(422).body("problems.type", hasItem("urn:allerta:problem:too-many-vertices"));
+    }
+
+    /** CAP text gets the checks of a Feature's: no control character, and no text cut inside a character. */
+    @Test
+    void refusesControlCharactersAndCutsLongTextsBetweenCharacters() {
+        String control = alert("CTRL-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("Nevicate intense su Alessandria", "Nevicate&#x85; intense");
+        post(control).then().statusCode(422).body("problems.type", hasItem("urn:allerta:problem:invalid-characters"));
+        String longHeadline = "x".repeat(299) + "\uD83C\uDF28" + " neve";   // an emoji across the 300th character
+        String xml = alert("CUT-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("Nevicate intense su Alessandria", longHeadline);
+        String eventId = post(xml).then().statusCode(202).extract().path("eventId");
+        assertThat(event(eventId).headline().get("it")).isEqualTo("x".repeat(299));
     }
 
     /** Elements nested by the ten thousand would overflow the stack of whatever reads them: refused as unparseable. */

@@ -35,6 +35,11 @@ public final class AreaValidator {
         this.maxVertices = maxVertices;
     }
 
+    /** The most vertices an area may have. */
+    public int maxVertices() {
+        return maxVertices;
+    }
+
     /** Validates {@code geometry} found at JSON pointer {@code where}; adds issues and returns null when invalid. */
     public OutageArea read(JsonNode geometry, String where, List<Issue> issues) {
         int before = issues.size();
