@@ -162,6 +162,61 @@ class SenderTest {
         assertThat(mailTo(to)).isEmpty();
     }
 
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource db;
+
+    /**
+     * Another instance that took the partition over (this one waited on a throttling provider longer than the group
+     * allows) has handled the job: the retry leaves it alone instead of sending it a second time.
+     */
+    @Test
+    void aRetryLeavesAJobAnotherInstanceHasHandledMeanwhile() throws Exception {
+        NotificationJob job = job(Channel.PUSH, "device-token-taken-over-0123456789", "Giulia, una volta sola.",
+                Instant.now().plusSeconds(3600));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.THROTTLE.set(1_000);
+            try {
+                put(job);
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (Peers.THROTTLE.get() == 1_000 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(Peers.THROTTLE.get()).as("a first attempt was throttled").isLessThan(1_000);
+                try (var c = db.getConnection(); var s = c.prepareStatement("INSERT INTO handled_job (job_id, channel,"
+                        + " event_id, outcome, attempts, provider_message_id) VALUES (?::uuid, 'PUSH', 'ev-send',"
+                        + " 'SENT', 1, 'other-instance')")) {
+                    s.setString(1, job.jobId());
+                    s.executeUpdate();
+                }
+                Thread.sleep(1500);   // a few more retries at the tests' backoff
+            } finally {
+                Peers.THROTTLE.set(0);
+            }
+            Thread.sleep(1500);
+            assertThat(Peers.HOOKS).noneMatch(h -> job.jobId().equals(h.idempotencyKey()));
+            assertThat(receipts.drain(Duration.ofSeconds(1))).noneMatch(r -> job.jobId().equals(r.key()));
+        }
+    }
+
+    /** A provider cannot deliver what was never sent: its callback for an expired job is refused, not counted. */
+    @Test
+    void aCallbackForAJobNeverSentIsRefused() throws Exception {
+        NotificationJob expired = job(Channel.PUSH, "device-token-expired-0123456789", "Troppo tardi.",
+                Instant.now().minusSeconds(5));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(expired);
+            assertThat(receipt(receipts, expired.jobId(), ReceiptStatus.FAILED).reason()).isEqualTo("EXPIRED");
+            byte[] report = ("{\"jobId\":\"" + expired.jobId() + "\",\"status\":\"DELIVERED\"}").getBytes();
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    report)).body(report).post("/v1/callbacks/push").then().statusCode(409)
+                    .contentType("application/problem+json")
+                    .body("type", org.hamcrest.Matchers.equalTo("urn:allerta:problem:job-not-sent"));
+            Thread.sleep(1000);
+            assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> expired.jobId().equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), Receipt.class).status())).doesNotContain(ReceiptStatus.DELIVERED);
+        }
+    }
+
     @Test
     void aThrottlingProviderIsRetriedAndARefusalFails() throws Exception {
         NotificationJob throttled = job(Channel.PUSH, "device-token-0123456789abcdef", "Giulia, push.",

@@ -70,6 +70,9 @@ public final class ConsumerLoop implements AutoCloseable {
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
+    /** How long a batch may take between two polls; null for Kafka's default. */
+    private volatile Duration longestBatch;
+
     private ConsumerLoop(String name, BrokerProbe broker, String groupId, List<String> topics, BatchHandler handler,
                          int maxPollRecords, RecordProducer deadLetters) {
         this.name = name;
@@ -99,6 +102,21 @@ public final class ConsumerLoop implements AutoCloseable {
     public static ConsumerLoop startBatches(String name, BrokerProbe broker, String groupId, List<String> topics,
                                             RecordProducer deadLetters, int maxPollRecords, BatchHandler handler) {
         var loop = new ConsumerLoop(name, broker, groupId, topics, handler, maxPollRecords, deadLetters);
+        loop.thread.start();
+        return loop;
+    }
+
+    /**
+     * Like {@link #startBatches(String, BrokerProbe, String, List, RecordProducer, int, BatchHandler)}, for a handler
+     * whose batch may rightly take up to {@code longestBatch}: the group keeps the consumer's partitions that long
+     * between polls (Kafka's default is five minutes, after which another member would take the batch over while this
+     * one is still working through it).
+     */
+    public static ConsumerLoop startBatches(String name, BrokerProbe broker, String groupId, List<String> topics,
+                                            RecordProducer deadLetters, int maxPollRecords, Duration longestBatch,
+                                            BatchHandler handler) {
+        var loop = new ConsumerLoop(name, broker, groupId, topics, handler, maxPollRecords, deadLetters);
+        loop.longestBatch = longestBatch;
         loop.thread.start();
         return loop;
     }
@@ -307,6 +325,10 @@ public final class ConsumerLoop implements AutoCloseable {
         // batch does not end a session)
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+        if (longestBatch != null) {
+            props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+                    longestBatch.toMillis()));
+        }
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 

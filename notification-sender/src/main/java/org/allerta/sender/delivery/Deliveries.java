@@ -40,6 +40,7 @@ import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.outbox.Outbox;
 import org.allerta.service.problem.Problem;
+import org.allerta.service.problem.ProblemException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
@@ -159,7 +160,8 @@ public class Deliveries {
             lanes.put(channel, lane);
             loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
                     group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
-                    producer, Math.max(10, lane.settings.concurrency() * 25), batch -> handle(lane, batch)));
+                    producer, Math.max(10, lane.settings.concurrency() * 25), longestBatch(),
+                    batch -> handle(lane, batch)));
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
                     lane.settings.maxAttempts(), lane.settings.guarantee());
@@ -190,6 +192,16 @@ public class Deliveries {
             lane.workers.shutdownNow();
         }
         recorder.close();
+    }
+
+    /**
+     * How long a batch may take before the group gives its partitions to another member: a provider throttling for
+     * long, or a low rate limit, keeps a batch's last jobs waiting that long (Kafka's default, five minutes, would
+     * have another instance take the batch over while this one still sends it). A rebalance waits for the batches
+     * under way, up to this long.
+     */
+    private Duration longestBatch() {
+        return config.getOptionalValue("allerta.sender.longest-batch", Duration.class).orElse(Duration.ofHours(1));
     }
 
     /** The lanes, for the send plan. */
@@ -259,10 +271,11 @@ public class Deliveries {
         todo.sort(Comparator.comparing((NotificationJob j) -> !j.priority()));
         lane.inFlight.addAndGet(todo.size());
         var futures = new ArrayList<Future<?>>();
+        long readAt = System.nanoTime();
         for (NotificationJob job : todo) {
             futures.add(lane.workers.submit(() -> {
                 try {
-                    deliver(lane, job);
+                    deliver(lane, job, readAt);
                 } finally {
                     lane.inFlight.decrementAndGet();
                 }
@@ -348,12 +361,24 @@ public class Deliveries {
         }
     }
 
+    /** After this long since its batch was read, an attempt first checks that nobody has handled its job. */
+    static final Duration RECHECK_AFTER = Duration.ofMinutes(1);
+
     private boolean expired(NotificationJob job) {
         return job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt());
     }
 
     /** Sends one job with retries, then records the outcome and its receipt. */
     void deliver(Lane lane, NotificationJob job) throws InterruptedException {
+        deliver(lane, job, System.nanoTime());
+    }
+
+    /**
+     * Sends one job read at {@code readAt} (nanoTime). An attempt that starts more than {@link #RECHECK_AFTER} after
+     * the batch was read, or after an earlier attempt, first looks whether another instance has handled the job
+     * meanwhile (it took the partition over while this one waited): then the job is left to it.
+     */
+    void deliver(Lane lane, NotificationJob job, long readAt) throws InterruptedException {
         Settings s = lane.settings;
         Adapter adapter = adapters.get(job.channel());
         int attempts = 0;
@@ -365,6 +390,11 @@ public class Deliveries {
         while (true) {
             if (stopping) {
                 throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
+            }
+            if ((attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
+                    && !listed("handled_job", List.of(job.jobId())).isEmpty()) {
+                LOG.debugf("job %s: handled meanwhile by another instance", job.jobId());
+                return;
             }
             // an expired job takes no token from the jobs behind it
             if (expired(job)) {
@@ -411,8 +441,9 @@ public class Deliveries {
             long base = Math.min(s.maxBackoff().toMillis(), s.backoff().toMillis() << Math.min(20, attempts - 1));
             long wait = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
             if (retry.after() != null && retry.after().toMillis() > wait) {
-                // the provider's word wins over the longest backoff; the job's expiry bounds it below
-                wait = retry.after().toMillis();
+                // the provider's word wins over the longest backoff, up to a quarter of the longest batch (the job's
+                // expiry bounds it below); a longer wait would hold the batch past what the group allows
+                wait = Math.min(retry.after().toMillis(), longestBatch().toMillis() / 4);
             }
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
@@ -514,7 +545,7 @@ public class Deliveries {
         return jdbc.inTransaction(c -> {
             String eventId;
             try (PreparedStatement s = c.prepareStatement(
-                    "SELECT event_id FROM handled_job WHERE job_id = ?::uuid AND channel = ?")) {
+                    "SELECT event_id, attempts, reason FROM handled_job WHERE job_id = ?::uuid AND channel = ?")) {
                 s.setString(1, jobId);
                 s.setString(2, channel.name());
                 try (ResultSet rows = s.executeQuery()) {
@@ -522,6 +553,11 @@ public class Deliveries {
                         return false;
                     }
                     eventId = rows.getString(1);
+                    // an uncertain attempt (interrupted by a stop) may have reached the provider: its word counts
+                    if (rows.getInt(2) == 0 && !UNCERTAIN.equals(rows.getString(3))) {
+                        throw ProblemException.conflict("job-not-sent", "Job " + jobId + " was never sent (it expired"
+                                + " or failed before any attempt): no provider can have delivered or shown it.");
+                    }
                 }
             }
             var receipt = new Receipt(jobId, channel, eventId, status, reason, providerMessageId, 0, clock.instant());
