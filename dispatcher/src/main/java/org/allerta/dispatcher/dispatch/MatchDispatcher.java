@@ -45,6 +45,7 @@ import org.allerta.contracts.rules.NoticeRules.Told;
 import org.allerta.contracts.rules.QuietHours;
 import org.allerta.contracts.rules.QuietHoursPolicy;
 import org.allerta.dispatcher.events.StatsPending;
+import org.allerta.dispatcher.registry.ErasureFence;
 import org.allerta.dispatcher.render.NoticeInput;
 import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
 import org.allerta.dispatcher.render.Rendered;
@@ -273,6 +274,8 @@ public class MatchDispatcher {
     private void dispatchInTransaction(List<Work> work, Map<Rev, AlertEvent> events, Instant now) {
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
+            // an erasure waits until this batch has committed, then deletes what it wrote
+            ErasureFence.pass(c);
             Map<Key, Entry> ledger = lockLedger(c, work);
             Set<Work> gone = noLongerHeld(c, work);
             Map<UUID, Person> people = people(c, work);

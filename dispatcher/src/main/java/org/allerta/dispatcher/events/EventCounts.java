@@ -12,14 +12,21 @@ import java.util.UUID;
 
 /**
  * What a change to job rows adds to the statistics ({@code event_count}): for each notice, the first time it is
- * sent, delivered, failed, read, clicked or finished (sent or failed) counts once, per event, channel and change.
+ * sent, delivered, failed, read, clicked or finished (sent or failed) counts once, per event, channel and change;
+ * a failure later contradicted by a delivery is taken back.
  * Used inside the transaction that changes the rows, after locking them, so that the state before is the one the
  * change starts from.
  */
 public final class EventCounts {
 
-    /** The columns read by {@link Flags#of}, in its order. */
-    public static final String FLAGS = "sent_at IS NOT NULL, delivered_at IS NOT NULL, failed_at IS NOT NULL,"
+    /**
+     * The columns read by {@link Flags#of}, in its order. A notice counts as failed only while nothing says it reached
+     * its person: a delivery receipt, an open or a click (both of which set delivered) after a failure (an attempt a
+     * crash left uncertain, a relay that took the message before timing out) moves it from failed to delivered, so
+     * that no notice counts as both, and none drops out of every outcome.
+     */
+    public static final String FLAGS = "sent_at IS NOT NULL, delivered_at IS NOT NULL,"
+            + " failed_at IS NOT NULL AND delivered_at IS NULL,"
             + " read_at IS NOT NULL, clicked_at IS NOT NULL";
 
     /** Which first times a job row has. */
@@ -55,8 +62,9 @@ public final class EventCounts {
         n[5] += gained(before.finished(), after.finished());
     }
 
+    /** +1 for a first time, -1 for a failure that a later delivery withdrew. */
     private static int gained(boolean before, boolean after) {
-        return !before && after ? 1 : 0;
+        return (after ? 1 : 0) - (before ? 1 : 0);
     }
 
     /** Adds one row per event, channel and change that gained anything. */

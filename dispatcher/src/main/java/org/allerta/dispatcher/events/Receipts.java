@@ -110,9 +110,14 @@ public class Receipts {
                 return 0;
             }
             Set<UUID> found = apply(c, waiting, events);
-            try (PreparedStatement s = c.prepareStatement(
-                    "DELETE FROM receipt_orphan WHERE job_id = ANY(?::uuid[])")) {
-                s.setArray(1, c.createArrayOf("uuid", found.toArray()));
+            // exactly the rows read and applied: another receipt of the same job, beyond this page or stored since,
+            // waits for the next sweep
+            List<Report> done = waiting.stream().filter(r -> found.contains(r.jobId())).toList();
+            try (PreparedStatement s = c.prepareStatement("""
+                    DELETE FROM receipt_orphan o USING unnest(?::uuid[], ?::text[]) AS a(job_id, status)
+                    WHERE o.job_id = a.job_id AND o.status = a.status""")) {
+                s.setArray(1, c.createArrayOf("uuid", done.stream().map(Report::jobId).toArray()));
+                s.setArray(2, c.createArrayOf("text", done.stream().map(r -> r.status().name()).toArray()));
                 s.executeUpdate();
             }
             return waiting.size();
@@ -128,7 +133,8 @@ public class Receipts {
             var letters = new java.util.LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
             try (PreparedStatement s = c.prepareStatement("""
                     DELETE FROM receipt_orphan WHERE ctid IN (
-                        SELECT ctid FROM receipt_orphan WHERE received_at < now() - make_interval(hours => ?)
+                        SELECT ctid FROM receipt_orphan o WHERE received_at < now() - make_interval(hours => ?)
+                          AND NOT EXISTS (SELECT 1 FROM job j WHERE j.job_id = o.job_id)
                         LIMIT ? FOR UPDATE SKIP LOCKED)
                     RETURNING job_id, topic, part, "offset", record_key, record""")) {
                 s.setInt(1, ORPHAN_PATIENCE_HOURS);

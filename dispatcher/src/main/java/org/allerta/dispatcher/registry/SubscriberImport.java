@@ -92,11 +92,16 @@ public class SubscriberImport {
             for (int i = 0; i < names.size(); i++) {
                 columns.put(names.get(i).strip().toLowerCase(Locale.ROOT), i);
             }
+            var unknown = columns.keySet().stream().filter(c -> !c.isEmpty() && !COLUMNS.contains(c)).sorted().toList();
+            if (!unknown.isEmpty()) {
+                // a misspelt externalId would import everyone without it, and a second sending register them twice
+                throw ProblemException.invalid("The header names columns the import does not know.", List.of(
+                        Issue.of("unknown-column", "line:1", unknown + " are not columns; the columns are "
+                                + COLUMNS_TEXT)));
+            }
             if (!columns.containsKey("name")) {
                 throw ProblemException.invalid("The header has no name column.", List.of(Issue.of("required",
-                        "line:1", "columns: externalId, name, language, sms, email, push, whatsapp, telegram,"
-                                + " category, label, address, lon, lat, interests, quietFrom, quietTo, quietZone,"
-                                + " consentSource")));
+                        "line:1", "columns: " + COLUMNS_TEXT)));
             }
             var tally = new Tally();
             var chunk = new ArrayList<Row>(CHUNK);
@@ -117,8 +122,24 @@ public class SubscriberImport {
                                 "line:" + lineNumber, "the file must be UTF-8 (a spreadsheet's \"CSV UTF-8\");"
                                         + " this row has bytes that are not, and would garble names")));
                     }
-                    chunk.add(new Row(lineNumber, RegistrationReader.read(row(CsvLine.split(line, separator),
-                            columns), true, defaultCountryCode), null));
+                    List<String> fields = CsvLine.split(line, separator);
+                    if (swallowedLines(fields, columns)) {
+                        // a quote opened and never closed in its cell took the next rows into it: this row is
+                        // refused, and each row it took is read on its own
+                        chunk.add(new Row(lineNumber, null, ProblemException.invalid("A quote is not closed.",
+                                List.of(Issue.of("unbalanced-quote", "line:" + lineNumber, "a cell opens a quote"
+                                        + " that does not close on its line; only an address or a label may hold"
+                                        + " line breaks")))));
+                        List<String> taken = line.lines().toList();
+                        for (int i = 1; i < taken.size(); i++) {
+                            if (!taken.get(i).isBlank()) {
+                                chunk.add(read(lineNumber + i, CsvLine.split(taken.get(i), separator), columns));
+                            }
+                        }
+                    } else {
+                        chunk.add(new Row(lineNumber, RegistrationReader.read(row(fields, columns), true,
+                                defaultCountryCode), null));
+                    }
                 } catch (ProblemException e) {
                     if (e.problem().status() == 503) {
                         throw e;
@@ -134,6 +155,37 @@ public class SubscriberImport {
                     tally.refusals);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The columns the import reads, as the header names them (any case). */
+    static final java.util.Set<String> COLUMNS = java.util.Set.of("externalid", "name", "language", "sms", "email",
+            "push", "whatsapp", "telegram", "category", "label", "address", "lon", "lat", "interests", "quietfrom",
+            "quietto", "quietzone", "consentsource");
+    private static final String COLUMNS_TEXT = "externalId, name, language, sms, email, push, whatsapp, telegram,"
+            + " category, label, address, lon, lat, interests, quietFrom, quietTo, quietZone, consentSource";
+
+    /** True when a cell that is never written on several lines holds a line break: a quote left open. */
+    private static boolean swallowedLines(List<String> fields, Map<String, Integer> columns) {
+        for (var column : columns.entrySet()) {
+            int i = column.getValue();
+            if (i < fields.size() && fields.get(i).indexOf('\n') >= 0 && !column.getKey().equals("address")
+                    && !column.getKey().equals("label")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A row read on its own line. */
+    private Row read(long lineNumber, List<String> fields, Map<String, Integer> columns) {
+        try {
+            return new Row(lineNumber, RegistrationReader.read(row(fields, columns), true, defaultCountryCode), null);
+        } catch (ProblemException e) {
+            if (e.problem().status() == 503) {
+                throw e;
+            }
+            return new Row(lineNumber, null, e);
         }
     }
 

@@ -309,6 +309,7 @@ public class SubscriberService {
     public boolean erase(UUID id) {
         var heldEvents = new java.util.HashSet<String>();
         boolean erased = jdbc.inTransaction(c -> {
+            ErasureFence.close(c);
             int deleted;
             try (PreparedStatement s = c.prepareStatement("DELETE FROM subscriber WHERE subscriber_id = ?")) {
                 s.setObject(1, id);

@@ -142,13 +142,15 @@ public class TrackingResource {
         });
     }
 
-    /** Records the first time of a click or an open (an open also means sent and delivered). */
+    /**
+     * Records the first time of a click or an open; either also means the notice was sent and delivered (it reached
+     * its person), so that a notice first reported failed moves to delivered rather than out of every count.
+     */
     private Optional<Job> mark(String token, String column) {
         if (!Tokens.wellFormed(token)) {
             return Optional.empty();
         }
-        String extra = column.equals("read_at")
-                ? ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)" : "";
+        String extra = ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)";
         Optional<Job> job = jdbc.inTransaction(c -> {
             // the row locked and its first times read, so that only a first click or open is counted
             java.util.UUID jobId;

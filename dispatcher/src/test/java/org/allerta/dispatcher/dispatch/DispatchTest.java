@@ -540,6 +540,43 @@ class DispatchTest {
     }
 
     /**
+     * An erasure and a batch of its person's notices never overlap: a batch waits for an erasure under way (and then
+     * finds nobody), an erasure waits for the batches under way (and then deletes what they wrote).
+     */
+    @Test
+    void anErasureAndABatchNeverOverlap() throws Exception {
+        Person p = person("Bea", "it", sms("+393330000032", null), "\"POWER_OUTAGE\"", null);
+        String e = id("fence");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        try (Connection erasing = db.getConnection()) {
+            erasing.setAutoCommit(false);
+            try (PreparedStatement s = erasing.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                s.setLong(1, org.allerta.dispatcher.registry.ErasureFence.KEY);
+                s.execute();
+            }
+            match(e, 1, p, Change.AFFECTED);
+            Thread.sleep(2000);
+            assertThat(jobs(Set.of(p.id()), 0)).as("the batch waits for the erasure under way").isEmpty();
+            erasing.commit();
+        }
+        assertThat(jobs(Set.of(p.id()), 1)).hasSize(1);
+
+        try (Connection dispatching = db.getConnection()) {
+            dispatching.setAutoCommit(false);
+            try (PreparedStatement s = dispatching.prepareStatement("SELECT pg_advisory_xact_lock_shared(?)")) {
+                s.setLong(1, org.allerta.dispatcher.registry.ErasureFence.KEY);
+                s.execute();
+            }
+            var erasure = java.util.concurrent.CompletableFuture.supplyAsync(() -> given()
+                    .header("Authorization", ADMIN).delete("/v1/subscribers/" + p.id()).statusCode());
+            Thread.sleep(1500);
+            assertThat(erasure).as("the erasure waits for the batch under way").isNotDone();
+            dispatching.commit();
+            assertThat(erasure.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(204);
+        }
+    }
+
+    /**
      * A receipt can come before its job's row (the rows are committed once the broker has every job of the batch, and
      * after a crash of the dispatcher only when the matches come again): it waits, without holding up the receipts
      * behind it, and counts once the row is there. One whose job never comes is dead-lettered after a day.
@@ -565,6 +602,20 @@ class DispatchTest {
                     .extract().jsonPath();
         } while (stats.getInt("delivered") < 1 && System.currentTimeMillis() < deadline);
         assertThat(stats.getInt("sent")).isEqualTo(1);
+        assertThat(stats.getInt("delivered")).isEqualTo(1);
+
+        // a failure reported after the delivery (an attempt a crash left uncertain) does not make it both
+        for (ReceiptStatus status : List.of(ReceiptStatus.FAILED, ReceiptStatus.READ)) {
+            TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, jobId, Json.toBytes(
+                    new Receipt(jobId, Channel.SMS, e, status, "UNCERTAIN", "smsc-early", 1, Instant.now())));
+        }
+        do {
+            Thread.sleep(300);
+            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                    .extract().jsonPath();
+        } while (stats.getInt("read") < 1 && System.currentTimeMillis() < deadline + 30_000);
+        assertThat(stats.getInt("read")).isEqualTo(1);
+        assertThat(stats.getInt("failed")).as("delivered, so not failed").isZero();
         assertThat(stats.getInt("delivered")).isEqualTo(1);
 
         // a receipt for a job nobody emitted waits; a day later it goes to the dead letters with its reason

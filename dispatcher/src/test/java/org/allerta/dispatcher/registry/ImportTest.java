@@ -104,6 +104,40 @@ class ImportTest {
                 .get("/v1/subscribers").then().statusCode(200).body("[0].name", equalTo("Marco Verdi"));
     }
 
+    /**
+     * A quote opened and never closed used to take the next rows into its cell: a person registered under a name
+     * holding other people's numbers, the next ones missing. Now that row is refused and each row it took is read
+     * on its own; and a header column the import does not know refuses the file, since a misspelt externalId would
+     * import everyone without one (and twice on a second sending).
+     */
+    @Test
+    void aQuoteLeftOpenTakesNoOtherRowAndAnUnknownColumnRefusesTheFile() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String csv = "externalId,name,sms,consentSource,lon,lat\n"
+                + "uq-1-" + run + ",\"Mario Rossi,+393331240001,registro,8.61,44.91\n"
+                + "uq-2-" + run + ",Luigi Bianchi,+393331240002,registro,8.61,44.91\n"
+                + "uq-3-" + run + ",\"Anna Verdi\",+393331240003,registro,8.61,44.91\n";
+        given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv").body(csv)
+                .post("/v1/subscribers/import").then().statusCode(200)
+                .body("created", equalTo(2))
+                .body("refused", equalTo(1))
+                .body("refusals[0].line", equalTo(2))
+                .body("refusals[0].problems.type", hasItem("urn:allerta:problem:unbalanced-quote"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "uq-2-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("[0].name", equalTo("Luigi Bianchi"))
+                .body("[0].channels[0].address", equalTo("+393331240002"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "uq-3-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("[0].name", equalTo("Anna Verdi"))
+                .body("[0].channels[0].address", equalTo("+393331240003"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "uq-1-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("size()", equalTo(0));
+
+        given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv")
+                .body("external_id,name,sms\nx-" + run + ",Prova,+393331240009\n")
+                .post("/v1/subscribers/import").then().statusCode(422)
+                .body("problems.type", hasItem("urn:allerta:problem:unknown-column"));
+    }
+
     @Inject
     AgroalDataSource db;
 

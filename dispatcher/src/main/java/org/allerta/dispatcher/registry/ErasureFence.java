@@ -1,0 +1,39 @@
+package org.allerta.dispatcher.registry;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * Keeps an erasure and the dispatch of a batch apart. A batch reads its people, waits for the broker to acknowledge
+ * their jobs, and only then writes their ledger, held and job rows: an erasure committed in between would leave
+ * those rows behind for a person who no longer exists, and their notice would go out after the erasure's answer.
+ * Each batch passes the fence (a shared transaction lock, one statement per batch); an erasure closes it (the same
+ * lock, exclusive) before anything else, so it waits for the batches under way and deletes what they wrote, and the
+ * batches after it find nobody. Neither takes any other lock first, so they never deadlock.
+ */
+public final class ErasureFence {
+
+    /** The advisory lock's key: "allerta" and 2, distinct from the other services' locks in the same database. */
+    public static final long KEY = 0x616c6c6572746102L;
+
+    private ErasureFence() {
+    }
+
+    /** Taken by a dispatching transaction, until it ends. */
+    public static void pass(Connection c) throws SQLException {
+        lock(c, "SELECT pg_advisory_xact_lock_shared(?)");
+    }
+
+    /** Taken by an erasing transaction, until it ends. */
+    public static void close(Connection c) throws SQLException {
+        lock(c, "SELECT pg_advisory_xact_lock(?)");
+    }
+
+    private static void lock(Connection c, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setLong(1, KEY);
+            s.execute();
+        }
+    }
+}
