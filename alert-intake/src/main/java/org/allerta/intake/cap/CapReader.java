@@ -133,6 +133,7 @@ public final class CapReader {
         var descriptions = new ArrayList<String>();
         List<Geometry> parts = new ArrayList<>();
         long vertices = 0;
+        var shapes = new java.util.HashSet<String>();
         for (int i = 0; i < infos.size(); i++) {
             Element info = infos.get(i);
             String at = "/alert/info[" + i + "]";
@@ -165,12 +166,20 @@ public final class CapReader {
                 });
                 List<Element> polygons = children(area, "polygon");
                 List<Element> circles = children(area, "circle");
-                // counted before any shape is made or joined: an alert of thousands of circles is refused unread
+                // counted before any shape is made or joined: an alert of thousands of circles is refused unread;
+                // a shape repeated in each language's <info> counts once, as the union will keep it once
                 for (Element polygon : polygons) {
-                    vertices += polygon.getTextContent().trim().split("\\s+").length;
+                    String coordinates = polygon.getTextContent().trim();
+                    if (shapes.add("p " + coordinates)) {
+                        vertices += coordinates.split("\\s+").length;
+                    }
                 }
-                vertices += (long) circles.size() * (CIRCLE_SEGMENTS + 1);
-                if (vertices > (long) areas.maxVertices() + 2L * (parts.size() + polygons.size() + circles.size())) {
+                for (Element circle : circles) {
+                    if (shapes.add("c " + circle.getTextContent().trim())) {
+                        vertices += CIRCLE_SEGMENTS + 1;
+                    }
+                }
+                if (vertices > (long) areas.maxVertices() + 2L * shapes.size()) {
                     issues.add(Issue.of("too-many-vertices", "/alert/info/area", "The alert's areas have more than "
                             + areas.maxVertices() + " vertices in all; at most " + areas.maxVertices()
                             + " are accepted. Simplify them."));

@@ -290,10 +290,28 @@ class CapTest {
      */
     @Test
     void refusesAnAlertWhoseShapesTogetherHaveTooManyVertices() {
-        String circles = "<circle>44.91,8.61 0.5</circle>".repeat(200);   // 200 × 65 vertices
+        var circles = new StringBuilder();   // 200 circles × 65 vertices
+        for (int i = 0; i < 200; i++) {
+            circles.append(String.format(java.util.Locale.ROOT, "<circle>44.91,%.4f 0.5</circle>", 8.60 + i * 0.0001));
+        }
         String xml = alert("MANY-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
-                .replace("<polygon>" + CENTRE + "</polygon>", circles);
-        post(xml).then().statusCode(422).body("problems.type", hasItem("urn:allerta:problem:too-many-vertices"));
+                .replace("<polygon>" + CENTRE + "</polygon>", "CIRCLES");
+        post(xml.replace("CIRCLES", circles)).then().statusCode(422)
+                .body("problems.type", hasItem("urn:allerta:problem:too-many-vertices"));
+        // the same shape in each language's <info> counts once, as the union keeps it once: 6,000 vertices twice
+        var ring = new StringBuilder();
+        for (int i = 0; i < 6_000; i++) {
+            double angle = 2 * Math.PI * i / 6_000;
+            ring.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f ", 44.91 + 0.005 * Math.sin(angle),
+                    8.61 + 0.005 * Math.cos(angle)));
+        }
+        ring.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f", 44.91, 8.615));
+        String twice = alert("TWICE-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null,
+                ring.toString());
+        String info = twice.substring(twice.indexOf("<info>"), twice.indexOf("</info>") + "</info>".length());
+        twice = twice.replace(info, info + info.replace("it-IT", "en-GB").replace("Nevicate intense su Alessandria",
+                "Heavy snow in Alessandria"));
+        post(twice).then().statusCode(202);
     }
 
     /** CAP text gets the checks of a Feature's: no control character, and no text cut inside a character. */
