@@ -47,10 +47,19 @@ public class Geocoder {
             Parsed anyPostcode = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", parsed.city());
             street = street(c, anyPostcode).map(s -> s.lessSure(0.9));
         }
-        if (street.isEmpty() && !parsed.city().isEmpty() && unnamedCities(c, parsed.city())) {
-            // a register imported without the city's name knows its streets under no city at all
-            Parsed anywhere = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", "");
-            street = street(c, anywhere).map(s -> s.lessSure(0.9));
+        if (street.isEmpty() && !parsed.city().isEmpty() && !knownCity(c, parsed.city())) {
+            String withoutProvince = PROVINCE.matcher(parsed.city()).replaceFirst("");
+            if (!withoutProvince.equals(parsed.city()) && knownCity(c, withoutProvince)) {
+                // "Alessandria (AL)", "Alessandria AL": the city, followed by its province's initials
+                street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
+                        withoutProvince)).map(s -> s.lessSure(parsed.postcode().isEmpty() ? 1.0 : 0.95));
+            } else {
+                // a city the register names otherwise (a frazione such as Spinetta Marengo, a register imported
+                // without the city's name): the street wherever it is, provided only one city has it
+                Parsed anywhere = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", "");
+                street = street(c, anywhere).filter(s -> citiesWith(c, s.streetNorm()) == 1)
+                        .map(s -> s.lessSure(0.9));
+            }
         }
         if (street.isEmpty()) {
             return unresolved("NO_SUCH_STREET");
@@ -77,14 +86,29 @@ public class Geocoder {
         return exactStreet(c, parsed).or(() -> closestStreet(c, parsed));
     }
 
-    /** True when the gazetteer knows no street in this city but has streets under no city name. */
-    private static boolean unnamedCities(Connection c, String city) {
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT NOT EXISTS (SELECT 1 FROM address_street WHERE city_norm = ?)
-                   AND EXISTS (SELECT 1 FROM address_street WHERE city_norm = '')""")) {
+    /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
+    private static final java.util.regex.Pattern PROVINCE = java.util.regex.Pattern.compile(" [a-z]{2}$");
+
+    /** True when the gazetteer has streets in this city. */
+    private static boolean knownCity(Connection c, String city) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM address_street WHERE city_norm = ?)")) {
             s.setString(1, city);
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() && rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** In how many cities the gazetteer has this street. */
+    private static int citiesWith(Connection c, String streetNorm) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT count(DISTINCT city_norm) FROM address_street WHERE street_norm = ?")) {
+            s.setString(1, streetNorm);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? rows.getInt(1) : 0;
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);

@@ -39,6 +39,9 @@ class GeocodingTest {
             "Dazio 90/H                          | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90 H Alessandria          | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H, 15100 Alessandria   | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, 15122 Alessandria (AL) | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H Alessandria AL       | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, Spinetta Marengo    | Via Dazio 90/H, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = geocode(query);
