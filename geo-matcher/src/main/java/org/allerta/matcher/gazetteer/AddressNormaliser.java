@@ -17,9 +17,15 @@ public final class AddressNormaliser {
 
     /** Street types (DUG) and their abbreviations, longest first when matched. */
     static final Map<String, String> STREET_TYPES = streetTypes();
+    /**
+     * A house number: digits, then a numeric suffix after a slash ("24/1", as registers write a subdivided number)
+     * or a letter or word suffix ("90/H", "90 h", "12 bis"). Groups: the number, the numeric suffix, the other.
+     */
+    private static final String HOUSE_NUMBER =
+            "(\\d{1,5})(?:\\s*[/\\-]\\s*(\\d{1,3})(?![\\p{L}\\d])|\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z]))?";
     private static final Pattern NUMBER = Pattern.compile(
-            "(?<![\\p{L}\\d])(\\d{1,5})\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?(?![\\p{L}\\d])");
-    private static final String ONLY_NUMBER = "\\d{1,5}\\s*(?:[/\\-]\\s*)?(bis|ter|quater|[a-z])?";
+            "(?<![\\p{L}\\d])" + HOUSE_NUMBER + "(?![\\p{L}\\d])");
+    private static final Pattern ONLY_NUMBER = Pattern.compile(HOUSE_NUMBER);
     private static final Pattern MARKS = Pattern.compile("\\p{M}+");
     private static final Pattern POSTCODE = Pattern.compile("(?<!\\d)(\\d{5})(?!\\d)");
 
@@ -161,8 +167,10 @@ public final class AddressNormaliser {
             }
             if (i == 0) {
                 street = segment;
-            } else if (number.isEmpty() && segment.matches(ONLY_NUMBER)) {
-                number = segment.replaceAll("[\\s/\\-]", "");
+            } else if (number.isEmpty() && ONLY_NUMBER.matcher(segment).matches()) {
+                Matcher only = ONLY_NUMBER.matcher(segment);
+                only.matches();
+                number = houseNumber(only);
             } else if (city.isEmpty() && !segment.matches(".*\\d.*")) {
                 city = segment;
             }
@@ -172,7 +180,7 @@ public final class AddressNormaliser {
             int start = -1;
             int end = -1;
             while (numberMatcher.find()) {
-                number = numberMatcher.group(1) + Optional.ofNullable(numberMatcher.group(2)).orElse("");
+                number = houseNumber(numberMatcher);
                 start = numberMatcher.start();
                 end = numberMatcher.end();
             }
@@ -201,6 +209,12 @@ public final class AddressNormaliser {
             }
         }
         return new Parsed(type, street, number, postcode, city);
+    }
+
+    /** The number as the register stores it: "24/1", "90h", "12bis", "7". */
+    private static String houseNumber(Matcher m) {
+        return m.group(2) != null ? m.group(1) + "/" + m.group(2)
+                : m.group(1) + Optional.ofNullable(m.group(3)).orElse("");
     }
 
     /** True when the text names a street beyond its type: "via dazio" and "dazio", not "via" alone. */

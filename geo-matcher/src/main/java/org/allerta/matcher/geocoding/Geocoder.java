@@ -67,6 +67,11 @@ public class Geocoder {
         Street found = street.get();
         if (!parsed.number().isEmpty()) {
             Optional<Geocoded> house = houseNumber(c, found, parsed.number());
+            int slash = parsed.number().indexOf('/');
+            if (house.isEmpty() && slash > 0) {
+                // "24/1" the register does not subdivide, or a range "10-12": the building's number, a little less sure
+                house = houseNumber(c, found.lessSure(0.9), parsed.number().substring(0, slash));
+            }
             if (house.isPresent()) {
                 return house.get();
             }

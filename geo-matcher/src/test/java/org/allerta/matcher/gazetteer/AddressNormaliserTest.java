@@ -39,6 +39,9 @@ class AddressNormaliserTest {
             "Via XX Settembre 27, 15121 Alessandria | via | xx settembre     | 27     | 15121 | alessandria",
             "Via 4 Novembre 10                 | via      | 4 novembre       | 10     |       | ",
             "Via Dazio                         | via      | dazio            |        |       | ",
+            "Via Ernesto Torre 24/1            | via      | ernesto torre    | 24/1   |       | ",
+            "Via Ernesto Torre, 24/1, Alessandria | via   | ernesto torre    | 24/1   |       | alessandria",
+            "Via Ernesto Torre 24 / 1 Alessandria | via   | ernesto torre    | 24/1   |       | alessandria",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {

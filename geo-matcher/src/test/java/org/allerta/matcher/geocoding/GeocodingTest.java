@@ -42,6 +42,8 @@ class GeocodingTest {
             "Via Dazio 90/H, 15122 Alessandria (AL) | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H Alessandria AL       | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H, Spinetta Marengo    | Via Dazio 90/H, 15122 Alessandria",
+            "Via Ernesto Torre 24/1              | Via Ernesto Torre 24/1, 15122 Alessandria",
+            "Via Ernesto Torre, 24/1, Alessandria | Via Ernesto Torre 24/1, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = geocode(query);
