@@ -59,6 +59,11 @@ public class SubscriberService {
     static final Duration CODE_VALIDITY = Duration.ofHours(24);
     static final int MAX_CODE_ATTEMPTS = 5;
     static final int MAX_CODES = 5;
+    /**
+     * Codes sent to one address (whichever channel or person it is registered under) in 24 hours, at most: a channel
+     * removed and added again gets no fresh allowance of codes or of guesses.
+     */
+    static final int MAX_CODES_PER_ADDRESS = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String INSERT_SUBSCRIBER = """
             INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
@@ -551,8 +556,29 @@ public class SubscriberService {
 
     private void sendCode(Connection c, UUID id, UUID channelId, Channel type, String address, String language,
                           int attempt) throws SQLException {
-        String code = String.format("%06d", RANDOM.nextInt(1_000_000));
         Instant now = clock.instant();
+        String addressHash = ApiKeys.sha256(type + ":" + address);
+        try (PreparedStatement s = c.prepareStatement("""
+                WITH gone AS (DELETE FROM code_sent WHERE sent_at < ?)
+                SELECT count(*) FROM code_sent WHERE address_sha256 = ? AND sent_at >= ?""")) {
+            Timestamp dayAgo = Timestamp.from(now.minus(java.time.Duration.ofDays(1)));
+            s.setTimestamp(1, dayAgo);
+            s.setString(2, addressHash);
+            s.setTimestamp(3, dayAgo);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                if (rows.getInt(1) >= MAX_CODES_PER_ADDRESS) {
+                    throw ProblemException.conflict("too-many-codes", "Too many codes were sent to this address in"
+                            + " the last 24 hours; try again tomorrow.");
+                }
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO code_sent (address_sha256, sent_at) VALUES (?, ?)")) {
+            s.setString(1, addressHash);
+            s.setTimestamp(2, Timestamp.from(now));
+            s.executeUpdate();
+        }
+        String code = String.format("%06d", RANDOM.nextInt(1_000_000));
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE channel SET code_sha256 = ?, code_expires_at = ?, code_attempts = 0, codes_sent = ?
                 WHERE channel_id = ?""")) {

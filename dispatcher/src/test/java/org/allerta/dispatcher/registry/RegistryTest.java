@@ -250,6 +250,28 @@ class RegistryTest {
     }
 
     /**
+     * Codes are counted per address, whoever registers it: registering the same number again and again (as new
+     * people, or by removing and adding the channel) gets no fresh allowance, so an app cannot flood a phone with
+     * codes or guess without end.
+     */
+    @Test
+    void anAddressGetsNoFreshCodesByBeingRegisteredAgain() {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        String body = """
+                {"externalId": "flood-%s-%d", "name": "Prova", "language": "it",
+                 "channels": [{"type": "SMS", "address": "%s"}],
+                 "places": [{"category": "HOME", "lon": 8.61, "lat": 44.91}], "interests": ["POWER_OUTAGE"]}""";
+        for (int i = 0; i < SubscriberService.MAX_CODES_PER_ADDRESS; i++) {
+            given().header("Authorization", APP).contentType(ContentType.JSON).body(body.formatted(run, i, phone))
+                    .post("/v1/subscribers").then().statusCode(201);
+        }
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(body.formatted(run, SubscriberService.MAX_CODES_PER_ADDRESS, phone))
+                .post("/v1/subscribers").then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:too-many-codes"));
+    }
+
+    /**
      * Erased while the broker is away: the person's records still waiting in the outbox (their places' addresses, a
      * verification code to their phone) never leave; only the tombstone does.
      */
