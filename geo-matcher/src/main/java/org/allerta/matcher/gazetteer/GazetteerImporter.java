@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.allerta.service.Jdbc;
 import org.allerta.service.csv.CsvLine;
+import org.allerta.service.csv.CsvRecords;
 import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 import org.postgresql.PGConnection;
@@ -96,29 +97,52 @@ public class GazetteerImporter {
         }
     }
 
+    /** The longest row read; a longer one is refused without being held in memory. */
+    static final int MAX_ROW_CHARS = 64 * 1024;
+
     private static long stage(Connection connection, InputStream body, GazetteerFormat format, String city,
                               Map<String, Long> refused) throws SQLException {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(
                 "COPY address_stage FROM STDIN WITH (FORMAT text)");
         long rows = 0;
         try (var reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16)) {
-            String header = reader.readLine();
-            if (header == null) {
+            // records of bounded size, whatever the file (a register uploaded as one line would not be held whole)
+            var records = new CsvRecords(reader, MAX_ROW_CHARS).linesOnly();
+            records.separator(format.separator());
+            CsvRecords.Record first = records.next();
+            if (first == null) {
                 throw ProblemException.invalid("The file is empty.", List.of(Issue.of("empty-file", "line:1",
                         "The file has no header and no rows.")));
             }
+            if (first.tooLong()) {
+                throw ProblemException.invalid("The header is too long.", List.of(Issue.of("line-too-long", "line:1",
+                        "The header is longer than " + MAX_ROW_CHARS + " characters: is this a CSV file?")));
+            }
+            String header = first.text();
             Map<String, Integer> columns = columns(header, format);
+            int headerColumns = CsvLine.split(header, format.separator()).size();
             int lastColumn = columns.values().stream().mapToInt(Integer::intValue).max().orElse(0);
             var memo = new Memo();
             var out = new StringBuilder(1 << 16);
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank()) {
+            CsvRecords.Record record;
+            while ((record = records.next()) != null) {
+                String line = record.text();
+                if (line != null && line.isBlank()) {
                     continue;
                 }
                 rows++;
-                String reason = row(out, rows, CsvLine.split(line, format.separator()), columns, lastColumn,
-                        format, city, memo);
+                String reason;
+                if (record.tooLong()) {
+                    reason = "line-too-long";
+                } else if (line.indexOf('\uFFFD') >= 0) {
+                    // bytes that are not UTF-8 (a register saved as Windows-1252): names would be garbled
+                    reason = "invalid-encoding";
+                } else {
+                    List<String> fields = CsvLine.split(line, format.separator());
+                    // more fields than the header names: a separator inside a value shifted the columns
+                    reason = fields.size() > headerColumns ? "wrong-column-count"
+                            : row(out, rows, fields, columns, lastColumn, format, city, memo);
+                }
                 if (reason != null) {
                     refused.merge(reason, 1L, Long::sum);
                 }

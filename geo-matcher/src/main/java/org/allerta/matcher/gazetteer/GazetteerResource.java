@@ -59,7 +59,7 @@ public class GazetteerResource {
         if (source == null || !source.matches("[A-Za-z0-9._:-]{1,100}")) {
             throw ProblemException.invalid("Invalid source.", List.of(Issue.of("invalid-query-parameter",
                     "query:source", "source names the register (1-100 letters, digits, . _ : -), e.g. alessandria;"
-                            + " re-importing under the same source replaces its rows.")));
+                            + " re-importing under the same source adds and updates its rows (it removes none).")));
         }
         return importer.importCsv(body, parsedFormat, parsedSrid, source, city);
     }

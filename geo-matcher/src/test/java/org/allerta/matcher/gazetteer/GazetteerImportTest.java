@@ -241,12 +241,24 @@ class GazetteerImportTest {
                 + "eight,44.91,2,Via Roma,,Alessandria,,,15121\n"
                 + "8.61,44.91,3,,,Alessandria,,,15121\n"
                 + "8.61,44.91\n"
-                + "8.61,144.91,4,Via Roma,,Alessandria,,,15121\n";
+                + "8.61,144.91,4,Via Roma,,Alessandria,,,15121\n"
+                // a separator inside a value shifts the columns: one field too many
+                + "8.61,44.91,5,Via Roma, angolo Via Milano,,Alessandria,,,15121\n"
+                // a stray quote spoils its own line only
+                + "8.61,44.91,6,\"Via Roma,,Alessandria,,,15121\n"
+                + "8.61,44.91,7,Via Roma,,Alessandria,,,15121\n"
+                + "8.61,44.91,8,Via " + "x".repeat(70_000) + ",,Alessandria,,,15121\n";
+        byte[] windows1252 = "8.61,44.91,9,Via Citt\u00e0,,Alessandria,,,15121\n"
+                .getBytes(java.nio.charset.Charset.forName("windows-1252"));
+        var body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(csv.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.writeBytes(windows1252);
         given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-refusals")
-                .body(csv).post("/v1/gazetteer").then().statusCode(200)
-                .body("rowsRead", equalTo(5)).body("inserted", equalTo(1))
+                .body(body.toByteArray()).post("/v1/gazetteer").then().statusCode(200)
+                .body("rowsRead", equalTo(10)).body("inserted", equalTo(2))
                 .body("refused.invalid-coordinates", equalTo(1)).body("refused.missing-street", equalTo(1))
-                .body("refused.wrong-column-count", equalTo(1)).body("refused.coordinates-out-of-range", equalTo(1));
+                .body("refused.wrong-column-count", equalTo(3)).body("refused.coordinates-out-of-range", equalTo(1))
+                .body("refused.line-too-long", equalTo(1)).body("refused.invalid-encoding", equalTo(1));
         // a projected row outside its projection's domain (PostGIS cannot transform it) is refused, not fatal
         String civici = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
                 + "CoordX;CoordY\n"

@@ -39,6 +39,18 @@ public final class CsvRecords {
         this.maxChars = maxChars;
     }
 
+    /** Whether a line break always ends a record, even inside quotes (files whose values are never on two lines). */
+    private boolean linesOnly;
+
+    /**
+     * From now on a line break ends a record wherever it is: for files whose values never span lines (a register of
+     * addresses), so that a stray quote spoils its own line only, not the lines after it.
+     */
+    public CsvRecords linesOnly() {
+        this.linesOnly = true;
+        return this;
+    }
+
     /** The file's separator, once known: a quote opens a quoted field only at the start of a field. */
     public void separator(char separator) {
         this.separators = String.valueOf(separator);
@@ -83,7 +95,7 @@ public final class CsvRecords {
             }
             if (c == '\n') {
                 line++;
-                if (!quoted) {
+                if (!quoted || linesOnly) {
                     return new Record(start, tooLong ? null : strip(text));
                 }
             }

@@ -64,4 +64,13 @@ class CsvRecordsTest {
         assertThat(records).hasSize(2);
         assertThat(records.get(1).tooLong()).isTrue();
     }
+
+    @Test
+    void linesOnlyKeepsAStrayQuoteToItsOwnLine() throws Exception {
+        var records = new CsvRecords(new StringReader("a;\"b;c\nd;e;f\n"), 1000).linesOnly();
+        records.separator(';');
+        assertThat(records.next().text()).isEqualTo("a;\"b;c");
+        assertThat(records.next().text()).isEqualTo("d;e;f");
+        assertThat(records.next()).isNull();
+    }
 }
