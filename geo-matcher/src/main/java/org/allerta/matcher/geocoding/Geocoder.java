@@ -53,12 +53,11 @@ public class Geocoder {
                 // "Alessandria (AL)", "Alessandria AL": the city, followed by its province's initials
                 street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                         withoutProvince)).map(s -> s.lessSure(parsed.postcode().isEmpty() ? 1.0 : 0.95));
-            } else {
-                // a city the register names otherwise (a frazione such as Spinetta Marengo, a register imported
-                // without the city's name): the street wherever it is, provided only one city has it
+            } else if (unnamedCities(c)) {
+                // a register imported without the city's name knows its streets under no city at all; a city it
+                // does not know otherwise is another city, never matched to a street of this one
                 Parsed anywhere = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", "");
-                street = street(c, anywhere).filter(s -> citiesWith(c, s.streetNorm()) == 1)
-                        .map(s -> s.lessSure(0.9));
+                street = street(c, anywhere).map(s -> s.lessSure(0.9));
             }
         }
         if (street.isEmpty()) {
@@ -107,13 +106,12 @@ public class Geocoder {
         }
     }
 
-    /** In how many cities the gazetteer has this street. */
-    private static int citiesWith(Connection c, String streetNorm) {
+    /** True when the gazetteer has streets under no city name (a register imported without it). */
+    private static boolean unnamedCities(Connection c) {
         try (PreparedStatement s = c.prepareStatement(
-                "SELECT count(DISTINCT city_norm) FROM address_street WHERE street_norm = ?")) {
-            s.setString(1, streetNorm);
+                "SELECT EXISTS (SELECT 1 FROM address_street WHERE city_norm = '')")) {
             try (ResultSet rows = s.executeQuery()) {
-                return rows.next() ? rows.getInt(1) : 0;
+                return rows.next() && rows.getBoolean(1);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
