@@ -168,15 +168,19 @@ public final class CapReader {
                 List<Element> circles = children(area, "circle");
                 // counted before any shape is made or joined: an alert of thousands of circles is refused unread;
                 // a shape repeated in each language's <info> counts once, as the union will keep it once
-                for (Element polygon : polygons) {
-                    String coordinates = polygon.getTextContent().trim();
+                var newPolygons = new ArrayList<Integer>();
+                var newCircles = new ArrayList<Integer>();
+                for (int p = 0; p < polygons.size(); p++) {
+                    String coordinates = polygons.get(p).getTextContent().trim();
                     if (shapes.add("p " + coordinates)) {
                         vertices += coordinates.split("\\s+").length;
+                        newPolygons.add(p);
                     }
                 }
-                for (Element circle : circles) {
-                    if (shapes.add("c " + circle.getTextContent().trim())) {
+                for (int c = 0; c < circles.size(); c++) {
+                    if (shapes.add("c " + circles.get(c).getTextContent().trim())) {
                         vertices += CIRCLE_SEGMENTS + 1;
+                        newCircles.add(c);
                     }
                 }
                 if (vertices > (long) areas.maxVertices() + 2L * shapes.size()) {
@@ -185,14 +189,15 @@ public final class CapReader {
                             + " are accepted. Simplify them."));
                     return null;
                 }
-                for (int p = 0; p < polygons.size(); p++) {
+                // each distinct shape is made once: its copies add nothing to the union
+                for (int p : newPolygons) {
                     Geometry polygon = polygon(polygons.get(p).getTextContent(), areaPath + "/polygon[" + p + "]",
                             issues);
                     if (polygon != null) {
                         parts.add(polygon);
                     }
                 }
-                for (int c = 0; c < circles.size(); c++) {
+                for (int c : newCircles) {
                     Geometry circle = circle(circles.get(c).getTextContent(), areaPath + "/circle[" + c + "]", issues);
                     if (circle != null) {
                         parts.add(circle);
