@@ -41,10 +41,12 @@ public final class CsvRecords {
 
     /** Whether a line break always ends a record, even inside quotes (files whose values are never on two lines). */
     private boolean linesOnly;
+    /** The last character read was a carriage return (a line break of its own, unless a line feed follows). */
+    private boolean afterReturn;
 
     /**
-     * From now on a line break ends a record wherever it is: for files whose values never span lines (a register of
-     * addresses), so that a stray quote spoils its own line only, not the lines after it.
+     * From now on a line break (LF, CRLF or a CR alone) ends a record wherever it is: for files whose values never
+     * span lines (a register of addresses), so that a stray quote spoils its own line only, not the lines after it.
      */
     public CsvRecords linesOnly() {
         this.linesOnly = true;
@@ -82,6 +84,14 @@ public final class CsvRecords {
                 }
             }
             char c = buffer[position++];
+            if (linesOnly && afterReturn && c != '\n') {
+                // a carriage return alone ended the line (an old Mac file): this character starts the next record
+                position--;
+                line++;
+                afterReturn = false;
+                return new Record(start, tooLong ? null : strip(text));
+            }
+            afterReturn = c == '\r';
             any = true;
             if (closing) {
                 closing = false;

@@ -72,5 +72,12 @@ class CsvRecordsTest {
         assertThat(records.next().text()).isEqualTo("a;\"b;c");
         assertThat(records.next().text()).isEqualTo("d;e;f");
         assertThat(records.next()).isNull();
+
+        var mac = new CsvRecords(new StringReader("h;i\ra;b\r\nc;d\re;f"), 1000).linesOnly();
+        mac.separator(';');
+        for (String expected : new String[] {"h;i", "a;b", "c;d", "e;f"}) {
+            assertThat(mac.next().text()).isEqualTo(expected);
+        }
+        assertThat(mac.next()).isNull();
     }
 }
