@@ -40,6 +40,7 @@ public class Schedules {
 
     private final MatchDispatcher dispatcher;
     private final Receipts receipts;
+    private final org.allerta.dispatcher.registry.SubscriberService subscribers;
     private final StatsService stats;
     private final RecordProducer producer;
     private final BrokerProbe broker;
@@ -59,12 +60,14 @@ public class Schedules {
     private ScheduledExecutorService executor;
 
     Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, Receipts receipts,
-              RecordProducer producer, BrokerProbe broker,
+              org.allerta.dispatcher.registry.SubscriberService subscribers, RecordProducer producer,
+              BrokerProbe broker,
               @ConfigProperty(name = "allerta.dispatcher.release-interval") Duration releaseInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage) {
         this.dispatcher = dispatcher;
         this.receipts = receipts;
+        this.subscribers = subscribers;
         this.stats = stats;
         this.pending = pending;
         this.statsPage = statsPage;
@@ -85,6 +88,16 @@ public class Schedules {
         executor.scheduleWithFixedDelay(this::publishStats, statsInterval.toMillis(), statsInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::applyWaitingReceipts, 1, 1, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::forgetOldCodes, 1, 60, TimeUnit.MINUTES);
+    }
+
+    /** The digests of addresses codes went to, after their day. */
+    private void forgetOldCodes() {
+        try {
+            subscribers.forgetOldCodes();
+        } catch (RuntimeException e) {
+            LOG.warnf("forgetting old verification codes paused: %s", e.getMessage());
+        }
     }
 
     /** Receipts that came before their job's row, applied once it is there. */

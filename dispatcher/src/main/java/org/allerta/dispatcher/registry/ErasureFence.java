@@ -7,10 +7,12 @@ import java.sql.SQLException;
 /**
  * Keeps an erasure and the dispatch of a batch apart. A batch reads its people, waits for the broker to acknowledge
  * their jobs, and only then writes their ledger, held and job rows: an erasure committed in between would leave
- * those rows behind for a person who no longer exists, and their notice would go out after the erasure's answer.
- * Each batch passes the fence (a shared transaction lock, one statement per batch); an erasure closes it (the same
- * lock, exclusive) before anything else, so it waits for the batches under way and deletes what they wrote, and the
- * batches after it find nobody. Neither takes any other lock first, so they never deadlock.
+ * those rows behind for a person who no longer exists. Each batch passes the fence (a shared transaction lock, one
+ * statement per batch); an erasure closes it (the same lock, exclusive) before anything else, so it waits for the
+ * batches under way and deletes what they wrote, and the batches after it find nobody to tell. Jobs the broker took
+ * before the erasure may still be delivered by the sender after it. Neither side takes any other lock first, so they
+ * never deadlock. An erasure waits {@link #ERASURE_WAIT} at most (a batch may wait long for a broker that is away),
+ * then answers 503 to be repeated, rather than hold back every batch queued behind it.
  */
 public final class ErasureFence {
 
@@ -25,9 +27,18 @@ public final class ErasureFence {
         lock(c, "SELECT pg_advisory_xact_lock_shared(?)");
     }
 
-    /** Taken by an erasing transaction, until it ends. */
+    /** How long an erasure waits for the batches under way. */
+    static final String ERASURE_WAIT = "5s";
+
+    /** Taken by an erasing transaction, until it ends; refused (lock_not_available, a 503) after {@link #ERASURE_WAIT}. */
     public static void close(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SET LOCAL lock_timeout = '" + ERASURE_WAIT + "'")) {
+            s.execute();
+        }
         lock(c, "SELECT pg_advisory_xact_lock(?)");
+        try (PreparedStatement s = c.prepareStatement("SET LOCAL lock_timeout = DEFAULT")) {
+            s.execute();
+        }
     }
 
     private static void lock(Connection c, String sql) throws SQLException {

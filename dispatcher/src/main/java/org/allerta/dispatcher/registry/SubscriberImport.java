@@ -146,7 +146,7 @@ public class SubscriberImport {
                     }
                     chunk.add(new Row(lineNumber, null, e));
                 }
-                if (chunk.size() == CHUNK) {
+                if (chunk.size() >= CHUNK) {
                     register(chunk, tally);
                 }
             }

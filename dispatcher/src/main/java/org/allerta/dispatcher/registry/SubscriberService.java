@@ -58,6 +58,7 @@ public class SubscriberService {
 
     static final Duration CODE_VALIDITY = Duration.ofHours(24);
     static final int MAX_CODE_ATTEMPTS = 5;
+    private final org.allerta.dispatcher.tracking.Tokens tokens;
     static final int MAX_CODES = 5;
     /**
      * Codes sent to one address (whichever channel or person it is registered under) in 24 hours, at most: a channel
@@ -87,8 +88,10 @@ public class SubscriberService {
     private final Renderer renderer;
     private final Clock clock;
 
-    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock, StatsPending statsPending) {
+    SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock, StatsPending statsPending,
+                      org.allerta.dispatcher.tracking.Tokens tokens) {
         this.jdbc = jdbc;
+        this.tokens = tokens;
         this.statsPending = statsPending;
         this.outbox = outbox;
         this.renderer = renderer;
@@ -554,16 +557,26 @@ public class SubscriberService {
         }
     }
 
+    /** Forgets the codes sent more than a day ago (the clock's work: no digest outlives its day). */
+    public int forgetOldCodes() {
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM code_sent WHERE sent_at < ?")) {
+                s.setTimestamp(1, Timestamp.from(clock.instant().minus(java.time.Duration.ofDays(1))));
+                return s.executeUpdate();
+            }
+        });
+    }
+
     private void sendCode(Connection c, UUID id, UUID channelId, Channel type, String address, String language,
                           int attempt) throws SQLException {
         Instant now = clock.instant();
-        String addressHash = ApiKeys.sha256(type + ":" + address);
+        String addressDigest = tokens.addressDigest(type + ":" + address);
         try (PreparedStatement s = c.prepareStatement("""
                 WITH gone AS (DELETE FROM code_sent WHERE sent_at < ?)
-                SELECT count(*) FROM code_sent WHERE address_sha256 = ? AND sent_at >= ?""")) {
+                SELECT count(*) FROM code_sent WHERE address_digest = ? AND sent_at >= ?""")) {
             Timestamp dayAgo = Timestamp.from(now.minus(java.time.Duration.ofDays(1)));
             s.setTimestamp(1, dayAgo);
-            s.setString(2, addressHash);
+            s.setString(2, addressDigest);
             s.setTimestamp(3, dayAgo);
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
@@ -573,8 +586,8 @@ public class SubscriberService {
                 }
             }
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO code_sent (address_sha256, sent_at) VALUES (?, ?)")) {
-            s.setString(1, addressHash);
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO code_sent (address_digest, sent_at) VALUES (?, ?)")) {
+            s.setString(1, addressDigest);
             s.setTimestamp(2, Timestamp.from(now));
             s.executeUpdate();
         }

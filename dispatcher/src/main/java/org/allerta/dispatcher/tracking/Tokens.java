@@ -37,7 +37,7 @@ public class Tokens {
     private static final int TOKEN_CHARS = 22;
 
     private final Jdbc jdbc;
-    /** The tracking key, then the unsubscribe key. */
+    /** The tracking key, the unsubscribe key, the address digest key. */
     private volatile SecretKeySpec[] keys;
     private final ThreadLocal<Cipher> encryptors = ThreadLocal.withInitial(() -> cipher(Cipher.ENCRYPT_MODE, 0));
     private final ThreadLocal<Cipher> decryptors = ThreadLocal.withInitial(() -> cipher(Cipher.DECRYPT_MODE, 0));
@@ -142,10 +142,13 @@ public class Tokens {
             synchronized (this) {
                 if (keys == null) {
                     byte[] secret = loadOrCreate();
-                    byte[] derived = unsubscribeKey(secret);
-                    keys = new SecretKeySpec[] {new SecretKeySpec(secret, "AES"), new SecretKeySpec(derived, "AES")};
+                    byte[] derived = derive(secret, "allerta unsubscribe token key v1");
+                    byte[] digest = derive(secret, "allerta address digest key v1");
+                    keys = new SecretKeySpec[] {new SecretKeySpec(secret, "AES"), new SecretKeySpec(derived, "AES"),
+                            new SecretKeySpec(digest, "HmacSHA256")};
                     Arrays.fill(secret, (byte) 0);
                     Arrays.fill(derived, (byte) 0);
+                    Arrays.fill(digest, (byte) 0);
                 }
                 current = keys;
             }
@@ -153,15 +156,31 @@ public class Tokens {
         return current;
     }
 
-    /** The unsubscribe key: HMAC-SHA256 of a fixed label under the tracking key, unrelated to it without it. */
-    private static byte[] unsubscribeKey(byte[] secret) {
+    /**
+     * A key of its own for one use (the unsubscribe tokens, the address digests): HMAC-SHA256 of a fixed label under
+     * the tracking key, unrelated to it without it.
+     */
+    private static byte[] derive(byte[] secret, String label) {
+        return hmac(new SecretKeySpec(secret, "HmacSHA256"), label.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] hmac(SecretKeySpec key, byte[] data) {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return mac.doFinal("allerta unsubscribe token key v1".getBytes(StandardCharsets.UTF_8));
+            mac.init(key);
+            return mac.doFinal(data);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 is required by the Java platform", e);
         }
+    }
+
+    /**
+     * A digest of a contact address under the service's own key (hex): the same for the same address, and, unlike a
+     * plain hash, no one holding only the database can find a phone number from it by trying the few million there
+     * are.
+     */
+    public String addressDigest(String text) {
+        return java.util.HexFormat.of().formatHex(hmac(keys()[2], text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private byte[] loadOrCreate() {

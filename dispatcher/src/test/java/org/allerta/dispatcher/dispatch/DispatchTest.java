@@ -561,6 +561,18 @@ class DispatchTest {
         }
         assertThat(jobs(Set.of(p.id()), 1)).hasSize(1);
 
+        // a batch held up for long (a broker away) does not hold the erasure, nor the batches behind it, for good
+        try (Connection dispatching = db.getConnection()) {
+            dispatching.setAutoCommit(false);
+            try (PreparedStatement s = dispatching.prepareStatement("SELECT pg_advisory_xact_lock_shared(?)")) {
+                s.setLong(1, org.allerta.dispatcher.registry.ErasureFence.KEY);
+                s.execute();
+            }
+            given().header("Authorization", ADMIN).delete("/v1/subscribers/" + p.id()).then().statusCode(503)
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+            dispatching.commit();
+        }
+
         try (Connection dispatching = db.getConnection()) {
             dispatching.setAutoCommit(false);
             try (PreparedStatement s = dispatching.prepareStatement("SELECT pg_advisory_xact_lock_shared(?)")) {

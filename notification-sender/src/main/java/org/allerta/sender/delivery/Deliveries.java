@@ -443,7 +443,7 @@ public class Deliveries {
             if (retry.after() != null && retry.after().toMillis() > wait) {
                 // the provider's word wins over the longest backoff, up to a quarter of the longest batch (the job's
                 // expiry bounds it below); a longer wait would hold the batch past what the group allows
-                wait = Math.min(retry.after().toMillis(), longestBatch().toMillis() / 4);
+                wait = Math.max(wait, Math.min(retry.after().toMillis(), longestBatch().toMillis() / 4));
             }
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");

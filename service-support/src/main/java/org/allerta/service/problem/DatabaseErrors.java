@@ -44,15 +44,15 @@ public final class DatabaseErrors {
     /**
      * True when the database could not take a statement for now, though it answers: a transaction lost to another
      * (serialization failure, deadlock: class 40), resources short (class 53: disk full, too many connections), a
-     * read-only server after a failover (25006), a statement cancelled (57014), a system error (class 58). Tried
-     * again, it may succeed; a record meeting it is never dead-lettered for it.
+     * read-only server after a failover (25006), a statement cancelled (57014), a lock not obtained in time (55P03), a
+     * system error (class 58). Tried again, it may succeed; a record meeting it is never dead-lettered for it.
      */
     public static boolean isTransient(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 if (state.startsWith("40") || state.startsWith("53") || state.startsWith("58")
-                        || state.equals("25006") || state.equals("57014")) {
+                        || state.equals("25006") || state.equals("57014") || state.equals("55P03")) {
                     return true;
                 }
             }
