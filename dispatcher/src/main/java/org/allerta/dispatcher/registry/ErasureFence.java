@@ -3,6 +3,7 @@ package org.allerta.dispatcher.registry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import org.allerta.service.problem.ProblemException;
 
 /**
  * Keeps an erasure and the dispatch of a batch apart. A batch reads its people, waits for the broker to acknowledge
@@ -35,7 +36,15 @@ public final class ErasureFence {
         try (PreparedStatement s = c.prepareStatement("SET LOCAL lock_timeout = '" + ERASURE_WAIT + "'")) {
             s.execute();
         }
-        lock(c, "SELECT pg_advisory_xact_lock(?)");
+        try {
+            lock(c, "SELECT pg_advisory_xact_lock(?)");
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                throw ProblemException.unavailable("Notices to this person are being dispatched; repeat the"
+                        + " erasure in a few seconds.", 10, e);
+            }
+            throw e;
+        }
         try (PreparedStatement s = c.prepareStatement("SET LOCAL lock_timeout = DEFAULT")) {
             s.execute();
         }

@@ -50,6 +50,18 @@ public class Tokens {
         this.jdbc = jdbc;
     }
 
+    /**
+     * The keys loaded at the start, so that no request needs a second connection to load them while its own
+     * transaction holds one; a database not there yet leaves them to the first use.
+     */
+    void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        try {
+            keys();
+        } catch (RuntimeException e) {
+            // loaded on first use
+        }
+    }
+
     /** The token of a job's tracked link and e-mail image. */
     public String token(UUID jobId) {
         return encrypt(encryptors.get(), jobId);

@@ -54,10 +54,10 @@ public class Geocoder {
                 street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                         withoutProvince)).map(s -> s.lessSure(parsed.postcode().isEmpty() ? 1.0 : 0.95));
             } else if (unnamedCities(c)) {
-                // a register imported without the city's name knows its streets under no city at all; a city it
-                // does not know otherwise is another city, never matched to a street of this one
-                Parsed anywhere = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", "");
-                street = street(c, anywhere).map(s -> s.lessSure(0.9));
+                // a register imported without the city's name knows its streets under no city at all: those streets
+                // alone; a city the gazetteer does not know is another city, never matched to a named city's street
+                Parsed unnamed = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", UNNAMED);
+                street = street(c, unnamed).map(s -> s.lessSure(0.9));
             }
         }
         if (street.isEmpty()) {
@@ -161,9 +161,14 @@ public class Geocoder {
         }
     }
 
+    /** A city to look streets up in: those under no city name only (not "any city", which an empty city means). */
+    private static final String UNNAMED = "\u0000";
+
     private static void bindPlace(PreparedStatement s, int from, Parsed parsed) throws SQLException {
-        s.setString(from, parsed.city());
-        s.setString(from + 1, parsed.city());
+        // the queries read (? = '' OR city_norm = ?): an empty city is any city; UNNAMED is city_norm = '' alone
+        boolean unnamed = UNNAMED.equals(parsed.city());
+        s.setString(from, unnamed ? "unnamed" : parsed.city());
+        s.setString(from + 1, unnamed ? "" : parsed.city());
         s.setString(from + 2, parsed.postcode());
         s.setString(from + 3, parsed.postcode());
     }
