@@ -123,13 +123,13 @@ public class SubscriberImport {
                                         + " this row has bytes that are not, and would garble names")));
                     }
                     List<String> fields = CsvLine.split(line, separator);
-                    if (swallowedLines(fields, columns)) {
+                    if (swallowedLines(fields, columns, separator)) {
                         // a quote opened and never closed in its cell took the next rows into it: this row is
                         // refused, and each row it took is read on its own
                         chunk.add(new Row(lineNumber, null, ProblemException.invalid("A quote is not closed.",
                                 List.of(Issue.of("unbalanced-quote", "line:" + lineNumber, "a cell opens a quote"
                                         + " that does not close on its line; only an address or a label may hold"
-                                        + " line breaks")))));
+                                        + " line breaks, three lines at most")))));
                         List<String> taken = line.lines().toList();
                         for (int i = 1; i < taken.size(); i++) {
                             if (!taken.get(i).isBlank()) {
@@ -165,12 +165,23 @@ public class SubscriberImport {
     private static final String COLUMNS_TEXT = "externalId, name, language, sms, email, push, whatsapp, telegram,"
             + " category, label, address, lon, lat, interests, quietFrom, quietTo, quietZone, consentSource";
 
-    /** True when a cell that is never written on several lines holds a line break: a quote left open. */
-    private static boolean swallowedLines(List<String> fields, Map<String, Integer> columns) {
+    /**
+     * True when a quote was left open: a cell that is never written on several lines holds a line break, or an
+     * address or a label (which may be) holds more than three lines, or a line that looks like a row of its own (as
+     * many separators as the header has, less one).
+     */
+    private static boolean swallowedLines(List<String> fields, Map<String, Integer> columns, char separator) {
         for (var column : columns.entrySet()) {
             int i = column.getValue();
-            if (i < fields.size() && fields.get(i).indexOf('\n') >= 0 && !column.getKey().equals("address")
-                    && !column.getKey().equals("label")) {
+            if (i >= fields.size() || fields.get(i).indexOf('\n') < 0) {
+                continue;
+            }
+            if (!column.getKey().equals("address") && !column.getKey().equals("label")) {
+                return true;
+            }
+            List<String> lines = fields.get(i).lines().toList();
+            if (lines.size() > 3 || lines.stream().anyMatch(l -> l.chars().filter(ch -> ch == separator).count()
+                    >= Math.max(1, columns.size() - 1))) {
                 return true;
             }
         }

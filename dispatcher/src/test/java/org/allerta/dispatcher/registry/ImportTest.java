@@ -132,6 +132,18 @@ class ImportTest {
         given().header("Authorization", RegistryTest.APP).queryParam("externalId", "uq-1-" + run)
                 .get("/v1/subscribers").then().statusCode(200).body("size()", equalTo(0));
 
+        // the same in an address, which may hold a few lines but not rows
+        String address = "externalId,name,sms,consentSource,address\n"
+                + "ua-1-" + run + ",Mario Rossi,+393331240011,registro,\"Via Dazio 90/H\n"
+                + "ua-2-" + run + ",Luigi Bianchi,+393331240012,registro,Via Dazio 1\n"
+                + "ua-3-" + run + ",Anna Verdi,+393331240013,registro,Via Dazio 2\n";
+        given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv").body(address)
+                .post("/v1/subscribers/import").then().statusCode(200)
+                .body("created", equalTo(2)).body("refused", equalTo(1))
+                .body("refusals[0].problems.type", hasItem("urn:allerta:problem:unbalanced-quote"));
+        given().header("Authorization", RegistryTest.APP).queryParam("externalId", "ua-3-" + run)
+                .get("/v1/subscribers").then().statusCode(200).body("[0].name", equalTo("Anna Verdi"));
+
         given().header("Authorization", RegistryTest.ADMIN).contentType("text/csv")
                 .body("external_id,name,sms\nx-" + run + ",Prova,+393331240009\n")
                 .post("/v1/subscribers/import").then().statusCode(422)
