@@ -509,6 +509,19 @@ class DispatchTest {
         }
     }
 
+    /** The event's statistics once {@code until} holds of them (or after 30 s, as they are then). */
+    private static JsonPath statsOnce(String eventId, java.util.function.Predicate<JsonPath> until)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        JsonPath stats;
+        do {
+            Thread.sleep(300);
+            stats = given().header("Authorization", ADMIN).get("/v1/events/" + eventId + "/stats").then()
+                    .statusCode(200).extract().jsonPath();
+        } while (!until.test(stats) && System.currentTimeMillis() < deadline);
+        return stats;
+    }
+
     private static JsonPath awaitStats(String eventId) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (true) {
@@ -606,13 +619,7 @@ class DispatchTest {
         Thread.sleep(3000);   // the receipts are consumed long before their job exists
         match(e, 1, p, Change.AFFECTED);
         assertThat(jobs(Set.of(p.id()), 1)).extracting(NotificationJob::jobId).containsExactly(jobId);
-        long deadline = System.currentTimeMillis() + 30_000;
-        JsonPath stats;
-        do {
-            Thread.sleep(300);
-            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
-                    .extract().jsonPath();
-        } while (stats.getInt("delivered") < 1 && System.currentTimeMillis() < deadline);
+        JsonPath stats = statsOnce(e, st -> st.getInt("delivered") >= 1);
         assertThat(stats.getInt("sent")).isEqualTo(1);
         assertThat(stats.getInt("delivered")).isEqualTo(1);
 
@@ -621,11 +628,7 @@ class DispatchTest {
             TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, jobId, Json.toBytes(
                     new Receipt(jobId, Channel.SMS, e, status, "UNCERTAIN", "smsc-early", 1, Instant.now())));
         }
-        do {
-            Thread.sleep(300);
-            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
-                    .extract().jsonPath();
-        } while (stats.getInt("read") < 1 && System.currentTimeMillis() < deadline + 30_000);
+        stats = statsOnce(e, st -> st.getInt("read") >= 1);
         assertThat(stats.getInt("read")).isEqualTo(1);
         assertThat(stats.getInt("failed")).as("delivered, so not failed").isZero();
         assertThat(stats.getInt("delivered")).isEqualTo(1);
@@ -680,13 +683,7 @@ class DispatchTest {
         // the send plan: the sender reports 42 s to drain its SMS queue; this event has one SMS and one e-mail waiting
         TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
                 Channel.SMS, null, 4200, 100, 42.0, Instant.now())));
-        long planDeadline = System.currentTimeMillis() + 30_000;
-        JsonPath plan;
-        do {
-            Thread.sleep(300);
-            plan = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
-                    .extract().jsonPath();
-        } while (plan.get("estimatedDrainSeconds.SMS") == null && System.currentTimeMillis() < planDeadline);
+        JsonPath plan = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") != null);
         assertThat(plan.getInt("backlog.SMS")).isEqualTo(1);
         assertThat(plan.getInt("backlog.EMAIL")).isEqualTo(1);
         assertThat(plan.getDouble("estimatedDrainSeconds.SMS")).isEqualTo(42.0);
@@ -716,13 +713,7 @@ class DispatchTest {
                 new Receipt(mail.jobId(), Channel.EMAIL, e, ReceiptStatus.SENT, null, null, 1, Instant.now()))) {
             TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, r.jobId(), Json.toBytes(r));
         }
-        long deadline = System.currentTimeMillis() + 30_000;
-        JsonPath stats;
-        do {
-            Thread.sleep(300);
-            stats = given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
-                    .extract().jsonPath();
-        } while (stats.getInt("delivered") < 2 && System.currentTimeMillis() < deadline);
+        JsonPath stats = statsOnce(e, st -> st.getInt("delivered") >= 2);
         assertThat(stats.getInt("matched")).isEqualTo(1);
         assertThat(stats.getInt("notified.SMS")).isEqualTo(1);
         assertThat(stats.getInt("notified.EMAIL")).isEqualTo(1);
@@ -767,7 +758,7 @@ class DispatchTest {
         TopicWriter.send(Topics.PUBLISHERS, "pub-other", Json.toBytes(new Publisher("pub-other", "Altro",
                 ApiKeys.sha256("other-" + key), Set.of(EventKind.POWER_OUTAGE), null, 100, false, true,
                 Instant.now())));
-        deadline = System.currentTimeMillis() + 30_000;
+        long deadline = System.currentTimeMillis() + 30_000;
         while (given().header("Authorization", "Bearer " + key).get("/v1/events/" + e + "/stats").statusCode() != 200) {
             assertThat(System.currentTimeMillis()).isLessThan(deadline);
             Thread.sleep(300);
