@@ -54,24 +54,24 @@ public class Receipts {
     /** Applies a batch's receipts (each with the record it came in); those whose job has no row yet wait for it. */
     void consume(Map<Receipt, ConsumerRecord<String, byte[]>> batch) {
         var events = new HashSet<String>();
+        var reports = new java.util.LinkedHashMap<Report, ConsumerRecord<String, byte[]>>();
+        batch.forEach((r, record) -> reports.putIfAbsent(new Report(UUID.fromString(r.jobId()), r.status(),
+                r.reason(), r.at() == null ? Instant.now() : r.at()), record));
         jdbc.inTransaction(c -> {
-            List<Report> reports = batch.keySet().stream().map(r -> new Report(UUID.fromString(r.jobId()), r.status(),
-                    r.reason(), r.at() == null ? Instant.now() : r.at())).toList();
-            Set<UUID> found = apply(c, reports, events);
+            Set<UUID> found = apply(c, List.copyOf(reports.keySet()), events);
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO receipt_orphan (job_id, status, reason, at, topic, part, "offset", record_key, record)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, status) DO NOTHING""")) {
-                for (var entry : batch.entrySet()) {
-                    Receipt r = entry.getKey();
-                    UUID jobId = UUID.fromString(r.jobId());
-                    if (found.contains(jobId)) {
+                for (var entry : reports.entrySet()) {
+                    Report r = entry.getKey();
+                    if (found.contains(r.jobId())) {
                         continue;
                     }
                     ConsumerRecord<String, byte[]> record = entry.getValue();
-                    s.setObject(1, jobId);
+                    s.setObject(1, r.jobId());
                     s.setString(2, r.status().name());
                     s.setString(3, r.reason());
-                    s.setTimestamp(4, Timestamp.from(r.at() == null ? Instant.now() : r.at()));
+                    s.setTimestamp(4, Timestamp.from(r.at()));
                     s.setString(5, record.topic());
                     s.setInt(6, record.partition());
                     s.setLong(7, record.offset());

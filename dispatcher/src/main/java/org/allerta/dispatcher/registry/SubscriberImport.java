@@ -137,8 +137,7 @@ public class SubscriberImport {
                             }
                         }
                     } else {
-                        chunk.add(new Row(lineNumber, RegistrationReader.read(row(fields, columns), true,
-                                defaultCountryCode), null));
+                        chunk.add(read(lineNumber, fields, columns));
                     }
                 } catch (ProblemException e) {
                     if (e.problem().status() == 503) {
@@ -188,7 +187,7 @@ public class SubscriberImport {
         return false;
     }
 
-    /** A row read on its own line. */
+    /** A row's registration, or why it was refused (a 503 is thrown: the whole import waits for the database). */
     private Row read(long lineNumber, List<String> fields, Map<String, Integer> columns) {
         try {
             return new Row(lineNumber, RegistrationReader.read(row(fields, columns), true, defaultCountryCode), null);

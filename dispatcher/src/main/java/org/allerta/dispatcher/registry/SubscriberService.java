@@ -58,13 +58,13 @@ public class SubscriberService {
 
     static final Duration CODE_VALIDITY = Duration.ofHours(24);
     static final int MAX_CODE_ATTEMPTS = 5;
-    private final org.allerta.dispatcher.tracking.Tokens tokens;
     static final int MAX_CODES = 5;
     /**
-     * Codes sent to one address (whichever channel or person it is registered under) in 24 hours, at most: a channel
-     * removed and added again gets no fresh allowance of codes or of guesses.
+     * Codes sent to one address (whichever channel or person it is registered under) in {@link #CODES_WINDOW}, at
+     * most: a channel removed and added again gets no fresh allowance of codes or of guesses.
      */
     static final int MAX_CODES_PER_ADDRESS = 10;
+    static final Duration CODES_WINDOW = Duration.ofDays(1);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String INSERT_SUBSCRIBER = """
             INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
@@ -87,6 +87,7 @@ public class SubscriberService {
     private final Outbox outbox;
     private final Renderer renderer;
     private final Clock clock;
+    private final org.allerta.dispatcher.tracking.Tokens tokens;
 
     SubscriberService(Jdbc jdbc, Outbox outbox, Renderer renderer, Clock clock, StatsPending statsPending,
                       org.allerta.dispatcher.tracking.Tokens tokens) {
@@ -557,11 +558,11 @@ public class SubscriberService {
         }
     }
 
-    /** Forgets the codes sent more than a day ago (the clock's work: no digest outlives its day). */
+    /** Forgets the codes sent before {@link #CODES_WINDOW} (the clock's work, hourly: no digest outlives its day). */
     public int forgetOldCodes() {
         return jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM code_sent WHERE sent_at < ?")) {
-                s.setTimestamp(1, Timestamp.from(clock.instant().minus(java.time.Duration.ofDays(1))));
+                s.setTimestamp(1, Timestamp.from(clock.instant().minus(CODES_WINDOW)));
                 return s.executeUpdate();
             }
         });
@@ -571,13 +572,10 @@ public class SubscriberService {
                           int attempt) throws SQLException {
         Instant now = clock.instant();
         String addressDigest = tokens.addressDigest(type + ":" + address);
-        try (PreparedStatement s = c.prepareStatement("""
-                WITH gone AS (DELETE FROM code_sent WHERE sent_at < ?)
-                SELECT count(*) FROM code_sent WHERE address_digest = ? AND sent_at >= ?""")) {
-            Timestamp dayAgo = Timestamp.from(now.minus(java.time.Duration.ofDays(1)));
-            s.setTimestamp(1, dayAgo);
-            s.setString(2, addressDigest);
-            s.setTimestamp(3, dayAgo);
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM code_sent WHERE address_digest = ? AND sent_at >= ?")) {
+            s.setString(1, addressDigest);
+            s.setTimestamp(2, Timestamp.from(now.minus(CODES_WINDOW)));
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
                 if (rows.getInt(1) >= MAX_CODES_PER_ADDRESS) {

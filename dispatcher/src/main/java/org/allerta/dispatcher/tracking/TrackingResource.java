@@ -150,7 +150,6 @@ public class TrackingResource {
         if (!Tokens.wellFormed(token)) {
             return Optional.empty();
         }
-        String extra = ", sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)";
         Optional<Job> job = jdbc.inTransaction(c -> {
             // the row locked and its first times read, so that only a first click or open is counted
             java.util.UUID jobId;
@@ -175,15 +174,13 @@ public class TrackingResource {
                 }
             }
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + column + " = coalesce(" + column
-                    + ", ?)" + extra + " WHERE job_id = ? RETURNING " + EventCounts.FLAGS)) {
+                    + ", ?), sent_at = coalesce(sent_at, ?), delivered_at = coalesce(delivered_at, ?)"
+                    + " WHERE job_id = ? RETURNING " + EventCounts.FLAGS)) {
                 Timestamp now = Timestamp.from(clock.instant());
-                int i = 1;
-                s.setTimestamp(i++, now);
-                if (!extra.isEmpty()) {
-                    s.setTimestamp(i++, now);
-                    s.setTimestamp(i++, now);
-                }
-                s.setObject(i, jobId);
+                s.setTimestamp(1, now);
+                s.setTimestamp(2, now);
+                s.setTimestamp(3, now);
+                s.setObject(4, jobId);
                 try (ResultSet rows = s.executeQuery()) {
                     rows.next();
                     var counts = new EventCounts();

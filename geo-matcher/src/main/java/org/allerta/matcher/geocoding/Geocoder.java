@@ -53,7 +53,7 @@ public class Geocoder {
                 // "Alessandria (AL)", "Alessandria AL": the city, followed by its province's initials
                 street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                         withoutProvince)).map(s -> s.lessSure(parsed.postcode().isEmpty() ? 1.0 : 0.95));
-            } else if (unnamedCities(c)) {
+            } else if (knownCity(c, "")) {
                 // a register imported without the city's name knows its streets under no city at all: those streets
                 // alone; a city the gazetteer does not know is another city, never matched to a named city's street
                 Parsed unnamed = new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "", UNNAMED);
@@ -93,23 +93,11 @@ public class Geocoder {
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
     private static final java.util.regex.Pattern PROVINCE = java.util.regex.Pattern.compile(" [a-z]{2}$");
 
-    /** True when the gazetteer has streets in this city. */
+    /** True when the gazetteer has streets in this city ("": streets under no city name, a register without it). */
     private static boolean knownCity(Connection c, String city) {
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT EXISTS (SELECT 1 FROM address_street WHERE city_norm = ?)")) {
             s.setString(1, city);
-            try (ResultSet rows = s.executeQuery()) {
-                return rows.next() && rows.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** True when the gazetteer has streets under no city name (a register imported without it). */
-    private static boolean unnamedCities(Connection c) {
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT EXISTS (SELECT 1 FROM address_street WHERE city_norm = '')")) {
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() && rows.getBoolean(1);
             }
