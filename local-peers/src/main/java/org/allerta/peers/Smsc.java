@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -79,6 +80,15 @@ public final class Smsc implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "smsc-receipts");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** How many times a receipt is offered before it is given up (about 15 minutes in all). */
+    static final int RECEIPT_ATTEMPTS = 120;
+    private final AtomicLong refusedReceipts = new AtomicLong();
+    private volatile long receiptDelayMillis = 50;
     private final List<Received> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private final Map<String, List<byte[]>> partial = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong(1000);
@@ -135,6 +145,16 @@ public final class Smsc implements AutoCloseable {
     public void throttleAfter(int accepted, int count) {
         acceptBeforeThrottle.set(accepted);
         throttle.set(count);
+    }
+
+    /** How many delivery receipts the client refused or left unanswered (each is offered again). */
+    public long refusedReceipts() {
+        return refusedReceipts.get();
+    }
+
+    /** How long after a message the SMSC sends its delivery receipt (50 ms unless told). */
+    public void receiptDelay(java.time.Duration delay) {
+        receiptDelayMillis = delay.toMillis();
     }
 
     /** From now on, receipts say UNDELIV. */
@@ -273,22 +293,44 @@ public final class Smsc implements AutoCloseable {
     }
 
     private void receipt(SMPPServerSession session, String id, String source, String destination) {
-        sleep(50);
-        if (session.getSessionState() != SessionState.BOUND_TRX && session.getSessionState() != SessionState.BOUND_RX) {
-            return;
+        sleep(receiptDelayMillis);
+        deliverReceipt(session, id, source, destination, undeliverable, 1);
+    }
+
+    /**
+     * Sends a delivery receipt; one the client refuses (a negative deliver_sm_resp) or leaves unanswered is sent
+     * again later, 1, 2, 4, then every 8 seconds, up to {@link #RECEIPT_ATTEMPTS} times, as an SMSC keeps a receipt
+     * until its client has taken it.
+     */
+    private void deliverReceipt(SMPPServerSession session, String id, String source, String destination,
+                                boolean failed, int attempt) {
+        if (!running || session.getSessionState() != SessionState.BOUND_TRX
+                && session.getSessionState() != SessionState.BOUND_RX) {
+            return;   // the client went away: a real SMSC would keep it for the next bind, this one forgets it
         }
-        var state = undeliverable ? org.jsmpp.util.DeliveryReceiptState.UNDELIV
+        var state = failed ? org.jsmpp.util.DeliveryReceiptState.UNDELIV
                 : org.jsmpp.util.DeliveryReceiptState.DELIVRD;
-        var receipt = new DeliveryReceipt(id, 1, undeliverable ? 0 : 1, new Date(), new Date(), state,
-                undeliverable ? "001" : "000", "");
+        var receipt = new DeliveryReceipt(id, 1, failed ? 0 : 1, new Date(), new Date(), state,
+                failed ? "001" : "000", "");
         try {
             session.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination,
                     TypeOfNumber.ALPHANUMERIC, NumberingPlanIndicator.UNKNOWN, source,
                     new ESMClass(MessageMode.DEFAULT, MessageType.SMSC_DEL_RECEIPT, GSMSpecificFeature.DEFAULT),
                     (byte) 0, (byte) 0, new RegisteredDelivery(0), GeneralDataCoding.DEFAULT,
                     receipt.toString().getBytes(StandardCharsets.US_ASCII));
+        } catch (org.jsmpp.extra.NegativeResponseException | org.jsmpp.extra.ResponseTimeoutException e) {
+            refusedReceipts.incrementAndGet();
+            if (attempt < RECEIPT_ATTEMPTS && running) {
+                long delay = 1000L << Math.min(attempt - 1, 3);
+                try {
+                    later.schedule(() -> deliverReceipt(session, id, source, destination, failed, attempt + 1),
+                            delay, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    // closing
+                }
+            }
         } catch (Exception e) {
-            // the client went away: its receipt is lost, as with a real SMSC
+            // the client went away: its receipt is lost, as above
         }
     }
 
@@ -309,6 +351,7 @@ public final class Smsc implements AutoCloseable {
             // closing
         }
         workers.shutdownNow();
+        later.shutdownNow();
         try {
             workers.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

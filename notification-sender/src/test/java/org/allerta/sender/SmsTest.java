@@ -137,6 +137,42 @@ class SmsTest {
     @Inject
     AgroalDataSource db;
 
+    /**
+     * A delivery receipt is acknowledged to the SMSC only once it is stored: while the database cannot take it, the
+     * SMSC is told to send it again (ESME_RX_T_APPN), and a later delivery of it becomes the one DELIVERED receipt.
+     * Acknowledged before it was stored, it would be lost with the process if the sender stopped meanwhile.
+     */
+    @Test
+    void aReceiptIsAcknowledgedOnlyOnceStoredAndTheSmscOffersItAgainUntilThen() throws Exception {
+        NotificationJob job = sms("Giulia, l'acqua tornerà entro le 18.");
+        Peers.smsc.receiptDelay(Duration.ofSeconds(3));
+        long refusedBefore = Peers.smsc.refusedReceipts();
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS);
+             Connection blocker = db.getConnection()) {
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+            receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            // the SMSC's receipt comes while no receipt can be written
+            blocker.setAutoCommit(false);
+            try (var s = blocker.createStatement()) {
+                s.execute("LOCK TABLE outbox IN SHARE MODE");
+            }
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (Peers.smsc.refusedReceipts() == refusedBefore && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Peers.smsc.refusedReceipts()).as("refused while it cannot be stored")
+                    .isGreaterThan(refusedBefore);
+            blocker.rollback();
+            receipt(receipts, job.jobId(), ReceiptStatus.DELIVERED);
+            assertThat(receipts.drain(Duration.ofSeconds(3)).stream().filter(r -> job.jobId().equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), Receipt.class).status()))
+                    .as("stored once, whatever the SMSC's attempts")
+                    .containsExactlyInAnyOrder(ReceiptStatus.SENT, ReceiptStatus.DELIVERED);
+        } finally {
+            Peers.smsc.receiptDelay(Duration.ofMillis(50));
+        }
+    }
+
     @Test
     void aReceiptForAMessageIdTheSmscUsedBeforeCreditsItsLatestSubmission() throws Exception {
         // SMSCs recycle their message ids (a counter that starts again after a restart): a receipt belongs to the

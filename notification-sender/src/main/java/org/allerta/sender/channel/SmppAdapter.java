@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
 import org.jsmpp.extra.NegativeResponseException;
+import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.extra.ResponseTimeoutException;
 import org.jsmpp.extra.SessionState;
 import org.jsmpp.session.BindParameter;
@@ -58,7 +60,6 @@ import org.jsmpp.util.DeliveryReceiptState;
 public class SmppAdapter implements Adapter {
 
     private static final Logger LOG = Logger.getLogger(SmppAdapter.class);
-    private static final int RECEIPT_PATIENCE_SECONDS = 300;
 
     private final boolean enabled;
     private final String host;
@@ -208,6 +209,9 @@ public class SmppAdapter implements Adapter {
         var fresh = new SMPPSession();
         fresh.setTransactionTimer(10_000);
         fresh.setEnquireLinkTimer(30_000);
+        // deliver_sm waits for its receipt to be stored: more processors than the default three, so that the
+        // submit_sm_resp behind a few waiting receipts are read at once
+        fresh.setPduProcessorDegree(8);
         fresh.setMessageReceiverListener(new Receipts());
         fresh.connectAndBind(host, port, bind);
         LOG.infof("SMPP bound to %s:%d as %s", host, port, bind.getSystemId());
@@ -227,25 +231,28 @@ public class SmppAdapter implements Adapter {
     private final class Receipts implements MessageReceiverListener {
 
         @Override
-        public void onAcceptDeliverSm(DeliverSm deliverSm) {
+        public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
             if (!MessageType.SMSC_DEL_RECEIPT.containedIn(deliverSm.getEsmClass())) {
                 return;   // a message from a handset: not handled here
             }
+            DeliveryReceipt receipt;
             try {
-                DeliveryReceipt receipt = deliverSm.getShortMessageAsDeliveryReceipt();
-                DeliveryReceiptState state = receipt.getFinalStatus();
-                if (state == DeliveryReceiptState.ENROUTE || state == DeliveryReceiptState.ACCEPTD) {
-                    return;
-                }
-                ReceiptStatus status = state == DeliveryReceiptState.DELIVRD ? ReceiptStatus.DELIVERED
-                        : ReceiptStatus.FAILED;
-                // never on the session's own thread: a database that is slow or away would hold back the
-                // submit_sm_resp behind this receipt, the submissions would time out and be sent again
-                String reason = status == ReceiptStatus.FAILED ? "SMSC_" + state : null;
-                report(new Pending(new Deliveries.ProviderReport(receipt.getId(), status, reason), 0, 0));
+                receipt = deliverSm.getShortMessageAsDeliveryReceipt();
             } catch (Exception e) {
-                LOG.debugf("unreadable delivery receipt: %s", e.getMessage());
+                // not a receipt any SMSC will send differently next time: acknowledged, and said so
+                LOG.warnf("unreadable delivery receipt acknowledged and dropped (%d bytes): %s",
+                        deliverSm.getShortMessage() == null ? 0 : deliverSm.getShortMessage().length,
+                        e.getClass().getSimpleName());
+                return;
             }
+            DeliveryReceiptState state = receipt.getFinalStatus();
+            if (state == DeliveryReceiptState.ENROUTE || state == DeliveryReceiptState.ACCEPTD) {
+                return;
+            }
+            ReceiptStatus status = state == DeliveryReceiptState.DELIVRD ? ReceiptStatus.DELIVERED
+                    : ReceiptStatus.FAILED;
+            String reason = status == ReceiptStatus.FAILED ? "SMSC_" + state : null;
+            store(new Deliveries.ProviderReport(receipt.getId(), status, reason));
         }
 
         @Override
@@ -259,31 +266,70 @@ public class SmppAdapter implements Adapter {
         }
     }
 
-    /** A delivery receipt waiting to become a receipt, with how often its id was unknown or the database away. */
-    private record Pending(Deliveries.ProviderReport report, int unknown, int unavailable) {
+    /**
+     * How long a deliver_sm waits for its receipt to be stored before the SMSC is told to send it again: well within
+     * the 2 s an SMSC commonly allows for a response, so that the answer is ours, not its timer's.
+     */
+    static final Duration RECEIPT_ACK_WAIT = Duration.ofMillis(1500);
+    /** The longest a group of receipts may take to store; longer, and the SMSC is asked again instead. */
+    private static final Duration RECEIPT_STORE_LIMIT = Duration.ofMillis(1000);
+    /** After the database failed to store receipts, for how long the next ones are refused without trying. */
+    private static final long UNAVAILABLE_BACKOFF_MILLIS = 1000;
+
+    /** A delivery receipt waiting to be stored, with how often its id was unknown, and its storing's outcome. */
+    private record Pending(Deliveries.ProviderReport report, int unknown, CompletableFuture<Boolean> stored) {
     }
 
     private final java.util.concurrent.ConcurrentLinkedQueue<Pending> waiting =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long unavailableUntil;
 
-    /** Queues a receipt; the receipts thread turns what is queued into receipts a group per transaction. */
-    private void report(Pending pending) {
+    /**
+     * Stores a delivery receipt before the SMSC has its deliver_sm_resp: the receipt is acknowledged only once its
+     * row is committed. When it cannot be stored in time (the database away or slow, or its job's own row not
+     * committed yet), the answer is ESME_RX_T_APPN, a temporary refusal, and the SMSC delivers it again later, as
+     * SMSCs do: a receipt lives in the SMSC's store until this side has it in its own, and a crash loses none.
+     * Concurrent receipts are stored a group per transaction by the receipts thread.
+     */
+    private void store(Deliveries.ProviderReport report) throws ProcessRequestException {
+        if (System.currentTimeMillis() < unavailableUntil) {
+            throw new ProcessRequestException("receipts cannot be stored now", SMPPConstant.STAT_ESME_RX_T_APPN);
+        }
+        var pending = new Pending(report, 0, new CompletableFuture<>());
+        queue(pending);
+        boolean stored;
+        try {
+            stored = pending.stored().get(RECEIPT_ACK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            stored = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stored = false;
+        }
+        if (!stored) {
+            // whatever is still queued for it is dropped: the SMSC has it and will deliver it again
+            pending.stored().complete(false);
+            throw new ProcessRequestException("receipt not stored yet", SMPPConstant.STAT_ESME_RX_T_APPN);
+        }
+    }
+
+    private void queue(Pending pending) {
         waiting.add(pending);
         if (draining.compareAndSet(false, true)) {
             try {
                 receipts.execute(this::drain);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                // stopping: what is queued is lost with the process (the SMSC had its acknowledgement); the job
-                // stays SENT, without DELIVERED
+                // stopping: refused, so the SMSC keeps it
                 draining.set(false);
+                pending.stored().complete(false);
             }
         }
     }
 
     /**
-     * A receipt can overtake the commit of its job's row by a moment: an unknown id is tried again a few times. While
-     * the database is away the receipts wait (up to {@link #RECEIPT_PATIENCE_SECONDS}), one retry a second.
+     * Stores what is queued, a group per transaction. A receipt can overtake the commit of its job's row by a
+     * moment: an unknown id is tried again every 250 ms while its deliver_sm waits.
      */
     private void drain() {
         try {
@@ -291,7 +337,9 @@ public class SmppAdapter implements Adapter {
                 var group = new java.util.ArrayList<Pending>();
                 Pending next;
                 while (group.size() < 500 && (next = waiting.poll()) != null) {
-                    group.add(next);
+                    if (!next.stored().isDone()) {
+                        group.add(next);
+                    }
                 }
                 if (group.isEmpty()) {
                     return;
@@ -299,27 +347,20 @@ public class SmppAdapter implements Adapter {
                 List<Deliveries.ProviderReport> unknown;
                 try {
                     unknown = deliveries.get().reportAll(Channel.SMS,
-                            group.stream().map(Pending::report).toList());
+                            group.stream().map(Pending::report).toList(), RECEIPT_STORE_LIMIT);
                 } catch (RuntimeException e) {
-                    for (Pending p : group) {
-                        if (p.unavailable() < RECEIPT_PATIENCE_SECONDS) {
-                            receipts.schedule(() -> report(new Pending(p.report(), p.unknown(), p.unavailable() + 1)),
-                                    1, TimeUnit.SECONDS);
-                        } else {
-                            LOG.warnf("delivery receipt for SMSC id %s dropped: %s", p.report().providerMessageId(),
-                                    e.getMessage());
-                        }
-                    }
+                    unavailableUntil = System.currentTimeMillis() + UNAVAILABLE_BACKOFF_MILLIS;
+                    LOG.debugf("%d delivery receipts not stored, left with the SMSC: %s", group.size(),
+                            e.getMessage());
+                    group.forEach(p -> p.stored().complete(false));
                     continue;
                 }
                 var unknownIds = new java.util.HashSet<>(unknown);
                 for (Pending p : group) {
-                    if (unknownIds.contains(p.report()) && p.unknown() < 20) {
-                        receipts.schedule(() -> report(new Pending(p.report(), p.unknown() + 1, p.unavailable())),
-                                250, TimeUnit.MILLISECONDS);
-                    } else if (unknownIds.contains(p.report())) {
-                        LOG.warnf("delivery receipt for SMSC id %s dropped: no job sent from here has that id",
-                                p.report().providerMessageId());
+                    if (!unknownIds.contains(p.report())) {
+                        p.stored().complete(true);
+                    } else {
+                        retryLater(p);
                     }
                 }
             }
@@ -332,6 +373,15 @@ public class SmppAdapter implements Adapter {
                     draining.set(false);
                 }
             }
+        }
+    }
+
+    private void retryLater(Pending p) {
+        try {
+            receipts.schedule(() -> queue(new Pending(p.report(), p.unknown() + 1, p.stored())), 250,
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            p.stored().complete(false);
         }
     }
 }

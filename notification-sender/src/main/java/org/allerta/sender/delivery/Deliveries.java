@@ -502,10 +502,23 @@ public class Deliveries {
      * not (yet) known. Providers recycle their ids: a report goes to the latest submission that received its id.
      */
     public List<ProviderReport> reportAll(Channel channel, List<ProviderReport> reports) {
+        return reportAll(channel, reports, null);
+    }
+
+    /**
+     * Like {@link #reportAll(Channel, List)}, failing instead of waiting longer than {@code limit} (when given) for
+     * the database: a caller that has someone waiting on the answer gives up in time.
+     */
+    public List<ProviderReport> reportAll(Channel channel, List<ProviderReport> reports, Duration limit) {
         if (reports.isEmpty()) {
             return List.of();
         }
         return jdbc.inTransaction(c -> {
+            if (limit != null) {
+                try (var s = c.createStatement()) {
+                    s.execute("SET LOCAL statement_timeout = " + limit.toMillis());
+                }
+            }
             var jobs = new java.util.HashMap<String, String[]>();
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT DISTINCT ON (provider_message_id) provider_message_id, job_id, event_id FROM handled_job
