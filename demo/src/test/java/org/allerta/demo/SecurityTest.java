@@ -478,7 +478,9 @@ class SecurityTest {
             request.header("Authorization", "Bearer " + key);
         }
         if (url.contains("/v1/callbacks/")) {
-            request.header("X-Allerta-Signature", "sha256=" + java.util.HexFormat.of().formatHex(hmac(body)));
+            long t = java.time.Instant.now().getEpochSecond();
+            request.header("X-Allerta-Signature", "t=" + t + ",sha256="
+                    + java.util.HexFormat.of().formatHex(hmac(t, body)));
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
@@ -489,10 +491,11 @@ class SecurityTest {
                 key);
     }
 
-    private static byte[] hmac(byte[] body) throws Exception {
+    private static byte[] hmac(long t, byte[] body) throws Exception {
         var mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(services.webhookSecret.getBytes(StandardCharsets.UTF_8),
                 "HmacSHA256"));
+        mac.update((t + ".").getBytes(StandardCharsets.US_ASCII));
         return mac.doFinal(body);
     }
 

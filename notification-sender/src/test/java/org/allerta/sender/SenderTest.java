@@ -208,7 +208,7 @@ class SenderTest {
             assertThat(receipt(receipts, expired.jobId(), ReceiptStatus.FAILED).reason()).isEqualTo("EXPIRED");
             byte[] report = ("{\"jobId\":\"" + expired.jobId() + "\",\"status\":\"DELIVERED\"}").getBytes();
             given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
-                    report)).body(report).post("/v1/callbacks/push").then().statusCode(409)
+                    Instant.now(), report)).body(report).post("/v1/callbacks/push").then().statusCode(409)
                     .contentType("application/problem+json")
                     .body("type", org.hamcrest.Matchers.equalTo("urn:allerta:problem:job-not-sent"));
             Thread.sleep(1000);
@@ -237,7 +237,7 @@ class SenderTest {
 
             Peers.Hook hook = Peers.HOOKS.stream().filter(h -> throttled.jobId().equals(h.idempotencyKey()))
                     .findFirst().orElseThrow();
-            assertThat(Signatures.valid(Peers.PUSH_SECRET, hook.body(), hook.signature())).isTrue();
+            assertThat(Signatures.valid(Peers.PUSH_SECRET, hook.body(), hook.signature(), Instant.now())).isTrue();
             assertThat(new String(hook.body())).contains("\"text\":\"Giulia, push.\"")
                     .contains("\"recipient\":\"device-token-0123456789abcdef\"");
 
@@ -246,17 +246,23 @@ class SenderTest {
             byte[] report = ("{\"jobId\":\"" + throttled.jobId().toUpperCase(java.util.Locale.ROOT)
                     + "\",\"status\":\"DELIVERED\"}").getBytes();
             given().contentType("application/json").body(report).post("/v1/callbacks/push").then().statusCode(401);
+            // a report signed six minutes ago (a recording replayed), or signed for another body: refused
             given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
-                    report)).body(report).post("/v1/callbacks/push").then().statusCode(202);
+                    Instant.now().minusSeconds(360), report)).body(report).post("/v1/callbacks/push").then()
+                    .statusCode(401);
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    Instant.now(), "{}".getBytes())).body(report).post("/v1/callbacks/push").then().statusCode(401);
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    Instant.now(), report)).body(report).post("/v1/callbacks/push").then().statusCode(202);
             assertThat(receipt(receipts, throttled.jobId(), ReceiptStatus.DELIVERED).providerMessageId()).isNull();
             byte[] byProviderId = ("{\"id\":\"" + sent.providerMessageId() + "\",\"status\":\"READ\"}").getBytes();
             given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
-                    byProviderId)).body(byProviderId).post("/v1/callbacks/push").then().statusCode(202);
+                    Instant.now(), byProviderId)).body(byProviderId).post("/v1/callbacks/push").then().statusCode(202);
             receipt(receipts, throttled.jobId(), ReceiptStatus.READ);
             // 36 characters of hex digits and dashes that are not a UUID: refused, never a database error
             byte[] notAUuid = "{\"jobId\":\"-1eca-1d-e-1e--1c-a-1f--1c-1dab-1b-1\",\"status\":\"READ\"}".getBytes();
             given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
-                    notAUuid)).body(notAUuid).post("/v1/callbacks/push").then().statusCode(422);
+                    Instant.now(), notAUuid)).body(notAUuid).post("/v1/callbacks/push").then().statusCode(422);
         } finally {
             Peers.refuse = "\u0000";
         }

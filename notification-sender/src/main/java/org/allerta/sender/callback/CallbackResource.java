@@ -25,7 +25,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 /**
  * Provider callbacks for the webhook channels: {@code {"jobId": "...", "status": "DELIVERED"|"READ"|"FAILED",
  * "reason": "..."}} (or {@code "id"}, the provider's message id, instead of {@code jobId}), signed like the webhook
- * itself. Each becomes a receipt on {@code notifications.receipts}.
+ * itself, with the time of signing: a callback signed more than five minutes away from this clock is refused, so a
+ * recorded one cannot be replayed later. Each becomes a receipt on {@code notifications.receipts}.
  */
 @Path("/v1/callbacks")
 public class CallbackResource {
@@ -58,7 +59,7 @@ public class CallbackResource {
         if (body == null || body.length > MAX_BODY) {
             throw ProblemException.unparseable("A JSON body of at most 16 KB is required.");
         }
-        if (!Signatures.valid(secret, body, signature)) {
+        if (!Signatures.valid(secret, body, signature, java.time.Instant.now())) {
             throw ProblemException.unauthenticated();
         }
         JsonNode report;

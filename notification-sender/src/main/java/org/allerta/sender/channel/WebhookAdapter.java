@@ -97,7 +97,7 @@ public class WebhookAdapter implements Adapter {
                 .timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", job.jobId())
-                .header(Signatures.HEADER, Signatures.sign(endpoint.secret(), bytes))
+                .header(Signatures.HEADER, Signatures.sign(endpoint.secret(), java.time.Instant.now(), bytes))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();
         var status = new java.util.concurrent.atomic.AtomicInteger();
