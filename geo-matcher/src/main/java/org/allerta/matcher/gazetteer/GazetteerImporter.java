@@ -69,7 +69,7 @@ public class GazetteerImporter {
                 s.execute("""
                         CREATE TEMP TABLE address_stage (line bigint, source_key text, street_type text, street text,
                             street_norm text, name_norm text, number text, number_norm text, postcode text, city text,
-                            city_norm text, district text, x float8, y float8) ON COMMIT DROP""");
+                            city_norm text, district text, district_norm text, x float8, y float8) ON COMMIT DROP""");
             }
             Map<String, Long> refused = new TreeMap<>();
             long rows = stage(connection, body, format, city, refused);
@@ -249,6 +249,7 @@ public class GazetteerImporter {
         String number = field(fields, columns, "number");
         String suffix = field(fields, columns, "suffix");
         String city = columns.containsKey("city") ? field(fields, columns, "city") : defaultCity;
+        String district = field(fields, columns, "district");
         String typeNorm = memo.type(type);
         String nameNorm = memo.name(street);
         String cityNorm = memo.city(city == null ? "" : city);
@@ -260,7 +261,7 @@ public class GazetteerImporter {
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
         append(out, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),
-                cityNorm, field(fields, columns, "district"), x, y);
+                cityNorm, district, memo.city(district), x, y);
         return null;
     }
 
@@ -373,6 +374,12 @@ public class GazetteerImporter {
                     ON CONFLICT (street_norm, city_norm, postcode, name_norm)
                         DO UPDATE SET addresses = st.addresses + excluded.addresses""");
             s.execute("DELETE FROM address_street WHERE addresses <= 0");
+            s.execute("""
+                    INSERT INTO address_district (district_norm, city_norm, district)
+                    SELECT district_norm, city_norm, min(district) FROM address_merge
+                    WHERE located AND (NOT known OR changed) AND district_norm <> ''
+                    GROUP BY 1, 2 ORDER BY 1, 2
+                    ON CONFLICT DO NOTHING""");
         }
     }
 

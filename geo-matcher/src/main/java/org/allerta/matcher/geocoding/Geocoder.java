@@ -49,10 +49,15 @@ public class Geocoder {
         }
         if (street.isEmpty() && !parsed.city().isEmpty() && !knownCity(c, parsed.city())) {
             String withoutProvince = PROVINCE.matcher(parsed.city()).replaceFirst("");
+            Optional<District> district = district(c, parsed.city())
+                    .or(() -> withoutProvince.equals(parsed.city()) ? Optional.empty() : district(c, withoutProvince));
             if (!withoutProvince.equals(parsed.city()) && knownCity(c, withoutProvince)) {
                 // "Alessandria (AL)", "Alessandria AL": the city, followed by its province's initials
                 street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                         withoutProvince)).map(s -> s.lessSure(parsed.postcode().isEmpty() ? 1.0 : 0.95));
+            } else if (district.isPresent()) {
+                // "Via Levata 12, Spinetta Marengo": a hamlet or district written as the city
+                street = inDistrict(c, parsed, district.get());
             } else if (knownCity(c, "")) {
                 // a register imported without the city's name knows its streets under no city at all: those streets
                 // alone; a city the gazetteer does not know is another city, never matched to a named city's street
@@ -78,11 +83,73 @@ public class Geocoder {
         return centroid(c, found, parsed.number().isEmpty() ? "NO_NUMBER_GIVEN" : "NO_SUCH_NUMBER");
     }
 
-    /** A street of the gazetteer and how sure we are that it is the one meant. */
-    private record Street(String streetNorm, String cityNorm, double confidence) {
+    /**
+     * A street of the gazetteer and how sure we are that it is the one meant; {@code district}, when not null, is
+     * the district whose house numbers go first (a street that crosses several).
+     */
+    private record Street(String streetNorm, String cityNorm, double confidence, String district) {
+
+        Street(String streetNorm, String cityNorm, double confidence) {
+            this(streetNorm, cityNorm, confidence, null);
+        }
 
         Street lessSure(double factor) {
-            return new Street(streetNorm, cityNorm, confidence * factor);
+            return new Street(streetNorm, cityNorm, confidence * factor, district);
+        }
+    }
+
+    /** A district or hamlet of a city, as the register names it. */
+    private record District(String name, String cityNorm) {
+    }
+
+    /** The one city that has a district of this name (a name two cities share says nothing). */
+    private static Optional<District> district(Connection c, String name) {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT district, city_norm FROM address_district WHERE district_norm = ? LIMIT 2")) {
+            s.setString(1, name);
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                var found = new District(rows.getString(1), rows.getString(2));
+                return rows.next() ? Optional.empty() : Optional.of(found);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A street of a hamlet written as the city. Registers tell a hamlet's street from the city's street of the same
+     * name by adding the hamlet's ("Via Genova di Spinetta Marengo"): that name first; then the street as written,
+     * only if it has house numbers in that hamlet (else it is another street of the city, never the one meant).
+     */
+    private Optional<Street> inDistrict(Connection c, Parsed parsed, District district) {
+        String hamlet = AddressNormaliser.clean(district.name());
+        Optional<Street> named = exactStreet(c, new Parsed(parsed.streetType(), parsed.street() + " di " + hamlet,
+                parsed.number(), parsed.postcode(), district.cityNorm()));
+        if (named.isPresent()) {
+            return named.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.95, district.name()));
+        }
+        Optional<Street> plain = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
+                district.cityNorm()));
+        if (plain.isEmpty() || !hasAddressesIn(c, plain.get(), district.name())) {
+            return Optional.empty();
+        }
+        return plain.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.9, district.name()));
+    }
+
+    private static boolean hasAddressesIn(Connection c, Street street, String district) {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT EXISTS (SELECT 1 FROM address WHERE street_norm = ? AND city_norm = ? AND district = ?)""")) {
+            s.setString(1, street.streetNorm());
+            s.setString(2, street.cityNorm());
+            s.setString(3, district);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -164,10 +231,12 @@ public class Geocoder {
     private static Optional<Geocoded> houseNumber(Connection c, Street street, String number) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT street_type, street, number, postcode, city, ST_X(geom), ST_Y(geom) FROM address
-                WHERE street_norm = ? AND city_norm = ? AND number_norm = ? ORDER BY source, source_key LIMIT 1""")) {
+                WHERE street_norm = ? AND city_norm = ? AND number_norm = ?
+                ORDER BY district IS NOT DISTINCT FROM ? DESC, source, source_key LIMIT 1""")) {
             s.setString(1, street.streetNorm());
             s.setString(2, street.cityNorm());
             s.setString(3, number);
+            s.setString(4, street.district());
             try (ResultSet rows = s.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();

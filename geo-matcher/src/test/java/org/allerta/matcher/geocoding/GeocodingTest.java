@@ -43,6 +43,9 @@ class GeocodingTest {
             "Via Dazio 90/H Alessandria AL       | Via Dazio 90/H, 15122 Alessandria",
             "Via Ernesto Torre 24/1              | Via Ernesto Torre 24/1, 15122 Alessandria",
             "Via Ernesto Torre, 24/1, Alessandria | Via Ernesto Torre 24/1, 15122 Alessandria",
+            "Via Dazio 90/H, Valle San Bartolomeo | Via Dazio 90/H, 15122 Alessandria",
+            "Via Levata 88/A, 15122 Spinetta Marengo | Via Levata 88/A, 15122 Alessandria",
+            "Via Genova 86, Spinetta Marengo (AL) | Via Genova Di Spinetta Marengo 86, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = geocode(query);
@@ -85,6 +88,19 @@ class GeocodingTest {
         JsonPath unnamed = geocode("Via Senzanome Unica 5, Borgo Qualsiasi");
         assertThat(unnamed.getString("result.status")).isEqualTo("RESOLVED");
         assertThat(unnamed.getDouble("result.point.lon")).isEqualTo(8.70);
+    }
+
+    /**
+     * A hamlet written as the city is looked up in its city, but only among the streets that have house numbers in
+     * that hamlet: Corso Roma is in the centre of Alessandria, not in Spinetta Marengo, so the address is not found
+     * rather than put in the centre.
+     */
+    @Test
+    void aHamletWrittenAsTheCityFindsOnlyItsOwnStreets() {
+        JsonPath answer = geocode("Corso Roma 10, Spinetta Marengo");
+        assertThat(answer.getString("result.status")).isEqualTo("UNRESOLVED");
+        assertThat(answer.getString("result.reason")).isEqualTo("NO_SUCH_STREET");
+        assertThat(geocode("Corso Roma 10, Alessandria").getString("result.status")).isEqualTo("RESOLVED");
     }
 
     @Test
