@@ -232,6 +232,7 @@ public class MatchDispatcher {
     /** Sends the held notices whose quiet hours are over; returns how many notices were considered. */
     public int releaseDue(int limit) {
         Instant now = clock.instant();
+        int dropped = jdbc.inTransaction(c -> dropEndedBeforeTold(c, now, limit));
         List<Work> due = jdbc.inTransaction(c -> {
             var list = new ArrayList<Work>();
             try (PreparedStatement s = c.prepareStatement("""
@@ -252,7 +253,58 @@ public class MatchDispatcher {
         if (!due.isEmpty()) {
             dispatch(due, jdbc.inTransaction(c -> revisions(c, due)));
         }
-        return due.size();
+        return dropped + due.size();
+    }
+
+    /**
+     * Rule 7 at release time: a held AFFECTED whose event has already ended (a newer revision RESOLVED or CANCELLED
+     * is stored, its matches still on their way behind a backlog) is dropped instead of sent, and the person left
+     * untold, so that the end's match then has nothing to say either. Ledger rows are locked first, in the order the
+     * batches take them.
+     */
+    private static int dropEndedBeforeTold(Connection c, Instant now, int limit) throws SQLException {
+        ErasureFence.pass(c);
+        var events = new ArrayList<String>();
+        var people = new ArrayList<UUID>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT l.event_id, l.subscriber_id FROM ledger l
+                JOIN (SELECT h.event_id, h.subscriber_id FROM held h
+                      WHERE h.release_at <= ? AND h.change = 'AFFECTED'
+                        AND EXISTS (SELECT 1 FROM event_revision r WHERE r.event_id = h.event_id
+                                    AND r.revision > h.revision AND r.status IN ('RESOLVED', 'CANCELLED'))
+                      LIMIT ?) d ON l.event_id = d.event_id AND l.subscriber_id = d.subscriber_id
+                WHERE l.told = 'AFFECTED_HELD'
+                ORDER BY l.event_id, l.subscriber_id
+                FOR UPDATE OF l""")) {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setInt(2, limit);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    events.add(rows.getString(1));
+                    people.add(rows.getObject(2, UUID.class));
+                }
+            }
+        }
+        if (events.isEmpty()) {
+            return 0;
+        }
+        java.sql.Array eventArray = c.createArrayOf("text", events.toArray());
+        java.sql.Array peopleArray = c.createArrayOf("uuid", people.toArray());
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE ledger l SET told = 'NOTHING', updated_at = now()
+                FROM unnest(?::text[], ?::uuid[]) AS k(e, p)
+                WHERE l.event_id = k.e AND l.subscriber_id = k.p AND l.told = 'AFFECTED_HELD'""");
+             PreparedStatement d = c.prepareStatement("""
+                DELETE FROM held h USING unnest(?::text[], ?::uuid[]) AS k(e, p)
+                WHERE h.event_id = k.e AND h.subscriber_id = k.p AND h.change = 'AFFECTED'""")) {
+            s.setArray(1, eventArray);
+            s.setArray(2, peopleArray);
+            s.executeUpdate();
+            d.setArray(1, eventArray);
+            d.setArray(2, peopleArray);
+            d.executeUpdate();
+        }
+        return events.size();
     }
 
     private void dispatch(List<Work> work, Map<Rev, AlertEvent> events) {
@@ -342,20 +394,20 @@ public class MatchDispatcher {
                 if (emitted == 0 && w.change() == Change.AFFECTED) {
                     next = entry.told;
                 }
-                outcome.supersede.add(new Held(w, null));
+                outcome.supersede(w);
             }
             case HOLD -> {
-                outcome.supersede.add(new Held(w, null));
-                outcome.hold.add(new Held(w, holdUntil.get()));
+                outcome.supersede(w);
+                outcome.hold(new Held(w, holdUntil.get()));
             }
-            case DROP_HELD -> outcome.dropHeld.add(new Key(w.eventId(), w.subscriberId()));
+            case DROP_HELD -> outcome.dropHeld(new Key(w.eventId(), w.subscriberId()));
             // the held AFFECTED will be rendered from this newer revision
-            case RENEW_HELD -> outcome.hold.add(new Held(asAffected(w), holdUntil.get()));
+            case RENEW_HELD -> outcome.hold(new Held(asAffected(w), holdUntil.get()));
             case SEND_HELD -> {
                 if (jobs(asAffected(w), event, person, publishers, now, outcome) == 0) {
                     next = entry.told;
                 } else {
-                    outcome.dropHeld.add(new Key(w.eventId(), w.subscriberId()));
+                    outcome.dropHeld(new Key(w.eventId(), w.subscriberId()));
                 }
             }
             case NONE -> {
@@ -480,13 +532,43 @@ public class MatchDispatcher {
     private record Held(Work work, Instant releaseAt) {
     }
 
-    /** Everything a batch changes. */
+    /** A held notice's key: one per event, person and change. */
+    private record HeldKey(String eventId, UUID subscriberId, Change change) {
+    }
+
+    /**
+     * Everything a batch changes. The held rows are written after the deletions, so a notice held earlier in the
+     * batch and then dropped or superseded by a later change of the same person (both in one poll: a match that
+     * waited for its revision comes back with the next one) is taken out of the batch's own holds as well.
+     */
     private static final class Outcome {
         final List<JobRow> jobs = new ArrayList<>();
-        final List<Held> hold = new ArrayList<>();
+        final Map<HeldKey, Held> hold = new java.util.LinkedHashMap<>();
         final List<Held> supersede = new ArrayList<>();
         final List<Held> unhold = new ArrayList<>();
         final List<Key> dropHeld = new ArrayList<>();
+
+        void hold(Held held) {
+            Work w = held.work();
+            hold.put(new HeldKey(w.eventId(), w.subscriberId(), w.change()), held);
+        }
+
+        /** This newer change replaces a held UPDATED of the same person (rule 7), in the table and in this batch. */
+        void supersede(Work w) {
+            supersede.add(new Held(w, null));
+            if (NoticeRules.supersedes(w.change(), Change.UPDATED)) {
+                hold.remove(new HeldKey(w.eventId(), w.subscriberId(), Change.UPDATED));
+            }
+        }
+
+        /** Every notice held for this person and event goes, in the table and in this batch. */
+        void dropHeld(Key key) {
+            dropHeld.add(key);
+            for (Change change : Change.values()) {
+                hold.remove(new HeldKey(key.eventId(), key.subscriberId(), change));
+            }
+        }
+
         // sorted: the consumers of alerts.matches update these shared rows concurrently, always in one order
         final Map<String, Long> matched = new TreeMap<>();
         final Map<String, Long> testWithheld = new TreeMap<>();
@@ -539,7 +621,7 @@ public class MatchDispatcher {
                 }
             }
             supersede.executeBatch();
-            for (Held h : outcome.hold) {
+            for (Held h : outcome.hold.values()) {
                 hold.setString(1, h.work().eventId());
                 hold.setObject(2, h.work().subscriberId());
                 hold.setString(3, h.work().change().name());

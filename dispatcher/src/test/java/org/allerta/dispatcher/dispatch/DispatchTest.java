@@ -423,6 +423,101 @@ class DispatchTest {
         assertThat(awaitLedger(e, bruno, 4)).isEqualTo("RESOLVED");
     }
 
+    /** Waits until the ledger says this of the person, and returns it. */
+    private void awaitTold(String eventId, Person person, String told) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT told FROM dispatcher.ledger WHERE event_id = ? AND subscriber_id = ?")) {
+            s.setString(1, eventId);
+            s.setObject(2, UUID.fromString(person.id()));
+            while (true) {
+                try (var rows = s.executeQuery()) {
+                    if (rows.next() && told.equals(rows.getString(1))) {
+                        return;
+                    }
+                }
+                assertThat(System.currentTimeMillis()).as(eventId + ": " + told).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * Several changes of one person in one batch (the matches wait for their revisions, then come back in one poll):
+     * a held notice that a later change of the batch drops, sends at once or supersedes is not held as well. Before,
+     * the batch wrote its holds after its deletions: the morning brought "your power is out" about an event already
+     * over, a second AFFECTED, or an UPDATED already overtaken by the end.
+     */
+    @Test
+    void laterChangesInTheSameBatchUndoItsEarlierHolds() throws Exception {
+        Person brief = nightOwl("Nadia", "it", "+393330000021");
+        Person escalated = nightOwl("Oscar", "en", "+393330000022");
+        Person ended = nightOwl("Piera", "it", "+393330000023");
+        String a = id("batch-brief");
+        String b = id("batch-escalating");
+        String e = id("batch-ended");
+        clock.set(Instant.parse("2026-11-28T20:50:00Z"));         // 21:50 in Rome: Piera is told at once
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, ended, Change.AFFECTED);
+        assertThat(awaitLedger(e, ended, 1)).isEqualTo("AFFECTED");
+
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30
+        match(a, 1, brief, Change.AFFECTED);      // would be held...
+        match(a, 2, brief, Change.RESOLVED);      // ... and is dropped in the same batch
+        match(b, 1, escalated, Change.AFFECTED);  // would be held...
+        match(b, 2, escalated, Change.UPDATED);   // ... an emergency now: AFFECTED@2 at once, nothing held
+        match(e, 2, ended, Change.UPDATED);       // held...
+        match(e, 3, ended, Change.RESOLVED);      // ... and superseded by the end, held too
+        Thread.sleep(1500);                       // the matches wait for their revisions
+        publish(event(a, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(a, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        publish(event(b, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(b, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                false, null));
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(e, 3, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        assertThat(awaitLedger(e, ended, 3)).isEqualTo("RESOLVED_HELD");
+        assertThat(awaitLedger(a, brief, 2)).isEqualTo("NOTHING");
+        assertThat(awaitLedger(b, escalated, 2)).isEqualTo("AFFECTED");
+        for (String event : List.of(a, b)) {
+            given().header("Authorization", ADMIN).get("/v1/events/" + event + "/stats").then().statusCode(200)
+                    .body("held", equalTo(0));
+        }
+        given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        awaitTold(e, ended, "RESOLVED");
+        List<NotificationJob> jobs = jobs(Set.of(brief.id(), escalated.id(), ended.id()), 3);
+        assertThat(jobs.stream().map(j -> j.subscriberId() + " " + j.change() + "@" + j.revision()))
+                .containsExactlyInAnyOrder(escalated.id() + " AFFECTED@2", ended.id() + " AFFECTED@1",
+                        ended.id() + " RESOLVED@3");
+    }
+
+    /**
+     * A held AFFECTED whose event ended before the morning, while the end's matches are still on their way (a
+     * backlog), is dropped at release time instead of sent; the end then has nothing to tell either (rule 7).
+     */
+    @Test
+    void aHeldNoticeOfAnEventThatHasEndedIsDroppedAtReleaseTime() throws Exception {
+        Person dino = nightOwl("Dino", "it", "+393330000024");
+        String e = id("ended-overnight");
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, dino, Change.AFFECTED);
+        assertThat(awaitLedger(e, dino, 1)).isEqualTo("AFFECTED_HELD");
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.CANCELLED));   // its matches not yet dispatched
+        Thread.sleep(1000);
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        awaitTold(e, dino, "NOTHING");
+        given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .body("held", equalTo(0));
+        match(e, 2, dino, Change.RESOLVED);
+        assertThat(awaitLedger(e, dino, 2)).isEqualTo("NOTHING");
+        assertThat(jobs(Set.of(dino.id()), 0)).as("never told: neither the outage nor its end").isEmpty();
+    }
+
     @Test
     void aMatchWaitsForTheRevisionItNames() throws Exception {
         Person p = person("Elena", "en", sms("+393330000006", null), "\"GAS_OUTAGE\"", null);
