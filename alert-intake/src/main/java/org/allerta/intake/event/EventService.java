@@ -84,6 +84,16 @@ public class EventService {
         }
         AlertEvent candidate = alert(current.eventId(), current.revision() + 1, publisher,
                 input.withPublisherEventId(current.alert().publisherEventId()));
+        if (candidate.test() != current.alert().test()) {
+            // a test never becomes real nor the reverse: citizens told of a real outage would miss its end, and a
+            // test's first notices, withheld, would never be sent when it turned real
+            throw ProblemException.invalid("A test and a real event do not follow each other.", List.of(
+                    org.allerta.service.problem.Problem.Issue.of("test-mismatch", "/properties/test",
+                            "Event " + current.eventId() + " is " + (current.alert().test() ? "a test" : "real")
+                                    + "; this revision would make it " + (candidate.test() ? "a test" : "real")
+                                    + (publisher.testMode() ? " (the publisher is in test mode)" : "")
+                                    + ". Publish a new event instead.")));
+        }
         String hash = contentSha256(candidate);
         if (hash.equals(current.contentSha256())) {
             // the publisher said the same again, later: an older message arriving after it is stale all the same

@@ -104,6 +104,39 @@ class EventPublishingTest {
                 .then().statusCode(202).body("revision", equalTo(3)).body("status", equalTo("RESOLVED"));
     }
 
+    private static void testMode(String publisherId, boolean on) {
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"testMode\": " + on + "}").put("/v1/admin/publishers/" + publisherId).then().statusCode(200);
+    }
+
+    /**
+     * A real event never becomes a test, nor the reverse, when its publisher's test mode changes between two
+     * revisions: those told of a real outage would miss its end (withheld as a test), and a test's first notices,
+     * withheld, would never go out once it turned real. A new event is published instead.
+     */
+    @Test
+    void aTestAndARealEventDoNotFollowEachOther() {
+        String publisherId = "switching-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"publisherId\": \"" + publisherId + "\", \"name\": \"Rete Gas\","
+                        + " \"allowedKinds\": [\"POWER_OUTAGE\"]}")
+                .post("/v1/admin/publishers").then().statusCode(201).extract().path("apiKey");
+        String real = id();
+        post(key, Features.outage(real).json()).then().statusCode(202);
+        testMode(publisherId, true);
+        post(key, Features.outage(real).property("status", "RESOLVED").json()).then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:test-mismatch"))
+                .body("problems[0].where", equalTo("/properties/test"));
+        String drill = id();
+        post(key, Features.outage(drill).json()).then().statusCode(202);
+        testMode(publisherId, false);
+        post(key, Features.outage(drill).property("severity", "SEVERE").json()).then().statusCode(422)
+                .body("type", equalTo("urn:allerta:problem:test-mismatch"));
+        post(key, Features.outage(real).property("status", "RESOLVED").json()).then().statusCode(202)
+                .body("revision", equalTo(2));
+    }
+
     @Test
     void concurrentPostsOfOneEventAreSerialisedWithoutLostOrDuplicatedRevisions() throws Exception {
         String publisherEventId = id();
