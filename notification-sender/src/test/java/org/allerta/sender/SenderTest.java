@@ -313,6 +313,10 @@ class SenderTest {
             DeadLetter letter = Json.fromBytes(dlq.await(r -> "shouting".equals(r.key()), 1, Duration.ofSeconds(30))
                     .get(0).value(), DeadLetter.class);
             assertThat(letter.reasons().get(0).why()).contains("canonical");
+            // a job carries a person's address and text: its dead letter keeps a digest and where the job lies
+            assertThat(letter.payloadEncoding()).isEqualTo("redacted");
+            assertThat(letter.payload()).startsWith("sha256:").doesNotContain(to).doesNotContain("Still going");
+            assertThat(letter.offset()).isNotNull();
             put(job);
             receipt(receipts, job.jobId(), ReceiptStatus.SENT);
             assertThat(mailTo(to)).as("sent once, by its canonical id").hasSize(1);

@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Properties;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Future;
@@ -133,6 +134,15 @@ public class RecordProducer {
     private Future<RecordMetadata> sendDeadLetter(ConsumerRecord<String, byte[]> record,
                                                   List<DeadLetter.Problem> reasons) {
         byte[] payload = record.value() == null ? new byte[0] : record.value();
+        if (record.topic().startsWith(Topics.JOBS_PREFIX)) {
+            // a job carries its recipient's address and a personal text: the dead letter keeps its digest and its
+            // place on the source topic (partition, offset), where the job itself can be read while it is kept
+            String digest = "sha256:" + java.util.HexFormat.of().formatHex(sha256(payload));
+            var letter = new DeadLetter(UUID.randomUUID().toString(), record.topic(), service, record.key(),
+                    reasons, digest, "redacted", Map.of(), record.partition(), record.offset(), Instant.now());
+            return send(Topics.ALERTS_DLQ, record.key() == null ? letter.id() : record.key(), letter, letter.id(),
+                    record.key());
+        }
         String text = utf8(payload);
         var headers = new LinkedHashMap<String, String>();
         for (Header header : record.headers()) {
@@ -145,6 +155,14 @@ public class RecordProducer {
                 text != null ? text : Base64.getEncoder().encodeToString(payload), text != null ? "utf-8" : "base64",
                 headers, record.partition(), record.offset(), Instant.now());
         return send(Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
     }
 
     private static String utf8(byte[] bytes) {
