@@ -392,7 +392,13 @@ public class MatchDispatcher {
             case SEND -> {
                 int emitted = jobs(w, event, person, publishers, now, outcome);
                 if (emitted == 0 && w.change() == Change.AFFECTED) {
-                    next = entry.told;
+                    if (person.channels().isEmpty()) {
+                        // registered during the event, no channel verified yet: told once one is
+                        outcome.hold(new Held(w, AWAITING_CHANNEL));
+                        next = Told.AFFECTED_HELD;
+                    } else {
+                        next = entry.told;
+                    }
                 }
                 outcome.supersede(w);
             }
@@ -406,6 +412,9 @@ public class MatchDispatcher {
             case SEND_HELD -> {
                 if (jobs(asAffected(w), event, person, publishers, now, outcome) == 0) {
                     next = entry.told;
+                    if (person.channels().isEmpty()) {
+                        outcome.hold(new Held(asAffected(w), AWAITING_CHANNEL));
+                    }
                 } else {
                     outcome.dropHeld(new Key(w.eventId(), w.subscriberId()));
                 }
@@ -457,6 +466,12 @@ public class MatchDispatcher {
     private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                          Instant now, Outcome outcome) {
         int emitted = jobs(w, event, person, publishers, now, outcome);
+        if (emitted == 0 && entry.told == Told.AFFECTED_HELD && w.change() == Change.AFFECTED
+                && person.channels().isEmpty()) {
+            // quiet hours are over, but no channel is verified yet: it waits for one
+            outcome.hold(new Held(w, AWAITING_CHANNEL));
+            return;
+        }
         // a held AFFECTED that no channel carries any more leaves the person untold, as when it is sent
         Told next = emitted == 0 && entry.told == Told.AFFECTED_HELD ? Told.NOTHING : NoticeRules.released(entry.told);
         if (next != entry.told) {
@@ -525,6 +540,26 @@ public class MatchDispatcher {
         producer.flush();
         if (failure.get() != null) {
             throw new IllegalStateException("jobs not acknowledged: " + failure.get().getMessage(), failure.get());
+        }
+    }
+
+    /**
+     * The release time of an AFFECTED notice held for someone with no verified channel yet (registered while the
+     * event was under way): far away, brought to now when a channel is verified ({@link #releaseAwaiting}).
+     */
+    public static final Instant AWAITING_CHANNEL = Instant.parse("9999-12-31T00:00:00Z");
+
+    /**
+     * A channel of this person was just verified (inside the caller's transaction): the notices held for want of one
+     * go out at the next release.
+     */
+    public static void releaseAwaiting(Connection c, UUID subscriberId, Instant now) throws SQLException {
+        // the literal, so that the partial index of V10 serves whatever the plan
+        try (PreparedStatement s = c.prepareStatement("UPDATE held SET release_at = ? WHERE subscriber_id = ?"
+                + " AND release_at = '9999-12-31 00:00:00+00'")) {
+            s.setTimestamp(1, Timestamp.from(now));
+            s.setObject(2, subscriberId);
+            s.executeUpdate();
         }
     }
 

@@ -456,6 +456,7 @@ public class SubscriberService {
                 u.executeUpdate();
             }
             Cards.refresh(c, List.of(id));
+            org.allerta.dispatcher.dispatch.MatchDispatcher.releaseAwaiting(c, id, clock.instant());
             return view(c, id).orElseThrow();
         });
     }

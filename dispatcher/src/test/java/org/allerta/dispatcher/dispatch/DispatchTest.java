@@ -518,6 +518,51 @@ class DispatchTest {
         assertThat(jobs(Set.of(dino.id()), 0)).as("never told: neither the outage nor its end").isEmpty();
     }
 
+    /**
+     * Someone who registers while an event covers their home has no verified channel yet when the matcher finds them
+     * inside: the AFFECTED notice waits for their first channel, and goes out as soon as it is verified. Before, they
+     * were recorded as told nothing and never heard of the event that made them sign up.
+     */
+    @Test
+    void someoneWhoRegistersDuringAnEventIsToldOnceTheirChannelIsVerified() throws Exception {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        JsonPath created = given().header("Authorization", "Bearer test-app-key").contentType(ContentType.JSON)
+                .body("""
+                        {"name": "Lia", "language": "it", "channels": [{"type": "SMS", "address": "%s"}],
+                         "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H"}],
+                         "interests": ["POWER_OUTAGE"]}""".formatted(phone))
+                .post("/v1/subscribers").then().statusCode(201).extract().jsonPath();
+        Person lia = new Person(created.getString("id"), created.getList("places.id"));
+        String sms = created.getString("channels[0].id");
+        String e = id("joined-during");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, lia, Change.AFFECTED);
+        assertThat(awaitLedger(e, lia, 1)).isEqualTo("AFFECTED_HELD");
+        given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+        assertThat(jobs(Set.of(lia.id()), 0)).as("nothing to send it to yet").isEmpty();
+
+        NotificationJob code;
+        try (var reader = new TopicReader(Channel.SMS.jobsTopic())) {
+            code = Json.fromBytes(reader.await(r -> lia.id().equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), NotificationJob.class);
+        }
+        var digits = java.util.regex.Pattern.compile("\\b(\\d{6})\\b").matcher(code.text());
+        assertThat(digits.find()).isTrue();
+        given().header("Authorization", "Bearer test-app-key").contentType(ContentType.JSON)
+                .body("{\"code\": \"" + digits.group(1) + "\"}")
+                .post("/v1/subscribers/" + lia.id() + "/channels/" + sms + "/verify").then().statusCode(200);
+
+        List<NotificationJob> jobs = jobs(Set.of(lia.id()), 1);
+        assertThat(ids(jobs)).containsExactly(JobIds.notice(e, lia.id(), Change.AFFECTED, 1, Channel.SMS));
+        assertThat(jobs.get(0).recipient()).isEqualTo(phone);
+        awaitTold(e, lia, "AFFECTED");
+        match(e, 2, lia, Change.RESOLVED);
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        assertThat(jobs(Set.of(lia.id()), 2).stream().map(j -> j.change() + "@" + j.revision()))
+                .containsExactlyInAnyOrder("AFFECTED@1", "RESOLVED@2");
+    }
+
     @Test
     void aMatchWaitsForTheRevisionItNames() throws Exception {
         Person p = person("Elena", "en", sms("+393330000006", null), "\"GAS_OUTAGE\"", null);
