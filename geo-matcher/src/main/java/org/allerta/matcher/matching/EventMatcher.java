@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
 import org.allerta.contracts.DeadLetter;
+import org.allerta.contracts.EventKind;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.MatchProgress;
@@ -207,19 +208,25 @@ public class EventMatcher {
                 SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), true, 1
                 FROM subscriber s JOIN place p ON p.subscriber_id = s.subscriber_id
                 WHERE ? AND s.priority AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
-                  AND (? OR s.followed_kinds @> ARRAY[?]::text[])
+                  AND (? OR s.followed_kinds @> ARRAY[?]::text[] OR (? AND EXISTS (SELECT 1 FROM affected a
+                       WHERE a.event_id = ? AND a.subscriber_id = s.subscriber_id)))
                 GROUP BY p.subscriber_id""" : """
                 INSERT INTO inside_now
                 SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority), 2
                 FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
                 WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
-                  AND (? OR s.followed_kinds @> ARRAY[?]::text[])
+                  AND (? OR s.followed_kinds @> ARRAY[?]::text[] OR (? AND EXISTS (SELECT 1 FROM affected a
+                       WHERE a.event_id = ? AND a.subscriber_id = s.subscriber_id)))
                   AND NOT EXISTS (SELECT 1 FROM inside_early i WHERE i.subscriber_id = p.subscriber_id)
                 GROUP BY p.subscriber_id""")) {
             s.setBoolean(1, !event.status().ended());
             s.setString(2, Json.toString(event.area()));
             s.setBoolean(3, everyone);
             s.setString(4, event.kind().name());
+            // a civil-protection event no longer EXTREME keeps those the override reached while they stay inside:
+            // they are not "no longer affected" because the severity fell, and they hear its updates and its end
+            s.setBoolean(5, !everyone && event.kind() == EventKind.CIVIL_PROTECTION);
+            s.setString(6, event.eventId());
             s.executeUpdate();
         }
         if (!prioritised) {

@@ -336,6 +336,16 @@ class MatchingTest {
                     EventStatus.ACTIVE, polygon(box(8.70, 44.80, 8.71, 44.81)), null, t0.plusSeconds(60)), matches,
                     progress, null);
             assertThat(extreme).isEqualTo(Map.of("cp-power", Change.AFFECTED, "cp-nothing", Change.AFFECTED));
+            // back to SEVERE, same area: those the override reached are still inside, not "no longer affected";
+            // they hear the update and, later, the end
+            Map<String, Change> lowered = publish(event(eventId, 3, EventKind.CIVIL_PROTECTION, Severity.SEVERE,
+                    EventStatus.ACTIVE, polygon(box(8.70, 44.80, 8.71, 44.81)), null, t0.plusSeconds(120)), matches,
+                    progress, null);
+            assertThat(lowered).isEqualTo(Map.of("cp-power", Change.UPDATED, "cp-nothing", Change.UPDATED));
+            Map<String, Change> over = publish(event(eventId, 4, EventKind.CIVIL_PROTECTION, Severity.SEVERE,
+                    EventStatus.RESOLVED, polygon(box(8.70, 44.80, 8.71, 44.81)), null, t0.plusSeconds(180)), matches,
+                    progress, null);
+            assertThat(over).isEqualTo(Map.of("cp-power", Change.RESOLVED, "cp-nothing", Change.RESOLVED));
         }
     }
 }
