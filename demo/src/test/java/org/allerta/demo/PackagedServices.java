@@ -147,6 +147,19 @@ final class PackagedServices implements AutoCloseable {
         throw new IllegalStateException(service + " not ready after " + timeout + ":\n" + tail(service));
     }
 
+    /** The status of the service's readiness endpoint now (0 when it does not answer). */
+    int readiness(String service) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url(service) + "/q/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     String url(String service) {
         return "http://127.0.0.1:" + ports.get(service);
     }

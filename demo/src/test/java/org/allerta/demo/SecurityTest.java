@@ -155,6 +155,63 @@ class SecurityTest {
         assertThat(leaks).as("personal data or keys where they do not belong").isEmpty();
     }
 
+    /** The second publisher's key, created by {@link #eachKeyOpensOnlyItsOwnDoors}. */
+    private static volatile String otherPublisherKey;
+
+    /**
+     * After the doors and the fuzzer, which send every key to the wrong places and registrations full of personal
+     * data: no log holds a key, nor the name or number the fuzzer registered.
+     */
+    @Test
+    @Order(4)
+    void afterTheDoorsAndTheFuzzerNoLogHoldsAKeyOrTheirPersonalData() throws Exception {
+        var secrets = new LinkedHashSet<>(List.of(services.adminKey, services.appKey, services.publisherKey));
+        if (otherPublisherKey != null) {
+            secrets.add(otherPublisherKey);
+        }
+        Set<String> personal = Set.of("Prova Fuzz", "393005599999");
+        Map<String, List<String>> leaks = new TreeMap<>();
+        for (String service : PackagedServices.SERVICES) {
+            String log = Files.readString(services.log(service), StandardCharsets.UTF_8);
+            List<String> here = new ArrayList<>(found(log, secrets).stream().map(k -> "an API key").toList());
+            here.addAll(found(log, personal));
+            if (!here.isEmpty()) {
+                leaks.put("log of " + service, here);
+            }
+        }
+        assertThat(leaks).as("keys or personal data in a log").isEmpty();
+
+        // keys are stored as hashes: no table of any service holds one as it was issued
+        var stored = new ArrayList<String>();
+        try (var c = org.allerta.testsupport.LocalPostgis.shared().connect()) {
+            var tables = new ArrayList<String>();
+            try (var s = c.createStatement(); var rows = s.executeQuery("""
+                    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables
+                    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema',
+                        'public', 'topology', 'tiger', 'tiger_data')""")) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+            assertThat(tables).as("the services' tables").hasSizeGreaterThan(10);
+            for (String table : tables) {
+                for (String secret : secrets) {
+                    try (var s = c.prepareStatement(
+                            "SELECT count(*) FROM " + table + " t WHERE strpos(t::text, ?) > 0")) {
+                        s.setString(1, secret);
+                        try (var rows = s.executeQuery()) {
+                            rows.next();
+                            if (rows.getLong(1) > 0) {
+                                stored.add(table);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(stored).as("tables holding an API key as issued").isEmpty();
+    }
+
     private static List<String> found(String text, Set<String> values) {
         return text == null ? List.of() : values.stream().filter(text::contains).limit(5).toList();
     }
@@ -231,6 +288,7 @@ class SecurityTest {
         spec.putArray("allowedKinds").add("WATER_OUTAGE");
         String other = API.postJson(at.intake() + "/v1/admin/publishers", admin, spec).expect(201).get("apiKey")
                 .asText();
+        otherPublisherKey = other;
 
         String event = API.post(at.intake() + "/v1/events", publisher, "application/geo+json", outage("keys"))
                 .expect(202).get("eventId").asText();
