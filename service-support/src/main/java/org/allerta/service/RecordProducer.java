@@ -1,5 +1,6 @@
 package org.allerta.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -43,13 +44,19 @@ public class RecordProducer {
     private static final Set<String> SAFE_HEADERS = Set.of("content-type", "allerta-publisher", CloudEvents.ID,
             CloudEvents.TYPE, CloudEvents.SOURCE, CloudEvents.SUBJECT, CloudEvents.TIME);
 
+    /** Dead letters written, by source topic and first reason (Prometheus: {@code allerta_dead_letters_total}). */
+    public static final String DEAD_LETTERS = "allerta.dead.letters";
+
     private final BrokerProbe broker;
     private final String service;
+    private final MeterRegistry meters;
     private volatile KafkaProducer<String, byte[]> producer;
 
-    RecordProducer(BrokerProbe broker, @ConfigProperty(name = "quarkus.application.name") String service) {
+    RecordProducer(BrokerProbe broker, @ConfigProperty(name = "quarkus.application.name") String service,
+                   MeterRegistry meters) {
         this.broker = broker;
         this.service = service;
+        this.meters = meters;
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -131,8 +138,20 @@ public class RecordProducer {
         futures.forEach(RecordProducer::await);
     }
 
+    /**
+     * Counts a dead letter, by source and first reason, for a service that writes one another way (through its
+     * outbox).
+     */
+    public void countDeadLetter(String source, List<DeadLetter.Problem> reasons) {
+        String type = reasons.isEmpty() ? "unknown" : reasons.get(0).type();
+        meters.counter(DEAD_LETTERS, "source", source, "type",
+                type.startsWith(org.allerta.service.problem.Problem.TYPE_PREFIX)
+                        ? type.substring(org.allerta.service.problem.Problem.TYPE_PREFIX.length()) : type).increment();
+    }
+
     private Future<RecordMetadata> sendDeadLetter(ConsumerRecord<String, byte[]> record,
                                                   List<DeadLetter.Problem> reasons) {
+        countDeadLetter(record.topic(), reasons);
         byte[] payload = record.value() == null ? new byte[0] : record.value();
         if (record.topic().startsWith(Topics.JOBS_PREFIX)) {
             // a job carries its recipient's address and a personal text: the dead letter keeps its digest and its

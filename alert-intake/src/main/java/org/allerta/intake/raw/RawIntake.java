@@ -63,9 +63,10 @@ public class RawIntake {
     private final FeatureReader features;
     private final CapReader capReader;
     private final long maxBytes;
+    private final org.allerta.service.RecordProducer producer;
 
     RawIntake(Jdbc jdbc, PublisherRepository publishers, SecretBox secrets, EventService events, CapService caps,
-              Outbox outbox,
+              Outbox outbox, org.allerta.service.RecordProducer producer,
               @ConfigProperty(name = "allerta.intake.max-vertices", defaultValue = "10000") int maxVertices,
               @ConfigProperty(name = "allerta.cap.zero-radius-m", defaultValue = "100") double zeroRadiusM,
               @ConfigProperty(name = "allerta.http.max-body-bytes", defaultValue = "1048576") long maxBytes) {
@@ -78,6 +79,7 @@ public class RawIntake {
         this.features = new FeatureReader(new AreaValidator(maxVertices));
         this.capReader = new CapReader(new AreaValidator(maxVertices), zeroRadiusM);
         this.maxBytes = maxBytes;
+        this.producer = producer;
     }
 
     /**
@@ -210,6 +212,7 @@ public class RawIntake {
             outbox.add(c, Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
             return null;
         });
+        producer.countDeadLetter(Topics.INTAKE_RAW, reasons);
         LOG.infof("intake.raw record %d/%d dead-lettered: %s", record.partition(), record.offset(),
                 reasons.get(0).type());
     }

@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.util.stream.Stream;
 import org.allerta.contracts.Json;
 import org.allerta.intake.Features;
+import org.allerta.testsupport.Meters;
 import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,11 +141,24 @@ class RefusalTest {
     @ParameterizedTest(name = "{0} -> {2} {3}")
     @MethodSource("invalidEvents")
     void refusesWithItsSpecificProblem(String name, String body, int status, String type) {
+        var labels = java.util.Map.of("type", type, "status", Integer.toString(status));
+        double before = Meters.value(root(), "allerta_refusals_total", labels);
         given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).contentType("application/geo+json")
                 .body(body).when().post("/v1/events")
                 .then().statusCode(status).contentType("application/problem+json")
                 .body("type", equalTo("urn:allerta:problem:" + type)).body("status", equalTo(status))
                 .body("detail", notNullValue());
+        // counted for the operator, by type and status
+        org.assertj.core.api.Assertions.assertThat(Meters.value(root(), "allerta_refusals_total", labels))
+                .isEqualTo(before + 1);
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
+    private String root() {
+        String text = url.toString();
+        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     }
 
     @Test

@@ -78,8 +78,18 @@ class RawIntakeTest {
         }
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
+    private String root() {
+        String text = url.toString();
+        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    }
+
     @Test
     void deadLettersBadlySignedAndPoisonRecordsAndGoesOn() throws Exception {
+        var badSignatures = java.util.Map.of("source", Topics.INTAKE_RAW, "type", "bad-signature");
+        double before = org.allerta.testsupport.Meters.value(root(), "allerta_dead_letters_total", badSignatures);
         String forged = "FORGED-" + UUID.randomUUID();
         byte[] feature = signedFeature(forged);
         send(forged, feature, "dev-publisher", hmac(feature, "not-the-secret"));
@@ -98,6 +108,8 @@ class RawIntakeTest {
             assertThat(badSignature.headers()).containsOnlyKeys(RawIntake.PUBLISHER_HEADER)
                     .doesNotContainKey(RawIntake.SIGNATURE_HEADER);
             assertThat(badSignature.source()).isEqualTo(Topics.INTAKE_RAW);
+            assertThat(org.allerta.testsupport.Meters.value(root(), "allerta_dead_letters_total", badSignatures))
+                    .as("counted for the operator, by topic and reason").isEqualTo(before + 1);
 
             DeadLetter garbage = Json.fromBytes(dlq.await(r -> poison.equals(r.key()), 1,
                     Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
