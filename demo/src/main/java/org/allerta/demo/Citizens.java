@@ -44,6 +44,9 @@ public final class Citizens {
                           boolean unfindable) {
     }
 
+    private static final String[] CHILD_IT = {"Tommaso", "Ginevra", "Leonardo", "Aurora", "Edoardo", "Beatrice",
+        "Riccardo", "Vittoria"};
+    private static final String[] CHILD_EN = {"Oliver", "Amelia", "Harry", "Isla"};
     private static final String[] FIRST_IT = {"Giulia", "Marco", "Francesca", "Luca", "Chiara", "Matteo", "Sara",
         "Alessandro", "Elena", "Davide", "Martina", "Paolo", "Anna", "Giorgio", "Silvia", "Andrea", "Laura",
         "Stefano", "Valentina", "Simone", "Federica", "Riccardo", "Marta", "Lorenzo", "Ilaria"};
@@ -151,7 +154,10 @@ public final class Citizens {
                 String otherDistrict = districts.get(random.nextInt(districts.size()));
                 Address other = register.get(otherDistrict).get(random.nextInt(register.get(otherDistrict).size()));
                 ObjectNode second = places.addObject();
-                second.put("label", school ? (english ? "School" : "Scuola") : (english ? "Work" : "Lavoro"));
+                // a school is named as the parent calls it, after the child (and the notice says it so)
+                String child = english ? CHILD_EN[i % CHILD_EN.length] : CHILD_IT[i % CHILD_IT.length];
+                second.put("label", school ? (english ? child + "'s school" : "Scuola di " + child)
+                        : (english ? "Work" : "Lavoro"));
                 second.put("category", school ? "SCHOOL" : "WORK");
                 second.put("address", other.written(city));
                 profile.add(school ? "PARENT" : "WORKER");

@@ -103,6 +103,7 @@ class SecurityTest {
         Set<String> names = new LinkedHashSet<>();
         Set<String> contacts = new LinkedHashSet<>();
         Set<String> addresses = new LinkedHashSet<>();
+        Set<String> labels = new LinkedHashSet<>();
         for (var citizen : citizens) {
             String name = citizen.registration().get("name").asText();
             if (streets.stream().noneMatch(street -> street.contains(name.toLowerCase(Locale.ROOT)))) {
@@ -111,6 +112,11 @@ class SecurityTest {
             citizen.registration().get("channels").forEach(c -> contacts.add(c.get("address").asText()
                     .replace("+", "")));
             citizen.registration().get("places").forEach(p -> addresses.add(p.get("address").asText()));
+            citizen.registration().get("places").forEach(p -> {
+                if ("SCHOOL".equals(p.get("category").asText())) {
+                    labels.add(p.get("label").asText());   // "Scuola di Tommaso": the parent's words
+                }
+            });
         }
         Set<String> keys = Set.of(services.adminKey, services.appKey, services.publisherKey);
 
@@ -131,6 +137,7 @@ class SecurityTest {
             List<String> here = new ArrayList<>();
             here.addAll(found(topic.getValue(), names));
             here.addAll(found(topic.getValue(), contacts));
+            here.addAll(found(topic.getValue(), labels));
             if (!topic.getKey().equals(Topics.SUBSCRIBERS_PLACES)) {
                 here.addAll(found(topic.getValue(), addresses));
             }
@@ -147,11 +154,13 @@ class SecurityTest {
             here.addAll(found(log, names));
             here.addAll(found(log, contacts));
             here.addAll(found(log, addresses));
+            here.addAll(found(log, labels));
             here.addAll(found(log, keys).stream().map(k -> "an API key").toList());
             if (!here.isEmpty()) {
                 leaks.put("log of " + service, here);
             }
         }
+        assertThat(labels).as("the scenario's parents named their children's schools").isNotEmpty();
         assertThat(leaks).as("personal data or keys where they do not belong").isEmpty();
     }
 
@@ -359,11 +368,37 @@ class SecurityTest {
                 + "/stats", null, null, app), 401, 403);
         assertThat(wrong).as("doors that opened to the wrong key").isEmpty();
 
-        // and the right keys still open them: nothing above was refused for a reason other than the key
+        // and the right keys still open every one of them: nothing above was refused for a reason other than the
+        // key (the erasure last, since it ends the subscriber the other registry doors use)
         assertThat(call("GET", intake + "/v1/events/" + event, null, null, publisher).statusCode()).isEqualTo(200);
-        assertThat(call("GET", dispatcher + "/v1/subscribers/" + subscriber, null, null, app).statusCode())
-                .isEqualTo(200);
-        assertThat(call("GET", intake + "/v1/admin/publishers", null, null, admin).statusCode()).isEqualTo(200);
+        List<String> shut = new ArrayList<>();
+        for (Door door : publishing) {
+            opens(shut, door.what() + " with the publisher's key", call(door.method(), door.url(),
+                    door.contentType(), door.body(), publisher));
+        }
+        for (Door door : registry) {
+            if (!"DELETE".equals(door.method())) {
+                opens(shut, door.what() + " with the admin key", call(door.method(), door.url(),
+                        door.contentType(), door.body(), admin));
+            }
+        }
+        for (Door door : administration) {
+            opens(shut, door.what() + " with the admin key", call(door.method(), door.url(), door.contentType(),
+                    door.body(), admin));
+        }
+        for (Door door : registry) {
+            if ("DELETE".equals(door.method())) {
+                opens(shut, door.what() + " with the app key", call(door.method(), door.url(), door.contentType(),
+                        door.body(), app));
+            }
+        }
+        assertThat(shut).as("doors that did not open to the right key").isEmpty();
+    }
+
+    private static void opens(List<String> shut, String what, HttpResponse<String> answer) {
+        if (answer.statusCode() < 200 || answer.statusCode() > 299) {
+            shut.add(what + ": HTTP " + answer.statusCode() + " " + answer.body());
+        }
     }
 
     @SafeVarargs
@@ -407,6 +442,14 @@ class SecurityTest {
                 .expect(201);
         String subscriberId = subscriber.get("id").asText();
         String channelId = subscriber.get("channels").get(0).get("id").asText();
+        // targets of their own for the doors that change or end something: a publisher, a person to erase
+        String fuzzPublisher = "fuzz-" + UUID.randomUUID().toString().substring(0, 8);
+        API.postJson(at.intake() + "/v1/admin/publishers", admin, (ObjectNode) Json.mapper().readTree(
+                "{\"publisherId\":\"" + fuzzPublisher + "\",\"name\":\"Fuzz\",\"allowedKinds\":[\"GAS_OUTAGE\"]}"))
+                .expect(201);
+        String erased = API.postJson(at.dispatcher() + "/v1/subscribers", app, registration("fuzz-erase"))
+                .expect(201).get("id").asText();
+        String zone = outage("fuzz").replace("\"publisherEventId\":\"fuzz\"", "\"name\":\"Zona\"");
         String intake = at.intake();
         String matcher = at.matcher();
         String dispatcher = at.dispatcher();
@@ -425,6 +468,16 @@ class SecurityTest {
                 url("GET", intake + "/v1/events?status={}&kind=POWER_OUTAGE", publisher, "ACTIVE"),
                 url("GET", intake + "/v1/events/{}", publisher, event),
                 url("GET", intake + "/v1/admin/publishers/{}", admin, "e2e-publisher"),
+                body("POST", intake + "/v1/zones", "application/geo+json", publisher,
+                        "{\"type\":\"FeatureCollection\",\"features\":[" + zone.replaceFirst("\\{",
+                                "{\"id\":\"fuzz-zone-2\",") + "]}"),
+                body("PUT", intake + "/v1/admin/publishers/" + fuzzPublisher, "application/json", admin,
+                        "{\"name\":\"Fuzz 2\",\"allowedKinds\":[\"GAS_OUTAGE\"],\"areaLimitKm2\":20,"
+                                + "\"testMode\":true}"),
+                url("POST", intake + "/v1/admin/publishers/{}/key", admin, fuzzPublisher),
+                url("POST", intake + "/v1/admin/publishers/{}/signing-secret", admin, fuzzPublisher),
+                url("GET", intake + "/v1/events?page={}&size=10", publisher, "0"),
+                url("GET", intake + "/v1/events?page=0&size={}", publisher, "10"),
                 // geo-matcher
                 body("POST", matcher + "/v1/gazetteer?format=openaddresses&srid=4326&source=fuzz&city=Prova",
                         "text/csv", admin, "lon,lat,number,street,unit,city,district,region,postcode\n"
@@ -449,12 +502,15 @@ class SecurityTest {
                                 + "fz-1,Prova,it,+393005512345,,,12.5,41.9,POWER_OUTAGE,fuzz\n"),
                 url("GET", dispatcher + "/v1/subscribers?externalId={}", app, "fuzz-base"),
                 url("GET", dispatcher + "/v1/subscribers/{}", app, subscriberId),
+                url("POST", dispatcher + "/v1/subscribers/" + subscriberId + "/channels/{}/code", app, channelId),
+                url("DELETE", dispatcher + "/v1/subscribers/{}", app, erased),
                 url("GET", dispatcher + "/v1/events/{}/stats", publisher, event),
                 url("GET", dispatcher + "/r/{}", null, token),
                 url("GET", dispatcher + "/o/{}.gif", null, token),
                 url("GET", dispatcher + "/u/{}", null, token),
                 body("POST", dispatcher + "/u/" + token, "application/x-www-form-urlencoded", null,
                         "List-Unsubscribe=One-Click"),
+                url("POST", dispatcher + "/u/{}", null, token),
                 url("GET", dispatcher + "/e/{}", null, event),
                 // notification-sender (callbacks are signed: the fuzzer signs what it sends)
                 body("POST", sender + "/v1/callbacks/push", "application/json", null,
