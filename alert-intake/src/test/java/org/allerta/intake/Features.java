@@ -25,6 +25,25 @@ public final class Features {
         square(8.60, 44.90, 0.01);
     }
 
+    /** A publisher the admin created for one test: its id and its key. */
+    public record NewPublisher(String id, String key) {
+    }
+
+    /** Creates a publisher (id {@code prefix-<random>}) of these kinds, in test mode or not, with the admin key. */
+    public static NewPublisher newPublisher(String prefix, String name, boolean testMode, String... kinds) {
+        String id = prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        ObjectNode spec = Json.mapper().createObjectNode().put("publisherId", id).put("name", name)
+                .put("testMode", testMode);
+        ArrayNode allowed = spec.putArray("allowedKinds");
+        for (String kind : kinds) {
+            allowed.add(kind);
+        }
+        String key = io.restassured.RestAssured.given().header("Authorization", "Bearer " + ADMIN_KEY)
+                .contentType("application/json").body(spec.toString()).post("/v1/admin/publishers").then()
+                .statusCode(201).extract().path("apiKey");
+        return new NewPublisher(id, key);
+    }
+
     public static Features outage(String publisherEventId) {
         return new Features(publisherEventId);
     }

@@ -172,11 +172,8 @@ class CapTest {
     /** A publisher in test mode publishes tests: its own Actual updates and cancels still follow its alerts. */
     @Test
     void aPublisherInTestModeUpdatesAndCancelsItsOwnAlerts() {
-        String publisherId = "drill-" + UUID.randomUUID().toString().substring(0, 8);
-        String key = given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
-                .body("{\"publisherId\": \"" + publisherId + "\", \"name\": \"Esercitazione\", \"testMode\": true,"
-                        + " \"allowedKinds\": [\"CIVIL_PROTECTION\", \"ROAD_CLEARING\", \"POWER_OUTAGE\"]}")
-                .post("/v1/admin/publishers").then().statusCode(201).extract().path("apiKey");
+        String key = Features.newPublisher("drill", "Esercitazione", true, "CIVIL_PROTECTION", "ROAD_CLEARING",
+                "POWER_OUTAGE").key();
         String id = "DRILL-" + UUID.randomUUID();
         String sender = "protezionecivile@comune.alessandria.it";
         String eventId = given().header("Authorization", "Bearer " + key).contentType("application/cap+xml")

@@ -116,11 +116,9 @@ class EventPublishingTest {
      */
     @Test
     void aTestAndARealEventDoNotFollowEachOther() {
-        String publisherId = "switching-" + UUID.randomUUID().toString().substring(0, 8);
-        String key = given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
-                .body("{\"publisherId\": \"" + publisherId + "\", \"name\": \"Rete Gas\","
-                        + " \"allowedKinds\": [\"POWER_OUTAGE\"]}")
-                .post("/v1/admin/publishers").then().statusCode(201).extract().path("apiKey");
+        Features.NewPublisher switching = Features.newPublisher("switching", "Rete elettrica", false, "POWER_OUTAGE");
+        String publisherId = switching.id();
+        String key = switching.key();
         String real = id();
         post(key, Features.outage(real).json()).then().statusCode(202);
         testMode(publisherId, true);
