@@ -328,6 +328,17 @@ class DispatchTest {
 
     /** Waits until the ledger holds this revision for the person, and returns what it says they were told. */
     private String awaitLedger(String eventId, Person person, long revision) throws Exception {
+        return awaitLedger(eventId, person, (told, last) -> last >= revision, "revision " + revision);
+    }
+
+    /** Waits until the ledger says this of the person. */
+    private void awaitTold(String eventId, Person person, String told) throws Exception {
+        awaitLedger(eventId, person, (now, last) -> told.equals(now), told);
+    }
+
+    /** Waits until the person's ledger row (what they were told, its last revision) satisfies {@code until}. */
+    private String awaitLedger(String eventId, Person person, java.util.function.BiPredicate<String, Long> until,
+                               String what) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT told, last_revision FROM dispatcher.ledger WHERE event_id = ? AND subscriber_id = ?")) {
@@ -335,11 +346,12 @@ class DispatchTest {
             s.setObject(2, UUID.fromString(person.id()));
             while (true) {
                 try (var rows = s.executeQuery()) {
-                    if (rows.next() && rows.getLong(2) >= revision) {
+                    if (rows.next() && until.test(rows.getString(1), rows.getLong(2))) {
                         return rows.getString(1);
                     }
                 }
-                assertThat(System.currentTimeMillis()).as("revision " + revision + " in the ledger").isLessThan(deadline);
+                assertThat(System.currentTimeMillis()).as(eventId + ": " + what + " in the ledger")
+                        .isLessThan(deadline);
                 Thread.sleep(100);
             }
         }
@@ -421,25 +433,6 @@ class DispatchTest {
         assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()))
                 .containsExactlyInAnyOrder("AFFECTED@1", "RESOLVED@4");
         assertThat(awaitLedger(e, bruno, 4)).isEqualTo("RESOLVED");
-    }
-
-    /** Waits until the ledger says this of the person, and returns it. */
-    private void awaitTold(String eventId, Person person, String told) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT told FROM dispatcher.ledger WHERE event_id = ? AND subscriber_id = ?")) {
-            s.setString(1, eventId);
-            s.setObject(2, UUID.fromString(person.id()));
-            while (true) {
-                try (var rows = s.executeQuery()) {
-                    if (rows.next() && told.equals(rows.getString(1))) {
-                        return;
-                    }
-                }
-                assertThat(System.currentTimeMillis()).as(eventId + ": " + told).isLessThan(deadline);
-                Thread.sleep(100);
-            }
-        }
     }
 
     /**
