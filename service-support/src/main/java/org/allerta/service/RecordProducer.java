@@ -143,10 +143,8 @@ public class RecordProducer {
      * outbox).
      */
     public void countDeadLetter(String source, List<DeadLetter.Problem> reasons) {
-        String type = reasons.isEmpty() ? "unknown" : reasons.get(0).type();
-        meters.counter(DEAD_LETTERS, "source", source, "type",
-                type.startsWith(org.allerta.service.problem.Problem.TYPE_PREFIX)
-                        ? type.substring(org.allerta.service.problem.Problem.TYPE_PREFIX.length()) : type).increment();
+        meters.counter(DEAD_LETTERS, "source", source, "type", reasons.isEmpty() ? "unknown"
+                : org.allerta.service.problem.Problem.slug(reasons.get(0).type())).increment();
     }
 
     private Future<RecordMetadata> sendDeadLetter(ConsumerRecord<String, byte[]> record,

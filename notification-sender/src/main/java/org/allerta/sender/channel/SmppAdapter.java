@@ -276,8 +276,8 @@ public class SmppAdapter implements Adapter {
     /** After the database failed to store receipts, for how long the next ones are refused without trying. */
     private static final long UNAVAILABLE_BACKOFF_MILLIS = 1000;
 
-    /** A delivery receipt waiting to be stored, with how often its id was unknown, and its storing's outcome. */
-    private record Pending(Deliveries.ProviderReport report, int unknown, CompletableFuture<Boolean> stored) {
+    /** A delivery receipt waiting to be stored, and its storing's outcome. */
+    private record Pending(Deliveries.ProviderReport report, CompletableFuture<Boolean> stored) {
     }
 
     private final java.util.concurrent.ConcurrentLinkedQueue<Pending> waiting =
@@ -296,7 +296,7 @@ public class SmppAdapter implements Adapter {
         if (System.currentTimeMillis() < unavailableUntil) {
             throw new ProcessRequestException("receipts cannot be stored now", SMPPConstant.STAT_ESME_RX_T_APPN);
         }
-        var pending = new Pending(report, 0, new CompletableFuture<>());
+        var pending = new Pending(report, new CompletableFuture<>());
         queue(pending);
         boolean stored;
         try {
@@ -378,8 +378,7 @@ public class SmppAdapter implements Adapter {
 
     private void retryLater(Pending p) {
         try {
-            receipts.schedule(() -> queue(new Pending(p.report(), p.unknown() + 1, p.stored())), 250,
-                    TimeUnit.MILLISECONDS);
+            receipts.schedule(() -> queue(p), 250, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             p.stored().complete(false);
         }

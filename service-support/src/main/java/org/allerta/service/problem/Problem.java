@@ -28,6 +28,12 @@ public record Problem(String type, String title, int status, String detail, List
         return new Problem(TYPE_PREFIX + slug, title, status, detail, List.of());
     }
 
+    /** The slug of a problem type ({@code urn:allerta:problem:<slug>}), or the type as it is when it has none. */
+    public static String slug(String type) {
+        return type != null && type.startsWith(TYPE_PREFIX) ? type.substring(TYPE_PREFIX.length())
+                : String.valueOf(type);
+    }
+
     /** The same problem with a list of issues. */
     public Problem with(List<Issue> issues) {
         return new Problem(type, title, status, detail, issues);

@@ -23,9 +23,8 @@ public class Refusals {
     @ServerResponseFilter
     public void count(ContainerResponseContext response) {
         if (response.getEntity() instanceof Problem problem) {
-            String type = problem.type() != null && problem.type().startsWith(Problem.TYPE_PREFIX)
-                    ? problem.type().substring(Problem.TYPE_PREFIX.length()) : String.valueOf(problem.type());
-            registry.counter(METER, "type", type, "status", Integer.toString(response.getStatus())).increment();
+            registry.counter(METER, "type", Problem.slug(problem.type()), "status",
+                    Integer.toString(response.getStatus())).increment();
         }
     }
 }
