@@ -213,13 +213,13 @@ public final class EndToEndBench {
         StringBuilder rows = new StringBuilder();
         String event = UUID.randomUUID().toString();
         for (long i = 0; i < n; i++) {
-            rows.append(event).append('\t').append(UUID.randomUUID()).append("\tAFFECTED\t1\tAFFECTED\t")
+            rows.append(event).append('\t').append(UUID.randomUUID()).append("\tAFFECTED\t1\tAFFECTED\t1\t")
                     .append("2026-11-28 12:00:00+00\n");
         }
         byte[] data = rows.toString().getBytes(StandardCharsets.UTF_8);
         long t = System.nanoTime();
         c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY bench_ledger (event_id, subscriber_id, told,"
-                + " last_revision, last_change, updated_at) FROM STDIN", new ByteArrayInputStream(data));
+                + " last_revision, last_change, channels, updated_at) FROM STDIN", new ByteArrayInputStream(data));
         return (System.nanoTime() - t) / 1e9;
     }
 

@@ -160,15 +160,26 @@ public class MatchDispatcher {
         Told told;
         long lastRevision;
         Change lastChange;
+        /** The channel types the person was told the event on ({@link #bit}); {@link #UNKNOWN} for older rows. */
+        int channels;
         boolean fresh;
         boolean dirty;
 
-        Entry(Told told, long lastRevision, Change lastChange, boolean fresh) {
+        Entry(Told told, long lastRevision, Change lastChange, int channels, boolean fresh) {
             this.told = told;
             this.lastRevision = lastRevision;
             this.lastChange = lastChange;
+            this.channels = channels;
             this.fresh = fresh;
         }
+    }
+
+    /** The ledger's channels of a row written before it kept them. */
+    private static final int UNKNOWN = -1;
+
+    /** A channel type's bit in the ledger's {@code channels} (V11). */
+    private static int bit(org.allerta.contracts.Channel type) {
+        return 1 << type.ordinal();
     }
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(MatchDispatcher.class);
@@ -354,7 +365,7 @@ public class MatchDispatcher {
                     outcome.testWithheld.merge(w.eventId(), 1L, Long::sum);
                     continue;
                 }
-                Entry entry = ledger.computeIfAbsent(key, k -> new Entry(Told.NOTHING, 0, null, true));
+                Entry entry = ledger.computeIfAbsent(key, k -> new Entry(Told.NOTHING, 0, null, 0, true));
                 if (w.released()) {
                     release(w, event, person, entry, publishers, now, outcome);
                 } else {
@@ -390,7 +401,7 @@ public class MatchDispatcher {
         Told next = decision.next();
         switch (decision.action()) {
             case SEND -> {
-                int emitted = jobs(w, event, person, publishers, now, outcome);
+                int emitted = jobs(w, event, person, entry, publishers, now, outcome);
                 if (emitted == 0 && w.change() == Change.AFFECTED) {
                     if (person.channels().isEmpty()) {
                         // registered during the event, no channel verified yet: told once one is
@@ -410,7 +421,7 @@ public class MatchDispatcher {
             // the held AFFECTED will be rendered from this newer revision
             case RENEW_HELD -> outcome.hold(new Held(asAffected(w), holdUntil.get()));
             case SEND_HELD -> {
-                if (jobs(asAffected(w), event, person, publishers, now, outcome) == 0) {
+                if (jobs(asAffected(w), event, person, entry, publishers, now, outcome) == 0) {
                     next = entry.told;
                     if (person.channels().isEmpty()) {
                         outcome.hold(new Held(asAffected(w), AWAITING_CHANNEL));
@@ -465,7 +476,9 @@ public class MatchDispatcher {
 
     private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                          Instant now, Outcome outcome) {
-        int emitted = jobs(w, event, person, publishers, now, outcome);
+        int channelsBefore = entry.channels;
+        int emitted = jobs(w, event, person, entry, publishers, now, outcome);
+        entry.dirty |= entry.channels != channelsBefore;
         if (emitted == 0 && entry.told == Told.AFFECTED_HELD && w.change() == Change.AFFECTED
                 && person.channels().isEmpty()) {
             // quiet hours are over, but no channel is verified yet: it waits for one
@@ -480,10 +493,25 @@ public class MatchDispatcher {
         }
     }
 
-    /** Renders and queues one job per verified channel that carries the event's kind; returns how many. */
-    private int jobs(Work w, AlertEvent event, Person person, Map<String, String> publishers, Instant now,
-                     Outcome outcome) {
+    /**
+     * Renders and queues one job per channel the notice goes on; returns how many. An AFFECTED notice goes on every
+     * verified channel that carries the event's kind, and those channels are kept in the ledger entry. Its updates
+     * and its end follow it on the same channels, as long as one of them is still verified: not on a channel added
+     * since (that person would read an update of something never announced there), and still on a channel that
+     * carried the notice only because the event was an emergency (the all-clear goes where the alarm went). When
+     * none of them is left, they go on the channels that carry the event now, so that the person still hears it.
+     */
+    private int jobs(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
+                     Instant now, Outcome outcome) {
+        int told = w.change() == Change.AFFECTED ? 0 : entry.channels;
+        boolean followsTold = false;
+        if (told > 0) {
+            for (Person.Reach reach : person.channels()) {
+                followsTold |= (told & bit(reach.type())) != 0;
+            }
+        }
         int emitted = 0;
+        int sentOn = 0;
         List<PlaceRef> places = new ArrayList<>();
         for (String placeId : w.placeIds()) {
             PlaceRef place = person.places().get(placeId);
@@ -497,7 +525,9 @@ public class MatchDispatcher {
             expires = event.expiresAt();
         }
         for (Person.Reach reach : person.channels()) {
-            if (!Interests.channelServes(reach.kinds(), event.kind(), event.severity())) {
+            boolean carries = followsTold ? (told & bit(reach.type())) != 0
+                    : Interests.channelServes(reach.kinds(), event.kind(), event.severity());
+            if (!carries) {
                 continue;
             }
             String jobId = JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(), w.revision(),
@@ -515,6 +545,10 @@ public class MatchDispatcher {
                     expires, now);
             outcome.jobs.add(new JobRow(job, reach.channelId()));
             emitted++;
+            sentOn |= bit(reach.type());
+        }
+        if (emitted > 0 && !followsTold) {
+            entry.channels = sentOn;
         }
         return emitted;
     }
@@ -698,16 +732,19 @@ public class MatchDispatcher {
     }
 
     private static final String LEDGER_INSERT = """
-            INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, updated_at)
-            SELECT e, s, t, r, ch, now()
-            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)""";
+            INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, channels, updated_at)
+            SELECT e, s, t, r, ch, cs, now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[])
+                AS u(e, s, t, r, ch, cs)""";
 
     private static final String LEDGER_UPDATE = """
-            UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, updated_at = now()
-            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[]) AS u(e, s, t, r, ch)
+            UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, channels = u.cs,
+                updated_at = now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[])
+                AS u(e, s, t, r, ch, cs)
             WHERE l.event_id = u.e AND l.subscriber_id = u.s""";
 
-    /** Writes these ledger entries with {@code sql}, which takes them as five arrays of the same length. */
+    /** Writes these ledger entries with {@code sql}, which takes them as six arrays of the same length. */
     private static void writeLedger(Connection c, List<Map.Entry<Key, Entry>> entries, String sql)
             throws SQLException {
         if (entries.isEmpty()) {
@@ -719,6 +756,7 @@ public class MatchDispatcher {
         var told = new String[n];
         var revisions = new Long[n];
         var changes = new String[n];
+        var channels = new Short[n];
         for (int i = 0; i < n; i++) {
             var e = entries.get(i);
             events[i] = e.getKey().eventId();
@@ -726,6 +764,7 @@ public class MatchDispatcher {
             told[i] = e.getValue().told.name();
             revisions[i] = e.getValue().lastRevision;
             changes[i] = e.getValue().lastChange == null ? Change.AFFECTED.name() : e.getValue().lastChange.name();
+            channels[i] = e.getValue().channels == UNKNOWN ? null : (short) e.getValue().channels;
         }
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setArray(1, c.createArrayOf("text", events));
@@ -733,6 +772,7 @@ public class MatchDispatcher {
             s.setArray(3, c.createArrayOf("text", told));
             s.setArray(4, c.createArrayOf("bigint", revisions));
             s.setArray(5, c.createArrayOf("text", changes));
+            s.setArray(6, c.createArrayOf("int2", channels));
             s.executeUpdate();
         }
     }
@@ -751,9 +791,10 @@ public class MatchDispatcher {
             s.setArray(2, c.createArrayOf("uuid", subscribers));
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
+                    short channels = rows.getShort(6);
                     ledger.put(new Key(rows.getString(1), rows.getObject(2, UUID.class)),
                             new Entry(Told.valueOf(rows.getString(3)), rows.getLong(4),
-                                    Change.valueOf(rows.getString(5)), false));
+                                    Change.valueOf(rows.getString(5)), rows.wasNull() ? UNKNOWN : channels, false));
                 }
             }
         }
@@ -763,7 +804,7 @@ public class MatchDispatcher {
 
     /** The batch's ledger rows, locked: the events (1) and subscribers (2) as arrays of the same length. */
     static final String LEDGER_LOOKUP = """
-            SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change FROM ledger l
+            SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change, l.channels FROM ledger l
             JOIN unnest(?::text[], ?::uuid[]) AS k(e, s) ON l.event_id = k.e AND l.subscriber_id = k.s
             ORDER BY l.event_id, l.subscriber_id
             FOR UPDATE OF l""";

@@ -245,6 +245,64 @@ class DispatchTest {
     }
 
     /**
+     * An update and the end go where the notice went: not to a channel added during the event (its owner would read
+     * an update of something never announced there), still to a channel that carried the notice only because the
+     * event was an emergency (the all-clear goes where the alarm went), and, once none of those channels is left, to
+     * the channels that carry the event now.
+     */
+    @Test
+    void updatesAndTheEndFollowTheChannelsTheNoticeWentOn() throws Exception {
+        // Pia's SMS carries power outages only; a civil-protection EXTREME alert reaches it all the same
+        Person pia = person("Pia", "it", sms("+393330000061", "\"POWER_OUTAGE\""), "\"POWER_OUTAGE\"", null);
+        String civil = id("civil-falls");
+        publish(event(civil, 1, EventKind.CIVIL_PROTECTION, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                false, null));
+        publish(event(civil, 2, EventKind.CIVIL_PROTECTION, EventStatus.ACTIVE, Severity.SEVERE, Urgency.EXPECTED,
+                false, null));
+        publish(event(civil, 3, EventKind.CIVIL_PROTECTION, EventStatus.RESOLVED, Severity.SEVERE,
+                Urgency.EXPECTED, false, null));
+        match(civil, 1, pia, Change.AFFECTED);
+        match(civil, 2, pia, Change.UPDATED);
+        match(civil, 3, pia, Change.RESOLVED);
+
+        // Teo is told on his SMS, adds an e-mail address during the event, then gives his SMS up
+        String teoSms = sms("+393330000062", null);
+        String teoMail = email("teo-" + run + "@example.org");
+        Person teo = person("Teo", "en", teoSms, "\"POWER_OUTAGE\"", null);
+        String power = id("power-channels");
+        publish(event(power, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(power, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED,
+                false, Instant.parse("2026-11-28T17:00:00Z")));
+        publish(event(power, 3, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        match(power, 1, teo, Change.AFFECTED);
+        awaitTold(power, teo, "AFFECTED");
+        replaceChannels(teo, "Teo", "en", teoSms + "," + teoMail);
+        match(power, 2, teo, Change.UPDATED);
+        awaitLedger(power, teo, 2);
+        replaceChannels(teo, "Teo", "en", teoMail);
+        match(power, 3, teo, Change.RESOLVED);
+
+        List<NotificationJob> jobs = jobs(Set.of(pia.id(), teo.id()), 6);
+        assertThat(jobs.stream().filter(j -> j.subscriberId().equals(pia.id()))
+                .map(j -> j.change() + "@" + j.revision() + " " + j.channel())).containsExactlyInAnyOrder(
+                "AFFECTED@1 SMS", "UPDATED@2 SMS", "RESOLVED@3 SMS");
+        assertThat(jobs.stream().filter(j -> j.subscriberId().equals(teo.id()))
+                .map(j -> j.change() + "@" + j.revision() + " " + j.channel())).containsExactlyInAnyOrder(
+                "AFFECTED@1 SMS", "UPDATED@2 SMS", "RESOLVED@3 EMAIL");
+        assertThat(ids(jobs)).hasSize(6);
+    }
+
+    /** Replaces the person's channels, keeping their home and interests (a power outage follower's). */
+    private void replaceChannels(Person person, String name, String language, String channels) {
+        JsonPath replaced = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+                {"name": "%s", "language": "%s", "channels": [%s],
+                 "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H"}],
+                 "interests": ["POWER_OUTAGE"]}""".formatted(name, language, channels))
+                .put("/v1/subscribers/" + person.id()).then().statusCode(200).extract().jsonPath();
+        assertThat(replaced.getList("places.id")).isEqualTo(person.places());
+    }
+
+    /**
      * Waits until these jobs' rows are committed (a notice's row names its channel, never its subscriber), erases the
      * person, and checks that the rows remain without any link to them.
      */
