@@ -69,9 +69,10 @@ public final class Smsc implements AutoCloseable {
      * @param encoding    "GSM7" or "UCS2"
      * @param segments    how many submit_sm made it
      * @param at          when the last part arrived
+     * @param validity    the validity period of the last part, as sent (SMPP time format), or null
      */
     public record Received(String messageId, String source, String destination, String text, String encoding,
-                           int segments, Instant at) {
+                           int segments, Instant at, String validity) {
     }
 
     private final SMPPServerSessionListener listener;
@@ -97,6 +98,7 @@ public final class Smsc implements AutoCloseable {
     private final AtomicLong submits = new AtomicLong();
     private volatile boolean undeliverable;
     private volatile boolean running = true;
+    private final List<SMPPServerSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Smsc(int port) throws IOException {
         listener = new SMPPServerSessionListener(port);
@@ -166,6 +168,7 @@ public final class Smsc implements AutoCloseable {
         while (running) {
             try {
                 SMPPServerSession session = listener.accept();
+                sessions.add(session);
                 workers.execute(() -> bind(session));
             } catch (IOException e) {
                 if (running) {
@@ -225,7 +228,7 @@ public final class Smsc implements AutoCloseable {
             String text = ucs2 ? new String(body, StandardCharsets.UTF_16BE) : Gsm7.decode(body);
             SubmitSmResult result = result(submit, session, true);
             received.add(new Received(result.getMessageId(), submit.getSourceAddr(), submit.getDestAddress(), text,
-                    ucs2 ? "UCS2" : "GSM7", total, Instant.now()));
+                    ucs2 ? "UCS2" : "GSM7", total, Instant.now(), submit.getValidityPeriod()));
             return result;
         }
 
@@ -350,6 +353,8 @@ public final class Smsc implements AutoCloseable {
         } catch (IOException ignored) {
             // closing
         }
+        // as a stopped SMSC does: the connections of its clients end with it
+        sessions.forEach(SMPPServerSession::close);
         workers.shutdownNow();
         later.shutdownNow();
         try {

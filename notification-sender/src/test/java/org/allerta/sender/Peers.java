@@ -32,6 +32,12 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
     public static final AtomicInteger THROTTLE = new AtomicInteger();
     /** Answer requests whose body contains this text with 400. */
     public static volatile String refuse = "\u0000";
+    /** Requests whose body contains {@code text} are answered {@code status}, {@code left} times. */
+    public record Trouble(String text, int status, AtomicInteger left) {
+    }
+
+    public static final List<Trouble> TROUBLES = new CopyOnWriteArrayList<>();
+
     /** The id the next accepted requests are given, instead of {@code prov-<n>}. */
     public static volatile String answerId;
     private HttpServer http;
@@ -53,8 +59,17 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         }
         http.createContext("/push", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            int status;
-            if (THROTTLE.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            int status = 0;
+            String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            for (Trouble trouble : TROUBLES) {
+                if (status == 0 && text.contains(trouble.text())
+                        && trouble.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    status = trouble.status();
+                }
+            }
+            if (status != 0) {
+                // answered by the trouble above
+            } else if (THROTTLE.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 status = 429;
             } else if (new String(body).contains(refuse)) {
                 status = 400;

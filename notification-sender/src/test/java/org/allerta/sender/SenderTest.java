@@ -268,6 +268,55 @@ class SenderTest {
         }
     }
 
+    /**
+     * A provider that answers 503 (away for maintenance) says nothing against the message: the job waits for it past
+     * the five attempts a failing message may use up. A 500 counts against them.
+     */
+    @Test
+    void aProviderAwayIsWaitedForAndAnErrorOfItsOwnCounts() throws Exception {
+        NotificationJob waiting = job(Channel.PUSH, "device-token-away-0123456789", "Giulia, AWAY-503.",
+                Instant.now().plusSeconds(3600));
+        NotificationJob failing = job(Channel.PUSH, "device-token-error-0123456789", "Giulia, ERROR-500.",
+                Instant.now().plusSeconds(3600));
+        Peers.TROUBLES.add(new Peers.Trouble("AWAY-503", 503, new java.util.concurrent.atomic.AtomicInteger(7)));
+        Peers.TROUBLES.add(new Peers.Trouble("ERROR-500", 500, new java.util.concurrent.atomic.AtomicInteger(7)));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(waiting);
+            put(failing);
+            assertThat(receipt(receipts, waiting.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(8);
+            Receipt failed = receipt(receipts, failing.jobId(), ReceiptStatus.FAILED);
+            assertThat(failed.reason()).isEqualTo("MAX_ATTEMPTS: HTTP 500");
+            assertThat(failed.attempts()).isEqualTo(5);
+        } finally {
+            Peers.TROUBLES.clear();
+        }
+    }
+
+    /**
+     * One person's notices reach the provider in the order they were emitted, even when the first is held back:
+     * "the power is back" never overtakes "the power is out".
+     */
+    @Test
+    void onePersonsNoticesKeepTheirOrderWhenTheFirstIsHeldBack() throws Exception {
+        NotificationJob first = job(Channel.PUSH, "device-token-order-0123456789", "Giulia, SLOW-FIRST.",
+                Instant.now().plusSeconds(3600));
+        NotificationJob second = new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.PUSH,
+                "ev-send", 2L, Change.RESOLVED, first.subscriberId(), first.recipient(), "it", "Corrente tornata",
+                "Giulia, THEN-SECOND.", null, Map.of(), null, false, Instant.now().plusSeconds(3600), Instant.now());
+        Peers.TROUBLES.add(new Peers.Trouble("SLOW-FIRST", 429, new java.util.concurrent.atomic.AtomicInteger(4)));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(first);
+            put(second);
+            receipt(receipts, first.jobId(), ReceiptStatus.SENT);
+            receipt(receipts, second.jobId(), ReceiptStatus.SENT);
+        } finally {
+            Peers.TROUBLES.clear();
+        }
+        List<String> order = Peers.HOOKS.stream().map(Peers.Hook::idempotencyKey)
+                .filter(id -> id.equals(first.jobId()) || id.equals(second.jobId())).toList();
+        assertThat(order).containsExactly(first.jobId(), second.jobId());
+    }
+
     /** A provider id the database cannot store (a NUL character, JSON-escaped) is dropped; sending goes on. */
     @Test
     void aProviderIdThatCannotBeStoredDoesNotStopSending() throws Exception {

@@ -134,6 +134,34 @@ class SmsTest {
         }
     }
 
+    /**
+     * An SMSC that cannot be reached (restarting) says nothing against the message: the job waits for it, past the
+     * five attempts a failing message may use up. The SMS carries its job's expiry as its validity period, so that
+     * the SMSC does not deliver it to a handset switched on after the notice has expired.
+     */
+    @Test
+    void anSmscAwayIsWaitedForAndTheSmsExpiresWithItsJob() throws Exception {
+        NotificationJob job = sms("Giulia, la corrente tornerà alle 20.");
+        int port = Peers.smsc.port();
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.smsc.close();
+            try {
+                TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+                // far more than five attempts at the tests' backoff (50 ms doubling to 500 ms)
+                Thread.sleep(4000);
+                assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key())))
+                        .as("no receipt while the SMSC is away").isEmpty();
+            } finally {
+                Peers.smsc = Smsc.start(port);
+            }
+            assertThat(receipt(receipts, job.jobId(), ReceiptStatus.SENT).attempts()).isGreaterThan(5);
+        }
+        String validity = arrived(job).validity();
+        assertThat(validity).hasSize(16).endsWith("00+")
+                .startsWith(java.time.format.DateTimeFormatter.ofPattern("yyMMddHHmmss")
+                        .withZone(java.time.ZoneOffset.UTC).format(job.expiresAt()));
+    }
+
     @Inject
     AgroalDataSource db;
 

@@ -141,8 +141,17 @@ public class SmppAdapter implements Adapter {
         Progress before = parts.size() > 1 ? unfinished.get(job.jobId()) : null;
         int accepted = before == null ? 0 : before.accepted();
         String lastId = before == null ? null : before.lastId();
+        // the SMSC gives up on a handset still off at the job's expiry: "back by 18:00" is not delivered the next day
+        String validity = validityPeriod(job.expiresAt());
+        SMPPSession s;
         try {
-            SMPPSession s = session();
+            s = session();
+        } catch (IOException e) {
+            // the SMSC away or refusing the bind: nothing against the message, which waits for it (no attempt used)
+            reset();
+            return new Outcome.Retry("SMSC unreachable: " + e.getClass().getSimpleName(), null, true);
+        }
+        try {
             for (int i = accepted; i < parts.size(); i++) {
                 byte[] payload = gsm ? Gsm7.encode(parts.get(i)) : parts.get(i).getBytes(StandardCharsets.UTF_16BE);
                 boolean multi = parts.size() > 1;
@@ -162,7 +171,7 @@ public class SmppAdapter implements Adapter {
                                 ? NumberingPlanIndicator.UNKNOWN : NumberingPlanIndicator.ISDN,
                         source.startsWith("+") ? source.substring(1) : source,
                         TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination, esm, (byte) 0,
-                        job.priority() ? (byte) 1 : (byte) 0, null, null, receipt, (byte) 0,
+                        job.priority() ? (byte) 1 : (byte) 0, null, validity, receipt, (byte) 0,
                         new GeneralDataCoding(gsm ? Alphabet.ALPHA_DEFAULT : Alphabet.ALPHA_UCS2), (byte) 0,
                         payload).getMessageId();
                 accepted = i + 1;
@@ -190,6 +199,16 @@ public class SmppAdapter implements Adapter {
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName() + " " + e.getMessage(), null);
         }
+    }
+
+    /** The SMPP absolute time (UTC) of {@code expiresAt}, or null (the SMSC's default validity) when none. */
+    static String validityPeriod(java.time.Instant expiresAt) {
+        if (expiresAt == null) {
+            return null;
+        }
+        var calendar = java.util.Calendar.getInstance(java.util.TimeZone.getTimeZone("UTC"));
+        calendar.setTimeInMillis(expiresAt.toEpochMilli());
+        return new org.jsmpp.util.AbsoluteTimeFormatter().format(calendar);
     }
 
     private void remember(NotificationJob job, int accepted, String lastId) {

@@ -152,6 +152,10 @@ public class SmtpAdapter implements Adapter {
             if (senderRefused(e)) {
                 return new Outcome.Retry("sender refused: " + brief(e), null, true);
             }
+            if (serviceUnavailable(e)) {
+                // 421: the server is closing or overloaded, nothing against the message (no attempt used)
+                return new Outcome.Retry(brief(e), null, true);
+            }
             return permanent(e) ? new Outcome.Failed("REJECTED: " + brief(e))
                     : new Outcome.Retry(brief(e), e instanceof SendFailedException ? null : Duration.ZERO);
         }
@@ -252,11 +256,30 @@ public class SmtpAdapter implements Adapter {
         return false;
     }
 
+    /** A 421 reply (service not available) to the recipient or the message. */
+    private static boolean serviceUnavailable(MessagingException e) {
+        for (Throwable t : chain(e)) {
+            if (t instanceof SMTPAddressFailedException a && a.getReturnCode() == 421
+                    || t instanceof SMTPSendFailedException f && f.getReturnCode() == 421) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A reply of class 5, one line or several ({@code 550-...}). */
     private static final java.util.regex.Pattern FIVE_HUNDRED = java.util.regex.Pattern.compile("(?s)^5\\d\\d[ -].*");
 
-    private static String brief(Exception e) {
-        String text = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
+    /**
+     * The server's reply, short and without the addresses it may quote (a reason travels on
+     * {@code notifications.receipts} and into the dispatcher's tables, which keep no contact outside the registry).
+     */
+    static String brief(Exception e) {
+        String text = ADDRESS.matcher(String.valueOf(e.getMessage())).replaceAll("<address>")
+                .replaceAll("\\s+", " ").strip();
         return text.length() > 200 ? text.substring(0, 200) : text;
     }
+
+    /** Anything shaped like an e-mail address, with its angle brackets if any. */
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("<?[^\\s<>@]+@[^\\s<>]+>?");
 }

@@ -119,7 +119,14 @@ public class WebhookAdapter implements Adapter {
             }
             return new Outcome.Retry("no answer within " + ANSWER_DEADLINE.toSeconds() + " s", null);
         } catch (ExecutionException e) {
-            return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null);
+            if (status.get() >= 200 && status.get() < 300) {
+                // accepted, then the connection broke during the rest of the answer: sent, its id unknown
+                return new Outcome.Sent(null);
+            }
+            // a provider that cannot be reached says nothing against the message: it waits (no attempt used)
+            boolean away = e.getCause() instanceof java.net.ConnectException
+                    || e.getCause() instanceof java.net.http.HttpConnectTimeoutException;
+            return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null, away);
         } catch (InterruptedException e) {
             exchange.cancel(true);
             Thread.currentThread().interrupt();
@@ -130,8 +137,10 @@ public class WebhookAdapter implements Adapter {
             return new Outcome.Sent(providerId(answer));
         }
         if (code == 429 || code >= 500) {
-            // 429 asks to slow down, which says nothing against the message: it uses up no attempt
-            return new Outcome.Retry("HTTP " + code, retryAfter.get(), code == 429);
+            // 429 asks to slow down, and 502, 503 and 504 say the provider is away: nothing against the message,
+            // which uses up no attempt; another 5xx may be the message's doing, and counts
+            boolean notTheMessage = code == 429 || code == 502 || code == 503 || code == 504;
+            return new Outcome.Retry("HTTP " + code, retryAfter.get(), notTheMessage);
         }
         return new Outcome.Failed("HTTP_" + code);
     }

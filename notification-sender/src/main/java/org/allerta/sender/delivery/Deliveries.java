@@ -204,6 +204,11 @@ public class Deliveries {
         return config.getOptionalValue("allerta.sender.longest-batch", Duration.class).orElse(Duration.ofHours(1));
     }
 
+    /** How long a batch's jobs may keep waiting for their provider: three quarters of the longest batch. */
+    private Duration batchBudget() {
+        return longestBatch().multipliedBy(3).dividedBy(4);
+    }
+
     /** The lanes, for the send plan. */
     public Map<Channel, Lane> lanes() {
         return lanes;
@@ -268,16 +273,29 @@ public class Deliveries {
                 }
             }
         }
-        todo.sort(Comparator.comparing((NotificationJob j) -> !j.priority()));
+        // one person's jobs go out one after the other, in the order they came (an AFFECTED and its RESOLVED in one
+        // batch must not cross); people with a priority job first
+        var perPerson = new LinkedHashMap<String, List<NotificationJob>>();
+        for (NotificationJob job : todo) {
+            perPerson.computeIfAbsent(job.subscriberId() == null ? job.jobId() : job.subscriberId(),
+                    k -> new ArrayList<>()).add(job);
+        }
+        var queues = new ArrayList<>(perPerson.values());
+        queues.sort(Comparator.comparing((List<NotificationJob> q) -> q.stream().noneMatch(NotificationJob::priority)));
         lane.inFlight.addAndGet(todo.size());
         var futures = new ArrayList<Future<?>>();
         long readAt = System.nanoTime();
-        for (NotificationJob job : todo) {
+        for (List<NotificationJob> queue : queues) {
             futures.add(lane.workers.submit(() -> {
+                int done = 0;
                 try {
-                    deliver(lane, job, readAt);
+                    for (NotificationJob job : queue) {
+                        deliver(lane, job, readAt);
+                        done++;
+                        lane.inFlight.decrementAndGet();
+                    }
                 } finally {
-                    lane.inFlight.decrementAndGet();
+                    lane.inFlight.addAndGet(done - queue.size());
                 }
                 return null;
             }));
@@ -391,6 +409,12 @@ public class Deliveries {
             if (stopping) {
                 throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
             }
+            if (System.nanoTime() - readAt > batchBudget().toNanos()) {
+                // past this, the group would give the batch to another instance while this one still sends it; the
+                // batch is read again instead, and what was handled meanwhile is skipped
+                throw new ConsumerLoop.RetryLater("the batch has waited for its provider for " + batchBudget()
+                        + "; read again");
+            }
             if ((attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
                     && !listed("handled_job", List.of(job.jobId())).isEmpty()) {
                 LOG.debugf("job %s: handled meanwhile by another instance", job.jobId());
@@ -450,7 +474,8 @@ public class Deliveries {
                 return;
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
-            Thread.sleep(wait);
+            long left = (batchBudget().toNanos() - (System.nanoTime() - readAt)) / 1_000_000 + 1;
+            Thread.sleep(Math.max(0, Math.min(wait, left)));
         }
     }
 
