@@ -160,7 +160,7 @@ public class RecordProducer {
             return send(Topics.ALERTS_DLQ, record.key() == null ? letter.id() : record.key(), letter, letter.id(),
                     record.key());
         }
-        String text = utf8(payload);
+        Kept kept = kept(payload);
         var headers = new LinkedHashMap<String, String>();
         for (Header header : record.headers()) {
             if (SAFE_HEADERS.contains(header.key()) && header.value() != null) {
@@ -169,9 +169,29 @@ public class RecordProducer {
         }
         String id = UUID.randomUUID().toString();
         var letter = new DeadLetter(id, record.topic(), service, record.key(), reasons,
-                text != null ? text : Base64.getEncoder().encodeToString(payload), text != null ? "utf-8" : "base64",
-                headers, record.partition(), record.offset(), Instant.now());
+                kept.payload(), kept.encoding(), headers, record.partition(), record.offset(), Instant.now());
         return send(Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
+    }
+
+    /** The most of a record's value a dead letter keeps as it is; a larger one keeps its digest. */
+    public static final int MAX_KEPT_BYTES = 64 * 1024;
+
+    /** What a dead letter keeps of a record's value, and how it is written. */
+    public record Kept(String payload, String encoding) {
+    }
+
+    /**
+     * A record's value as a dead letter keeps it: as text when it is UTF-8, else in base64; past
+     * {@link #MAX_KEPT_BYTES}, its SHA-256 only (encoding "digest"), the record itself staying on its topic at the
+     * partition and offset the letter names. A dead letter must always fit where it goes: one that the broker
+     * refused as too large would stop the outbox that carries it.
+     */
+    public static Kept kept(byte[] payload) {
+        if (payload.length > MAX_KEPT_BYTES) {
+            return new Kept("sha256:" + java.util.HexFormat.of().formatHex(sha256(payload)), "digest");
+        }
+        String text = utf8(payload);
+        return text != null ? new Kept(text, "utf-8") : new Kept(Base64.getEncoder().encodeToString(payload), "base64");
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -69,7 +69,7 @@ public class EventService {
     /** Stores revision 1 of a new event (inside the caller's transaction). */
     public Submission create(Connection c, PublisherRecord publisher, EventInput input) throws SQLException {
         AlertEvent alert = alert(UUID.randomUUID().toString(), 1, publisher, input);
-        byte[] json = Json.toBytes(alert);
+        byte[] json = fitting(Json.toBytes(alert));
         events.insert(c, alert, json, contentSha256(alert));
         emit(c, alert, json);
         return new Submission(alert.eventId(), 1, alert.status(), Outcome.CREATED, input.area().normalisations());
@@ -103,7 +103,7 @@ public class EventService {
             return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
                     input.area().normalisations());
         }
-        byte[] json = Json.toBytes(candidate);
+        byte[] json = fitting(Json.toBytes(candidate));
         events.update(c, candidate, json, hash);
         emit(c, candidate, json);
         return new Submission(candidate.eventId(), candidate.revision(), candidate.status(), Outcome.REVISED,
@@ -115,6 +115,24 @@ public class EventService {
         return jdbc.inTransaction(c -> events.byId(c, eventId))
                 .filter(e -> publisherId == null || publisherId.equals(e.publisherId()))
                 .orElseThrow(() -> ProblemException.notFound("No event " + eventId + "."));
+    }
+
+    /**
+     * The largest event record accepted (bytes of its JSON): below the broker's limit for one record (1 MB by
+     * default), headers included. An event past it could never leave the outbox, and would hold back every event
+     * behind it; it is refused instead. CAP circles become polygons and every language its own texts, so an input
+     * under the body limit may still make an event past this one.
+     */
+    static final int MAX_EVENT_BYTES = 900 * 1024;
+
+    private static byte[] fitting(byte[] json) {
+        if (json.length > MAX_EVENT_BYTES) {
+            throw ProblemException.invalid("The event would take " + json.length + " bytes once written, more than "
+                    + "the " + MAX_EVENT_BYTES + " an event may take: simplify its area (fewer vertices or circles) "
+                    + "or shorten its texts.", List.of(org.allerta.service.problem.Problem.Issue.of(
+                    "event-too-large", "", json.length + " bytes; at most " + MAX_EVENT_BYTES)));
+        }
+        return json;
     }
 
     private void emit(Connection c, AlertEvent alert, byte[] json) throws SQLException {

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -200,14 +199,13 @@ public class RawIntake {
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, List<DeadLetter.Problem> reasons) {
         byte[] payload = record.value() == null ? new byte[0] : record.value();
-        Optional<String> text = utf8(payload);
+        var kept = org.allerta.service.RecordProducer.kept(payload);
         var safeHeaders = new LinkedHashMap<String, String>();
         header(record, PUBLISHER_HEADER).ifPresent(v -> safeHeaders.put(PUBLISHER_HEADER, v));
         header(record, "content-type").ifPresent(v -> safeHeaders.put("content-type", v));
         String id = UUID.randomUUID().toString();
         var letter = new DeadLetter(id, Topics.INTAKE_RAW, "alert-intake", record.key(), reasons,
-                text.orElse(Base64.getEncoder().encodeToString(payload)), text.isPresent() ? "utf-8" : "base64",
-                safeHeaders, record.partition(), record.offset(), Instant.now());
+                kept.payload(), kept.encoding(), safeHeaders, record.partition(), record.offset(), Instant.now());
         jdbc.inTransaction(c -> {
             outbox.add(c, Topics.ALERTS_DLQ, record.key() == null ? id : record.key(), letter, id, record.key());
             return null;

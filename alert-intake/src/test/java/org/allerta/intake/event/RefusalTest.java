@@ -178,6 +178,23 @@ class RefusalTest {
                 .body("type", equalTo("urn:allerta:problem:unsupported-media-type"));
     }
 
+    /**
+     * An input under the body limit whose event, as written, would not fit in one broker record is refused: stored,
+     * it would never leave the outbox and would hold back every event behind it.
+     */
+    @Test
+    void refusesAnEventTooLargeToTravel() {
+        var descriptions = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (int i = 0; i < 200; i++) {
+            descriptions.put("" + (char) ('a' + i / 26) + (char) ('a' + i % 26), "d".repeat(4_700));
+        }
+        String body = ok().property("description", descriptions).json();
+        org.assertj.core.api.Assertions.assertThat(body.length()).isLessThan(1_048_576);
+        given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).contentType("application/geo+json")
+                .body(body).post("/v1/events").then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:event-too-large"));
+    }
+
     @Test
     void refusesABodyOverTheLimit() {
         String big = ok().property("areaDescription", "x".repeat(1_100_000)).json();

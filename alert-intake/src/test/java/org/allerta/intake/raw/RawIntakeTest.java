@@ -97,6 +97,11 @@ class RawIntakeTest {
         sendSigned(poison, new byte[] {(byte) 0xff, 0x00, '{', (byte) 0xfe});
         String unknown = "UNKNOWN-" + UUID.randomUUID();
         send(unknown, feature, "nobody", hmac(feature, SECRET));
+        String hugeKey = "HUGE-" + UUID.randomUUID();
+        byte[] hugeFeature = signedFeature(hugeKey);
+        byte[] padded = java.util.Arrays.copyOf(hugeFeature, 800_000);
+        java.util.Arrays.fill(padded, hugeFeature.length, padded.length, (byte) ' ');
+        send(hugeKey, padded, "nobody", hmac(padded, SECRET));
         String after = "AFTER-" + UUID.randomUUID();
         sendSigned(after, signedFeature(after));
 
@@ -116,6 +121,12 @@ class RawIntakeTest {
             assertThat(garbage.reasons().get(0).type()).isEqualTo("urn:allerta:problem:unparseable");
             assertThat(garbage.payloadEncoding()).isEqualTo("base64");
 
+            // a payload too large to keep whole in a letter keeps its digest: the letter must fit where it goes
+            DeadLetter huge = Json.fromBytes(dlq.await(r -> hugeKey.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
+            assertThat(huge.payloadEncoding()).isEqualTo("digest");
+            assertThat(huge.payload()).startsWith("sha256:").hasSize(7 + 64);
+
             DeadLetter nobody = Json.fromBytes(dlq.await(r -> unknown.equals(r.key()), 1,
                     Duration.ofSeconds(30)).get(0).value(), DeadLetter.class);
             assertThat(nobody.reasons().get(0).type()).isEqualTo("urn:allerta:problem:unknown-publisher");
@@ -123,6 +134,47 @@ class RawIntakeTest {
         }
         try (var events = new TopicReader(Topics.ALERTS_EVENTS)) {
             events.await(r -> eventFor(r, after), 1, Duration.ofSeconds(30));
+        }
+    }
+
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource db;
+
+    /**
+     * A row of the outbox that the broker would never take (larger than a record may be) is dead-lettered with its
+     * digest instead of being tried again forever, which would hold back every event behind it.
+     */
+    @Test
+    void anOutboxRowTooLargeForTheBrokerIsDeadLetteredAndTheEventsBehindItFlow() throws Exception {
+        String key = "TOO-LARGE-" + UUID.randomUUID();
+        byte[] payload = new byte[1_500_000];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        try (var c = db.getConnection(); var s = c.prepareStatement(
+                "INSERT INTO intake.outbox (topic, record_key, payload) VALUES (?, ?, ?)")) {
+            s.setString(1, Topics.ALERTS_EVENTS);
+            s.setString(2, key);
+            s.setBytes(3, payload);
+            s.executeUpdate();
+        }
+        String after = "BEHIND-" + UUID.randomUUID();
+        sendSigned(after, signedFeature(after));
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> key.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.ALERTS_EVENTS);
+            assertThat(letter.reasons().get(0).type()).isEqualTo("urn:allerta:problem:record-too-large");
+            assertThat(letter.payloadEncoding()).isEqualTo("digest");
+        }
+        try (var events = new TopicReader(Topics.ALERTS_EVENTS)) {
+            events.await(r -> eventFor(r, after), 1, Duration.ofSeconds(30));
+        }
+        try (var c = db.getConnection(); var s = c.prepareStatement(
+                "SELECT count(*) FROM intake.outbox WHERE record_key = ?")) {
+            s.setString(1, key);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                assertThat(rows.getLong(1)).isZero();
+            }
         }
     }
 

@@ -156,7 +156,15 @@ public class OutboxRelay {
                 var acknowledged = new ArrayList<Long>(rows.size());
                 for (int i = 0; i < futures.size(); i++) {
                     try {
-                        futures.get(i).get(60, TimeUnit.SECONDS);
+                        try {
+                            futures.get(i).get(60, TimeUnit.SECONDS);
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            if (!(e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException)) {
+                                throw e;
+                            }
+                            // the broker will never take it: tried again, it would hold back every row behind it
+                            setAside(rows.get(i), e.getCause().getMessage());
+                        }
                         acknowledged.add(rows.get(i).id());
                     } catch (Exception e) {
                         LOG.warnf("outbox record %d not acknowledged yet (%s); will retry", rows.get(i).id(),
@@ -198,6 +206,25 @@ public class OutboxRelay {
             producer.close(Duration.ZERO);
             producer = null;
         }
+    }
+
+    /**
+     * Puts a row the broker refuses as too large on {@code alerts.dlq} as a dead letter that names its topic, key and
+     * size and keeps its SHA-256 (the row itself cannot travel); its services refuse such input before it is
+     * stored, so this is the last line.
+     */
+    private void setAside(Row row, String why) throws Exception {
+        String id = java.util.UUID.randomUUID().toString();
+        String digest = "sha256:" + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(row.payload()));
+        var letter = new org.allerta.contracts.DeadLetter(id, row.topic(), service, row.key(), List.of(
+                new org.allerta.contracts.DeadLetter.Problem(org.allerta.service.problem.Problem.TYPE_PREFIX
+                        + "record-too-large", "value", row.payload().length + " bytes, refused by the broker: "
+                        + why)), digest, "digest", Map.of(), null, null, java.time.Instant.now());
+        producer().send(new ProducerRecord<>(org.allerta.contracts.Topics.ALERTS_DLQ, row.key(), Json.toBytes(letter)))
+                .get(60, TimeUnit.SECONDS);
+        LOG.errorf("outbox record %d for %s (%d bytes) is larger than the broker takes; dead-lettered on %s",
+                row.id(), row.topic(), row.payload().length, org.allerta.contracts.Topics.ALERTS_DLQ);
     }
 
     private List<Row> read(Connection connection) throws SQLException {
