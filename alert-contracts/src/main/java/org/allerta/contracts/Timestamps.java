@@ -58,12 +58,13 @@ public final class Timestamps {
 
     /**
      * Reads an ISO-8601 date-time with an offset ({@code Z} included), surrounding spaces ignored, and checks its
-     * range.
+     * range. Digits past the microsecond are dropped, as PostgreSQL keeps it: a value compared later with the one
+     * stored (a repeat's {@code sentAt}, say) is then the same value, not one rounded up on the way in.
      */
     public static Reading read(String text) {
         Instant instant;
         try {
-            instant = OffsetDateTime.parse(text.strip()).toInstant();
+            instant = OffsetDateTime.parse(text.strip()).toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             return new Reading(null, Refusal.INVALID);
         }

@@ -16,6 +16,13 @@ class TimestampsTest {
         assertNull(Timestamps.read("2026-11-28T18:30:00Z").refusal());
     }
 
+    /** As PostgreSQL keeps it: .1234567 (as .NET writes) is .123456, never rounded up to .123457 by the driver. */
+    @Test
+    void keepsMicrosecondsAsTheDatabaseDoes() {
+        assertEquals(Instant.parse("2026-11-28T09:00:00.123456Z"),
+                Timestamps.read("2026-11-28T10:00:00.1234567+01:00").instant());
+    }
+
     @Test
     void refusesWhatIsNoTimestampWithAnOffset() {
         for (String text : new String[] {"", "tomorrow", "2026-11-28", "2026-11-28T18:30:00", "2026-13-01T00:00:00Z"}) {

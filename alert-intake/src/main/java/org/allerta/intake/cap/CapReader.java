@@ -113,9 +113,11 @@ public final class CapReader {
                     "An " + msgType + " must reference the alert it follows."));
         }
         List<Element> infos = children(root, "info");
-        boolean anyArea = infos.stream().anyMatch(info -> !children(info, "area").isEmpty());
-        if ("Cancel".equals(msgType) && !anyArea) {
-            // a Cancel may name only what it cancels: the event stays as it is, cancelled
+        boolean anyShape = infos.stream().flatMap(info -> children(info, "area").stream())
+                .anyMatch(area -> !children(area, "polygon").isEmpty() || !children(area, "circle").isEmpty());
+        if ("Cancel".equals(msgType) && !anyShape) {
+            // a Cancel may name only what it cancels (an <area> with its description or geocodes alone, or none at
+            // all): the event stays as it is, cancelled
             String key = sender + "," + identifier + "," + sentText;
             return issues.isEmpty() ? new CapAlert(key, msgType, references, null, sent, test) : null;
         }
@@ -128,7 +130,10 @@ public final class CapReader {
         Urgency urgency = null;
         Instant onset = null;
         Instant expires = null;
+        boolean expiresAlways = true;
         var headline = new LinkedHashMap<String, String>();
+        // the headline of each language comes from its most severe <info> (a smaller ordinal is more severe)
+        var headlineRank = new java.util.HashMap<String, Integer>();
         var description = new LinkedHashMap<String, String>();
         var descriptions = new ArrayList<String>();
         List<Geometry> parts = new ArrayList<>();
@@ -137,23 +142,47 @@ public final class CapReader {
         for (int i = 0; i < infos.size(); i++) {
             Element info = infos.get(i);
             String at = "/alert/info[" + i + "]";
-            String language = text(info, "language").map(CapReader::languageOf).orElse("en");
-            if (kind == null) {
+            String language = text(info, "language").map(l -> languageOf(l, at + "/language", issues)).orElse("en");
+            if (i == 0) {
                 kind = kind(info, at, issues);
-                severity = severity(info, at, issues);
-                urgency = urgency(info, at, issues);
-                onset = text(info, "onset").or(() -> text(info, "effective"))
-                        .map(t -> timestamp(t, at + "/onset", issues)).orElse(null);
-                expires = text(info, "expires").map(t -> timestamp(t, at + "/expires", issues)).orElse(null);
             }
+            // the blocks of one alert (areas of different gravity, say) make one event as grave and as urgent as
+            // its gravest block, from the earliest onset to the latest expiry
+            Severity infoSeverity = severity(info, at, issues);
+            if (infoSeverity != null && (severity == null || infoSeverity.ordinal() < severity.ordinal())) {
+                severity = infoSeverity;
+            }
+            Urgency infoUrgency = urgency(info, at, issues);
+            if (infoUrgency != null && (urgency == null || infoUrgency.ordinal() < urgency.ordinal())) {
+                urgency = infoUrgency;
+            }
+            Instant infoOnset = text(info, "onset").or(() -> text(info, "effective"))
+                    .map(t -> timestamp(t, at + "/onset", issues)).orElse(null);
+            if (infoOnset != null && (onset == null || infoOnset.isBefore(onset))) {
+                onset = infoOnset;
+            }
+            Instant infoExpires = text(info, "expires").map(t -> timestamp(t, at + "/expires", issues)).orElse(null);
+            expiresAlways &= infoExpires != null;
+            if (infoExpires != null && (expires == null || infoExpires.isAfter(expires))) {
+                expires = infoExpires;
+            }
+            int rank = infoSeverity == null ? Integer.MAX_VALUE : infoSeverity.ordinal();
             String event = text(info, "event").filter(t -> !t.isBlank()).orElse(null);
             text(info, "headline").filter(t -> !t.isBlank()).or(() -> Optional.ofNullable(event))
                     .map(h -> printable(cut(h, 300), at + "/headline", issues))
-                    .ifPresent(h -> headline.putIfAbsent(language, h));
+                    .ifPresent(h -> {
+                        if (!headline.containsKey(language) || rank < headlineRank.get(language)) {
+                            headline.put(language, h);
+                            headlineRank.put(language, rank);
+                        }
+                    });
             String text = String.join("\n\n", text(info, "description").orElse(""),
                     text(info, "instruction").orElse("")).trim();
             if (!text.isEmpty()) {
-                description.putIfAbsent(language, printable(cut(text, 5000), at + "/description", issues));
+                // each block's text is kept: a second block of one language speaks of another area or gravity
+                String kept = printable(text, at + "/description", issues);
+                description.merge(language, kept, (before, more) -> before.contains(more) ? before
+                        : before + "\n\n" + more);
             }
             List<Element> areaElements = children(info, "area");
             for (int a = 0; a < areaElements.size(); a++) {
@@ -205,6 +234,11 @@ public final class CapReader {
                 }
             }
         }
+        if (!expiresAlways) {
+            // a block without <expires> does not expire: neither does the event
+            expires = null;
+        }
+        description.replaceAll((language, text) -> cut(text, 5000));
         if (parts.isEmpty() && issues.isEmpty()) {
             issues.add(Issue.of("cap-no-area", "/alert/info/area", "No <polygon> or <circle> in any <area>: Allerta"
                     + " needs the area's shape (<geocode> alone is not supported)."));
@@ -244,12 +278,45 @@ public final class CapReader {
         return text;
     }
 
-    /** "en-US" → "en". */
-    static String languageOf(String capLanguage) {
-        String tag = capLanguage.trim().toLowerCase(Locale.ROOT);
+    /**
+     * A CAP language tag as citizens choose their language: "en-US" → "en", "it_IT" → "it", "ita" → "it". A tag that
+     * names no language is refused (its texts would reach readers of another language).
+     */
+    static String languageOf(String capLanguage, String at, List<Issue> issues) {
+        String tag = capLanguage.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         int dash = tag.indexOf('-');
         String language = dash > 0 ? tag.substring(0, dash) : tag;
-        return language.matches("[a-z]{2,3}") ? language : "en";
+        if (language.matches("[a-z]{3}") && TWO_LETTERS.containsKey(language)) {
+            return TWO_LETTERS.get(language);
+        }
+        if (language.matches("[a-z]{2,3}")) {
+            return language;
+        }
+        issues.add(Issue.of("invalid-language", at, "'" + capLanguage.trim() + "' is not a language tag (\"it-IT\","
+                + " \"en-US\")."));
+        return "en";
+    }
+
+    /** ISO 639-2 codes (terminology and bibliographic) of the languages that have an ISO 639-1 code. */
+    private static final Map<String, String> TWO_LETTERS = twoLetters();
+
+    private static Map<String, String> twoLetters() {
+        var map = new java.util.HashMap<String, String>();
+        for (String two : Locale.getISOLanguages()) {
+            try {
+                map.put(Locale.forLanguageTag(two).getISO3Language(), two);
+            } catch (java.util.MissingResourceException e) {
+                // no three-letter code known
+            }
+        }
+        String[][] bibliographic = {{"alb", "sq"}, {"arm", "hy"}, {"baq", "eu"}, {"bur", "my"}, {"chi", "zh"},
+            {"cze", "cs"}, {"dut", "nl"}, {"fre", "fr"}, {"geo", "ka"}, {"ger", "de"}, {"gre", "el"}, {"ice", "is"},
+            {"mac", "mk"}, {"mao", "mi"}, {"may", "ms"}, {"per", "fa"}, {"rum", "ro"}, {"slo", "sk"}, {"tib", "bo"},
+            {"wel", "cy"}};
+        for (String[] pair : bibliographic) {
+            map.put(pair[0], pair[1]);
+        }
+        return Map.copyOf(map);
     }
 
     private static EventKind kind(Element info, String at, List<Issue> issues) {

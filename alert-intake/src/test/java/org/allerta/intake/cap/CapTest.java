@@ -169,6 +169,77 @@ class CapTest {
                 .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-test-mismatch"));
     }
 
+    /**
+     * CAP requires an {@code <area>} to have its {@code <areaDesc>} and makes its shapes optional: a Cancel whose
+     * area names the place without a shape (or with geocodes only) cancels the event as it stands.
+     */
+    @Test
+    void aCancelWhoseAreaHasNoShapeCancelsTheEventAsItStands() {
+        String id = "DESC-" + UUID.randomUUID();
+        String sent = "2026-11-28T08:00:00+01:00";
+        String eventId = post(alert(id, sent, "Alert", null, CENTRE)).then().statusCode(202).extract()
+                .path("eventId");
+        String cancel = alert(id + "-c", "2026-11-28T11:00:00+01:00", "Cancel",
+                "protezionecivile@comune.alessandria.it," + id + "," + sent, CENTRE)
+                .replace("<polygon>" + CENTRE + "</polygon>",
+                        "<geocode><valueName>ISTAT</valueName><value>006003</value></geocode>");
+        post(cancel).then().statusCode(202).body("eventId", equalTo(eventId)).body("status", equalTo("CANCELLED"));
+        assertThat(event(eventId).area()).isNotNull();
+    }
+
+    /**
+     * One alert, two blocks of different gravity (a Severe zone and an Extreme one, in Italian): the event is as grave
+     * and as urgent as its gravest block, says its headline, keeps both blocks' texts, and runs from the earliest
+     * onset to the latest expiry.
+     */
+    @Test
+    void severalInfoBlocksMakeOneEventAsGraveAsTheGravest() {
+        String xml = alert("INFOS-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<headline>Nevicate intense su Alessandria</headline>",
+                        "<headline>Nevicate intense su Alessandria</headline>"
+                                + "<description>Strade innevate in centro.</description>"
+                                + "<onset>2026-11-28T09:00:00+01:00</onset><expires>2026-11-29T09:00:00+01:00</expires>")
+                .replace("</info>", """
+                        </info>
+                        <info>
+                          <language>it_IT</language>
+                          <category>Met</category><event>Allerta neve</event>
+                          <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>
+                          <onset>2026-11-28T08:30:00+01:00</onset><expires>2026-11-29T18:00:00+01:00</expires>
+                          <headline>Bufera di neve a Spinetta: restate in casa</headline>
+                          <description>Strade chiuse a Spinetta.</description>
+                          <area><areaDesc>Spinetta</areaDesc>
+                            <polygon>44.88,8.68 44.88,8.70 44.89,8.70 44.89,8.68 44.88,8.68</polygon></area>
+                        </info>
+                        <info>
+                          <language>eng</language>
+                          <category>Met</category><event>Snow alert</event>
+                          <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>
+                          <expires>2026-11-29T18:00:00+01:00</expires>
+                          <headline>Blizzard in Spinetta: stay indoors</headline>
+                          <area><areaDesc>Spinetta</areaDesc>
+                            <polygon>44.88,8.68 44.88,8.70 44.89,8.70 44.89,8.68 44.88,8.68</polygon></area>
+                        </info>""");
+        String eventId = post(xml).then().statusCode(202).extract().path("eventId");
+        AlertEvent event = event(eventId);
+        assertThat(event.severity()).isEqualTo(org.allerta.contracts.Severity.EXTREME);
+        assertThat(event.urgency()).isEqualTo(org.allerta.contracts.Urgency.IMMEDIATE);
+        assertThat(event.headline()).containsOnlyKeys("it", "en")
+                .containsEntry("it", "Bufera di neve a Spinetta: restate in casa")
+                .containsEntry("en", "Blizzard in Spinetta: stay indoors");
+        assertThat(event.description().get("it")).contains("Strade innevate in centro.")
+                .contains("Strade chiuse a Spinetta.");
+        assertThat(event.startedAt()).isEqualTo(java.time.Instant.parse("2026-11-28T07:30:00Z"));
+        assertThat(event.expiresAt()).isEqualTo(java.time.Instant.parse("2026-11-29T17:00:00Z"));
+    }
+
+    @Test
+    void aLanguageTagThatNamesNoLanguageIsRefused() {
+        post(alert("LANG-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<language>it-IT</language>", "<language>italiano</language>"))
+                .then().statusCode(422).body("type", equalTo("urn:allerta:problem:invalid-language"));
+    }
+
     /** A publisher in test mode publishes tests: its own Actual updates and cancels still follow its alerts. */
     @Test
     void aPublisherInTestModeUpdatesAndCancelsItsOwnAlerts() {

@@ -87,6 +87,15 @@ class EventPublishingTest {
         }
     }
 
+    /** A repeat whose sentAt has more digits than the database keeps (as .NET writes it) is the same repeat. */
+    @Test
+    void aRepeatWithASentAtFinerThanAMicrosecondIsUnchanged() {
+        String json = Features.outage(id()).property("sentAt", "2026-11-28T10:00:00.1234567+01:00").json();
+        post(Features.PUBLISHER_KEY, json).then().statusCode(202).body("revision", equalTo(1));
+        post(Features.PUBLISHER_KEY, json).then().statusCode(200).body("revision", equalTo(1))
+                .body("outcome", equalTo("UNCHANGED"));
+    }
+
     @Test
     void aChangeGivesTheNextRevisionAndAnOlderSentAtIsRefusedAsStale() {
         String publisherEventId = id();
