@@ -85,6 +85,7 @@ public class PublisherService {
                 territory == null ? null : territory.geometry(), limit, Boolean.TRUE.equals(spec.testMode()), true,
                 Instant.now());
         changing(() -> jdbc.inTransaction(connection -> {
+            lock(connection, id);
             if (repository.byId(connection, id).isPresent()) {
                 throw ProblemException.conflict("publisher-exists", "A publisher " + id + " already exists.");
             }
@@ -111,7 +112,7 @@ public class PublisherService {
             throw ProblemException.invalid("The publisher cannot be changed.", issues);
         }
         return changing(() -> jdbc.inTransaction(connection -> {
-            PublisherRecord current = existing(connection, id);
+            PublisherRecord current = locked(connection, id);
             var changed = new PublisherRecord(id, name == null ? current.name() : name, current.apiKeySha256(),
                     current.sealedSigningSecret(),
                     spec.allowedKinds() == null ? current.allowedKinds() : EnumSet.copyOf(spec.allowedKinds()),
@@ -128,7 +129,7 @@ public class PublisherService {
     public Credentials rotateKey(String id) {
         String key = ApiKeys.newKey();
         return changing(() -> jdbc.inTransaction(connection -> {
-            PublisherRecord p = existing(connection, id);
+            PublisherRecord p = locked(connection, id);
             var changed = new PublisherRecord(id, p.name(), ApiKeys.sha256(key), p.sealedSigningSecret(),
                     p.allowedKinds(), p.territory(), p.areaLimitKm2(), p.testMode(), p.active(), Instant.now());
             save(connection, changed);
@@ -140,7 +141,7 @@ public class PublisherService {
     public Credentials rotateSigningSecret(String id) {
         String secret = ApiKeys.newKey();
         return changing(() -> jdbc.inTransaction(connection -> {
-            PublisherRecord p = existing(connection, id);
+            PublisherRecord p = locked(connection, id);
             var changed = new PublisherRecord(id, p.name(), p.apiKeySha256(), secrets.seal(secret),
                     p.allowedKinds(), p.territory(), p.areaLimitKm2(), p.testMode(), p.active(), Instant.now());
             save(connection, changed);
@@ -162,6 +163,7 @@ public class PublisherService {
      */
     public void ensure(String id, String name, String keySha256, String signingSecret) {
         changing(() -> jdbc.inTransaction(connection -> {
+            lock(connection, id);
             var current = repository.byId(connection, id);
             boolean same = current.isPresent() && current.get().apiKeySha256().equals(keySha256)
                     && current.get().active()
@@ -187,6 +189,21 @@ public class PublisherService {
         repository.upsert(connection, record);
         outbox.add(connection, Topics.PUBLISHERS, record.publisherId(), record.toContract(),
                 record.publisherId() + "@" + record.updatedAt(), record.publisherId());
+    }
+
+    /**
+     * The publisher, for a change: every change of one publisher waits for the one under way (each rewrites the
+     * whole row; without the lock, a change of its name running beside a key rotation would write the old key back,
+     * and the new key, shown once, would never work).
+     */
+    private PublisherRecord locked(Connection connection, String id) throws SQLException {
+        lock(connection, id);
+        return existing(connection, id);
+    }
+
+    /** Holds this publisher's lock until the transaction ends (a publisher not created yet included). */
+    private static void lock(Connection connection, String id) throws SQLException {
+        org.allerta.intake.event.EventService.lock(connection, "publisher:" + id);
     }
 
     private PublisherRecord existing(Connection connection, String id) throws SQLException {

@@ -135,6 +135,9 @@ class RefusalTest {
                 Arguments.of("a position with one number",
                         withGeometry(polygon("[[[8.6],[8.61,44.9],[8.61,44.91],[8.6,44.9]]]")), 422,
                         "invalid-position"),
+                Arguments.of("a ring across the 180th meridian",
+                        withGeometry(polygon("[[[170,0],[-170,0],[-170,10],[170,10],[170,0]]]")), 422,
+                        "crosses-antimeridian"),
                 Arguments.of("10,001 vertices", manyVertices(10_001), 422, "too-many-vertices"));
     }
 

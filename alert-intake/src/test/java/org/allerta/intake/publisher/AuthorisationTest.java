@@ -137,6 +137,30 @@ class AuthorisationTest {
         post(newKey, Features.outage("new").square(8.60, 44.90, 0.01).json()).then().statusCode(202);
     }
 
+    /**
+     * A key rotation and another change of the same publisher at the same moment: the change never writes the old
+     * key back, so the new key, shown once, works.
+     */
+    @Test
+    void aChangeAtTheMomentOfARotationKeepsTheNewKey() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            String latest = null;
+            for (int i = 0; i < 10; i++) {
+                String name = "Rinominato " + i;
+                var rotation = pool.submit(() -> admin("POST", "/v1/admin/publishers/" + publisherId + "/key", null)
+                        .then().statusCode(200).extract().<String>path("apiKey"));
+                var renaming = pool.submit(() -> admin("PUT", "/v1/admin/publishers/" + publisherId,
+                        "{\"name\": \"" + name + "\"}").then().statusCode(200));
+                latest = rotation.get();
+                renaming.get();
+            }
+            post(latest, Features.outage("after-race").square(8.60, 44.90, 0.01).json()).then().statusCode(202);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void revokingAPublisherStopsItsKey() {
         admin("DELETE", "/v1/admin/publishers/" + publisherId, null).then().statusCode(200)

@@ -103,6 +103,14 @@ public final class AreaValidator {
                     + " vertices; at most " + maxVertices + " are accepted. Simplify it."));
             return null;
         }
+        if (spansHalfTheEarth(geometry)) {
+            // read as drawn, it would cover the rest of the world's longitudes: RFC 7946 has no ring across the 180th
+            // meridian, which is cut there into one polygon on each side
+            issues.add(Issue.of("crosses-antimeridian", where, "An edge of the area spans more than 180 degrees of"
+                    + " longitude, as a ring across the 180th meridian does. Send it as two polygons, one on each"
+                    + " side of the meridian (a MultiPolygon)."));
+            return null;
+        }
         var normalisations = new ArrayList<String>();
         Geometry oriented = orient(geometry, normalisations);
         var validity = new IsValidOp(oriented);
@@ -119,6 +127,24 @@ public final class AreaValidator {
         }
         oriented.setSRID(WGS84);
         return new OutageArea(oriented, area, normalisations);
+    }
+
+    /** True when an edge of a ring goes more than 180 degrees east or west. */
+    private static boolean spansHalfTheEarth(Geometry geometry) {
+        for (int g = 0; g < geometry.getNumGeometries(); g++) {
+            if (geometry.getGeometryN(g) instanceof Polygon polygon) {
+                for (int r = -1; r < polygon.getNumInteriorRing(); r++) {
+                    Coordinate[] ring = (r < 0 ? polygon.getExteriorRing() : polygon.getInteriorRingN(r))
+                            .getCoordinates();
+                    for (int i = 1; i < ring.length; i++) {
+                        if (Math.abs(ring[i].x - ring[i - 1].x) > 180) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private Polygon polygon(JsonNode rings, String where, List<Issue> issues, int[] counter) {
