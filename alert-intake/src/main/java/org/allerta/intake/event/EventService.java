@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.rules.RevisionOrder;
@@ -81,6 +82,13 @@ public class EventService {
         if (RevisionOrder.isStale(input.sentAt(), current.sentAt())) {
             throw ProblemException.conflict("stale-revision", "This input was sent at " + input.sentAt()
                     + ", before the revision already accepted (sent at " + current.sentAt() + "); it is ignored.");
+        }
+        if (current.alert().status() != EventStatus.ACTIVE && input.status() == EventStatus.ACTIVE) {
+            // an ended event does not start again: those told it was over would be told it is on again by what is,
+            // as often as not, a late retry of an earlier message; an outage that is back is a new event
+            throw ProblemException.conflict("event-ended", "Event " + current.eventId() + " has ended ("
+                    + current.alert().status() + "); it does not become active again. If the outage is back, "
+                    + "publish it as a new event (another publisherEventId).");
         }
         AlertEvent candidate = alert(current.eventId(), current.revision() + 1, publisher,
                 input.withPublisherEventId(current.alert().publisherEventId()));

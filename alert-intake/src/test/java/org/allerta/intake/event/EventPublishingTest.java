@@ -87,6 +87,24 @@ class EventPublishingTest {
         }
     }
 
+    /**
+     * An ended event does not start again: a late retry of its first message, arriving after its end, is refused
+     * instead of telling everyone the power is out again.
+     */
+    @Test
+    void anEndedEventDoesNotBecomeActiveAgain() {
+        String publisherEventId = id();
+        String first = Features.outage(publisherEventId).json();
+        String eventId = post(Features.PUBLISHER_KEY, first).then().statusCode(202).extract().path("eventId");
+        post(Features.PUBLISHER_KEY, Features.outage(publisherEventId).property("status", "RESOLVED").json())
+                .then().statusCode(202).body("revision", equalTo(2));
+        post(Features.PUBLISHER_KEY, first).then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:event-ended"));
+        // what it says of its end may still be corrected
+        post(Features.PUBLISHER_KEY, Features.outage(publisherEventId).property("status", "CANCELLED").json())
+                .then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(3));
+    }
+
     /** A repeat whose sentAt has more digits than the database keeps (as .NET writes it) is the same repeat. */
     @Test
     void aRepeatWithASentAtFinerThanAMicrosecondIsUnchanged() {
