@@ -201,6 +201,41 @@ class SmsTest {
         }
     }
 
+    /**
+     * A receipt whose message id matches no submission (one whose id was never recorded: its submit_sm_resp lost, or
+     * a job reported UNCERTAIN) is refused a few times, in case its job's record is just late, then acknowledged, so
+     * that the SMSC stops offering it.
+     */
+    @Test
+    void aReceiptThatMatchesNoSubmissionIsAcknowledgedAfterAFewOffers() throws Exception {
+        NotificationJob job = sms("Giulia, la scuola resta chiusa domani.");
+        Peers.smsc.receiptDelay(Duration.ofSeconds(3));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", job.subscriberId(), Json.toBytes(job));
+            receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            long refusedBefore = Peers.smsc.refusedReceipts();
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "UPDATE handled_job SET provider_message_id = NULL WHERE job_id = ?")) {
+                s.setObject(1, UUID.fromString(job.jobId()));
+                assertThat(s.executeUpdate()).isEqualTo(1);
+            }
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (Peers.smsc.refusedReceipts() < refusedBefore + org.allerta.sender.channel.SmppAdapter.UNKNOWN_OFFERS - 1
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            // the next offer (2 s after the last refusal at the latest) is acknowledged; none comes after it
+            Thread.sleep(8_000);
+            assertThat(Peers.smsc.refusedReceipts() - refusedBefore).as("offers refused")
+                    .isEqualTo(org.allerta.sender.channel.SmppAdapter.UNKNOWN_OFFERS - 1);
+            assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), Receipt.class).status()))
+                    .as("no delivery credited to a job it cannot be matched to").containsOnly(ReceiptStatus.SENT);
+        } finally {
+            Peers.smsc.receiptDelay(Duration.ofMillis(50));
+        }
+    }
+
     @Test
     void aReceiptForAMessageIdTheSmscUsedBeforeCreditsItsLatestSubmission() throws Exception {
         // SMSCs recycle their message ids (a counter that starts again after a restart): a receipt belongs to the

@@ -296,8 +296,27 @@ public class SmppAdapter implements Adapter {
     private static final long UNAVAILABLE_BACKOFF_MILLIS = 1000;
 
     /** A delivery receipt waiting to be stored, and its storing's outcome. */
-    private record Pending(Deliveries.ProviderReport report, CompletableFuture<Boolean> stored) {
+    private record Pending(Deliveries.ProviderReport report, CompletableFuture<Boolean> stored,
+                           java.util.concurrent.atomic.AtomicBoolean unknown) {
     }
+
+    /**
+     * How many offers of a receipt whose message id is unknown (while the database answers) are refused before it is
+     * acknowledged and dropped. An unknown id is most often a receipt that overtook its job's record by a moment,
+     * which a later offer finds; one still unknown after that belongs to a submission whose id was never recorded (a
+     * submit_sm_resp lost to a timeout, a job reported UNCERTAIN), and refusing it for ever would keep the SMSC
+     * offering it until its own validity ends.
+     */
+    public static final int UNKNOWN_OFFERS = 3;
+
+    /** Offers refused so far, per unknown message id (the most recent ids only). */
+    private final Map<String, Integer> unknownOffers = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     private final java.util.concurrent.ConcurrentLinkedQueue<Pending> waiting =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -315,7 +334,7 @@ public class SmppAdapter implements Adapter {
         if (System.currentTimeMillis() < unavailableUntil) {
             throw new ProcessRequestException("receipts cannot be stored now", SMPPConstant.STAT_ESME_RX_T_APPN);
         }
-        var pending = new Pending(report, new CompletableFuture<>());
+        var pending = new Pending(report, new CompletableFuture<>(), new java.util.concurrent.atomic.AtomicBoolean());
         queue(pending);
         boolean stored;
         try {
@@ -329,7 +348,17 @@ public class SmppAdapter implements Adapter {
         if (!stored) {
             // whatever is still queued for it is dropped: the SMSC has it and will deliver it again
             pending.stored().complete(false);
+            if (pending.unknown().get() && report.providerMessageId() != null
+                    && unknownOffers.merge(report.providerMessageId(), 1, Integer::sum) >= UNKNOWN_OFFERS) {
+                unknownOffers.remove(report.providerMessageId());
+                LOG.warnf("SMPP delivery receipt for message %s (%s) matches no submission after %d offers;"
+                        + " acknowledged and dropped", report.providerMessageId(), report.status(), UNKNOWN_OFFERS);
+                return;
+            }
             throw new ProcessRequestException("receipt not stored yet", SMPPConstant.STAT_ESME_RX_T_APPN);
+        }
+        if (report.providerMessageId() != null) {
+            unknownOffers.remove(report.providerMessageId());
         }
     }
 
@@ -379,6 +408,7 @@ public class SmppAdapter implements Adapter {
                     if (!unknownIds.contains(p.report())) {
                         p.stored().complete(true);
                     } else {
+                        p.unknown().set(true);
                         retryLater(p);
                     }
                 }
