@@ -82,8 +82,10 @@ public class StatsService {
         // waiting = emitted and not yet sent or failed; the estimate is the sender's time to drain its whole queue
         // on that channel, which ends with this event's last job
         Map<Channel, Double> channelDrain = new EnumMap<>(Channel.class);
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT channel, drain_seconds FROM channel_backlog WHERE event_id = ''")) {
+        // a plan not renewed for a while (the sender stopped, or cut off from the broker) tells nothing any more:
+        // the estimate is then unknown rather than the last one
+        try (PreparedStatement s = c.prepareStatement("SELECT channel, drain_seconds FROM channel_backlog"
+                + " WHERE event_id = '' AND at > now() - interval '" + STALE_PLAN_SECONDS + " seconds'")) {
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     Object seconds = rows.getObject(2);
@@ -105,6 +107,9 @@ public class StatsService {
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, sent, delivered,
                 failed, read, clicked, backlog, drain, clock.instant()));
     }
+
+    /** After this long without news from the sender (which reports every 5 s), its plan is no longer shown. */
+    static final int STALE_PLAN_SECONDS = 30;
 
     /**
      * Folds an event's count rows into one per channel and change once they are many (each batch of notices or

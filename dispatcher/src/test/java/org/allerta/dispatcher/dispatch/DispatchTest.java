@@ -886,6 +886,14 @@ class DispatchTest {
                     Json.fromBytes(r.value(), EventStats.class).estimatedDrainSeconds().get(Channel.SMS)), 1,
                     Duration.ofSeconds(30));
         }
+        // a plan the sender has not renewed for a while (stopped) is no estimate any more
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "UPDATE dispatcher.channel_backlog SET at = now() - interval '10 minutes' WHERE channel = 'SMS'")) {
+            s.executeUpdate();
+        }
+        JsonPath stale = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") == null);
+        assertThat((Object) stale.get("estimatedDrainSeconds.SMS")).isNull();
+        assertThat(stale.getInt("backlog.SMS")).isEqualTo(1);
 
         String token = sms.link().substring(sms.link().lastIndexOf('/') + 1);
         given().redirects().follow(false).get("/r/" + token).then().statusCode(303)

@@ -439,6 +439,12 @@ public class Deliveries {
                 announce(job, attempts);
             }
             Outcome outcome = adapter.send(job);
+            if (Thread.currentThread().isInterrupted() && !(outcome instanceof Outcome.Sent)) {
+                // the stop's grace ran out during the attempt: what the provider did with it is unknown. At most
+                // once, its announcement stays, and the next start reports the job UNCERTAIN instead of sending it
+                // again; at least once, it is sent again
+                throw new ConsumerLoop.RetryLater("an attempt interrupted by the stop");
+            }
             if (outcome instanceof Outcome.Sent sent) {
                 lane.messages.addAndGet(cost);
                 lane.sent.incrementAndGet();

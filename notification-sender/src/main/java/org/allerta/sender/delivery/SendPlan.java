@@ -110,19 +110,36 @@ public class SendPlan {
             long[] first = samples.peekFirst();
             double seconds = (now - first[0]) / 1e9;
             double rate = seconds > 0 ? (lane.sent.get() - first[1]) / seconds : 0;
-            // With a limit, a long queue drains at the limit; the measured rate takes over once it covers a full
-            // window, when the provider turns out slower than the limit.
-            // the limit counts messages, and a long SMS is several: in jobs, it is the limit over the messages per job
             long sentJobs = lane.sent.get();
             double perJob = sentJobs > 0 ? Math.max(1.0, (double) lane.messages.get() / sentJobs) : 1.0;
-            double limit = lane.bucket.rate() / perJob;
-            boolean fullWindow = seconds >= 25;
-            double basis = limit > 0 ? (fullWindow && rate > 0 ? Math.min(limit, rate) : limit) : rate;
-            Double drain = waiting == 0 ? 0.0 : basis > 0 ? waiting / basis : null;
+            Double drain = drainSeconds(waiting, lane.bucket.rate(), lane.account.map(TokenBucket::rate).orElse(0.0),
+                    perJob, rate, seconds >= 25);
             producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
                     waiting, rate, drain, clock.instant()), lane.channel + "/" + now, lane.channel.name());
         }
         producer.flush();
+    }
+
+    /**
+     * Seconds until {@code waiting} jobs are sent, or null when nothing tells. With a limit, a long queue drains at
+     * the limit: the channel's, or its provider account's when that is stricter (an account shared with other
+     * channels limits this one too). The limits count messages, and a long SMS is several: in jobs, a limit is
+     * divided by the messages per job. The measured rate takes over once it covers a full window, when the provider
+     * turns out slower than the limit; without a limit, it is all there is.
+     */
+    static Double drainSeconds(long waiting, double channelLimit, double accountLimit, double messagesPerJob,
+                               double measuredRate, boolean fullWindow) {
+        if (waiting == 0) {
+            return 0.0;
+        }
+        double messagesPerSecond = channelLimit;
+        if (accountLimit > 0) {
+            messagesPerSecond = messagesPerSecond > 0 ? Math.min(messagesPerSecond, accountLimit) : accountLimit;
+        }
+        double limit = messagesPerSecond / messagesPerJob;
+        double basis = limit > 0 ? (fullWindow && measuredRate > 0 ? Math.min(limit, measuredRate) : limit)
+                : measuredRate;
+        return basis > 0 ? waiting / basis : null;
     }
 
     /** Jobs on the channel's topic that the sender's consumer group has not committed yet. */
