@@ -161,6 +161,15 @@ class AuthorisationTest {
         }
     }
 
+    /** A misspelt property is refused, never ignored: "allowedKind" would leave the publisher unrestricted. */
+    @Test
+    void aMisspeltPropertyIsRefusedNotIgnored() {
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKind\": [\"WATER_OUTAGE\"]}").then()
+                .statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:unknown-property"))
+                .body("problems[0].where", equalTo("/allowedKind"));
+    }
+
     @Test
     void revokingAPublisherStopsItsKey() {
         admin("DELETE", "/v1/admin/publishers/" + publisherId, null).then().statusCode(200)

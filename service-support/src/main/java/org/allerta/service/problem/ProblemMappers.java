@@ -7,6 +7,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
+import java.util.List;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -48,6 +49,19 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            // the body reader reports a strictly read body's unknown property as a 400 around Jackson's exception:
+            // UnrecognizedPropertyException, or a plain JsonMappingException from the generated deserialisers
+            if (cause instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+                return unknownProperty(unknown);
+            }
+            if (cause instanceof com.fasterxml.jackson.databind.JsonMappingException mapping) {
+                var name = UNRECOGNIZED.matcher(String.valueOf(mapping.getOriginalMessage()));
+                if (name.find()) {
+                    return unknownProperty(name.group(1), null);
+                }
+            }
+        }
         if (status == 400) {
             return toResponse(Problem.of(400, "unparseable", "The request cannot be read",
                     "The request is malformed: check its body, parameters and headers."), java.util.Map.of());
@@ -59,6 +73,27 @@ public class ProblemMappers {
         String reason = e.getResponse().getStatusInfo().getReasonPhrase();
         return toResponse(Problem.of(status, status == 404 ? "not-found" : "http-" + status, reason, reason),
                 java.util.Map.of());
+    }
+
+    /**
+     * A property the body's type does not have (where a service reads its bodies strictly): a misspelt one would
+     * otherwise be ignored, and an administrator who wrote {@code allowedKind} would believe a publisher restricted.
+     */
+    @ServerExceptionMapper
+    public Response unknownProperty(com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+        return unknownProperty(String.valueOf(e.getPropertyName()), e.getKnownPropertyIds());
+    }
+
+    /** Jackson's words for an unknown property, as its generated deserialisers say them. */
+    private static final java.util.regex.Pattern UNRECOGNIZED =
+            java.util.regex.Pattern.compile("Unrecognized field \"([^\"]{1,100})\"");
+
+    private Response unknownProperty(String name, java.util.Collection<Object> knownIds) {
+        String known = knownIds == null ? "" : " Known: " + knownIds.stream().map(String::valueOf).sorted()
+                .collect(java.util.stream.Collectors.joining(", ")) + ".";
+        return toResponse(Problem.of(422, "unknown-property", "The content is invalid", "'" + name
+                + "' is not a property of this body." + known).with(List.of(Problem.Issue.of("unknown-property",
+                "/" + name, "not a property of this body"))), java.util.Map.of());
     }
 
     @ServerExceptionMapper
