@@ -52,7 +52,8 @@ public class CapService {
     public Submission submit(PublisherRecord publisher, CapAlert alert) {
         if (!alert.bareCancel()) {
             // a bare Cancel can only name this publisher's own alerts, which passed this check
-            remit.check(publisher, alert.input().kind(), alert.input().area(), "/alert/info/area");
+            remit.check(publisher, alert.input().kind(), "/alert/info[0]/category", alert.input().area(),
+                    "/alert/info/area");
         }
         return jdbc.inTransactionRetryingConflicts(c -> handle(c, publisher, alert));
     }

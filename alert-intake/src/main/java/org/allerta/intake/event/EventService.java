@@ -48,7 +48,7 @@ public class EventService {
 
     /** Authorises and versions one input under the publisher's own event id. */
     public Submission submit(PublisherRecord publisher, EventInput input) {
-        remit.check(publisher, input.kind(), input.area(), "/geometry");
+        remit.check(publisher, input.kind(), "/properties/kind", input.area(), "/geometry");
         return jdbc.inTransactionRetryingConflicts(c -> {
             lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
             Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(), input.publisherEventId());

@@ -34,12 +34,16 @@ public class Remit {
         this.toleranceM = toleranceM;
     }
 
-    /** Throws the problem that refuses {@code area} of kind {@code kind} for {@code publisher}, if any. */
-    public void check(PublisherRecord publisher, org.allerta.contracts.EventKind kind, OutageArea area, String where) {
+    /**
+     * Throws the problem that refuses {@code area} of kind {@code kind} for {@code publisher}, if any; {@code kindWhere}
+     * and {@code where} point at what chose the kind and at the area in the input.
+     */
+    public void check(PublisherRecord publisher, org.allerta.contracts.EventKind kind, String kindWhere,
+                      OutageArea area, String where) {
         if (!publisher.allowedKinds().contains(kind)) {
             throw ProblemException.forbidden("kind-not-allowed", "Publisher " + publisher.publisherId()
                     + " may not publish " + kind + " events; it may publish " + publisher.allowedKinds() + ".",
-                    List.of(Issue.of("kind-not-allowed", "/properties/kind", kind + " is not allowed.")));
+                    List.of(Issue.of("kind-not-allowed", kindWhere, kind + " is not allowed.")));
         }
         if (area.areaKm2() > publisher.areaLimitKm2()) {
             throw ProblemException.invalid("The area is too large.", List.of(Issue.of("area-too-large", where,

@@ -59,7 +59,7 @@ public class ZoneService {
 
     /** Registers or changes zones; a zone with an open event gets a revision carrying its new area. */
     public List<Zone> register(PublisherRecord publisher, Map<String, ZoneDefinition> zones) {
-        zones.values().forEach(z -> remit.check(publisher, EventKind.ROAD_CLEARING, z.area(), z.where()));
+        zones.values().forEach(z -> remit.check(publisher, EventKind.ROAD_CLEARING, "", z.area(), z.where()));
         return jdbc.inTransaction(c -> {
             var saved = new ArrayList<Zone>();
             for (var entry : zones.entrySet()) {
@@ -104,7 +104,7 @@ public class ZoneService {
             if (area == null) {
                 throw ProblemException.invalid("The zone's stored area is invalid.", issues);
             }
-            remit.check(publisher, EventKind.ROAD_CLEARING, area, "/zone/area");
+            remit.check(publisher, EventKind.ROAD_CLEARING, "", area, "/zone/area");
             if (zone.openEventId() == null) {
                 if (status == ZoneStatus.CLEARED) {
                     if (zone.lastEventId() != null && zone.status() == ZoneStatus.CLEARED) {

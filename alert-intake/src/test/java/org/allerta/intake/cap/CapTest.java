@@ -233,6 +233,17 @@ class CapTest {
         assertThat(event.expiresAt()).isEqualTo(java.time.Instant.parse("2026-11-29T17:00:00Z"));
     }
 
+    /** A kind outside the publisher's remit is refused where the alert chose it: its category. */
+    @Test
+    void aKindOutsideTheRemitPointsAtTheCategory() {
+        String key = Features.newPublisher("grid", "Rete elettrica", false, "POWER_OUTAGE").key();
+        given().header("Authorization", "Bearer " + key).contentType("application/cap+xml")
+                .body(alert("REMIT-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .post("/v1/cap").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:kind-not-allowed"))
+                .body("problems[0].where", equalTo("/alert/info[0]/category"));
+    }
+
     @Test
     void aLanguageTagThatNamesNoLanguageIsRefused() {
         post(alert("LANG-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)

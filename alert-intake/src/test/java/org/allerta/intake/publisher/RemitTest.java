@@ -52,7 +52,8 @@ class RemitTest {
     }
 
     private void check(Geometry area) {
-        remit.check(publisher, EventKind.POWER_OUTAGE, new OutageArea(area, 1, List.of()), "/geometry");
+        remit.check(publisher, EventKind.POWER_OUTAGE, "/properties/kind", new OutageArea(area, 1, List.of()),
+                "/geometry");
     }
 
     private void assertOutside(Geometry area) {
