@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param notified             notices emitted, per channel
  * @param notifiedPerChange    notices emitted, per change
  * @param held                 notices held for quiet hours right now
+ * @param awaitingChannel      AFFECTED notices waiting for their person's first verified channel (registered during
+ *                             the event), sent once it is verified
  * @param sent                 sent by the senders
  * @param delivered            delivered (provider receipt)
  * @param failed               definitively failed
@@ -34,6 +36,7 @@ public record EventStats(
         Map<Channel, Long> notified,
         Map<Change, Long> notifiedPerChange,
         long held,
+        long awaitingChannel,
         long sent,
         long delivered,
         long failed,

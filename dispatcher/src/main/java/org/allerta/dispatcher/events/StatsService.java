@@ -50,7 +50,10 @@ public class StatsService {
         }
         lastRevision = lastComplete(c, eventId);
         long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
-        long held = single(c, "SELECT count(*) FROM held WHERE event_id = ?", eventId);
+        // held for quiet hours, and apart those waiting for their person's first verified channel (V10's literal)
+        long awaiting = single(c, "SELECT count(*) FROM held WHERE event_id = ?"
+                + " AND release_at = '9999-12-31 00:00:00+00'", eventId);
+        long held = single(c, "SELECT count(*) FROM held WHERE event_id = ?", eventId) - awaiting;
         Map<Channel, Long> notified = new EnumMap<>(Channel.class);
         Map<Channel, Long> finished = new EnumMap<>(Channel.class);
         Map<Change, Long> perChange = new EnumMap<>(Change.class);
@@ -104,7 +107,7 @@ public class StatsService {
                 drain.put(entry.getKey(), channelDrain.get(entry.getKey()));
             }
         }
-        return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, sent, delivered,
+        return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting, sent, delivered,
                 failed, read, clicked, backlog, drain, clock.instant()));
     }
 

@@ -51,18 +51,23 @@ public final class Contacts {
     }
 
     /**
-     * E.164: spaces, dots, dashes and brackets are dropped, a leading 00 becomes +, and a national number (no prefix)
-     * gets the default country code.
+     * E.164: spaces (non-breaking ones too), dots, dashes and brackets are dropped, a leading 00 becomes +, and a
+     * national number (no prefix) gets the default country code. A number that already starts with the default
+     * country code and has ten digits after it ("393331234567", as wa.me links write it) is taken as international:
+     * no national number is that long, and adding the code again would send the code to a number that is not the
+     * person's.
      */
     static Optional<String> phone(String raw, String defaultCountryCode) {
-        String digits = raw.replaceAll("[\\s().\\-/]", "");
+        String digits = raw.replaceAll("[\\s\\u00A0\\u2007\\u202F().\\-/]", "");
         if (digits.startsWith("00")) {
             digits = "+" + digits.substring(2);
         } else if (!digits.startsWith("+")) {
-            if (!digits.matches("[0-9]{6,12}")) {
+            boolean international = digits.matches("[0-9]{11,15}") && digits.startsWith(defaultCountryCode)
+                    && digits.length() >= defaultCountryCode.length() + 10;
+            if (!international && !digits.matches("[0-9]{6,12}")) {
                 return Optional.empty();
             }
-            digits = "+" + defaultCountryCode + digits;
+            digits = "+" + (international ? "" : defaultCountryCode) + digits;
         }
         return E164.matcher(digits).matches() ? Optional.of(digits) : Optional.empty();
     }

@@ -39,6 +39,12 @@ public final class RegistrationReader {
     static final int MAX_PLACES = 10;
     private static final Set<String> FIELDS = Set.of("externalId", "name", "language", "channels", "places",
             "interests", "profile", "priority", "quietHours");
+    private static final Set<String> CHANNEL_FIELDS = Set.of("type", "address", "kinds", "verified",
+            "consentSource");
+    private static final Set<String> PLACE_FIELDS = Set.of("label", "category", "address", "lon", "lat");
+    private static final Set<String> PRIORITY_FIELDS = Set.of("medicallyDependent", "consent");
+    private static final Set<String> CONSENT_FIELDS = Set.of("at", "wording");
+    private static final Set<String> QUIET_FIELDS = Set.of("from", "to", "zone");
 
     private final String defaultCountryCode;
     private final List<Issue> issues = new ArrayList<>();
@@ -67,17 +73,16 @@ public final class RegistrationReader {
             issue("invalid-value", "", "a JSON object is required");
             return null;
         }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String field = names.next();
-            if (!FIELDS.contains(field)) {
-                issue("unknown-field", field, "not a field of a subscriber");
-            }
-        }
+        known(body, FIELDS, "", "a subscriber");
         String externalId = text(body, "externalId", 200, false);
         String name = text(body, "name", 200, true);
         String language = text(body, "language", 10, true);
         if (language != null) {
-            language = language.toLowerCase(Locale.ROOT);
+            // a device's locale ("it-IT", "en_GB") names its language first
+            language = language.toLowerCase(Locale.ROOT).replace('_', '-');
+            if (language.matches("[a-z]{2,3}-[a-z0-9-]+")) {
+                language = language.substring(0, language.indexOf('-'));
+            }
             if (!LANGUAGES.contains(language)) {
                 issue("unknown-language", "language", "must be one of " + new java.util.TreeSet<>(LANGUAGES));
             }
@@ -115,6 +120,7 @@ public final class RegistrationReader {
                 issue("invalid-value", where, "a channel is an object");
                 continue;
             }
+            known(c, CHANNEL_FIELDS, where + ".", "a channel");
             Channel type = enumValue(c.get("type"), where + ".type", Channel.class, Channel::valueOf);
             String raw = c.path("address").isTextual() ? c.get("address").asText() : null;
             String address = null;
@@ -131,7 +137,7 @@ public final class RegistrationReader {
             }
             Set<EventKind> kinds = c.has("kinds")
                     ? enums(c.get("kinds"), where + ".kinds", EventKind.class, EventKind::valueOf) : Set.of();
-            boolean verified = c.path("verified").asBoolean(false);
+            boolean verified = bool(c, "verified", where + ".verified");
             String consentSource = c.path("consentSource").isTextual() ? c.get("consentSource").asText().strip() : null;
             if (verified && !admin) {
                 issue("admin-key-required", where + ".verified",
@@ -162,6 +168,7 @@ public final class RegistrationReader {
                 issue("invalid-value", where, "a place is an object");
                 continue;
             }
+            known(p, PLACE_FIELDS, where + ".", "a place");
             String label = text(p, "label", 100, false, where + ".label");
             PlaceCategory category = p.has("category")
                     ? enumValue(p.get("category"), where + ".category", PlaceCategory.class, PlaceCategory::valueOf)
@@ -191,7 +198,18 @@ public final class RegistrationReader {
     }
 
     private PriorityConsent priority(JsonNode node) {
-        if (node == null || node.isNull() || !node.path("medicallyDependent").asBoolean(false)) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            issue("invalid-value", "priority", "an object: {\"medicallyDependent\": true, \"consent\": {...}}");
+            return null;
+        }
+        known(node, PRIORITY_FIELDS, "priority.", "the priority");
+        if (node.path("consent").isObject()) {
+            known(node.get("consent"), CONSENT_FIELDS, "priority.consent.", "a consent");
+        }
+        if (!bool(node, "medicallyDependent", "priority.medicallyDependent")) {
             return null;
         }
         JsonNode consent = node.path("consent");
@@ -215,6 +233,7 @@ public final class RegistrationReader {
         if (node == null || node.isNull()) {
             return null;
         }
+        known(node, QUIET_FIELDS, "quietHours.", "the quiet hours");
         try {
             LocalTime from = LocalTime.parse(node.path("from").asText(""));
             LocalTime to = LocalTime.parse(node.path("to").asText(""));
@@ -230,6 +249,32 @@ public final class RegistrationReader {
             issue("invalid-value", "quietHours", "from and to as HH:mm and zone as a time-zone id (Europe/Rome)");
             return null;
         }
+    }
+
+    /**
+     * Every field of {@code node} is one of {@code fields}: a misspelt one ("medicallyDependant", "kind" for "kinds",
+     * "verifed") is refused, never ignored, since ignoring it would register something else than what was meant.
+     */
+    private void known(JsonNode node, Set<String> fields, String prefix, String what) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String field = names.next();
+            if (!fields.contains(field)) {
+                issue("unknown-field", prefix + field, "not a field of " + what);
+            }
+        }
+    }
+
+    /** A JSON boolean, false when absent; anything else ("yes", 1) is refused rather than read as false. */
+    private boolean bool(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            issue("invalid-value", where, "true or false");
+            return false;
+        }
+        return value.booleanValue();
     }
 
     private String text(JsonNode node, String field, int max, boolean required) {

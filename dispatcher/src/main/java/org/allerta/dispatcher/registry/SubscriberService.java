@@ -272,6 +272,8 @@ public class SubscriberService {
     /** Replaces what a person registered; channels and places that did not change keep their id and state. */
     public SubscriberView replace(UUID id, Registration registration) {
         return jdbc.inTransactionRetryingConflicts(c -> {
+            // an erasure under way is waited for, and then the person is not found (rather than half rewritten)
+            Cards.lock(c, List.of(id));
             SubscriberView before = view(c, id).orElseThrow(() -> notFound(id));
             if (registration.externalId() != null && !registration.externalId().equals(before.externalId())) {
                 Optional<UUID> other = idByExternalId(c, registration.externalId());

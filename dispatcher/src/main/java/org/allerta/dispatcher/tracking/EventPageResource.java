@@ -91,7 +91,11 @@ public class EventPageResource {
                     .append(WHEN.format(e.expectedRestorationAt())).append("</dd>\n");
         }
         body.append("</dl>\n");
-        for (var description : new java.util.TreeMap<>(e.description()).entrySet()) {
+        // Italian first, as the page is, then the others in a fixed order
+        var descriptions = new java.util.TreeMap<String, String>(java.util.Comparator
+                .comparing((String language) -> !language.equals("it")).thenComparing(language -> language));
+        descriptions.putAll(e.description());
+        for (var description : descriptions.entrySet()) {
             body.append("<p lang=\"").append(Pages.escape(description.getKey())).append("\">")
                     .append(Pages.escape(description.getValue())).append("</p>\n");
         }

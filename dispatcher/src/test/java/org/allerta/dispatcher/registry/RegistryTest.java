@@ -116,6 +116,25 @@ class RegistryTest {
         given().header("Authorization", "Bearer not-a-key").get("/v1/subscribers/summary").then().statusCode(401);
     }
 
+    /**
+     * Numbers as people and apps write them: with the country code but no "+" (as wa.me links do), with non-breaking
+     * spaces; a device's locale as the language.
+     */
+    @Test
+    void numbersAndLanguagesAsAppsWriteThem() {
+        String wa = "39333" + (1000000 + (int) (Math.random() * 8999999));
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(giulia("wa-" + run, wa)
+                        .replace("\"language\": \"it\"", "\"language\": \"it_IT\""))
+                .post("/v1/subscribers").then().statusCode(201)
+                .body("channels[0].address", equalTo("+" + wa))
+                .body("language", equalTo("it"));
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(giulia("nbsp-" + run,
+                        "333\u00a0765\u00a04321").replace("\"language\": \"it\"", "\"language\": \"en-GB\""))
+                .post("/v1/subscribers").then().statusCode(201)
+                .body("channels[0].address", equalTo("+393337654321"))
+                .body("language", equalTo("en"));
+    }
+
     @Test
     void registrationIsValidatedNormalisedAndIdempotentByExternalId() throws Exception {
         String body = giulia("app-" + run, "333 123 4567");
@@ -205,6 +224,21 @@ class RegistryTest {
                 .body("problems.where", hasItem("priority.consent"))
                 .body("problems.where", hasItem("quietHours"))
                 .body("problems.where", hasItem("shoeSize"));
+        // a misspelt field at any depth is refused, never ignored: the person would not be prioritised, the SMS would
+        // carry every kind, a true written "yes" would be read as false
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(giulia("typos", "+393331234567")
+                        .replace("\"medicallyDependent\": true", "\"medicallyDependant\": true")
+                        .replace("\"kinds\": [\"POWER_OUTAGE\", \"ROAD_CLEARING\"]", "\"kind\": [\"POWER_OUTAGE\"]")
+                        .replace("\"zone\": \"Europe/Rome\"", "\"zone\": \"Europe/Rome\", \"form\": \"22:00\"")
+                        .replace("\"lat\": 44.9130}", "\"lat\": 44.9130, \"lable\": \"x\"}")
+                        .replace("{\"type\": \"EMAIL\", \"address\": \"giulia@Example.ORG\"}",
+                                "{\"type\": \"EMAIL\", \"address\": \"giulia@Example.ORG\", \"verified\": \"yes\"}"))
+                .post("/v1/subscribers").then().statusCode(422)
+                .body("problems.where", hasItem("priority.medicallyDependant"))
+                .body("problems.where", hasItem("channels[0].kind"))
+                .body("problems.where", hasItem("channels[1].verified"))
+                .body("problems.where", hasItem("places[1].lable"))
+                .body("problems.where", hasItem("quietHours.form"));
         given().contentType(ContentType.JSON).body(giulia("x", "+393331234567"))
                 .post("/v1/subscribers").then().statusCode(401).contentType("application/problem+json");
         given().header("Authorization", "Bearer some-publisher-key").get("/v1/subscribers/" + UUID.randomUUID())

@@ -128,6 +128,12 @@ public class ProblemMappers {
                         "The database cannot take this request for now; retry later."),
                         java.util.Map.of("Retry-After", "1"));
             }
+            if (cause instanceof SQLException sql && "23503".equals(sql.getSQLState())) {
+                // what the request refers to was removed by another request meanwhile
+                return toResponse(Problem.of(409, "concurrent-change", "Concurrent change",
+                        "Something this request refers to was removed at the same time; read it again."),
+                        java.util.Map.of());
+            }
             if (cause instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return toResponse(Problem.of(409, "concurrent-change", "Concurrent change",
                         "Another request changed the same thing at the same time; retry."), java.util.Map.of());
