@@ -142,8 +142,16 @@ public final class AddressNormaliser {
      * suffix keeps its slash ("1", "1" → "1/1", which is not "11").
      */
     public static String number(String number, String suffix) {
-        String n = words(number).replace(" ", "");
         String s = words(suffix).replace(" ", "");
+        if (s.isEmpty()) {
+            // one field with both, as OpenAddresses writes them ("24/1", "90/H"): read as an address's number is,
+            // so that "24/1" stays apart from "241" and "1/1" from "11"
+            Matcher whole = ONLY_NUMBER.matcher(number.strip().toLowerCase(Locale.ROOT));
+            if (whole.matches()) {
+                return houseNumber(whole);
+            }
+        }
+        String n = words(number).replace(" ", "");
         return s.isEmpty() ? n : Character.isDigit(s.charAt(0)) ? n + "/" + s : n + s;
     }
 

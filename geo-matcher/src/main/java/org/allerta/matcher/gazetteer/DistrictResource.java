@@ -77,6 +77,7 @@ public class DistrictResource {
             + " GeoJSON Feature ready to be the geometry of an event")
     public Map<String, Object> area(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                                     @PathParam("district") String district,
+                                    @QueryParam("city") String city,
                                     @QueryParam("bufferMetres") @DefaultValue("50") int bufferMetres) {
         authorise(authorization);
         if (bufferMetres < 0 || bufferMetres > MAX_BUFFER_METRES) {
@@ -84,6 +85,28 @@ public class DistrictResource {
                     "query:bufferMetres", "bufferMetres is between 0 and " + MAX_BUFFER_METRES + ".")));
         }
         return jdbc.inTransaction(c -> {
+            // a name two cities share ("Centro") is one district only with its city: a hull around both cities'
+            // addresses would cover everything between them
+            var cities = new ArrayList<String>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT DISTINCT city FROM address WHERE district = ? AND (? IS NULL OR city = ?) ORDER BY 1")) {
+                s.setString(1, district);
+                s.setString(2, city);
+                s.setString(3, city);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        cities.add(rows.getString(1));
+                    }
+                }
+            }
+            if (cities.isEmpty()) {
+                throw ProblemException.notFound("The gazetteer has no district named '" + district + "'"
+                        + (city == null ? "" : " in " + city) + ".");
+            }
+            if (cities.size() > 1) {
+                throw ProblemException.conflict("ambiguous-district", "Several cities have a district named '"
+                        + district + "': " + cities + ". Name the city: ?city=" + cities.get(0) + ".");
+            }
             // the hull is computed in degrees (shape only), the buffer on the spheroid (metres), then simplified to
             // about a metre so that a district of thousands of points gives a polygon of hundreds of vertices
             try (PreparedStatement s = c.prepareStatement("""
@@ -91,9 +114,10 @@ public class DistrictResource {
                            ST_AsGeoJSON(ST_SimplifyPreserveTopology(
                                ST_Buffer(ST_ConcaveHull(ST_Collect(geom), 0.3)::geography, ?)::geometry,
                                0.00001), 6)
-                    FROM address WHERE district = ?""")) {
+                    FROM address WHERE district = ? AND city = ?""")) {
                 s.setInt(1, Math.max(bufferMetres, 1));
                 s.setString(2, district);
+                s.setString(3, cities.get(0));
                 try (ResultSet rows = s.executeQuery()) {
                     rows.next();
                     if (rows.getLong(1) == 0) {

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import org.allerta.contracts.GeocodingStatus;
 import org.allerta.contracts.LonLat;
@@ -126,8 +127,8 @@ public class Geocoder {
      */
     private Optional<Street> inDistrict(Connection c, Parsed parsed, District district) {
         String hamlet = AddressNormaliser.clean(district.name());
-        Optional<Street> named = exactStreet(c, new Parsed(parsed.streetType(), parsed.street() + " di " + hamlet,
-                parsed.number(), parsed.postcode(), district.cityNorm()));
+        Optional<Street> named = exactStreets(c, new Parsed(parsed.streetType(), parsed.street() + " di " + hamlet,
+                parsed.number(), parsed.postcode(), district.cityNorm())).stream().findFirst();
         if (named.isPresent()) {
             return named.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.95, district.name()));
         }
@@ -154,7 +155,41 @@ public class Geocoder {
     }
 
     private Optional<Street> street(Connection c, Parsed parsed) {
-        return exactStreet(c, parsed).or(() -> closestStreet(c, parsed));
+        List<Street> exact = exactStreets(c, parsed);
+        return exact.isEmpty() ? closestStreet(c, parsed) : Optional.of(choose(c, exact, parsed.number()));
+    }
+
+    /** How much less sure an answer is when the address fits several streets equally ("Marengo 10", two cities). */
+    static final double AMBIGUOUS = 0.6;
+
+    /**
+     * Of several streets the address names as well (Via Marengo and Spalto Marengo for "Marengo 3A"; Via Roma of two
+     * cities when none is written), the one that has the house number: a number only one of them has tells them
+     * apart. Otherwise the largest, and the answer says it is unsure.
+     */
+    private static Street choose(Connection c, List<Street> candidates, String number) {
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        if (!number.isEmpty()) {
+            var withNumber = new java.util.ArrayList<Street>();
+            for (Street candidate : candidates) {
+                try {
+                    if (houseNumber(c, candidate, number).isPresent()) {
+                        withNumber.add(candidate);
+                    }
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (withNumber.size() == 1) {
+                return withNumber.get(0);
+            }
+            if (!withNumber.isEmpty()) {
+                return withNumber.get(0).lessSure(AMBIGUOUS);
+            }
+        }
+        return candidates.get(0).lessSure(AMBIGUOUS);
     }
 
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
@@ -173,20 +208,25 @@ public class Geocoder {
         }
     }
 
-    private Optional<Street> exactStreet(Connection c, Parsed parsed) {
+    /** The streets (and cities) the address names exactly, the largest first (a few at most). */
+    private List<Street> exactStreets(Connection c, Parsed parsed) {
         String sql = parsed.streetType().isEmpty()
                 ? "SELECT street_norm, city_norm FROM address_street WHERE name_norm = ? AND (? = '' OR city_norm = ?)"
-                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY sum(addresses) DESC LIMIT 1"
+                  + " AND (? = '' OR postcode = ?) GROUP BY 1, 2 ORDER BY sum(addresses) DESC, 1, 2 LIMIT 5"
                 : "SELECT street_norm, city_norm FROM address_street WHERE street_norm = ?"
                   + " AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)"
-                  + " GROUP BY 1, 2 ORDER BY sum(addresses) DESC LIMIT 1";
+                  + " GROUP BY 1, 2 ORDER BY sum(addresses) DESC, 1, 2 LIMIT 5";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, parsed.streetType().isEmpty() ? parsed.street() : parsed.fullStreet());
             bindPlace(s, 2, parsed);
+            var streets = new java.util.ArrayList<Street>();
             try (ResultSet rows = s.executeQuery()) {
-                return rows.next() ? Optional.of(new Street(rows.getString(1), rows.getString(2),
-                        parsed.streetType().isEmpty() ? 0.95 : 1.0)) : Optional.empty();
+                while (rows.next()) {
+                    streets.add(new Street(rows.getString(1), rows.getString(2),
+                            parsed.streetType().isEmpty() ? 0.95 : 1.0));
+                }
             }
+            return streets;
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

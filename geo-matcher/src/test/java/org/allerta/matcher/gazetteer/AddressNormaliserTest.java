@@ -50,7 +50,9 @@ class AddressNormaliserTest {
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
-    @CsvSource({"90, H, 90h", "12, bis, 12bis", "7, , 7", "5, /a, 5a", "1, 1, 1/1", "11, , 11"})
+    @CsvSource({"90, H, 90h", "12, bis, 12bis", "7, , 7", "5, /a, 5a", "1, 1, 1/1", "11, , 11",
+            // one field with both, as OpenAddresses writes them: 24/1 is not 241, 1/1 is not 11
+            "24/1, , 24/1", "1/1, , 1/1", "90/H, , 90h", "12 bis, , 12bis"})
     void gluesSuffixesToNumbers(String number, String suffix, String expected) {
         assertThat(AddressNormaliser.number(number, suffix)).isEqualTo(expected);
     }

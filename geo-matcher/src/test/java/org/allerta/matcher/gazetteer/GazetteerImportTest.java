@@ -90,6 +90,20 @@ class GazetteerImportTest {
                 .contentType("application/problem+json");
         given().header("Authorization", ADMIN).queryParam("bufferMetres", -1).get("/v1/gazetteer/districts/Orti/area")
                 .then().statusCode(422).contentType("application/problem+json");
+
+        // a district name another city has too is one district only with its city: a hull around both cities'
+        // addresses would cover the country between them
+        importInto("test-centro-elsewhere", "Borgocentrale", "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;"
+                + "Esponente;InizioValidita;SezCensimento;CoordX;CoordY\n"
+                + "1;Via;Roma;15996;Centro;1;;2001-08-31;1;1490000.0;4990000.0\n").then().statusCode(200);
+        given().header("Authorization", ADMIN).get("/v1/gazetteer/districts/Centro/area").then().statusCode(409)
+                .body("type", equalTo("urn:allerta:problem:ambiguous-district"));
+        given().header("Authorization", ADMIN).queryParam("city", "Alessandria")
+                .get("/v1/gazetteer/districts/Centro/area").then().statusCode(200)
+                .body("properties.city", equalTo("Alessandria"));
+        given().header("Authorization", ADMIN).queryParam("city", "Borgocentrale")
+                .get("/v1/gazetteer/districts/Centro/area").then().statusCode(200)
+                .body("properties.addresses", equalTo(1));
     }
 
     @Test

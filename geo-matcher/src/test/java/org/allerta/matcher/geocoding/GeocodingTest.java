@@ -64,6 +64,23 @@ class GeocodingTest {
         assertThat(answer.getDouble("result.confidence")).isBetween(0.45, 0.95);
     }
 
+    /**
+     * Alessandria has a Via Marengo and a Spalto Marengo. Written without its type, the address is the one whose
+     * house number exists (only Spalto Marengo has 3/A); a number both have leaves the answer unsure, and says so.
+     */
+    @Test
+    void aStreetNameTwoStreetsShareIsToldApartByTheNumberOrAnsweredAsUnsure() {
+        JsonPath spalto = geocode("Marengo 3A");
+        assertThat(spalto.getString("result.status")).isEqualTo("RESOLVED");
+        assertThat(spalto.getString("result.matchedAddress")).startsWith("Spalto Marengo 3/A");
+        assertThat(spalto.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.9);
+        JsonPath either = geocode("Marengo 10");
+        assertThat(either.getString("result.status")).isEqualTo("RESOLVED");
+        assertThat(either.getString("result.matchedAddress")).contains("Marengo 10,");
+        assertThat(either.getDouble("result.confidence")).isLessThan(0.7);
+        assertThat(geocode("Spalto Marengo 10").getDouble("result.confidence")).isEqualTo(1.0);
+    }
+
     @Test
     void anUnknownNumberFallsBackToTheStreetCentroidFlaggedAsSuch() {
         JsonPath answer = geocode("Via Dazio 9999");
