@@ -8,7 +8,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Refuses a request whose declared body is larger than {@code allerta.http.max-body-bytes} with a 413 problem, before
- * the body is read. Bodies sent without a length are checked by the resources themselves ({@link #check(byte[])});
+ * the body is read, and a body sent in chunks without a length with 411 (it would be read whole before any check).
+ * Bodies are checked again by the resources themselves ({@link #check(byte[])});
  * the HTTP server's own hard limit ({@code quarkus.http.limits.max-body-size}) sits above this one. Paths listed in
  * {@code allerta.http.streaming-paths} (streamed uploads such as a gazetteer file) are not limited here.
  */
@@ -33,6 +34,17 @@ public class BodyLimit {
             if (!streaming && length != null && tooLarge(length.trim())) {
                 context.response().setStatusCode(413).putHeader("Content-Type", Problem.MEDIA_TYPE)
                         .putHeader("Connection", "close").end(Json.toString(problem()));
+                return;
+            }
+            String chunked = context.request().getHeader("Transfer-Encoding");
+            if (!streaming && length == null && chunked != null && chunked.toLowerCase(java.util.Locale.ROOT)
+                    .contains("chunked")) {
+                // a body of unknown length would be read whole, up to the server's hard limit (set high for the
+                // streamed uploads), before anything, the caller's key included, could refuse it
+                context.response().setStatusCode(411).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                        .putHeader("Connection", "close").end(Json.toString(Problem.of(411, "length-required",
+                                "Length required", "Send this body with a Content-Length, at most " + maxBytes
+                                        + " bytes.")));
                 return;
             }
             context.next();
