@@ -73,14 +73,30 @@ public class LateArrivals {
             return;
         }
         jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("""
-                    INSERT INTO late_arrival (subscriber_id) SELECT unnest(?::text[])
-                    ON CONFLICT (subscriber_id) DO UPDATE SET since = least(late_arrival.since, excluded.since)""")) {
-                s.setArray(1, c.createArrayOf("text", subscriberIds.toArray()));
-                s.executeUpdate();
-            }
+            record(c, subscriberIds);
             return null;
         });
+        matchWaiting();
+    }
+
+    /**
+     * Records these subscribers as waiting to be matched, inside the caller's transaction (the one that stores their
+     * places: once they are stored, they are matched, whatever happens next).
+     */
+    public static void record(java.sql.Connection c, List<String> subscriberIds) throws java.sql.SQLException {
+        if (subscriberIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO late_arrival (subscriber_id) SELECT unnest(?::text[])
+                ON CONFLICT (subscriber_id) DO UPDATE SET since = least(late_arrival.since, excluded.since)""")) {
+            s.setArray(1, c.createArrayOf("text", subscriberIds.toArray()));
+            s.executeUpdate();
+        }
+    }
+
+    /** Matches who waits, if it can now; otherwise the next try does (every second, and at each new arrival). */
+    public void matchWaiting() {
         try {
             drain();
         } catch (RuntimeException e) {

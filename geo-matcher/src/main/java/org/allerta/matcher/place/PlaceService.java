@@ -17,6 +17,7 @@ import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.geocoding.Geocoded;
 import org.allerta.matcher.geocoding.Geocoder;
+import org.allerta.service.ConsumerLoop;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
 import org.allerta.service.problem.DatabaseErrors;
@@ -84,7 +85,7 @@ public class PlaceService {
         try {
             apply(updates);
         } catch (RuntimeException e) {
-            if (DatabaseErrors.isUnavailable(e)) {
+            if (DatabaseErrors.isUnavailable(e) || e instanceof ConsumerLoop.RetryLater) {
                 throw e;
             }
             LOG.warnf("a group of %d place records was refused (%s); storing them one by one", updates.size(),
@@ -93,7 +94,7 @@ public class PlaceService {
                 try {
                     apply(List.of(update));
                 } catch (RuntimeException refused) {
-                    if (DatabaseErrors.isUnavailable(refused)) {
+                    if (DatabaseErrors.isUnavailable(refused) || refused instanceof ConsumerLoop.RetryLater) {
                         throw refused;
                     }
                     // the data refused by the database, or a fault of the matcher's own: either way the record is
@@ -168,15 +169,27 @@ public class PlaceService {
                     s.executeUpdate();
                 }
             }
-            return stored.isEmpty() ? List.<PlaceGeocoded>of() : store(c, stored.stream().map(Update::places).toList());
+            if (stored.isEmpty()) {
+                return List.<PlaceGeocoded>of();
+            }
+            List<PlaceGeocoded> geocoded = store(c, stored.stream().map(Update::places).toList());
+            // waiting to be matched against the active events from the moment their places are stored
+            LateArrivals.record(c, stored.stream().map(Update::subscriberId).toList());
+            return geocoded;
         });
-        var acknowledgements = new ArrayList<Future<RecordMetadata>>();
-        for (PlaceGeocoded outcome : outcomes) {
-            acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
-                    outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
+        try {
+            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
+            for (PlaceGeocoded outcome : outcomes) {
+                acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
+                        outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
+            }
+            acknowledgements.forEach(RecordProducer::await);
+        } catch (RuntimeException e) {
+            // stored, but the outcomes did not reach the broker: the records are read again later (storing them
+            // again changes nothing) rather than dead-lettered, and their outcomes published then
+            throw new ConsumerLoop.RetryLater("places stored; their outcomes wait for the broker: " + e.getMessage());
         }
-        acknowledgements.forEach(RecordProducer::await);
-        lateArrivals.match(stored.stream().map(Update::subscriberId).toList());
+        lateArrivals.matchWaiting();
     }
 
     /** Replaces the places of these subscribers (one version each); returns the geocoding outcomes. */
