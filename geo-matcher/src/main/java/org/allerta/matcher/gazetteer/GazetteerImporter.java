@@ -471,7 +471,9 @@ public class GazetteerImporter {
         try (PreparedStatement s = connection.prepareStatement("""
                 CREATE TEMP TABLE address_merge ON COMMIT DROP AS
                 SELECT f.*, f.geom IS NOT NULL AND ST_X(f.geom) BETWEEN -180 AND 180
-                           AND ST_Y(f.geom) BETWEEN -90 AND 90 AS located,
+                           AND ST_Y(f.geom) BETWEEN -90 AND 90
+                           -- (0, 0) is an empty coordinate, not a house in the Gulf of Guinea
+                           AND NOT (f.x = 0 AND f.y = 0) AND NOT (ST_X(f.geom) = 0 AND ST_Y(f.geom) = 0) AS located,
                        a.source_key IS NOT NULL AS known,
                        (a.street_type, a.street, a.number, a.postcode, a.city, a.district)
                            IS DISTINCT FROM (f.street_type, f.street, f.number, f.postcode, f.city, f.district)

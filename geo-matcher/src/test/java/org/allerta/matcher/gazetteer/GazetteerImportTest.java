@@ -261,7 +261,9 @@ class GazetteerImportTest {
                 // a stray quote spoils its own line only
                 + "8.61,44.91,6,\"Via Roma,,Alessandria,,,15121\n"
                 + "8.61,44.91,7,Via Roma,,Alessandria,,,15121\n"
-                + "8.61,44.91,8,Via " + "x".repeat(70_000) + ",,Alessandria,,,15121\n";
+                + "8.61,44.91,8,Via " + "x".repeat(70_000) + ",,Alessandria,,,15121\n"
+                // an empty coordinate written as zeros is no house in the Gulf of Guinea
+                + "0,0,10,Via Roma,,Alessandria,,,15121\n";
         byte[] windows1252 = "8.61,44.91,9,Via Citt\u00e0,,Alessandria,,,15121\n"
                 .getBytes(java.nio.charset.Charset.forName("windows-1252"));
         var body = new java.io.ByteArrayOutputStream();
@@ -269,9 +271,9 @@ class GazetteerImportTest {
         body.writeBytes(windows1252);
         given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-refusals")
                 .body(body.toByteArray()).post("/v1/gazetteer").then().statusCode(200)
-                .body("rowsRead", equalTo(10)).body("inserted", equalTo(2))
+                .body("rowsRead", equalTo(11)).body("inserted", equalTo(2))
                 .body("refused.invalid-coordinates", equalTo(1)).body("refused.missing-street", equalTo(1))
-                .body("refused.wrong-column-count", equalTo(3)).body("refused.coordinates-out-of-range", equalTo(1))
+                .body("refused.wrong-column-count", equalTo(3)).body("refused.coordinates-out-of-range", equalTo(2))
                 .body("refused.line-too-long", equalTo(1)).body("refused.invalid-encoding", equalTo(1));
         // a projected row outside its projection's domain (PostGIS cannot transform it) is refused, not fatal
         String civici = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
