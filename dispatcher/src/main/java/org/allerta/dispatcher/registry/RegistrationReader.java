@@ -220,6 +220,11 @@ public final class RegistrationReader {
             return null;
         }
         Instant at = reading.instant();
+        if (at != null && at.isAfter(Instant.now().plus(java.time.Duration.ofDays(1)))) {
+            // a consent is given before it is recorded (a day's leeway for clocks and time zones)
+            issue("invalid-value", "priority.consent.at", "the time the person gave their consent, not a future one");
+            return null;
+        }
         String wording = consent.path("wording").isTextual() ? consent.get("wording").asText().strip() : "";
         if (at == null || wording.isEmpty() || wording.length() > 50) {
             issue("consent-required", "priority.consent",

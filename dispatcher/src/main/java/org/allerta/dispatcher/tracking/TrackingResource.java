@@ -1,6 +1,7 @@
 package org.allerta.dispatcher.tracking;
 
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -55,8 +56,9 @@ public class TrackingResource {
     @GET
     @Path("r/{token}")
     @Operation(summary = "A tracked link: records the click and redirects to the event's public page")
-    public Response click(@PathParam("token") String token) {
-        Optional<Job> job = mark(token, "clicked_at");
+    public Response click(@PathParam("token") String token, @Context jakarta.ws.rs.core.Request request,
+                          @Context jakarta.ws.rs.core.HttpHeaders headers) {
+        Optional<Job> job = byPerson(request, headers) ? mark(token, "clicked_at") : find(token);
         if (job.isEmpty() || job.get().eventId() == null) {
             return Pages.notFound();
         }
@@ -67,10 +69,36 @@ public class TrackingResource {
     @Path("o/{token}.gif")
     @Produces("image/gif")
     @Operation(summary = "The e-mail open image: records the notice as read")
-    public Response open(@PathParam("token") String token) {
-        mark(token, "read_at");
+    public Response open(@PathParam("token") String token, @Context jakarta.ws.rs.core.Request request,
+                         @Context jakarta.ws.rs.core.HttpHeaders headers) {
+        if (byPerson(request, headers)) {
+            mark(token, "read_at");
+        }
         return Response.ok(PIXEL, "image/gif").cacheControl(noStore()).build();
     }
+
+    /**
+     * Link previews (a chat app showing what a link leads to), link checkers (HEAD) and prefetches are no one reading
+     * or clicking: they are answered, and not counted.
+     */
+    static boolean byPerson(jakarta.ws.rs.core.Request request, jakarta.ws.rs.core.HttpHeaders headers) {
+        if (!"GET".equals(request.getMethod())) {
+            return false;
+        }
+        String purpose = headers.getHeaderString("Sec-Purpose") != null ? headers.getHeaderString("Sec-Purpose")
+                : headers.getHeaderString("Purpose");
+        if (purpose != null && purpose.toLowerCase(java.util.Locale.ROOT).contains("prefetch")) {
+            return false;
+        }
+        String agent = headers.getHeaderString("User-Agent");
+        return agent == null || !PREVIEWERS.matcher(agent).find();
+    }
+
+    /** The user agents of link previews and crawlers. */
+    private static final java.util.regex.Pattern PREVIEWERS = java.util.regex.Pattern.compile(
+            "TelegramBot|WhatsApp|facebookexternalhit|Facebot|Twitterbot|Slackbot|Discordbot|LinkedInBot"
+                    + "|SkypeUriPreview|Googlebot|bingbot|Applebot|YandexBot|Mastodon|bot/|crawler|spider",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
 
     @GET
     @Path("u/{token}")

@@ -904,6 +904,13 @@ class DispatchTest {
         given().get("/r/AAAAAAAAAAAAAAAAAAAAAA").then().statusCode(404);
         String mailToken = mail.link().substring(mail.link().lastIndexOf('/') + 1);
         given().get("/o/" + mailToken + ".gif").then().statusCode(200).contentType("image/gif");
+        // a chat app's link preview, a link checker (HEAD) and a browser's prefetch of the e-mail's link are
+        // answered, and nobody clicked: the counts below stay at one click
+        given().redirects().follow(false).header("User-Agent", "TelegramBot (like TwitterBot)")
+                .get("/r/" + mailToken).then().statusCode(303);
+        given().redirects().follow(false).head("/r/" + mailToken).then().statusCode(303);
+        given().redirects().follow(false).header("Sec-Purpose", "prefetch").get("/r/" + mailToken).then()
+                .statusCode(303);
 
         for (Receipt r : List.of(
                 new Receipt(sms.jobId(), Channel.SMS, e, ReceiptStatus.SENT, null, "smsc-1", 1, Instant.now()),

@@ -239,6 +239,10 @@ class RegistryTest {
                 .body("problems.where", hasItem("channels[1].verified"))
                 .body("problems.where", hasItem("places[1].lable"))
                 .body("problems.where", hasItem("quietHours.form"));
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(giulia("future-consent", "+393331234567")
+                        .replace("2026-11-20T10:00:00Z", "2199-01-01T00:00:00Z"))
+                .post("/v1/subscribers").then().statusCode(422)
+                .body("problems.where", hasItem("priority.consent.at"));
         given().contentType(ContentType.JSON).body(giulia("x", "+393331234567"))
                 .post("/v1/subscribers").then().statusCode(401).contentType("application/problem+json");
         given().header("Authorization", "Bearer some-publisher-key").get("/v1/subscribers/" + UUID.randomUUID())
