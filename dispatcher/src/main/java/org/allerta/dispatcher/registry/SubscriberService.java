@@ -411,12 +411,15 @@ public class SubscriberService {
         }
     }
 
-    /** Confirms a channel with the code sent to it. */
+    /**
+     * Confirms a channel with the code sent to it; an unsubscribed channel confirmed again this way is subscribed
+     * again (someone who pressed "stop" by mistake, or changed their mind).
+     */
     public SubscriberView verify(UUID id, UUID channelId, String code) {
         return jdbc.inTransaction(c -> {
             Cards.lock(c, List.of(id));
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT verified_at, code_sha256, code_expires_at, code_attempts FROM channel
+                    SELECT verified_at, code_sha256, code_expires_at, code_attempts, unsubscribed_at FROM channel
                     WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
                 s.setObject(1, channelId);
                 s.setObject(2, id);
@@ -424,7 +427,7 @@ public class SubscriberService {
                     if (!rows.next()) {
                         throw ProblemException.notFound("No such channel for this subscriber.");
                     }
-                    if (rows.getTimestamp(1) != null) {
+                    if (rows.getTimestamp(1) != null && rows.getTimestamp(5) == null) {
                         return view(c, id).orElseThrow();
                     }
                     String hash = rows.getString(2);
@@ -452,7 +455,7 @@ public class SubscriberService {
             }
             try (PreparedStatement u = c.prepareStatement("""
                     UPDATE channel SET verified_at = ?, consent_source = 'double opt-in', code_sha256 = NULL,
-                        code_expires_at = NULL, code_attempts = 0 WHERE channel_id = ?""")) {
+                        code_expires_at = NULL, code_attempts = 0, unsubscribed_at = NULL WHERE channel_id = ?""")) {
                 u.setTimestamp(1, Timestamp.from(clock.instant()));
                 u.setObject(2, channelId);
                 u.executeUpdate();
@@ -463,7 +466,7 @@ public class SubscriberService {
         });
     }
 
-    /** Sends a new code to an unverified channel. */
+    /** Sends a new code to an unverified channel, or to an unsubscribed one whose owner wants it back. */
     public void resendCode(UUID id, UUID channelId) {
         jdbc.inTransaction(c -> {
             String language;
@@ -477,7 +480,7 @@ public class SubscriberService {
                 }
             }
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT type, address, verified_at, codes_sent FROM channel
+                    SELECT type, address, verified_at, codes_sent, unsubscribed_at FROM channel
                     WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
                 s.setObject(1, channelId);
                 s.setObject(2, id);
@@ -485,7 +488,7 @@ public class SubscriberService {
                     if (!rows.next()) {
                         throw ProblemException.notFound("No such channel for this subscriber.");
                     }
-                    if (rows.getTimestamp(3) != null) {
+                    if (rows.getTimestamp(3) != null && rows.getTimestamp(5) == null) {
                         throw ProblemException.conflict("already-verified", "This channel is already verified.");
                     }
                     if (rows.getInt(4) >= MAX_CODES) {

@@ -58,7 +58,7 @@ public class TrackingResource {
     @Operation(summary = "A tracked link: records the click and redirects to the event's public page")
     public Response click(@PathParam("token") String token, @Context jakarta.ws.rs.core.Request request,
                           @Context jakarta.ws.rs.core.HttpHeaders headers) {
-        Optional<Job> job = byPerson(request, headers) ? mark(token, "clicked_at") : find(token);
+        Optional<Job> job = byPerson(request, headers) ? mark(token, "clicked_at") : lookUp(token);
         if (job.isEmpty() || job.get().eventId() == null) {
             return Pages.notFound();
         }
@@ -153,6 +153,21 @@ public class TrackingResource {
                 <p>Non riceverai più avvisi a questo indirizzo.</p>
                 <p lang="en">You will no longer receive notices at this address.</p>""")).cacheControl(noStore())
                 .build();
+    }
+
+    /** The job of a tracked link's token, nothing recorded. */
+    private Optional<Job> lookUp(String token) {
+        if (!Tokens.wellFormed(token)) {
+            return Optional.empty();
+        }
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT event_id, channel_id FROM job WHERE " + BY_TOKEN)) {
+                byToken(s, 1, token);
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
+                }
+            }
+        });
     }
 
     /** The job of an unsubscribe token (or of a token issued before unsubscribe links had their own). */

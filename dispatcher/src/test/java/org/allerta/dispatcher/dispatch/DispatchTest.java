@@ -995,6 +995,31 @@ class DispatchTest {
         List<NotificationJob> after = jobs(Set.of(p.id()), 3).stream().filter(j -> j.eventId().equals(next)).toList();
         assertThat(after).extracting(NotificationJob::channel).containsExactly(Channel.SMS);
 
+        // "stop" pressed by mistake: a fresh code to the address, confirmed, brings the e-mail back
+        JsonPath registered = given().header("Authorization", ADMIN).get("/v1/subscribers/" + p.id()).then()
+                .statusCode(200).extract().jsonPath();
+        String mailChannel = registered.getString("channels.find { it.type == 'EMAIL' }.id");
+        assertThat(registered.getString("channels.find { it.type == 'EMAIL' }.unsubscribedAt")).isNotNull();
+        NotificationJob code;
+        try (var reader = new TopicReader(Channel.EMAIL.jobsTopic())) {
+            given().header("Authorization", "Bearer test-app-key")
+                    .post("/v1/subscribers/" + p.id() + "/channels/" + mailChannel + "/code").then().statusCode(202);
+            code = Json.fromBytes(reader.await(r -> p.id().equals(r.key()) && Json.fromBytes(r.value(),
+                    NotificationJob.class).purpose() == org.allerta.contracts.JobPurpose.VERIFICATION, 1,
+                    Duration.ofSeconds(30)).get(0).value(), NotificationJob.class);
+        }
+        var digits = java.util.regex.Pattern.compile("\\b(\\d{6})\\b").matcher(code.text());
+        assertThat(digits.find()).isTrue();
+        given().header("Authorization", "Bearer test-app-key").contentType(ContentType.JSON)
+                .body("{\"code\": \"" + digits.group(1) + "\"}")
+                .post("/v1/subscribers/" + p.id() + "/channels/" + mailChannel + "/verify").then().statusCode(200)
+                .body("channels.find { it.type == 'EMAIL' }.unsubscribedAt", org.hamcrest.Matchers.nullValue());
+        String again = id("again");
+        publish(event(again, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(again, 1, p, Change.AFFECTED);
+        assertThat(jobs(Set.of(p.id()), 5).stream().filter(j -> j.eventId().equals(again))
+                .map(NotificationJob::channel)).containsExactlyInAnyOrder(Channel.SMS, Channel.EMAIL);
+
         // a link sent before tokens were encrypted job ids (kept as a hash) still leads to its event
         String legacy = "LegacyLinkSentLastYear";
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement("""

@@ -134,8 +134,9 @@ public class GazetteerImporter {
                 String reason;
                 if (record.tooLong()) {
                     reason = "line-too-long";
-                } else if (line.indexOf('\uFFFD') >= 0) {
-                    // bytes that are not UTF-8 (a register saved as Windows-1252): names would be garbled
+                } else if (line.indexOf('\uFFFD') >= 0 || line.indexOf('\u0000') >= 0) {
+                    // bytes that are not UTF-8 (a register saved as Windows-1252): names would be garbled; a NUL,
+                    // which no text column stores, would fail the whole file's COPY
                     reason = "invalid-encoding";
                 } else {
                     List<String> fields = CsvLine.split(line, format.separator());

@@ -263,7 +263,9 @@ class GazetteerImportTest {
                 + "8.61,44.91,7,Via Roma,,Alessandria,,,15121\n"
                 + "8.61,44.91,8,Via " + "x".repeat(70_000) + ",,Alessandria,,,15121\n"
                 // an empty coordinate written as zeros is no house in the Gulf of Guinea
-                + "0,0,10,Via Roma,,Alessandria,,,15121\n";
+                + "0,0,10,Via Roma,,Alessandria,,,15121\n"
+                // a NUL, which no column stores: that row alone
+                + "8.61,44.91,11,Via Ro\u0000ma,,Alessandria,,,15121\n";
         byte[] windows1252 = "8.61,44.91,9,Via Citt\u00e0,,Alessandria,,,15121\n"
                 .getBytes(java.nio.charset.Charset.forName("windows-1252"));
         var body = new java.io.ByteArrayOutputStream();
@@ -271,10 +273,10 @@ class GazetteerImportTest {
         body.writeBytes(windows1252);
         given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", "test-refusals")
                 .body(body.toByteArray()).post("/v1/gazetteer").then().statusCode(200)
-                .body("rowsRead", equalTo(11)).body("inserted", equalTo(2))
+                .body("rowsRead", equalTo(12)).body("inserted", equalTo(2))
                 .body("refused.invalid-coordinates", equalTo(1)).body("refused.missing-street", equalTo(1))
                 .body("refused.wrong-column-count", equalTo(3)).body("refused.coordinates-out-of-range", equalTo(2))
-                .body("refused.line-too-long", equalTo(1)).body("refused.invalid-encoding", equalTo(1));
+                .body("refused.line-too-long", equalTo(1)).body("refused.invalid-encoding", equalTo(2));
         // a projected row outside its projection's domain (PostGIS cannot transform it) is refused, not fatal
         String civici = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
                 + "CoordX;CoordY\n"
