@@ -139,6 +139,8 @@ public class LateArrivals {
                     JOIN place p ON ST_Intersects(p.geom, e.area)
                     JOIN subscriber s ON s.subscriber_id = p.subscriber_id
                     WHERE p.subscriber_id = ANY (?) AND e.area IS NOT NULL
+                      -- an event past its expiry tells no newcomer of it, though its end was never published
+                      AND coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)
                       AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
                            OR s.followed_kinds @> ARRAY[e.kind]::text[])
                       AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.event_id = e.event_id

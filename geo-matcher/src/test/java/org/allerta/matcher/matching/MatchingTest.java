@@ -201,6 +201,28 @@ class MatchingTest {
         }
     }
 
+    /** An event past its expiry (its end never published) tells no one who arrives after it of an old outage. */
+    @Test
+    void anExpiredEventTellsNoNewcomer() throws Exception {
+        String eventId = id("expired");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            AlertEvent expired = new AlertEvent(eventId, 1, "pub", "p-" + eventId, EventKind.WATER_OUTAGE,
+                    EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false, polygon(box(8.82, 44.70, 8.83, 44.71)),
+                    "test", Map.of("it", "Guasto"), Map.of(), null, null, t0.minusSeconds(3600), t0.minusSeconds(7200),
+                    t0.minusSeconds(7200), List.of(), null);
+            publish(expired, matches, progress, null);
+            subscriber("too-late", 8.825, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!stored(id("too-late")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(stored(id("too-late"))).isTrue();
+            assertThat(matches.drain(Duration.ofSeconds(3)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(id("too-late"))))
+                    .as("not told of an outage that expired an hour ago").isEmpty();
+        }
+    }
+
     @Inject
     AgroalDataSource dataSource;
 
