@@ -47,11 +47,18 @@ public class GazetteerImporter {
      * @param unchanged addresses already there as they are
      * @param refused   rows not imported, per reason
      * @param seconds   how long it took
+     * @param placesResolved citizens' places, unresolved before, that the import let the geocoder find (their new
+     *                  outcome published on places.geocoded)
      */
     public record Report(long rowsRead, long inserted, long updated, long unchanged, Map<String, Long> refused,
-                         double seconds) {
+                         double seconds, long placesResolved) {
         public long imported() {
             return inserted + updated + unchanged;
+        }
+
+        /** This report, with the citizens' places the import let the geocoder find at last. */
+        public Report withPlacesResolved(long resolved) {
+            return new Report(rowsRead, inserted, updated, unchanged, refused, seconds, resolved);
         }
     }
 
@@ -81,7 +88,7 @@ public class GazetteerImporter {
             LOG.debugf("%s: %d rows, staged %d ms, merged %d ms, streets %d ms", source, rows,
                     (staged - start) / 1_000_000, (mergedAt - staged) / 1_000_000,
                     (System.nanoTime() - mergedAt) / 1_000_000);
-            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9);
+            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9, 0);
         });
     }
 

@@ -24,10 +24,12 @@ public class GazetteerResource {
 
     private final KeyGuard keys;
     private final GazetteerImporter importer;
+    private final org.allerta.matcher.place.PlaceService places;
 
-    GazetteerResource(KeyGuard keys, GazetteerImporter importer) {
+    GazetteerResource(KeyGuard keys, GazetteerImporter importer, org.allerta.matcher.place.PlaceService places) {
         this.keys = keys;
         this.importer = importer;
+        this.places = places;
     }
 
     @POST
@@ -61,6 +63,11 @@ public class GazetteerResource {
                     "query:source", "source names the register (1-100 letters, digits, . _ : -), e.g. alessandria;"
                             + " re-importing under the same source adds and updates its rows (it removes none).")));
         }
-        return importer.importCsv(body, parsedFormat, parsedSrid, source, city);
+        GazetteerImporter.Report report = importer.importCsv(body, parsedFormat, parsedSrid, source, city);
+        if (report.inserted() + report.updated() == 0) {
+            return report;
+        }
+        // addresses new to the gazetteer may be those citizens were told could not be found
+        return report.withPlacesResolved(places.retryUnresolved());
     }
 }

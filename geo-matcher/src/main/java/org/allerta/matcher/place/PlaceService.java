@@ -3,6 +3,7 @@ package org.allerta.matcher.place;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -190,6 +191,80 @@ public class PlaceService {
             throw new ConsumerLoop.RetryLater("places stored; their outcomes wait for the broker: " + e.getMessage());
         }
         lateArrivals.matchWaiting();
+    }
+
+    /**
+     * Geocodes again the places whose address could not be found (after the gazetteer changed), a page at a time;
+     * those found now are stored with their point, their outcome published on places.geocoded (the city's app tells
+     * the citizen) and their people matched against the active events. Returns how many were found.
+     */
+    public long retryUnresolved() {
+        long resolved = 0;
+        String[] after = {"", ""};
+        while (true) {
+            var outcomes = new ArrayList<PlaceGeocoded>();
+            int read = jdbc.inTransaction(c -> {
+                var page = new ArrayList<String[]>();
+                try (PreparedStatement s = c.prepareStatement("""
+                        SELECT subscriber_id, place_id, address FROM place
+                        WHERE geom IS NULL AND address IS NOT NULL AND (subscriber_id, place_id) > (?, ?)
+                        ORDER BY subscriber_id, place_id LIMIT 500 FOR UPDATE SKIP LOCKED""")) {
+                    s.setString(1, after[0]);
+                    s.setString(2, after[1]);
+                    try (ResultSet rows = s.executeQuery()) {
+                        while (rows.next()) {
+                            page.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3)});
+                        }
+                    }
+                }
+                Instant now = Instant.now();
+                var found = new java.util.LinkedHashSet<String>();
+                try (PreparedStatement u = c.prepareStatement("""
+                        UPDATE place SET geocoding_status = ?, matched_address = ?, confidence = ?, reason = ?,
+                            geom = ST_SetSRID(ST_MakePoint(?, ?), 4326), updated_at = now()
+                        WHERE subscriber_id = ? AND place_id = ?""")) {
+                    for (String[] place : page) {
+                        Geocoded geocoded = geocoder.geocode(c, place[2]);
+                        if (geocoded.point() == null) {
+                            continue;
+                        }
+                        u.setString(1, geocoded.status().name());
+                        u.setString(2, geocoded.matchedAddress());
+                        u.setDouble(3, geocoded.confidence());
+                        u.setString(4, geocoded.reason());
+                        u.setDouble(5, geocoded.point().lon());
+                        u.setDouble(6, geocoded.point().lat());
+                        u.setString(7, place[0]);
+                        u.setString(8, place[1]);
+                        u.addBatch();
+                        found.add(place[0]);
+                        outcomes.add(new PlaceGeocoded(place[0], place[1], geocoded.status(), geocoded.point(),
+                                geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(), now));
+                    }
+                    u.executeBatch();
+                }
+                LateArrivals.record(c, List.copyOf(found));
+                if (!page.isEmpty()) {
+                    after[0] = page.get(page.size() - 1)[0];
+                    after[1] = page.get(page.size() - 1)[1];
+                }
+                return page.size();
+            });
+            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
+            for (PlaceGeocoded outcome : outcomes) {
+                acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
+                        outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
+            }
+            acknowledgements.forEach(RecordProducer::await);
+            resolved += outcomes.size();
+            if (read < 500) {
+                break;
+            }
+        }
+        if (resolved > 0) {
+            lateArrivals.matchWaiting();
+        }
+        return resolved;
     }
 
     /** Replaces the places of these subscribers (one version each); returns the geocoding outcomes. */

@@ -86,6 +86,34 @@ class PlacesTest {
                 .body("byReason.NO_SUCH_STREET", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
     }
 
+    /**
+     * A citizen told their address could not be found is found once the city imports the street: the import
+     * geocodes the unresolved places again, stores their point and publishes the new outcome.
+     */
+    @Test
+    void anAddressNotFoundIsFoundOnceTheGazetteerHasIt() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        String street = "Via Appena Aperta " + UUID.randomUUID().toString().substring(0, 6).replaceAll("[0-9]", "x");
+        send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, street + " 3, Alessandria", null)),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now())));
+        try (var reader = new TopicReader(Topics.PLACES_GEOCODED)) {
+            assertThat(Json.fromBytes(reader.await(r -> subscriber.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), PlaceGeocoded.class).status()).isEqualTo(GeocodingStatus.UNRESOLVED);
+            given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv")
+                    .queryParam("source", "new-street-" + UUID.randomUUID())
+                    .body("lon,lat,number,street,unit,city,district,region,postcode\n"
+                            + "8.6111,44.9111,3," + street + ",,Alessandria,,,15121\n")
+                    .post("/v1/gazetteer").then().statusCode(200)
+                    .body("placesResolved", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+            PlaceGeocoded found = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()) && Json.fromBytes(
+                    r.value(), PlaceGeocoded.class).status() == GeocodingStatus.RESOLVED, 1, Duration.ofSeconds(30))
+                    .get(0).value(), PlaceGeocoded.class);
+            assertThat(found.point().lon()).isEqualTo(8.6111);
+        }
+        assertThat(places(subscriber, true)).isEqualTo(1);
+    }
+
     @Test
     void aTombstoneErasesTheSubscribersPlaces() throws Exception {
         String subscriber = "sub-" + UUID.randomUUID();
