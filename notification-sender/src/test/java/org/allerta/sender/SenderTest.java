@@ -46,6 +46,11 @@ class SenderTest {
                 "https://allerta.example/r/tok", false, expiresAt, Instant.now());
     }
 
+    /** A push notice to this device token, valid for an hour. */
+    private static NotificationJob push(String token, String text) {
+        return job(Channel.PUSH, token, text, Instant.now().plusSeconds(3600));
+    }
+
     private static void put(NotificationJob job) throws Exception {
         TopicWriter.send(job.channel().jobsTopic(), job.subscriberId(), Json.toBytes(job));
     }
@@ -171,8 +176,7 @@ class SenderTest {
      */
     @Test
     void aRetryLeavesAJobAnotherInstanceHasHandledMeanwhile() throws Exception {
-        NotificationJob job = job(Channel.PUSH, "device-token-taken-over-0123456789", "Giulia, una volta sola.",
-                Instant.now().plusSeconds(3600));
+        NotificationJob job = push("device-token-taken-over-0123456789", "Giulia, una volta sola.");
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
             Peers.THROTTLE.set(1_000);
             try {
@@ -219,10 +223,8 @@ class SenderTest {
 
     @Test
     void aThrottlingProviderIsRetriedAndARefusalFails() throws Exception {
-        NotificationJob throttled = job(Channel.PUSH, "device-token-0123456789abcdef", "Giulia, push.",
-                Instant.now().plusSeconds(3600));
-        NotificationJob refused = job(Channel.PUSH, "device-token-refused-0123456789", "REFUSE-ME",
-                Instant.now().plusSeconds(3600));
+        NotificationJob throttled = push("device-token-0123456789abcdef", "Giulia, push.");
+        NotificationJob refused = push("device-token-refused-0123456789", "REFUSE-ME");
         Peers.refuse = "REFUSE-ME";
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
             // more 429s than the 5 attempts a job may use up: asking to slow down says nothing against the message
@@ -274,10 +276,8 @@ class SenderTest {
      */
     @Test
     void aProviderAwayIsWaitedForAndAnErrorOfItsOwnCounts() throws Exception {
-        NotificationJob waiting = job(Channel.PUSH, "device-token-away-0123456789", "Giulia, AWAY-503.",
-                Instant.now().plusSeconds(3600));
-        NotificationJob failing = job(Channel.PUSH, "device-token-error-0123456789", "Giulia, ERROR-500.",
-                Instant.now().plusSeconds(3600));
+        NotificationJob waiting = push("device-token-away-0123456789", "Giulia, AWAY-503.");
+        NotificationJob failing = push("device-token-error-0123456789", "Giulia, ERROR-500.");
         Peers.TROUBLES.add(new Peers.Trouble("AWAY-503", 503, new java.util.concurrent.atomic.AtomicInteger(7)));
         Peers.TROUBLES.add(new Peers.Trouble("ERROR-500", 500, new java.util.concurrent.atomic.AtomicInteger(7)));
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
@@ -298,8 +298,7 @@ class SenderTest {
      */
     @Test
     void onePersonsNoticesKeepTheirOrderWhenTheFirstIsHeldBack() throws Exception {
-        NotificationJob first = job(Channel.PUSH, "device-token-order-0123456789", "Giulia, SLOW-FIRST.",
-                Instant.now().plusSeconds(3600));
+        NotificationJob first = push("device-token-order-0123456789", "Giulia, SLOW-FIRST.");
         NotificationJob second = new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.PUSH,
                 "ev-send", 2L, Change.RESOLVED, first.subscriberId(), first.recipient(), "it", "Corrente tornata",
                 "Giulia, THEN-SECOND.", null, Map.of(), null, false, Instant.now().plusSeconds(3600), Instant.now());
@@ -320,10 +319,8 @@ class SenderTest {
     /** A provider id the database cannot store (a NUL character, JSON-escaped) is dropped; sending goes on. */
     @Test
     void aProviderIdThatCannotBeStoredDoesNotStopSending() throws Exception {
-        NotificationJob odd = job(Channel.PUSH, "device-token-odd-id-0123456789", "Giulia, odd id.",
-                Instant.now().plusSeconds(3600));
-        NotificationJob next = job(Channel.PUSH, "device-token-next-0123456789", "Giulia, next.",
-                Instant.now().plusSeconds(3600));
+        NotificationJob odd = push("device-token-odd-id-0123456789", "Giulia, odd id.");
+        NotificationJob next = push("device-token-next-0123456789", "Giulia, next.");
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
             Peers.answerId = "prov\\u0000odd";
             put(odd);

@@ -29,6 +29,13 @@ class GeocodingTest {
                 .then().statusCode(200).extract().jsonPath();
     }
 
+    /** The answer to a query that must resolve to a house number. */
+    static JsonPath resolved(String q) {
+        JsonPath answer = geocode(q);
+        assertThat(answer.getString("result.status")).as(q).isEqualTo("RESOLVED");
+        return answer;
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "Via Dazio 90/H, Alessandria         | Via Dazio 90/H, 15122 Alessandria",
@@ -48,8 +55,7 @@ class GeocodingTest {
             "Via Genova 86, Spinetta Marengo (AL) | Via Genova Di Spinetta Marengo 86, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
-        JsonPath answer = geocode(query);
-        assertThat(answer.getString("result.status")).isEqualTo("RESOLVED");
+        JsonPath answer = resolved(query);
         assertThat(answer.getString("result.matchedAddress")).isEqualTo(matched);
         assertThat(answer.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.9);
         assertThat(answer.getDouble("result.point.lon")).isBetween(8.4, 8.9);
@@ -58,8 +64,7 @@ class GeocodingTest {
 
     @Test
     void aMisspeltStreetResolvesWithALowerConfidence() {
-        JsonPath answer = geocode("Via Dazzio 90/H");
-        assertThat(answer.getString("result.status")).isEqualTo("RESOLVED");
+        JsonPath answer = resolved("Via Dazzio 90/H");
         assertThat(answer.getString("result.matchedAddress")).isEqualTo("Via Dazio 90/H, 15122 Alessandria");
         assertThat(answer.getDouble("result.confidence")).isBetween(0.45, 0.95);
     }
@@ -70,12 +75,10 @@ class GeocodingTest {
      */
     @Test
     void aStreetNameTwoStreetsShareIsToldApartByTheNumberOrAnsweredAsUnsure() {
-        JsonPath spalto = geocode("Marengo 3A");
-        assertThat(spalto.getString("result.status")).isEqualTo("RESOLVED");
+        JsonPath spalto = resolved("Marengo 3A");
         assertThat(spalto.getString("result.matchedAddress")).startsWith("Spalto Marengo 3/A");
         assertThat(spalto.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.9);
-        JsonPath either = geocode("Marengo 10");
-        assertThat(either.getString("result.status")).isEqualTo("RESOLVED");
+        JsonPath either = resolved("Marengo 10");
         assertThat(either.getString("result.matchedAddress")).contains("Marengo 10,");
         assertThat(either.getDouble("result.confidence")).isLessThan(0.7);
         assertThat(geocode("Spalto Marengo 10").getDouble("result.confidence")).isEqualTo(1.0);
