@@ -259,7 +259,7 @@ public class SubscriberService {
         Cards.refresh(c, created);
         for (CodeRequest code : codes) {
             sendCode(c, code.subscriber(), code.channel(), code.input().type(), code.input().address(),
-                    code.language(), 1);
+                    code.language(), 1, false);
         }
         outbox.addAll(c, Topics.SUBSCRIBERS_PLACES, announcements);
         return outcomes;
@@ -496,7 +496,7 @@ public class SubscriberService {
                                 "Too many codes were sent to this channel; register it again later.");
                     }
                     sendCode(c, id, channelId, Channel.valueOf(rows.getString(1)), rows.getString(2), language,
-                            rows.getInt(4) + 1);
+                            rows.getInt(4) + 1, true);
                 }
             }
             return null;
@@ -553,7 +553,7 @@ public class SubscriberService {
                 s.executeUpdate();
             }
             if (same.isEmpty() && !input.verified()) {
-                sendCode(c, id, channelId, input.type(), input.address(), r.language(), 1);
+                sendCode(c, id, channelId, input.type(), input.address(), r.language(), 1, false);
             }
         }
         try (PreparedStatement s = c.prepareStatement(
@@ -574,8 +574,15 @@ public class SubscriberService {
         });
     }
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SubscriberService.class);
+
+    /**
+     * Sends a one-time code to a channel, unless its address had too many in the last day. Asked for again
+     * ({@code askedFor}), that is refused (409); at a registration, the channel is registered all the same, unverified,
+     * without a code: someone who typed another person's number ten times must not keep that person from registering.
+     */
     private void sendCode(Connection c, UUID id, UUID channelId, Channel type, String address, String language,
-                          int attempt) throws SQLException {
+                          int attempt, boolean askedFor) throws SQLException {
         Instant now = clock.instant();
         String addressDigest = tokens.addressDigest(type + ":" + address);
         try (PreparedStatement s = c.prepareStatement(
@@ -585,6 +592,11 @@ public class SubscriberService {
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
                 if (rows.getInt(1) >= MAX_CODES_PER_ADDRESS) {
+                    if (!askedFor) {
+                        LOG.debugf("channel %s registered without a code: its address had %d in a day", channelId,
+                                MAX_CODES_PER_ADDRESS);
+                        return;
+                    }
                     throw ProblemException.conflict("too-many-codes", "Too many codes were sent to this address in"
                             + " the last 24 hours; try again tomorrow.");
                 }

@@ -291,10 +291,25 @@ class RegistryTest {
             given().header("Authorization", APP).contentType(ContentType.JSON).body(body.formatted(run, i, phone))
                     .post("/v1/subscribers").then().statusCode(201);
         }
-        given().header("Authorization", APP).contentType(ContentType.JSON)
+        // the person whose number it is still registers: unverified, without a code for today
+        JsonPath owner = given().header("Authorization", APP).contentType(ContentType.JSON)
                 .body(body.formatted(run, SubscriberService.MAX_CODES_PER_ADDRESS, phone))
-                .post("/v1/subscribers").then().statusCode(409).contentType("application/problem+json")
+                .post("/v1/subscribers").then().statusCode(201).body("channels[0].verified", equalTo(false))
+                .extract().jsonPath();
+        given().header("Authorization", APP).post("/v1/subscribers/" + owner.getString("id") + "/channels/"
+                        + owner.getString("channels[0].id") + "/code")
+                .then().statusCode(409).contentType("application/problem+json")
                 .body("type", equalTo("urn:allerta:problem:too-many-codes"));
+        // and the phone got the day's codes, not one more
+        try (var reader = new org.allerta.testsupport.TopicReader(org.allerta.contracts.Channel.SMS.jobsTopic())) {
+            reader.await(r -> phone.equals(org.allerta.contracts.Json.fromBytes(r.value(),
+                    org.allerta.contracts.NotificationJob.class).recipient()), SubscriberService.MAX_CODES_PER_ADDRESS,
+                    java.time.Duration.ofSeconds(30));
+            org.assertj.core.api.Assertions.assertThat(reader.drain(java.time.Duration.ofSeconds(2)).stream()
+                    .filter(r -> phone.equals(org.allerta.contracts.Json.fromBytes(r.value(),
+                            org.allerta.contracts.NotificationJob.class).recipient())))
+                    .hasSize(SubscriberService.MAX_CODES_PER_ADDRESS);
+        }
     }
 
     /**
