@@ -154,9 +154,8 @@ public class RecordProducer {
         if (record.topic().startsWith(Topics.JOBS_PREFIX)) {
             // a job carries its recipient's address and a personal text: the dead letter keeps its digest and its
             // place on the source topic (partition, offset), where the job itself can be read while it is kept
-            String digest = "sha256:" + java.util.HexFormat.of().formatHex(sha256(payload));
             var letter = new DeadLetter(UUID.randomUUID().toString(), record.topic(), service, record.key(),
-                    reasons, digest, "redacted", Map.of(), record.partition(), record.offset(), Instant.now());
+                    reasons, digest(payload), "redacted", Map.of(), record.partition(), record.offset(), Instant.now());
             return send(Topics.ALERTS_DLQ, record.key() == null ? letter.id() : record.key(), letter, letter.id(),
                     record.key());
         }
@@ -188,10 +187,15 @@ public class RecordProducer {
      */
     public static Kept kept(byte[] payload) {
         if (payload.length > MAX_KEPT_BYTES) {
-            return new Kept("sha256:" + java.util.HexFormat.of().formatHex(sha256(payload)), "digest");
+            return new Kept(digest(payload), "digest");
         }
         String text = utf8(payload);
         return text != null ? new Kept(text, "utf-8") : new Kept(Base64.getEncoder().encodeToString(payload), "base64");
+    }
+
+    /** How a dead letter names a value it does not keep: {@code sha256:<hex>}. */
+    public static String digest(byte[] payload) {
+        return "sha256:" + java.util.HexFormat.of().formatHex(sha256(payload));
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -51,9 +51,19 @@ public class StatsService {
         lastRevision = lastComplete(c, eventId);
         long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
         // held for quiet hours, and apart those waiting for their person's first verified channel (V10's literal)
-        long awaiting = single(c, "SELECT count(*) FROM held WHERE event_id = ?"
-                + " AND release_at = '9999-12-31 00:00:00+00'", eventId);
-        long held = single(c, "SELECT count(*) FROM held WHERE event_id = ?", eventId) - awaiting;
+        long held;
+        long awaiting;
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT count(*) FILTER (WHERE release_at <> '9999-12-31 00:00:00+00'),
+                       count(*) FILTER (WHERE release_at = '9999-12-31 00:00:00+00')
+                FROM held WHERE event_id = ?""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                held = rows.getLong(1);
+                awaiting = rows.getLong(2);
+            }
+        }
         Map<Channel, Long> notified = new EnumMap<>(Channel.class);
         Map<Channel, Long> finished = new EnumMap<>(Channel.class);
         Map<Change, Long> perChange = new EnumMap<>(Change.class);

@@ -157,27 +157,19 @@ public class TrackingResource {
 
     /** The job of a tracked link's token, nothing recorded. */
     private Optional<Job> lookUp(String token) {
-        if (!Tokens.wellFormed(token)) {
-            return Optional.empty();
-        }
-        return jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT event_id, channel_id FROM job WHERE " + BY_TOKEN)) {
-                byToken(s, 1, token);
-                try (ResultSet rows = s.executeQuery()) {
-                    return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
-                }
-            }
-        });
+        return Tokens.wellFormed(token) ? job(token, tokens.jobId(token)) : Optional.empty();
     }
 
     /** The job of an unsubscribe token (or of a token issued before unsubscribe links had their own). */
     private Optional<Job> find(String token) {
-        if (!Tokens.wellFormed(token)) {
-            return Optional.empty();
-        }
+        return Tokens.wellFormed(token) ? job(token, tokens.jobIdToUnsubscribe(token)) : Optional.empty();
+    }
+
+    /** The job that {@code jobId} (read from the token with its key) or the token's legacy hash names. */
+    private Optional<Job> job(String token, Optional<java.util.UUID> jobId) {
         return jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT event_id, channel_id FROM job WHERE " + BY_TOKEN)) {
-                byToken(s, 1, token, tokens.jobIdToUnsubscribe(token));
+                byToken(s, 1, token, jobId);
                 try (ResultSet rows = s.executeQuery()) {
                     return rows.next() ? Optional.of(new Job(rows.getString(1), rows.getString(2))) : Optional.empty();
                 }

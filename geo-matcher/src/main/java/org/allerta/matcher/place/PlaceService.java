@@ -179,12 +179,7 @@ public class PlaceService {
             return geocoded;
         });
         try {
-            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
-            for (PlaceGeocoded outcome : outcomes) {
-                acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
-                        outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
-            }
-            acknowledgements.forEach(RecordProducer::await);
+            publish(outcomes);
         } catch (RuntimeException e) {
             // stored, but the outcomes did not reach the broker: the records are read again later (storing them
             // again changes nothing) rather than dead-lettered, and their outcomes published then
@@ -250,12 +245,7 @@ public class PlaceService {
                 }
                 return page.size();
             });
-            var acknowledgements = new ArrayList<Future<RecordMetadata>>();
-            for (PlaceGeocoded outcome : outcomes) {
-                acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
-                        outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
-            }
-            acknowledgements.forEach(RecordProducer::await);
+            publish(outcomes);
             resolved += outcomes.size();
             if (read < 500) {
                 break;
@@ -265,6 +255,16 @@ public class PlaceService {
             lateArrivals.matchWaiting();
         }
         return resolved;
+    }
+
+    /** Puts the geocoding outcomes on places.geocoded and waits until the broker has them all. */
+    private void publish(List<PlaceGeocoded> outcomes) {
+        var acknowledgements = new ArrayList<Future<RecordMetadata>>();
+        for (PlaceGeocoded outcome : outcomes) {
+            acknowledgements.add(producer.send(Topics.PLACES_GEOCODED, outcome.subscriberId(), outcome,
+                    outcome.subscriberId() + "/" + outcome.placeId() + "@" + outcome.at(), outcome.subscriberId()));
+        }
+        acknowledgements.forEach(RecordProducer::await);
     }
 
     /** Replaces the places of these subscribers (one version each); returns the geocoding outcomes. */

@@ -108,6 +108,15 @@ public class Deliveries {
     private final Recorder recorder;
     /** Set when the service stops: no attempt starts any more, those under way finish and are recorded. */
     private volatile boolean stopping;
+    /**
+     * How long a batch may take before the group gives its partitions to another member: a provider throttling for
+     * long, or a low rate limit, keeps a batch's last jobs waiting that long (Kafka's default, five minutes, would
+     * have another instance take the batch over while this one still sends it). A rebalance waits for the batches
+     * under way, up to this long.
+     */
+    private final Duration longestBatch;
+    /** How long a batch's jobs may keep waiting for their provider: three quarters of the longest batch. */
+    private final Duration batchBudget;
 
     Deliveries(BrokerProbe broker, Jdbc jdbc, Outbox outbox, RecordProducer producer, Clock clock, Config config,
                Instance<Adapter> all) {
@@ -118,6 +127,9 @@ public class Deliveries {
         this.clock = clock;
         this.config = config;
         this.accounts = new ProviderAccounts(config);
+        this.longestBatch = config.getOptionalValue("allerta.sender.longest-batch", Duration.class)
+                .orElse(Duration.ofHours(1));
+        this.batchBudget = longestBatch.multipliedBy(3).dividedBy(4);
         this.recorder = new Recorder(jdbc, outbox,
                 config.getOptionalValue("allerta.sender.record-group", Integer.class).orElse(64));
         for (Adapter adapter : all) {
@@ -160,7 +172,7 @@ public class Deliveries {
             lanes.put(channel, lane);
             loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
                     group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
-                    producer, Math.max(10, lane.settings.concurrency() * 25), longestBatch(),
+                    producer, Math.max(10, lane.settings.concurrency() * 25), longestBatch,
                     batch -> handle(lane, batch)));
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
@@ -192,21 +204,6 @@ public class Deliveries {
             lane.workers.shutdownNow();
         }
         recorder.close();
-    }
-
-    /**
-     * How long a batch may take before the group gives its partitions to another member: a provider throttling for
-     * long, or a low rate limit, keeps a batch's last jobs waiting that long (Kafka's default, five minutes, would
-     * have another instance take the batch over while this one still sends it). A rebalance waits for the batches
-     * under way, up to this long.
-     */
-    private Duration longestBatch() {
-        return config.getOptionalValue("allerta.sender.longest-batch", Duration.class).orElse(Duration.ofHours(1));
-    }
-
-    /** How long a batch's jobs may keep waiting for their provider: three quarters of the longest batch. */
-    private Duration batchBudget() {
-        return longestBatch().multipliedBy(3).dividedBy(4);
     }
 
     /** The lanes, for the send plan. */
@@ -409,10 +406,10 @@ public class Deliveries {
             if (stopping) {
                 throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
             }
-            if (System.nanoTime() - readAt > batchBudget().toNanos()) {
+            if (System.nanoTime() - readAt > batchBudget.toNanos()) {
                 // past this, the group would give the batch to another instance while this one still sends it; the
                 // batch is read again instead, and what was handled meanwhile is skipped
-                throw new ConsumerLoop.RetryLater("the batch has waited for its provider for " + batchBudget()
+                throw new ConsumerLoop.RetryLater("the batch has waited for its provider for " + batchBudget
                         + "; read again");
             }
             if ((attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
@@ -473,14 +470,14 @@ public class Deliveries {
             if (retry.after() != null && retry.after().toMillis() > wait) {
                 // the provider's word wins over the longest backoff, up to a quarter of the longest batch (the job's
                 // expiry bounds it below); a longer wait would hold the batch past what the group allows
-                wait = Math.max(wait, Math.min(retry.after().toMillis(), longestBatch().toMillis() / 4));
+                wait = Math.max(wait, Math.min(retry.after().toMillis(), longestBatch.toMillis() / 4));
             }
             if (job.expiresAt() != null && clock.instant().plusMillis(wait).isAfter(job.expiresAt())) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
-            long left = (batchBudget().toNanos() - (System.nanoTime() - readAt)) / 1_000_000 + 1;
+            long left = (batchBudget.toNanos() - (System.nanoTime() - readAt)) / 1_000_000 + 1;
             Thread.sleep(Math.max(0, Math.min(wait, left)));
         }
     }

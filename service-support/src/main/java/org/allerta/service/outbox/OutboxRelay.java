@@ -215,12 +215,11 @@ public class OutboxRelay {
      */
     private void setAside(Row row, String why) throws Exception {
         String id = java.util.UUID.randomUUID().toString();
-        String digest = "sha256:" + java.util.HexFormat.of().formatHex(
-                java.security.MessageDigest.getInstance("SHA-256").digest(row.payload()));
         var letter = new org.allerta.contracts.DeadLetter(id, row.topic(), service, row.key(), List.of(
                 new org.allerta.contracts.DeadLetter.Problem(org.allerta.service.problem.Problem.TYPE_PREFIX
                         + "record-too-large", "value", row.payload().length + " bytes, refused by the broker: "
-                        + why)), digest, "digest", Map.of(), null, null, java.time.Instant.now());
+                        + why)), org.allerta.service.RecordProducer.digest(row.payload()), "digest", Map.of(), null,
+                null, java.time.Instant.now());
         producer().send(new ProducerRecord<>(org.allerta.contracts.Topics.ALERTS_DLQ, row.key(), Json.toBytes(letter)))
                 .get(60, TimeUnit.SECONDS);
         LOG.errorf("outbox record %d for %s (%d bytes) is larger than the broker takes; dead-lettered on %s",
