@@ -1,6 +1,7 @@
 package org.allerta.contracts;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,10 @@ import java.util.Objects;
  * @param ratePerSecond         current sending rate (messages per second)
  * @param estimatedDrainSeconds estimated seconds until the last waiting job is sent; null when unknown
  * @param at                    when measured
+ * @param positions             for a whole channel, per partition of its job topic, the offset of the first job the
+ *                              sender has not finished yet (its committed position); null when not known. With the
+ *                              offsets where an event's last jobs lie, it tells how much of the queue is ahead of
+ *                              that event's last notice
  */
 public record ChannelBacklog(
         Channel channel,
@@ -19,9 +24,17 @@ public record ChannelBacklog(
         long waiting,
         double ratePerSecond,
         Double estimatedDrainSeconds,
-        Instant at) {
+        Instant at,
+        Map<Integer, Long> positions) {
 
     public ChannelBacklog {
         Objects.requireNonNull(channel, "channel");
+        positions = positions == null ? null : Map.copyOf(positions);
+    }
+
+    /** A plan without the queue's positions. */
+    public ChannelBacklog(Channel channel, String eventId, long waiting, double ratePerSecond,
+                          Double estimatedDrainSeconds, Instant at) {
+        this(channel, eventId, waiting, ratePerSecond, estimatedDrainSeconds, at, null);
     }
 }

@@ -84,6 +84,7 @@ public final class Samples {
                         T0.plusSeconds(3600), T0),
                 new Receipt("job-1", Channel.EMAIL, "ev-1", ReceiptStatus.FAILED, "EXPIRED", null, 3, T0),
                 new ChannelBacklog(Channel.SMS, "ev-1", 1200, 5.0, 240.0, T0),
+                new ChannelBacklog(Channel.SMS, null, 4800, 20.0, 240.0, T0, Map.of(0, 1500L, 1, 1480L)),
                 new EventStats("ev-1", 2, 100, Map.of(Channel.SMS, 60L, Channel.EMAIL, 40L),
                         Map.of(Change.AFFECTED, 100L), 5, 2, 95, 90, 1, 40, 12, Map.of(Channel.SMS, 5L),
                         Map.of(Channel.SMS, 1.0), T0),

@@ -334,12 +334,26 @@ class SenderTest {
     }
 
     @Test
-    void theSendPlanIsPublishedPerChannel() {
+    void theSendPlanIsPublishedPerChannel() throws Exception {
         try (var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {
             ChannelBacklog plan = Json.fromBytes(backlog.await(r -> "EMAIL".equals(r.key()), 1,
                     Duration.ofSeconds(30)).get(0).value(), ChannelBacklog.class);
             assertThat(plan.channel()).isEqualTo(Channel.EMAIL);
             assertThat(plan.waiting()).isGreaterThanOrEqualTo(0);
+            // the queue's position in every partition of the topic, never past its end: with the offsets of an
+            // event's last jobs, the dispatcher tells how much of the queue is ahead of them
+            try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.<String, Object>of(
+                    "bootstrap.servers", org.allerta.testsupport.LocalKafka.shared().bootstrapServers()),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                var partitions = consumer.partitionsFor(Channel.EMAIL.jobsTopic()).stream()
+                        .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+                var ends = consumer.endOffsets(partitions);
+                assertThat(plan.positions()).containsOnlyKeys(partitions.stream()
+                        .map(org.apache.kafka.common.TopicPartition::partition).toArray(Integer[]::new));
+                plan.positions().forEach((partition, position) -> assertThat(position).isBetween(0L,
+                        ends.get(new org.apache.kafka.common.TopicPartition(Channel.EMAIL.jobsTopic(), partition))));
+            }
         }
     }
 

@@ -323,18 +323,31 @@ public class MatchDispatcher {
             return;
         }
         Instant now = clock.instant();
+        var positions = new JobPositions();
         try {
-            dispatchInTransaction(work, events, now);
+            dispatchInTransaction(work, events, now, positions);
         } catch (RuntimeException e) {
             if (Jdbc.isUniqueViolation(e)) {
                 throw new ConsumerLoop.RetryLater("another transaction wrote ledger rows of this batch meanwhile");
             }
             throw e;
         }
+        if (!positions.isEmpty()) {
+            try {
+                jdbc.inTransaction(c -> {
+                    positions.write(c);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // the notices are out and recorded; only the send plan's estimate for these events stays coarser
+                LOG.debugf("job positions not recorded: %s", e.getMessage());
+            }
+        }
         statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
     }
 
-    private void dispatchInTransaction(List<Work> work, Map<Rev, AlertEvent> events, Instant now) {
+    private void dispatchInTransaction(List<Work> work, Map<Rev, AlertEvent> events, Instant now,
+                                       JobPositions positions) {
         jdbc.inTransaction(c -> {
             long t0 = System.nanoTime();
             // an erasure waits until this batch has committed, then deletes what it wrote
@@ -375,7 +388,7 @@ public class MatchDispatcher {
             long t2 = System.nanoTime();
             // the broker takes the jobs while the database takes the rows; the transaction commits only once every
             // job is acknowledged
-            AtomicReference<Exception> failure = send(outcome.jobs);
+            AtomicReference<Exception> failure = send(outcome.jobs, positions);
             long t3 = System.nanoTime();
             write(c, ledger, outcome);
             long t4 = System.nanoTime();
@@ -553,8 +566,11 @@ public class MatchDispatcher {
         return emitted;
     }
 
-    /** Sends the jobs, prioritised first; what the broker refuses is reported to the returned reference. */
-    private AtomicReference<Exception> send(List<JobRow> jobs) {
+    /**
+     * Sends the jobs, prioritised first; what the broker refuses is reported to the returned reference, where it
+     * put the others to {@code positions}.
+     */
+    private AtomicReference<Exception> send(List<JobRow> jobs, JobPositions positions) {
         var failure = new AtomicReference<Exception>();
         jobs.sort(Comparator.comparing((JobRow r) -> !r.job().priority()));
         for (JobRow row : jobs) {
@@ -563,6 +579,8 @@ public class MatchDispatcher {
                     (metadata, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);
+                        } else {
+                            positions.acknowledged(job.eventId(), job.channel(), metadata);
                         }
                     });
         }

@@ -92,33 +92,65 @@ public class StatsService {
         }
         Map<Channel, Long> backlog = new EnumMap<>(Channel.class);
         Map<Channel, Double> drain = new EnumMap<>(Channel.class);
-        // waiting = emitted and not yet sent or failed; the estimate is the sender's time to drain its whole queue
-        // on that channel, which ends with this event's last job
-        Map<Channel, Double> channelDrain = new EnumMap<>(Channel.class);
+        // waiting = emitted and not yet sent or failed. The sender's plan says how long its whole queue on a channel
+        // takes, how many jobs it holds and where it stands in each partition; where this event's last jobs lie on
+        // the topic says how much of that queue is ahead of them.
+        Map<Channel, double[]> plans = new EnumMap<>(Channel.class);
         // a plan not renewed for a while (the sender stopped, or cut off from the broker) tells nothing any more:
         // the estimate is then unknown rather than the last one
-        try (PreparedStatement s = c.prepareStatement("SELECT channel, drain_seconds FROM channel_backlog"
+        try (PreparedStatement s = c.prepareStatement("SELECT channel, drain_seconds, waiting FROM channel_backlog"
                 + " WHERE event_id = '' AND at > now() - interval '" + STALE_PLAN_SECONDS + " seconds'")) {
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     Object seconds = rows.getObject(2);
                     if (seconds != null) {
-                        channelDrain.put(Channel.valueOf(rows.getString(1)), ((Number) seconds).doubleValue());
+                        plans.put(Channel.valueOf(rows.getString(1)),
+                                new double[] {((Number) seconds).doubleValue(), rows.getLong(3)});
                     }
                 }
             }
         }
+        Map<Channel, Long> ahead = new EnumMap<>(Channel.class);
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT p.channel,
+                       sum(GREATEST(0, p.last_offset + 1 - coalesce((b.positions ->> p.partition::text)::bigint, 0)))
+                FROM job_position p
+                JOIN channel_backlog b ON b.channel = p.channel AND b.event_id = '' AND b.positions IS NOT NULL
+                WHERE p.event_id = ? GROUP BY p.channel""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    ahead.put(Channel.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+        }
         for (var entry : notified.entrySet()) {
-            long waiting = entry.getValue() - finished.getOrDefault(entry.getKey(), 0L);
-            backlog.put(entry.getKey(), waiting);
+            Channel channel = entry.getKey();
+            long waiting = entry.getValue() - finished.getOrDefault(channel, 0L);
+            backlog.put(channel, waiting);
             if (waiting == 0) {
-                drain.put(entry.getKey(), 0.0);
-            } else if (channelDrain.containsKey(entry.getKey())) {
-                drain.put(entry.getKey(), channelDrain.get(entry.getKey()));
+                drain.put(channel, 0.0);
+            } else if (plans.containsKey(channel)) {
+                double[] plan = plans.get(channel);
+                drain.put(channel, eventDrain(plan[0], (long) plan[1], ahead.get(channel), waiting));
             }
         }
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting, sent, delivered,
                 failed, read, clicked, backlog, drain, clock.instant()));
+    }
+
+    /**
+     * Seconds until an event's last waiting job on a channel is sent: the share of the channel's queue up to that
+     * job, of the time the whole queue takes. {@code ahead} counts the jobs from the sender's position to the
+     * event's last job in each partition (null when not known: the whole queue's time, an upper bound); at least
+     * the event's own waiting jobs are ahead of its last one.
+     */
+    static double eventDrain(double channelDrain, long channelWaiting, Long ahead, long eventWaiting) {
+        if (ahead == null || channelWaiting <= 0) {
+            return channelDrain;
+        }
+        double share = Math.min(1.0, (double) Math.max(ahead, eventWaiting) / channelWaiting);
+        return channelDrain * share;
     }
 
     /** After this long without news from the sender (which reports every 5 s), its plan is no longer shown. */

@@ -32,9 +32,10 @@ import org.jboss.logging.Logger;
  * The send plan on {@code notifications.backlog}, every few seconds per enabled channel: how many jobs wait (the
  * consumer group's lag on the channel's topic plus the jobs being sent), the current rate (over the last 30 s), and
  * the estimated time to drain: waiting ÷ the channel's limit (or ÷ the measured rate when there is no limit, or when
- * a full 30-s window shows the provider slower than the limit). The
- * dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed) for each event's
- * send plan.
+ * a full 30-s window shows the provider slower than the limit), with the group's committed position in each
+ * partition. The dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed, and
+ * the offsets where the event's last jobs lie) for each event's send plan: the share of the queue ahead of the
+ * event's last job.
  */
 @ApplicationScoped
 public class SendPlan {
@@ -100,7 +101,8 @@ public class SendPlan {
         }
         long now = System.nanoTime();
         for (Deliveries.Lane lane : deliveries.lanes().values()) {
-            long lag = lag(lane.channel);
+            Map<Integer, Long> positions = new java.util.TreeMap<>();
+            long lag = lag(lane.channel, positions);
             long waiting = Math.max(lag, lane.inFlight.get());
             var samples = history.computeIfAbsent(lane.channel, c -> new ArrayDeque<>());
             samples.addLast(new long[] {now, lane.sent.get()});
@@ -115,7 +117,7 @@ public class SendPlan {
             Double drain = drainSeconds(waiting, lane.bucket.rate(), lane.account.map(TokenBucket::rate).orElse(0.0),
                     perJob, rate, seconds >= 25);
             producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
-                    waiting, rate, drain, clock.instant()), lane.channel + "/" + now, lane.channel.name());
+                    waiting, rate, drain, clock.instant(), positions), lane.channel + "/" + now, lane.channel.name());
         }
         producer.flush();
     }
@@ -142,8 +144,11 @@ public class SendPlan {
         return basis > 0 ? waiting / basis : null;
     }
 
-    /** Jobs on the channel's topic that the sender's consumer group has not committed yet. */
-    private long lag(Channel channel) throws Exception {
+    /**
+     * Jobs on the channel's topic that the sender's consumer group has not committed yet; {@code positions} gets
+     * the committed offset of each partition (the first job not finished there).
+     */
+    private long lag(Channel channel, Map<Integer, Long> positions) throws Exception {
         String groupId = group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT);
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
@@ -158,7 +163,9 @@ public class SendPlan {
         for (TopicPartition p : partitions) {
             long end = ends.get(p).offset();
             OffsetAndMetadata done = committed.get(p);
-            lag += Math.max(0, end - (done == null ? 0 : done.offset()));
+            long position = done == null ? 0 : done.offset();
+            positions.put(p.partition(), position);
+            lag += Math.max(0, end - position);
         }
         return lag;
     }
