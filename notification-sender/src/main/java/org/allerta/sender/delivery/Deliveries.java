@@ -146,6 +146,8 @@ public class Deliveries {
         final TokenBucket bucket;
         /** The provider account's bucket, shared with the other channels of that account, if any. */
         final Optional<TokenBucket> account;
+        /** The provider account's bound on sends under way at once, shared with its other channels, if any. */
+        final Optional<java.util.concurrent.Semaphore> accountSlots;
         final ExecutorService workers;
         final AtomicLong inFlight = new AtomicLong();
         final AtomicLong sent = new AtomicLong();
@@ -157,6 +159,7 @@ public class Deliveries {
             this.settings = settings;
             this.bucket = TokenBucket.configured(config, prefix(channel));
             this.account = accounts.of(channel);
+            this.accountSlots = accounts.slots(channel);
             this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
                 Thread thread = new Thread(r, "allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
                 thread.setDaemon(true);
@@ -435,7 +438,7 @@ public class Deliveries {
             if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
                 announce(job, attempts);
             }
-            Outcome outcome = adapter.send(job);
+            Outcome outcome = ProviderAccounts.within(lane.accountSlots, () -> adapter.send(job));
             if (Thread.currentThread().isInterrupted() && !(outcome instanceof Outcome.Sent)) {
                 // the stop's grace ran out during the attempt: what the provider did with it is unknown. At most
                 // once, its announcement stays, and the next start reports the job UNCERTAIN instead of sending it

@@ -64,4 +64,60 @@ class ProviderAccountsTest {
         // the burst, then 20 a second for both channels together (each alone would also be allowed 20)
         assertThat(taken.get()).isPositive().isLessThanOrEqualTo((int) Math.floor(1 + 20 * seconds) + 1);
     }
+
+    @Test
+    void twoChannelsTogetherNeverHaveMoreSendsUnderWayThanTheAccountAllows() throws Exception {
+        var accounts = accounts(Map.of(
+                "ALLERTA_SENDER_ACCOUNT_AGGREGATOR_CONCURRENCY", "2",
+                "ALLERTA_SENDER_SMS_ACCOUNT", "aggregator",
+                "ALLERTA_SENDER_WHATSAPP_ACCOUNT", "aggregator",
+                "ALLERTA_SENDER_ACCOUNT_OTHER_RATE", "5",
+                "ALLERTA_SENDER_TELEGRAM_ACCOUNT", "other"));
+        var sms = accounts.slots(Channel.SMS);
+        assertThat(sms).isPresent();
+        assertThat(accounts.slots(Channel.WHATSAPP)).containsSame(sms.get());
+        assertThat(accounts.slots(Channel.TELEGRAM)).as("an account without a concurrency").isEmpty();
+        assertThat(accounts.slots(Channel.EMAIL)).as("a channel without an account").isEmpty();
+
+        // eight senders, four per channel (each channel's own concurrency), each send taking 20 ms
+        AtomicInteger underWay = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        Thread[] senders = new Thread[8];
+        for (int i = 0; i < senders.length; i++) {
+            var slots = accounts.slots(i % 2 == 0 ? Channel.SMS : Channel.WHATSAPP);
+            senders[i] = new Thread(() -> {
+                try {
+                    for (int n = 0; n < 5; n++) {
+                        ProviderAccounts.within(slots, () -> {
+                            most.accumulateAndGet(underWay.incrementAndGet(), Math::max);
+                            try {
+                                Thread.sleep(20);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            underWay.decrementAndGet();
+                            return done.incrementAndGet();
+                        });
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            senders[i].start();
+        }
+        for (Thread sender : senders) {
+            sender.join();
+        }
+        assertThat(done.get()).isEqualTo(40);
+        assertThat(most.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anAccountsConcurrencyBelowOneIsRefused() {
+        var accounts = accounts(Map.of("ALLERTA_SENDER_ACCOUNT_AGGREGATOR_CONCURRENCY", "0",
+                "ALLERTA_SENDER_SMS_ACCOUNT", "aggregator"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> accounts.slots(Channel.SMS))
+                .hasMessageContaining("at least 1");
+    }
 }
