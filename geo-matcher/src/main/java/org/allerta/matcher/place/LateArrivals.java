@@ -17,9 +17,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * A subscriber whose places were added or moved while events are active is told AFFECTED for each active event now
- * covering one of them (and that they follow), at the event's current revision. As in matching, the changes are
- * acknowledged by the broker before the subscriber is recorded as affected; a crash in between re-sends the same
- * change.
+ * covering one of them (and that they follow), at the event's current revision; one who was affected by an active
+ * event and whose places no longer lie in its area (moved, or removed) is told NO_LONGER_AFFECTED at once, as the next
+ * revision would tell them, and leaves the event's affected set: they hear no update of it, nor its end. As in
+ * matching, the changes are acknowledged by the broker before the affected set is written; a crash in between
+ * re-sends the same change.
  *
  * <p>Never beside the matching of a revision ({@link MatchingLock}): the subscribers are first recorded as waiting
  * ({@code late_arrival}, with their places' transaction committed), then matched when no revision is being matched.
@@ -155,6 +157,31 @@ public class LateArrivals {
                     }
                 }
             }
+            var left = new ArrayList<MatchChange>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT a.event_id, e.revision, a.subscriber_id, a.place_ids, coalesce(s.priority, false)
+                    FROM event_state e
+                    -- found by the affected set's key, event first: a few active events times the page
+                    CROSS JOIN unnest(?::text[]) AS w(subscriber_id)
+                    JOIN affected a ON a.event_id = e.event_id AND a.subscriber_id = w.subscriber_id
+                    LEFT JOIN subscriber s ON s.subscriber_id = a.subscriber_id
+                    WHERE e.area IS NOT NULL
+                      AND coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)
+                      -- inside as a revision's matching reckons it: a place in the area, and the kind followed
+                      AND NOT EXISTS (SELECT 1 FROM place p WHERE p.subscriber_id = a.subscriber_id
+                                      AND ST_Intersects(p.geom, e.area)
+                                      AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
+                                           OR s.followed_kinds @> ARRAY[e.kind]::text[]))""")) {
+                s.setArray(1, c.createArrayOf("text", waiting.toArray()));
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        left.add(new MatchChange(rows.getString(1), rows.getLong(2), rows.getString(3),
+                                Change.NO_LONGER_AFFECTED, List.of((String[]) rows.getArray(4).getArray()),
+                                rows.getBoolean(5), Instant.now()));
+                    }
+                }
+            }
+            found.addAll(left);
             if (!found.isEmpty()) {
                 var acknowledgements = new ArrayList<Future<RecordMetadata>>();
                 for (MatchChange change : found) {
@@ -167,10 +194,24 @@ public class LateArrivals {
                         INSERT INTO affected (event_id, subscriber_id, place_ids, since_revision) VALUES (?, ?, ?, ?)
                         ON CONFLICT (event_id, subscriber_id) DO NOTHING""")) {
                     for (MatchChange change : found) {
+                        if (change.change() != Change.AFFECTED) {
+                            continue;
+                        }
                         s.setString(1, change.eventId());
                         s.setString(2, change.subscriberId());
                         s.setArray(3, c.createArrayOf("text", change.placeIds().toArray()));
                         s.setLong(4, change.revision());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            if (!left.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "DELETE FROM affected WHERE event_id = ? AND subscriber_id = ?")) {
+                    for (MatchChange change : left) {
+                        s.setString(1, change.eventId());
+                        s.setString(2, change.subscriberId());
                         s.addBatch();
                     }
                     s.executeBatch();

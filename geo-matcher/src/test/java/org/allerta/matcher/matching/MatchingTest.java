@@ -201,6 +201,49 @@ class MatchingTest {
         }
     }
 
+    /**
+     * Someone who moves their only place out of an active event's area is told at once that they are no longer
+     * affected, and hears nothing of the event's end; someone who moves within the area hears nothing new.
+     */
+    @Test
+    void aPlaceMovedOutOfAnActiveEventIsToldNoLongerAffected() throws Exception {
+        String eventId = id("moved");
+        JsonNode area = polygon(box(8.90, 44.70, 8.91, 44.71));
+        subscriber("mover", 8.905, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+        subscriber("stayer", 8.906, 44.706, Set.of(EventKind.WATER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> stored(id("mover")) && stored(id("stayer")));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(eventId, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
+                    null, t0), matches, progress, null)).containsOnlyKeys("mover", "stayer");
+            subscriber("mover", 8.950, 44.750, Set.of(EventKind.WATER_OUTAGE), false);
+            subscriber("stayer", 8.907, 44.707, Set.of(EventKind.WATER_OUTAGE), false);
+            MatchChange left = Json.fromBytes(matches.await(r -> {
+                MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+                return m.eventId().equals(eventId) && m.subscriberId().equals(id("mover"))
+                        && m.change() == Change.NO_LONGER_AFFECTED;
+            }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
+            assertThat(left.revision()).isEqualTo(1);
+            assertThat(left.placeIds()).containsExactly("home");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM place WHERE subscriber_id = ? AND ST_X(geom) > 8.906")) {
+                    s.setString(1, id("stayer"));
+                    try (ResultSet rows = s.executeQuery()) {
+                        return rows.next();
+                    }
+                }
+            });
+            assertThat(matches.drain(Duration.ofSeconds(2)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(id("stayer"))
+                            && m.revision() == 1))
+                    .as("moving within the area changes nothing").hasSize(1);
+            assertThat(publish(event(eventId, 2, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED,
+                    area, null, t0.plusSeconds(60)), matches, progress, null))
+                    .as("the end is told to who is still there").isEqualTo(Map.of("stayer", Change.RESOLVED));
+        }
+    }
+
     /** An event past its expiry (its end never published) tells no one who arrives after it of an old outage. */
     @Test
     void anExpiredEventTellsNoNewcomer() throws Exception {
