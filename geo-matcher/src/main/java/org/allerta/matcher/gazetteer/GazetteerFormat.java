@@ -14,9 +14,14 @@ public enum GazetteerFormat {
     CIVICI(';', Map.of("streetCode", "codicevia", "type", "dug", "street", "duf", "postcode", "cap",
             "district", "quartieresobborgo", "number", "civico", "suffix", "esponente", "x", "coordx", "y", "coordy")),
 
-    /** OpenAddresses CSV: {@code ,}-separated, header LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE. */
-    OPENADDRESSES(',', Map.of("x", "lon", "y", "lat", "number", "number", "street", "street", "suffix", "unit",
-            "city", "city", "district", "district", "postcode", "postcode"));
+    /**
+     * OpenAddresses CSV: {@code ,}-separated, header LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE. The
+     * NUMBER carries any suffix ("90/H", "12 bis"); UNIT is a flat or staircase inside the building, which shares the
+     * building's point and is not an address of its own; DISTRICT is the county or province and REGION the region,
+     * not a city's neighbourhood, so neither is read.
+     */
+    OPENADDRESSES(',', Map.of("x", "lon", "y", "lat", "number", "number", "street", "street", "unit", "unit",
+            "city", "city", "postcode", "postcode"));
 
     private final char separator;
     /** Allerta's field → the column's name in the header (lower case). */

@@ -49,16 +49,18 @@ public class GazetteerImporter {
      * @param seconds   how long it took
      * @param placesResolved citizens' places, unresolved before, that the import let the geocoder find (their new
      *                  outcome published on places.geocoded)
+     * @param unitsFolded rows of a flat (OpenAddresses UNIT) folded into their building's address, which shares its
+     *                  point: neither imported on their own nor refused
      */
     public record Report(long rowsRead, long inserted, long updated, long unchanged, Map<String, Long> refused,
-                         double seconds, long placesResolved) {
+                         double seconds, long placesResolved, long unitsFolded) {
         public long imported() {
             return inserted + updated + unchanged;
         }
 
         /** This report, with the citizens' places the import let the geocoder find at last. */
         public Report withPlacesResolved(long resolved) {
-            return new Report(rowsRead, inserted, updated, unchanged, refused, seconds, resolved);
+            return new Report(rowsRead, inserted, updated, unchanged, refused, seconds, resolved, unitsFolded);
         }
     }
 
@@ -76,19 +78,22 @@ public class GazetteerImporter {
                 s.execute("""
                         CREATE TEMP TABLE address_stage (line bigint, source_key text, street_type text, street text,
                             street_norm text, name_norm text, number text, number_norm text, postcode text, city text,
-                            city_norm text, district text, district_norm text, x float8, y float8) ON COMMIT DROP""");
+                            city_norm text, district text, district_norm text, x float8, y float8, unit boolean)
+                            ON COMMIT DROP""");
             }
             Map<String, Long> refused = new TreeMap<>();
             long rows = stage(connection, body, format, city, refused);
             long staged = System.nanoTime();
+            long[] folded = new long[1];
             long[] merged = merge(connection, source, srid,
-                    rows - refused.values().stream().mapToLong(Long::longValue).sum(), refused);
+                    rows - refused.values().stream().mapToLong(Long::longValue).sum(), refused, folded);
             long mergedAt = System.nanoTime();
             streets(connection, merged[0] + merged[1]);
             LOG.debugf("%s: %d rows, staged %d ms, merged %d ms, streets %d ms", source, rows,
                     (staged - start) / 1_000_000, (mergedAt - staged) / 1_000_000,
                     (System.nanoTime() - mergedAt) / 1_000_000);
-            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9, 0);
+            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9, 0,
+                    folded[0]);
         });
     }
 
@@ -269,7 +274,7 @@ public class GazetteerImporter {
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
         append(out, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),
-                cityNorm, district, memo.city(district), x, y);
+                cityNorm, district, memo.city(district), x, y, field(fields, columns, "unit").isBlank() ? "f" : "t");
         return null;
     }
 
@@ -397,8 +402,20 @@ public class GazetteerImporter {
      * is that done again with the per-row transform that turns such a point into a refusal: that one needs a
      * subtransaction per row, several times slower.
      */
+    /** Rows beyond the first of a building listed once per flat (a group of one key with a unit among its rows). */
+    private static long unitsFolded(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rows = s.executeQuery("""
+                     SELECT coalesce(sum(n - 1), 0) FROM (
+                         SELECT count(*) AS n FROM address_stage GROUP BY source_key
+                         HAVING count(*) > 1 AND bool_or(unit)) g""")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
     private static long[] merge(Connection connection, String source, int srid, long staged,
-                                Map<String, Long> refused) throws SQLException {
+                                Map<String, Long> refused, long[] folded) throws SQLException {
         try (PreparedStatement lock = connection.prepareStatement(
                 "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
              Statement s = connection.createStatement()) {
@@ -435,10 +452,13 @@ public class GazetteerImporter {
             if (rows.getLong(4) > 0) {
                 refused.merge("coordinates-out-of-range", rows.getLong(4), Long::sum);
             }
-            // of a key listed more than once, the last row counts and the others are refused
+            // of a key listed more than once, the last row counts and the others are refused; the flats of one
+            // building (rows with a unit) are one address, not duplicates
             long duplicates = staged - rows.getLong(5);
-            if (duplicates > 0) {
-                refused.merge("duplicate-in-file", duplicates, Long::sum);
+            long units = duplicates > 0 ? unitsFolded(connection) : 0;
+            folded[0] = units;
+            if (duplicates - units > 0) {
+                refused.merge("duplicate-in-file", duplicates - units, Long::sum);
             }
         }
         if (updated > 0) {
@@ -489,7 +509,8 @@ public class GazetteerImporter {
                        a.street_norm AS old_street_norm, a.name_norm AS old_name_norm,
                        a.city_norm AS old_city_norm, a.postcode AS old_postcode
                 FROM (SELECT DISTINCT ON (source_key) *, %s AS geom
-                      FROM address_stage ORDER BY source_key, line DESC) f
+                      -- the building's own row before its flats', then the last one
+                      FROM address_stage ORDER BY source_key, unit, line DESC) f
                 LEFT JOIN address a ON a.source = ? AND a.source_key = f.source_key""".formatted(transform))) {
             s.setInt(1, srid);
             s.setString(2, source);

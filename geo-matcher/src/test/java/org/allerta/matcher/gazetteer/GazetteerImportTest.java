@@ -222,6 +222,45 @@ class GazetteerImportTest {
     }
 
     /** A civici file (EPSG:3003) of one source and city, through the public API. */
+    /**
+     * OpenAddresses: a suffix is written in NUMBER; UNIT is a flat of the building, which shares its point and is no
+     * address of its own; DISTRICT is the province, not a neighbourhood.
+     */
+    @Test
+    void openAddressesFlatsAreTheirBuildingAndItsDistrictIsNoNeighbourhood() {
+        String file = "LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE\n"
+                + "8.9101,44.6101,12,Via Roma,,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9102,44.6102,12,Via Roma,Int. 1,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9103,44.6103,12,Via Roma,Int. 2,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9111,44.6111,14,Via Roma,Scala A,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9112,44.6112,14,Via Roma,Scala B,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9121,44.6121,90/H,Via Roma,,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9131,44.6131,16,Via Roma,,Borgolibero,AL,Piemonte,15999\n"
+                + "8.9132,44.6132,16,Via Roma,,Borgolibero,AL,Piemonte,15999\n";
+        Response report = given().header("Authorization", ADMIN).contentType("text/csv")
+                .queryParam("source", "test-openaddresses").queryParam("format", "openaddresses").body(file)
+                .post("/v1/gazetteer");
+        report.then().statusCode(200).body("rowsRead", equalTo(8)).body("unitsFolded", equalTo(3))
+                .body("refused.duplicate-in-file", equalTo(1));
+        assertThat(report.jsonPath().getLong("inserted") + report.jsonPath().getLong("unchanged"))
+                .as("12, 14, 90/H and 16").isEqualTo(4);
+
+        // the building's own row gives its point; a building listed by its flats alone has one of theirs
+        Response twelve = given().header("Authorization", ADMIN).queryParam("q", "Via Roma 12, Borgolibero")
+                .get("/v1/geocode");
+        twelve.then().statusCode(200).body("result.status", equalTo("RESOLVED"))
+                .body("result.confidence", equalTo(1.0f));
+        assertThat(twelve.jsonPath().getDouble("result.point.lon")).isCloseTo(8.9101,
+                org.assertj.core.api.Assertions.within(1e-6));
+        given().header("Authorization", ADMIN).queryParam("q", "Via Roma 14, Borgolibero").get("/v1/geocode").then()
+                .statusCode(200).body("result.status", equalTo("RESOLVED")).body("result.confidence", equalTo(1.0f));
+        given().header("Authorization", ADMIN).queryParam("q", "V. Roma 90 H, Borgolibero").get("/v1/geocode").then()
+                .statusCode(200).body("result.status", equalTo("RESOLVED"))
+                .body("result.matchedAddress", org.hamcrest.Matchers.containsString("90/H"));
+        given().header("Authorization", ADMIN).get("/v1/gazetteer/districts").then().statusCode(200)
+                .body("district", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("AL")));
+    }
+
     private static Response importInto(String source, String city, String file) {
         return given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", source)
                 .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", city)
