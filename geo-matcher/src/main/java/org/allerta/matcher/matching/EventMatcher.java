@@ -93,6 +93,17 @@ public class EventMatcher {
     }
 
     private void match(AlertEvent event, AlertEvent previous) {
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO matching_under_way (event_id, revision) VALUES (?, ?)
+                    ON CONFLICT (event_id) DO UPDATE SET revision = greatest(matching_under_way.revision,
+                        excluded.revision), since = now()""")) {
+                s.setString(1, event.eventId());
+                s.setLong(2, event.revision());
+                s.executeUpdate();
+            }
+            return null;
+        });
         producer.sendAndWait(Topics.ALERTS_PROGRESS, event.eventId(), new MatchProgress(event.eventId(),
                 event.revision(), ProgressPhase.STARTED, Map.of(), 0, Instant.now()), progressId(event, "started"),
                 event.eventId());
@@ -144,6 +155,12 @@ public class EventMatcher {
             var progress = new MatchProgress(event.eventId(), event.revision(), ProgressPhase.FINISHED, finished,
                     placesInside.get(), Instant.now());
             save(c, event, previous == null, progress);
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM matching_under_way WHERE event_id = ? AND revision <= ?")) {
+                s.setString(1, event.eventId());
+                s.setLong(2, event.revision());
+                s.executeUpdate();
+            }
             if (LOG.isDebugEnabled()) {
                 LOG.debugf("%s/%d: prioritised %d ms (query %d, sent %d; first slice query %d, sent %d), everyone %d"
                         + " ms, flush %d ms, save %d ms", event.eventId(), event.revision(), ms(t1 - t0), ms(tp - t0),

@@ -167,10 +167,13 @@ public class LateArrivals {
                     LEFT JOIN subscriber s ON s.subscriber_id = a.subscriber_id
                     WHERE e.area IS NOT NULL
                       AND coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)
-                      -- inside as a revision's matching reckons it: a place in the area, and the kind followed
+                      -- not while a matching of the event is in doubt: its affected set may lag what was told
+                      AND NOT EXISTS (SELECT 1 FROM matching_under_way m WHERE m.event_id = e.event_id)
+                      -- inside as a revision's matching reckons it: a place in the area, and the kind followed (or a
+                      -- civil-protection event, whose override keeps whom it reached while they stay inside)
                       AND NOT EXISTS (SELECT 1 FROM place p WHERE p.subscriber_id = a.subscriber_id
                                       AND ST_Intersects(p.geom, e.area)
-                                      AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
+                                      AND (e.kind = 'CIVIL_PROTECTION'
                                            OR s.followed_kinds @> ARRAY[e.kind]::text[]))""")) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {

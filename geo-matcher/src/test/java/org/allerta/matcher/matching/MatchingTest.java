@@ -225,15 +225,7 @@ class MatchingTest {
             }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
             assertThat(left.revision()).isEqualTo(1);
             assertThat(left.placeIds()).containsExactly("home");
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                        "SELECT 1 FROM place WHERE subscriber_id = ? AND ST_X(geom) > 8.906")) {
-                    s.setString(1, id("stayer"));
-                    try (ResultSet rows = s.executeQuery()) {
-                        return rows.next();
-                    }
-                }
-            });
+            awaitStoredAt("stayer", 8.907);
             assertThat(matches.drain(Duration.ofSeconds(2)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
                     .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(id("stayer"))
                             && m.revision() == 1))
@@ -241,6 +233,99 @@ class MatchingTest {
             assertThat(publish(event(eventId, 2, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED,
                     area, null, t0.plusSeconds(60)), matches, progress, null))
                     .as("the end is told to who is still there").isEqualTo(Map.of("stayer", Change.RESOLVED));
+        }
+    }
+
+    private void awaitStoredAt(String name, double lon) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT 1 FROM place WHERE subscriber_id = ? AND abs(ST_X(geom) - ?) < 1e-9")) {
+                s.setString(1, id(name));
+                s.setDouble(2, lon);
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
+    }
+
+    private List<MatchChange> changesOf(TopicReader matches, String eventId, String name) {
+        return matches.drain(Duration.ofSeconds(3)).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                .filter(m -> m.eventId().equals(eventId) && m.subscriberId().equals(id(name))).toList();
+    }
+
+    /**
+     * Between revisions, as at a revision: whom a civil-protection override reached stays affected while inside,
+     * though the event is no longer EXTREME and they do not follow its kind; who stops following an outage's kind is
+     * no longer affected by it.
+     */
+    @Test
+    void betweenRevisionsTheOverrideKeepsWhomItReachedAndAnUnfollowedKindLetsGo() throws Exception {
+        String civil = id("override-kept");
+        String water = id("unfollowed");
+        JsonNode civilArea = polygon(box(8.92, 44.70, 8.93, 44.71));
+        JsonNode waterArea = polygon(box(8.92, 44.72, 8.93, 44.73));
+        subscriber("reached", 8.925, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+        subscriber("quitter", 8.925, 44.725, Set.of(EventKind.WATER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> stored(id("reached")) && stored(id("quitter")));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(civil, 1, EventKind.CIVIL_PROTECTION, Severity.EXTREME, EventStatus.ACTIVE,
+                    civilArea, null, t0), matches, progress, null)).isEqualTo(Map.of("reached", Change.AFFECTED));
+            assertThat(publish(event(civil, 2, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.ACTIVE,
+                    civilArea, null, t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("reached", Change.UPDATED));
+            assertThat(publish(event(water, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    waterArea, null, t0), matches, progress, null)).isEqualTo(Map.of("quitter", Change.AFFECTED));
+
+            subscriber("reached", 8.926, 44.706, Set.of(EventKind.WATER_OUTAGE), false);
+            subscriber("quitter", 8.925, 44.725, Set.of(EventKind.GAS_OUTAGE), false);
+            MatchChange gone = Json.fromBytes(matches.await(r -> {
+                MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+                return m.eventId().equals(water) && m.subscriberId().equals(id("quitter"))
+                        && m.change() == Change.NO_LONGER_AFFECTED;
+            }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
+            assertThat(gone.revision()).isEqualTo(1);
+            awaitStoredAt("reached", 8.926);
+            assertThat(changesOf(matches, civil, "reached")).extracting(MatchChange::change)
+                    .as("still inside the civil-protection area").containsExactly(Change.AFFECTED, Change.UPDATED);
+        }
+    }
+
+    /**
+     * A matching that failed after some of its changes left may have told the dispatcher more than the affected set
+     * says: until a matching of that event commits, nobody there is told between revisions that they left.
+     */
+    @Test
+    void nobodyIsToldTheyLeftAnEventWhoseMatchingIsInDoubt() throws Exception {
+        String eventId = id("in-doubt");
+        JsonNode area = polygon(box(8.94, 44.70, 8.95, 44.71));
+        subscriber("doubt", 8.945, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("doubt")));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(eventId, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
+                    null, t0), matches, progress, null)).isEqualTo(Map.of("doubt", Change.AFFECTED));
+            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO matching_under_way (event_id, revision) VALUES (?, 2)")) {
+                s.setString(1, eventId);
+                s.executeUpdate();
+            }
+            subscriber("doubt", 8.990, 44.790, Set.of(EventKind.WATER_OUTAGE), false);
+            awaitStoredAt("doubt", 8.990);
+            assertThat(changesOf(matches, eventId, "doubt")).extracting(MatchChange::change)
+                    .containsExactly(Change.AFFECTED);
+            // the event's next matching tells them, and clears the doubt
+            assertThat(publish(event(eventId, 2, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
+                    t0.plusSeconds(7200), t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("doubt", Change.NO_LONGER_AFFECTED));
+            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT count(*) FROM matching_under_way WHERE event_id = ?")) {
+                s.setString(1, eventId);
+                try (ResultSet rows = s.executeQuery()) {
+                    rows.next();
+                    assertThat(rows.getLong(1)).isZero();
+                }
+            }
         }
     }
 
