@@ -38,6 +38,10 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
 
     public static final List<Trouble> TROUBLES = new CopyOnWriteArrayList<>();
 
+    /** Push requests being answered at this moment, and the most there have been at once. */
+    public static final AtomicInteger AT_ONCE = new AtomicInteger();
+    public static final AtomicInteger MOST_AT_ONCE = new AtomicInteger();
+
     /** The id the next accepted requests are given, instead of {@code prov-<n>}. */
     public static volatile String answerId;
     private HttpServer http;
@@ -57,10 +61,47 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        // several requests at once, as a provider takes them
+        http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+            Thread thread = new Thread(r, "test-push-peer");
+            thread.setDaemon(true);
+            return thread;
+        }));
         http.createContext("/push", exchange -> {
+            MOST_AT_ONCE.accumulateAndGet(AT_ONCE.incrementAndGet(), Math::max);
+            try {
+                answerPush(exchange);
+            } finally {
+                AT_ONCE.decrementAndGet();
+            }
+        });
+        http.start();
+        return Map.of(
+                "allerta.sender.smpp.enabled", "true",
+                "allerta.sender.smpp.port", Integer.toString(smsc.port()),
+                // SMS is delivered at most once in these tests, the other channels at least once (the default)
+                "allerta.sender.sms.delivery", "at-most-once",
+                "allerta.sender.smtp.enabled", "true",
+                "allerta.sender.smtp.port", Integer.toString(smtp),
+                "allerta.sender.webhook.push.url", "http://127.0.0.1:" + http.getAddress().getPort() + "/push",
+                "allerta.sender.webhook.push.secret", PUSH_SECRET,
+                // push goes through a provider account that takes one request at a time
+                "allerta.sender.push.account", "hooks",
+                "allerta.sender.account.hooks.concurrency", "1");
+    }
+
+    private static void answerPush(com.sun.net.httpserver.HttpExchange exchange) throws IOException {
+        {
             byte[] body = exchange.getRequestBody().readAllBytes();
             int status = 0;
             String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.contains("HOLD-")) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             for (Trouble trouble : TROUBLES) {
                 if (status == 0 && text.contains(trouble.text())
                         && trouble.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -86,17 +127,7 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
                 exchange.getResponseBody().write(answer);
             }
             exchange.close();
-        });
-        http.start();
-        return Map.of(
-                "allerta.sender.smpp.enabled", "true",
-                "allerta.sender.smpp.port", Integer.toString(smsc.port()),
-                // SMS is delivered at most once in these tests, the other channels at least once (the default)
-                "allerta.sender.sms.delivery", "at-most-once",
-                "allerta.sender.smtp.enabled", "true",
-                "allerta.sender.smtp.port", Integer.toString(smtp),
-                "allerta.sender.webhook.push.url", "http://127.0.0.1:" + http.getAddress().getPort() + "/push",
-                "allerta.sender.webhook.push.secret", PUSH_SECRET);
+        }
     }
 
     @Override

@@ -333,6 +333,25 @@ class SenderTest {
         }
     }
 
+    /** The channel sends four at a time, its provider account one: the account's bound holds. */
+    @Test
+    void aProviderAccountsConcurrencyBoundsTheChannelsSends() throws Exception {
+        Peers.MOST_AT_ONCE.set(0);
+        var jobs = new java.util.ArrayList<NotificationJob>();
+        for (int i = 0; i < 8; i++) {
+            jobs.add(push("device-token-hold-" + i + "-0123456789", "Giulia, HOLD-" + i));
+        }
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            for (NotificationJob job : jobs) {
+                put(job);
+            }
+            for (NotificationJob job : jobs) {
+                receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            }
+        }
+        assertThat(Peers.MOST_AT_ONCE.get()).isEqualTo(1);
+    }
+
     @Test
     void theSendPlanIsPublishedPerChannel() throws Exception {
         try (var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {

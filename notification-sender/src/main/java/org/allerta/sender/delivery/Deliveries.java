@@ -429,16 +429,41 @@ public class Deliveries {
             if (lane.account.isPresent()) {
                 lane.account.get().acquire(cost);
             }
-            // checked again once the limits let the job go: the wait for them may outlast its expiry
-            if (expired(job)) {
-                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
-                return;
+            java.util.concurrent.Semaphore slot = lane.accountSlots.orElse(null);
+            if (slot != null) {
+                // a send of the provider account's at once: waited for as long as the job, the batch and the service
+                // allow, before the attempt is announced
+                while (!slot.tryAcquire(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (stopping) {
+                        throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
+                    }
+                    if (System.nanoTime() - readAt > batchBudget.toNanos()) {
+                        throw new ConsumerLoop.RetryLater("the batch has waited for its provider account for "
+                                + batchBudget + "; read again");
+                    }
+                    if (expired(job)) {
+                        record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                        return;
+                    }
+                }
             }
-            attempts++;
-            if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
-                announce(job, attempts);
+            Outcome outcome;
+            try {
+                // checked again once the limits let the job go: the wait for them may outlast its expiry
+                if (expired(job)) {
+                    record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                    return;
+                }
+                attempts++;
+                if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
+                    announce(job, attempts);
+                }
+                outcome = adapter.send(job);
+            } finally {
+                if (slot != null) {
+                    slot.release();
+                }
             }
-            Outcome outcome = ProviderAccounts.within(lane.accountSlots, () -> adapter.send(job));
             if (Thread.currentThread().isInterrupted() && !(outcome instanceof Outcome.Sent)) {
                 // the stop's grace ran out during the attempt: what the provider did with it is unknown. At most
                 // once, its announcement stays, and the next start reports the job UNCERTAIN instead of sending it

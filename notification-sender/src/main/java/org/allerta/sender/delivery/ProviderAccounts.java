@@ -50,25 +50,6 @@ final class ProviderAccounts {
                 })));
     }
 
-    /** An attempt to send. */
-    @FunctionalInterface
-    interface Attempt<T> {
-        T run();
-    }
-
-    /** Runs {@code attempt} holding one of the account's {@code slots}, waiting for one if need be. */
-    static <T> T within(Optional<Semaphore> slots, Attempt<T> attempt) throws InterruptedException {
-        if (slots.isEmpty()) {
-            return attempt.run();
-        }
-        slots.get().acquire();
-        try {
-            return attempt.run();
-        } finally {
-            slots.get().release();
-        }
-    }
-
     private Optional<String> name(Channel channel) {
         return config.getOptionalValue(Deliveries.prefix(channel) + "account", String.class)
                 .map(name -> name.trim().toLowerCase(Locale.ROOT)).filter(name -> !name.isEmpty());

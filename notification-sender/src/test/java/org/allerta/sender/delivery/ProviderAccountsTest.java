@@ -85,20 +85,19 @@ class ProviderAccountsTest {
         AtomicInteger done = new AtomicInteger();
         Thread[] senders = new Thread[8];
         for (int i = 0; i < senders.length; i++) {
-            var slots = accounts.slots(i % 2 == 0 ? Channel.SMS : Channel.WHATSAPP);
+            var slots = accounts.slots(i % 2 == 0 ? Channel.SMS : Channel.WHATSAPP).orElseThrow();
             senders[i] = new Thread(() -> {
                 try {
                     for (int n = 0; n < 5; n++) {
-                        ProviderAccounts.within(slots, () -> {
+                        slots.acquire();
+                        try {
                             most.accumulateAndGet(underWay.incrementAndGet(), Math::max);
-                            try {
-                                Thread.sleep(20);
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
+                            Thread.sleep(20);
                             underWay.decrementAndGet();
-                            return done.incrementAndGet();
-                        });
+                            done.incrementAndGet();
+                        } finally {
+                            slots.release();
+                        }
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
