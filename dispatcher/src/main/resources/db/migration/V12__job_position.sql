@@ -9,5 +9,7 @@ CREATE TABLE job_position (
     PRIMARY KEY (event_id, channel, partition)
 );
 
--- The sender's committed position per partition of the channel's job topic, with its whole-channel plan.
+-- The sender's committed position and the end offset per partition of the channel's job topic, with its
+-- whole-channel plan.
 ALTER TABLE channel_backlog ADD COLUMN positions jsonb;
+ALTER TABLE channel_backlog ADD COLUMN ends jsonb;

@@ -17,6 +17,8 @@ import java.util.Objects;
  *                              sender has not finished yet (its committed position); null when not known. With the
  *                              offsets where an event's last jobs lie, it tells how much of the queue is ahead of
  *                              that event's last notice
+ * @param ends                  for a whole channel, per partition, the offset after the last job on the topic (with
+ *                              {@code positions}, each partition's share of the queue); null when not known
  */
 public record ChannelBacklog(
         Channel channel,
@@ -25,16 +27,18 @@ public record ChannelBacklog(
         double ratePerSecond,
         Double estimatedDrainSeconds,
         Instant at,
-        Map<Integer, Long> positions) {
+        Map<Integer, Long> positions,
+        Map<Integer, Long> ends) {
 
     public ChannelBacklog {
         Objects.requireNonNull(channel, "channel");
         positions = positions == null ? null : Map.copyOf(positions);
+        ends = ends == null ? null : Map.copyOf(ends);
     }
 
     /** A plan without the queue's positions. */
     public ChannelBacklog(Channel channel, String eventId, long waiting, double ratePerSecond,
                           Double estimatedDrainSeconds, Instant at) {
-        this(channel, eventId, waiting, ratePerSecond, estimatedDrainSeconds, at, null);
+        this(channel, eventId, waiting, ratePerSecond, estimatedDrainSeconds, at, null, null);
     }
 }

@@ -354,10 +354,22 @@ class SenderTest {
 
     @Test
     void theSendPlanIsPublishedPerChannel() throws Exception {
+        NotificationJob mail = job(Channel.EMAIL, "plan-" + UUID.randomUUID().toString().substring(0, 8)
+                + "@example.org", "Piano di invio.", Instant.now().plusSeconds(3600));
+        Instant sent;
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(mail);
+            receipt(receipts, mail.jobId(), ReceiptStatus.SENT);
+            sent = Instant.now();
+        }
         try (var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {
-            ChannelBacklog plan = Json.fromBytes(backlog.await(r -> "EMAIL".equals(r.key()), 1,
-                    Duration.ofSeconds(30)).get(0).value(), ChannelBacklog.class);
+            // a plan made once the job's offset was committed
+            var records = backlog.await(r -> "EMAIL".equals(r.key()) && Json.fromBytes(r.value(),
+                    ChannelBacklog.class).at().isAfter(sent.plusSeconds(2)), 1, Duration.ofSeconds(30));
+            ChannelBacklog plan = Json.fromBytes(records.get(records.size() - 1).value(), ChannelBacklog.class);
             assertThat(plan.channel()).isEqualTo(Channel.EMAIL);
+            assertThat(plan.positions().values().stream().mapToLong(Long::longValue).sum())
+                    .as("the sender's position moved past the job it sent").isPositive();
             assertThat(plan.waiting()).isGreaterThanOrEqualTo(0);
             // the queue's position in every partition of the topic, never past its end: with the offsets of an
             // event's last jobs, the dispatcher tells how much of the queue is ahead of them
@@ -370,8 +382,16 @@ class SenderTest {
                 var ends = consumer.endOffsets(partitions);
                 assertThat(plan.positions()).containsOnlyKeys(partitions.stream()
                         .map(org.apache.kafka.common.TopicPartition::partition).toArray(Integer[]::new));
-                plan.positions().forEach((partition, position) -> assertThat(position).isBetween(0L,
-                        ends.get(new org.apache.kafka.common.TopicPartition(Channel.EMAIL.jobsTopic(), partition))));
+                assertThat(plan.ends()).containsOnlyKeys(plan.positions().keySet().toArray(Integer[]::new));
+                plan.positions().forEach((partition, position) -> {
+                    long end = ends.get(new org.apache.kafka.common.TopicPartition(Channel.EMAIL.jobsTopic(),
+                            partition));
+                    assertThat(plan.ends().get(partition)).isBetween(position, end);
+                    assertThat(position).isBetween(0L, end);
+                });
+                // the waiting jobs are what lies between the positions and the ends (or more, being sent)
+                assertThat(plan.waiting()).isGreaterThanOrEqualTo(plan.positions().keySet().stream()
+                        .mapToLong(p -> plan.ends().get(p) - plan.positions().get(p)).sum());
             }
         }
     }

@@ -10,8 +10,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Where a batch's jobs landed: per event, channel and partition of the channel's job topic, the highest offset the
- * broker acknowledged. Stored in {@code job_position} after the batch commits, so that an event's send plan can say
- * how much of each channel's queue lies ahead of its last notice (see {@code StatsService}).
+ * broker acknowledged. Stored in {@code job_position} in the batch's transaction once every job is acknowledged, so
+ * that an event's send plan can say how much of each channel's queue lies ahead of its last notice (see
+ * {@code StatsService}). Rows of one event are upserted in key order by every batch: concurrent batches of an event
+ * wait for each other there, at the end of their transactions, and never deadlock.
  */
 final class JobPositions {
 

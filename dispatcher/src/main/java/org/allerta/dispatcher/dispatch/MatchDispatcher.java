@@ -332,17 +332,6 @@ public class MatchDispatcher {
             }
             throw e;
         }
-        if (!positions.isEmpty()) {
-            try {
-                jdbc.inTransaction(c -> {
-                    positions.write(c);
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                // the notices are out and recorded; only the send plan's estimate for these events stays coarser
-                LOG.debugf("job positions not recorded: %s", e.getMessage());
-            }
-        }
         statsPending.touch(work.stream().map(Work::eventId).collect(Collectors.toSet()));
     }
 
@@ -393,6 +382,10 @@ public class MatchDispatcher {
             write(c, ledger, outcome);
             long t4 = System.nanoTime();
             awaitAcknowledgements(failure);
+            // where the jobs landed, with them: an event's send plan never rests on positions older than its jobs
+            if (!positions.isEmpty()) {
+                positions.write(c);
+            }
             LOG.debugf("read %d ms, decide+render %d ms, send %d ms, write %d ms, acknowledgements %d ms",
                     (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000,
                     (System.nanoTime() - t4) / 1_000_000);

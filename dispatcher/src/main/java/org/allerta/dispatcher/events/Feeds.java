@@ -201,19 +201,20 @@ public class Feeds {
     private void backlog(java.sql.Connection c, ChannelBacklog backlog) throws java.sql.SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO channel_backlog (channel, event_id, waiting, rate_per_second, drain_seconds, at,
-                                             positions)
-                VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)
+                                             positions, ends)
+                VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
                 ON CONFLICT (channel, event_id) DO UPDATE SET waiting = excluded.waiting,
                     rate_per_second = excluded.rate_per_second, drain_seconds = excluded.drain_seconds,
-                    at = excluded.at, positions = excluded.positions WHERE channel_backlog.at <= excluded.at""")) {
+                    at = excluded.at, positions = excluded.positions, ends = excluded.ends
+                WHERE channel_backlog.at <= excluded.at""")) {
             s.setString(1, backlog.channel().name());
             s.setString(2, backlog.eventId() == null ? "" : backlog.eventId());
             s.setLong(3, backlog.waiting());
             s.setDouble(4, backlog.ratePerSecond());
             s.setObject(5, backlog.estimatedDrainSeconds());
             s.setTimestamp(6, Timestamp.from(backlog.at() == null ? java.time.Instant.now() : backlog.at()));
-            s.setString(7, backlog.positions() == null ? null : new String(Json.toBytes(backlog.positions()),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            s.setString(7, backlog.positions() == null ? null : Json.toString(backlog.positions()));
+            s.setString(8, backlog.ends() == null ? null : Json.toString(backlog.ends()));
             s.executeUpdate();
         }
     }

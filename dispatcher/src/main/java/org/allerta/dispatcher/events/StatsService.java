@@ -95,32 +95,31 @@ public class StatsService {
         // waiting = emitted and not yet sent or failed. The sender's plan says how long its whole queue on a channel
         // takes, how many jobs it holds and where it stands in each partition; where this event's last jobs lie on
         // the topic says how much of that queue is ahead of them.
-        Map<Channel, double[]> plans = new EnumMap<>(Channel.class);
+        Map<Channel, Plan> plans = new EnumMap<>(Channel.class);
         // a plan not renewed for a while (the sender stopped, or cut off from the broker) tells nothing any more:
         // the estimate is then unknown rather than the last one
-        try (PreparedStatement s = c.prepareStatement("SELECT channel, drain_seconds, waiting FROM channel_backlog"
-                + " WHERE event_id = '' AND at > now() - interval '" + STALE_PLAN_SECONDS + " seconds'")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT channel, drain_seconds, waiting, positions, ends"
+                + " FROM channel_backlog WHERE event_id = '' AND at > now() - interval '" + STALE_PLAN_SECONDS
+                + " seconds'")) {
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     Object seconds = rows.getObject(2);
                     if (seconds != null) {
-                        plans.put(Channel.valueOf(rows.getString(1)),
-                                new double[] {((Number) seconds).doubleValue(), rows.getLong(3)});
+                        plans.put(Channel.valueOf(rows.getString(1)), new Plan(((Number) seconds).doubleValue(),
+                                rows.getLong(3), offsets(rows.getString(4)), offsets(rows.getString(5))));
                     }
                 }
             }
         }
-        Map<Channel, Long> ahead = new EnumMap<>(Channel.class);
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT p.channel,
-                       sum(GREATEST(0, p.last_offset + 1 - coalesce((b.positions ->> p.partition::text)::bigint, 0)))
-                FROM job_position p
-                JOIN channel_backlog b ON b.channel = p.channel AND b.event_id = '' AND b.positions IS NOT NULL
-                WHERE p.event_id = ? GROUP BY p.channel""")) {
+        // where the event's last job lies in each partition of each channel's topic
+        Map<Channel, Map<Integer, Long>> last = new EnumMap<>(Channel.class);
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT channel, partition, last_offset FROM job_position WHERE event_id = ?")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    ahead.put(Channel.valueOf(rows.getString(1)), rows.getLong(2));
+                    last.computeIfAbsent(Channel.valueOf(rows.getString(1)), k -> new java.util.TreeMap<>())
+                            .put(rows.getInt(2), rows.getLong(3));
                 }
             }
         }
@@ -131,25 +130,64 @@ public class StatsService {
             if (waiting == 0) {
                 drain.put(channel, 0.0);
             } else if (plans.containsKey(channel)) {
-                double[] plan = plans.get(channel);
-                drain.put(channel, eventDrain(plan[0], (long) plan[1], ahead.get(channel), waiting));
+                Plan plan = plans.get(channel);
+                drain.put(channel, eventDrain(plan.drainSeconds(), plan.waiting(), plan.positions(), plan.ends(),
+                        last.get(channel), waiting));
             }
         }
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting, sent, delivered,
                 failed, read, clicked, backlog, drain, clock.instant()));
     }
 
+    /** A sender's whole-channel plan: its time to drain, its waiting jobs, and per partition where it stands. */
+    private record Plan(double drainSeconds, long waiting, Map<Integer, Long> positions, Map<Integer, Long> ends) {
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<Integer, Long>> OFFSETS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
+
+    private static Map<Integer, Long> offsets(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return org.allerta.contracts.Json.mapper().readValue(json, OFFSETS);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /**
-     * Seconds until an event's last waiting job on a channel is sent: the share of the channel's queue up to that
-     * job, of the time the whole queue takes. {@code ahead} counts the jobs from the sender's position to the
-     * event's last job in each partition (null when not known: the whole queue's time, an upper bound); at least
-     * the event's own waiting jobs are ahead of its last one.
+     * Seconds until an event's last waiting job on a channel is sent. The sender reads the partitions of a channel's
+     * topic side by side, each from its position ({@code positions}) to its end ({@code ends}); the event's last job
+     * in partition p has {@code ahead(p) = last(p) + 1 - position(p)} jobs to go there, and meanwhile every other
+     * partition q gives up to as many, {@code min(lag(q), ahead(p))}. The jobs sent before the event's last one are
+     * the most of those sums over its partitions (at least the event's own waiting jobs), and the estimate is their
+     * share of the whole queue's time. Without the positions (a sender that does not report them, or no job
+     * positions recorded for the event) it is the whole queue's time, an upper bound.
      */
-    static double eventDrain(double channelDrain, long channelWaiting, Long ahead, long eventWaiting) {
-        if (ahead == null || channelWaiting <= 0) {
+    static double eventDrain(double channelDrain, long channelWaiting, Map<Integer, Long> positions,
+                             Map<Integer, Long> ends, Map<Integer, Long> last, long eventWaiting) {
+        if (positions == null || ends == null || last == null || last.isEmpty() || channelWaiting <= 0) {
             return channelDrain;
         }
-        double share = Math.min(1.0, (double) Math.max(ahead, eventWaiting) / channelWaiting);
+        long before = 0;
+        for (var entry : last.entrySet()) {
+            long ahead = Math.max(0, entry.getValue() + 1 - positions.getOrDefault(entry.getKey(), 0L));
+            if (ahead == 0) {
+                continue;
+            }
+            long sum = ahead;
+            for (var end : ends.entrySet()) {
+                if (!end.getKey().equals(entry.getKey())) {
+                    long lag = Math.max(0, end.getValue() - positions.getOrDefault(end.getKey(), 0L));
+                    sum += Math.min(lag, ahead);
+                }
+            }
+            before = Math.max(before, sum);
+        }
+        double share = Math.min(1.0, (double) Math.max(before, eventWaiting) / channelWaiting);
         return channelDrain * share;
     }
 

@@ -894,8 +894,8 @@ class DispatchTest {
         JsonPath stale = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") == null);
         assertThat((Object) stale.get("estimatedDrainSeconds.SMS")).isNull();
         assertThat(stale.getInt("backlog.SMS")).isEqualTo(1);
-        // with the sender's position in each partition, the event's estimate is the share of the queue ahead of its
-        // last job: here at most 10 of the 4,200 waiting, so a hundredth of a second each, not the whole 42 s
+        // with the sender's position and end in each partition, the event's estimate is the share of the queue sent
+        // before its last job: here at most 10 of the 4,200 waiting, a hundredth of a second each, not the whole 42 s
         ConsumerRecord<String, byte[]> smsRecord;
         try (var reader = new TopicReader(Channel.SMS.jobsTopic())) {
             smsRecord = reader.await(r -> p.id().equals(r.key())
@@ -905,14 +905,15 @@ class DispatchTest {
         long position = Math.max(0, smsRecord.offset() - 9);
         long ahead = smsRecord.offset() + 1 - position;
         TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
-                Channel.SMS, null, 4200, 100, 42.0, Instant.now(), Map.of(smsRecord.partition(), position))));
+                Channel.SMS, null, 4200, 100, 42.0, Instant.now(), Map.of(smsRecord.partition(), position),
+                Map.of(smsRecord.partition(), smsRecord.offset() + 1))));
         JsonPath share = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") != null);
         assertThat(share.getDouble("estimatedDrainSeconds.SMS")).isCloseTo(42.0 * ahead / 4200,
                 org.assertj.core.api.Assertions.within(1e-6));
         // the sender past that job (sent, its receipt not yet in): the event's own waiting job is all that is left
         TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
                 Channel.SMS, null, 4200, 100, 42.0, Instant.now(), Map.of(smsRecord.partition(),
-                        smsRecord.offset() + 1))));
+                        smsRecord.offset() + 1), Map.of(smsRecord.partition(), smsRecord.offset() + 1))));
         JsonPath past = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") != null
                 && Math.abs(st.getDouble("estimatedDrainSeconds.SMS") - 0.01) < 1e-6);
         assertThat(past.getDouble("estimatedDrainSeconds.SMS")).isCloseTo(0.01,

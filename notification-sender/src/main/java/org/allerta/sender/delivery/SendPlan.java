@@ -32,8 +32,8 @@ import org.jboss.logging.Logger;
  * The send plan on {@code notifications.backlog}, every few seconds per enabled channel: how many jobs wait (the
  * consumer group's lag on the channel's topic plus the jobs being sent), the current rate (over the last 30 s), and
  * the estimated time to drain: waiting ÷ the channel's limit (or ÷ the measured rate when there is no limit, or when
- * a full 30-s window shows the provider slower than the limit), with the group's committed position in each
- * partition. The dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed, and
+ * a full 30-s window shows the provider slower than the limit), with the group's committed position and the end
+ * offset of each partition. The dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed, and
  * the offsets where the event's last jobs lie) for each event's send plan: the share of the queue ahead of the
  * event's last job.
  */
@@ -102,7 +102,8 @@ public class SendPlan {
         long now = System.nanoTime();
         for (Deliveries.Lane lane : deliveries.lanes().values()) {
             Map<Integer, Long> positions = new java.util.TreeMap<>();
-            long lag = lag(lane.channel, positions);
+            Map<Integer, Long> ends = new java.util.TreeMap<>();
+            long lag = lag(lane.channel, positions, ends);
             long waiting = Math.max(lag, lane.inFlight.get());
             var samples = history.computeIfAbsent(lane.channel, c -> new ArrayDeque<>());
             samples.addLast(new long[] {now, lane.sent.get()});
@@ -117,7 +118,7 @@ public class SendPlan {
             Double drain = drainSeconds(waiting, lane.bucket.rate(), lane.account.map(TokenBucket::rate).orElse(0.0),
                     perJob, rate, seconds >= 25);
             producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
-                    waiting, rate, drain, clock.instant(), positions), lane.channel + "/" + now, lane.channel.name());
+                    waiting, rate, drain, clock.instant(), positions, ends), lane.channel + "/" + now, lane.channel.name());
         }
         producer.flush();
     }
@@ -146,9 +147,9 @@ public class SendPlan {
 
     /**
      * Jobs on the channel's topic that the sender's consumer group has not committed yet; {@code positions} gets
-     * the committed offset of each partition (the first job not finished there).
+     * the committed offset of each partition (the first job not finished there), {@code ends} its end offset.
      */
-    private long lag(Channel channel, Map<Integer, Long> positions) throws Exception {
+    private long lag(Channel channel, Map<Integer, Long> positions, Map<Integer, Long> ends) throws Exception {
         String groupId = group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT);
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
@@ -157,11 +158,12 @@ public class SendPlan {
                 .map(p -> new TopicPartition(channel.jobsTopic(), p.partition())).collect(Collectors.toSet());
         Map<TopicPartition, OffsetSpec> latest = partitions.stream()
                 .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> latestOffsets = admin.listOffsets(latest).all()
                 .get(10, TimeUnit.SECONDS);
         long lag = 0;
         for (TopicPartition p : partitions) {
-            long end = ends.get(p).offset();
+            long end = latestOffsets.get(p).offset();
+            ends.put(p.partition(), end);
             OffsetAndMetadata done = committed.get(p);
             long position = done == null ? 0 : done.offset();
             positions.put(p.partition(), position);
