@@ -12,7 +12,8 @@ import org.allerta.contracts.Change;
  * @param what        what happened ("interruzione di corrente")
  * @param ofWhat      the same after "of" ("dell'interruzione di corrente")
  * @param over        what its end means ("la corrente è tornata")
- * @param title       a heading ("Interruzione di corrente")
+ * @param title       a heading that says what the notice tells ("Interruzione di corrente", "Aggiornamento:
+ *                    interruzione di corrente", "La corrente è tornata"): the push title, the e-mail's subject
  * @param place       the person's place ("la tua casa in Via Dazio 90/H")
  * @param since       since when, in a sentence ("dalle 14:05"), or null
  * @param startedAt   the start time alone ("14:05", "27/11 14:05"), or null
@@ -29,6 +30,8 @@ import org.allerta.contracts.Change;
  * @param pixel       the open-tracking image (e-mail)
  * @param full        true for the full wording (link label, thanks); false when an SMS must fit one segment
  * @param severalPlaces the notice names more than one of the person's places (the verb agrees)
+ * @param forArea     the event concerns an area rather than a supply to the building (snow clearing, schools,
+ *                    transport, civil protection): the notice is "for" the place, not "at" it
  */
 public record NoticeModel(
         String name,
@@ -53,27 +56,28 @@ public record NoticeModel(
         String unsubscribe,
         String pixel,
         boolean full,
-        boolean severalPlaces) {
+        boolean severalPlaces,
+        boolean forArea) {
 
     /** The same notice without the link label and the thanks. */
     NoticeModel brief() {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, place, since, startedAt, expected,
                 expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false,
-                severalPlaces);
+                severalPlaces, forArea);
     }
 
     /** The same notice, brief, without "since when". */
     NoticeModel withoutSince() {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, place, null, startedAt, expected,
                 expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel, false,
-                severalPlaces);
+                severalPlaces, forArea);
     }
 
     /** The same notice, brief, with another way of naming the place. */
     NoticeModel withPlace(String shorterPlace) {
         return new NoticeModel(name, change, cancelled, what, ofWhat, over, title, shorterPlace, null, startedAt,
                 expected, expectedLabel, expectedAt, headline, instruction, description, area, publisher, link, unsubscribe, pixel,
-                false, severalPlaces);
+                false, severalPlaces, forArea);
     }
 
     /**
@@ -84,7 +88,8 @@ public record NoticeModel(
         return new NoticeModel(name == null ? null : nameMark, change, cancelled, what, ofWhat, over, title,
                 place == null ? null : placeMark, since, startedAt, expected, expectedLabel, expectedAt, headline,
                 instruction, description, area, publisher, link == null ? null : linkMark,
-                unsubscribe == null ? null : unsubscribeMark, pixel == null ? null : pixelMark, full, severalPlaces);
+                unsubscribe == null ? null : unsubscribeMark, pixel == null ? null : pixelMark, full, severalPlaces,
+                forArea);
     }
 
     /** True for the change AFFECTED. */

@@ -97,7 +97,7 @@ final class Phrases {
                     PlaceCategory.OTHER, "il tuo luogo"),
             "en", Map.of(
                     PlaceCategory.HOME, "your home",
-                    PlaceCategory.WORK, "your work place",
+                    PlaceCategory.WORK, "your workplace",
                     PlaceCategory.SCHOOL, "the school",
                     PlaceCategory.OTHER, "your place"));
 
@@ -125,5 +125,39 @@ final class Phrases {
 
     static String place(String language, PlaceCategory category) {
         return PLACE.get(language).get(category);
+    }
+
+    /**
+     * Kinds that concern an area rather than a supply to the building: a notice is "for" a place ("per la tua casa:
+     * chiusura delle scuole"), not "at" it, as a power cut is ("interruzione di corrente presso la tua casa").
+     */
+    static boolean concernsAnArea(EventKind kind) {
+        return switch (kind) {
+            case ROAD_CLEARING, SCHOOL_CLOSURE, TRANSPORT_DISRUPTION, CIVIL_PROTECTION -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The heading of a notice (the push title, the e-mail's subject before the place): what happened when it is
+     * told, the update, leaving the area, the withdrawal, or what its end means ("La corrente è tornata"). Italian
+     * words that would need a gender to agree with ("Risolto", "interessato") are avoided.
+     */
+    static String heading(String language, org.allerta.contracts.Change change, boolean cancelled, String what,
+                          String over) {
+        boolean it = !"en".equals(language);
+        if (cancelled) {
+            return (it ? "Avviso annullato: " : "Withdrawn: ") + what;
+        }
+        return switch (change) {
+            case AFFECTED -> capitalise(what);
+            case UPDATED -> (it ? "Aggiornamento: " : "Update: ") + what;
+            case NO_LONGER_AFFECTED -> (it ? "Fuori zona: " : "No longer affected: ") + what;
+            case RESOLVED -> capitalise(over);
+        };
+    }
+
+    private static String capitalise(String text) {
+        return text.isEmpty() ? text : Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 }

@@ -10,11 +10,11 @@ import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.allerta.contracts.AlertEvent;
+import org.allerta.contracts.Change;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
@@ -109,7 +109,8 @@ public class Renderer {
 
     private String renderText(String name, String language, NoticeModel model) {
         String sentence = template("notice/sentence", language, "txt").data("m", model).render().strip();
-        return template(name, language, "txt").data("m", model).data("sentence", sentence).render().strip();
+        return template(name, language, "txt").data("m", model).data("sentence", sentence).data("nl", "\n").render()
+                .strip();
     }
 
     private static final char NAME_MARK = '\u0001';
@@ -150,6 +151,11 @@ public class Renderer {
         return Objects.requireNonNull(engine.getTemplate(name + "." + language + "." + suffix), name);
     }
 
+    /** What the expected end of an event of this kind is called ("Riapertura prevista"), for the event's page. */
+    public static String expectedLabel(String language, EventKind kind) {
+        return Phrases.expected(language(language), kind);
+    }
+
     static String language(String language) {
         return "en".equals(language) ? "en" : "it";
     }
@@ -160,17 +166,22 @@ public class Renderer {
         // a withdrawn snow-clearing notice names the clearing, not the state the roads were last said to be in
         String what = Phrases.what(language, event.kind(), event.status() == EventStatus.CANCELLED ? null : zone);
         String since = event.startedAt() == null ? null : when(language, event.startedAt(), input, true);
-        boolean restoring = event.expectedRestorationAt() != null && !event.status().ended();
+        // someone no longer in the area is not told when it ends there
+        boolean restoring = event.expectedRestorationAt() != null && !event.status().ended()
+                && input.change() != Change.NO_LONGER_AFFECTED;
+        boolean cancelled = event.status() == EventStatus.CANCELLED;
+        // what to do is told while it applies, never once the alert is over or the person out of it
+        boolean applies = (input.change() == Change.AFFECTED || input.change() == Change.UPDATED) && !cancelled;
         String expected = restoring ? Phrases.expected(language, event.kind()) + " "
                 + when(language, event.expectedRestorationAt(), input, false) : null;
         return new NoticeModel(
                 oneLine(input.name()),
                 input.change(),
-                event.status() == EventStatus.CANCELLED,
+                cancelled,
                 what,
                 Phrases.ofWhat(language, event.kind(), zone),
                 Phrases.over(language, event.kind()),
-                capitalise(what),
+                Phrases.heading(language, input.change(), cancelled, what, Phrases.over(language, event.kind())),
                 placePhrase(language, input.places(), true),
                 since,
                 event.startedAt() == null ? null : time(event.startedAt(), input),
@@ -178,8 +189,8 @@ public class Renderer {
                 Phrases.expected(language, event.kind()),
                 restoring ? time(event.expectedRestorationAt(), input) : null,
                 oneLine(pick(event.headline(), language)),
-                event.kind() == EventKind.CIVIL_PROTECTION ? withoutFinalStop(oneLine(pick(event.headline(), language)))
-                        : null,
+                event.kind() == EventKind.CIVIL_PROTECTION && applies
+                        ? withoutFinalStop(oneLine(pick(event.headline(), language))) : null,
                 withoutMarks(pick(event.description(), language)),
                 oneLine(event.areaDescription()),
                 input.publisher() == null ? "Allerta" : oneLine(input.publisher()),
@@ -187,7 +198,8 @@ public class Renderer {
                 input.unsubscribe(),
                 input.pixel(),
                 true,
-                input.places().size() > 1);
+                input.places().size() > 1,
+                Phrases.concernsAnArea(event.kind()));
     }
 
     /** "la tua casa in Via Dazio 90/H", "Scuola di Luca", "... e altri 2 tuoi luoghi". */
@@ -197,8 +209,9 @@ public class Renderer {
         }
         PlaceRef first = places.get(0);
         String label = oneLine(first.label());
+        // the citizen's own name for a school or another place, quoted: "presso “Scuola di Luca”"
         String phrase = (first.category() == PlaceCategory.SCHOOL || first.category() == PlaceCategory.OTHER)
-                && label != null ? label : Phrases.place(language, first.category());
+                && label != null ? "\u201c" + label + "\u201d" : Phrases.place(language, first.category());
         String address = oneLine(first.address());
         if (withAddress && address != null) {
             phrase = phrase + ("it".equals(language) ? " in " : " in ") + address;
@@ -212,12 +225,18 @@ public class Renderer {
         return phrase;
     }
 
-    /** "dalle 14:05" / "since 14:05" today, "dal 27/11 alle 14:05" / "since 27/11 at 14:05" another day. */
+    /**
+     * "dalle 14:05" / "since 14:05" today, "dal 27/11 alle 14:05" / "since 27/11 at 14:05" another day; a start still
+     * to come is "from" in English ("from 28/11 at 00:00": a school closure announced the day before).
+     */
     private static String when(String language, Instant instant, NoticeInput input, boolean since) {
         ZonedDateTime at = instant.atZone(input.zone());
         LocalDate today = input.now().atZone(input.zone()).toLocalDate();
         String time = TIME.format(at);
         boolean sameDay = at.toLocalDate().equals(today);
+        if (since && "en".equals(language) && instant.isAfter(input.now())) {
+            return sameDay ? "from " + time : "from " + DAY.format(at) + " at " + time;
+        }
         if ("it".equals(language)) {
             if (since) {
                 return sameDay ? "dalle " + time : "dal " + DAY.format(at) + " alle " + time;
@@ -300,9 +319,4 @@ public class Renderer {
     private static String withoutFinalStop(String text) {
         return text == null ? null : text.replaceAll("[.!;:\\s]+$", "");
     }
-
-    private static String capitalise(String text) {
-        return text.substring(0, 1).toUpperCase(Locale.ROOT) + text.substring(1);
-    }
-
 }

@@ -83,11 +83,15 @@ public class EventPageResource {
                     .append("</dd>\n");
         }
         if (e.startedAt() != null) {
-            body.append("<dt>Inizio <span lang=\"en\">/ Started</span></dt><dd>").append(WHEN.format(e.startedAt()))
+            body.append("<dt>Inizio <span lang=\"en\">/ Start</span></dt><dd>").append(WHEN.format(e.startedAt()))
                     .append("</dd>\n");
         }
         if (e.expectedRestorationAt() != null && !e.status().ended()) {
-            body.append("<dt>Ripristino previsto <span lang=\"en\">/ Expected back</span></dt><dd>")
+            // what the end is called depends on the kind: a school reopens, a road is cleared
+            body.append("<dt>").append(org.allerta.dispatcher.render.Renderer.expectedLabel("it", e.kind()))
+                    .append(" <span lang=\"en\">/ ")
+                    .append(org.allerta.dispatcher.render.Renderer.expectedLabel("en", e.kind()))
+                    .append("</span></dt><dd>")
                     .append(WHEN.format(e.expectedRestorationAt())).append("</dd>\n");
         }
         body.append("</dl>\n");
@@ -96,7 +100,8 @@ public class EventPageResource {
                 .comparing((String language) -> !language.equals("it")).thenComparing(language -> language));
         descriptions.putAll(e.description());
         for (var description : descriptions.entrySet()) {
-            body.append("<p lang=\"").append(Pages.escape(description.getKey())).append("\">")
+            body.append("<p style=\"white-space: pre-line\" lang=\"").append(Pages.escape(description.getKey()))
+                    .append("\">")
                     .append(Pages.escape(description.getValue())).append("</p>\n");
         }
         body.append("<p><small>Aggiornato <span lang=\"en\">/ Updated</span> ")

@@ -72,6 +72,15 @@ class RenderingTest {
                 Samples.home(), Channel.PUSH));
         m.put("email resolved", render(l, EventKind.POWER_OUTAGE, EventStatus.RESOLVED, null, Change.RESOLVED,
                 Samples.home(), Channel.EMAIL));
+        // what to do is not repeated once the alert is over; a heading says what the notice tells
+        m.put("sms civil resolved", render(l, EventKind.CIVIL_PROTECTION, EventStatus.RESOLVED, null,
+                Change.RESOLVED, Samples.home(), Channel.SMS));
+        m.put("push power resolved", render(l, EventKind.POWER_OUTAGE, EventStatus.RESOLVED, null, Change.RESOLVED,
+                Samples.home(), Channel.PUSH));
+        m.put("sms school resolved", render(l, EventKind.SCHOOL_CLOSURE, EventStatus.RESOLVED, null,
+                Change.RESOLVED, SCHOOL, Channel.SMS));
+        m.put("email power left", render(l, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, null,
+                Change.NO_LONGER_AFFECTED, Samples.home(), Channel.EMAIL));
         return m;
     }
 
@@ -87,7 +96,15 @@ class RenderingTest {
                 expected.put(parts[0] + "|" + parts[1], parts[2]);
             }
         }
-        assertThat(expected).hasSize(24);
+        // what was rendered, in the golden file's form, for a reader to judge a change of wording
+        var actual = new StringBuilder();
+        for (String lang : List.of("it", "en")) {
+            new java.util.TreeMap<>(rendered(lang)).forEach((label, text) ->
+                    actual.append(lang).append('|').append(label).append('|').append(text).append('\n'));
+        }
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
+        java.nio.file.Files.writeString(java.nio.file.Path.of("target", "notices.rendered.txt"), actual);
+        assertThat(expected).hasSize(32);
         for (String lang : List.of("it", "en")) {
             rendered(lang).forEach((label, text) ->
                     assertThat(text).as(lang + " " + label).isEqualTo(expected.get(lang + "|" + label)));
@@ -232,7 +249,7 @@ class RenderingTest {
         Rendered it = renderer.notice(Samples.input("Giulia", "it", withdrawn, Change.RESOLVED, Samples.home()),
                 Channel.EMAIL);
         assertThat(it.text()).contains("l'avviso di sgombero neve").doesNotContain("non ancora");
-        assertThat(it.subject()).startsWith("Annullato: sgombero neve");
+        assertThat(it.subject()).startsWith("Avviso annullato: sgombero neve");
         Rendered en = renderer.notice(Samples.input("Giulia", "en", withdrawn, Change.RESOLVED, Samples.home()),
                 Channel.EMAIL);
         assertThat(en.text()).contains("the snow clearing notice");

@@ -37,15 +37,19 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Reach preview")
 public class ReachResource {
 
-    private static final double TERRITORY_TOLERANCE_DEGREES = 100 / 111_320.0;
-
     private final KeyGuard keys;
     private final PublisherDirectory directory;
     private final Jdbc jdbc;
     private final BodyLimit bodyLimit;
     private final AreaValidator areas = new AreaValidator(10_000);
 
-    ReachResource(KeyGuard keys, PublisherDirectory directory, Jdbc jdbc, BodyLimit bodyLimit) {
+    /** The tolerance around a publisher's territory, on the ground, as alert-intake applies it when publishing. */
+    private final double toleranceM;
+
+    ReachResource(KeyGuard keys, PublisherDirectory directory, Jdbc jdbc, BodyLimit bodyLimit,
+                  @org.eclipse.microprofile.config.inject.ConfigProperty(name = "allerta.matcher.territory-tolerance-m",
+                          defaultValue = "100") double toleranceM) {
+        this.toleranceM = toleranceM;
         this.keys = keys;
         this.directory = directory;
         this.jdbc = jdbc;
@@ -108,9 +112,11 @@ public class ReachResource {
         }
         if (publisher.hasTerritory()) {
             boolean inside = jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("SELECT ST_Covers(ST_Buffer(territory, ?),"
-                        + " ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)) FROM publisher_directory WHERE publisher_id = ?")) {
-                    s.setDouble(1, TERRITORY_TOLERANCE_DEGREES);
+                // widened in metres on the ground, as publishing does (in degrees, 100 m would be 71 m east-west here)
+                try (PreparedStatement s = c.prepareStatement("SELECT ST_Covers(ST_Buffer(territory::geography, ?)"
+                        + "::geometry, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)) FROM publisher_directory"
+                        + " WHERE publisher_id = ?")) {
+                    s.setDouble(1, toleranceM);
                     s.setString(2, Json.toString(org.allerta.service.geometry.GeoJson.write(area.geometry())));
                     s.setString(3, publisher.publisherId());
                     try (ResultSet rows = s.executeQuery()) {

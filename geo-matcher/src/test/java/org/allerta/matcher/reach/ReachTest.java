@@ -52,6 +52,12 @@ class ReachTest {
                 + (lon + side) + "," + (lat + side) + "],[" + lon + "," + (lat + side) + "],[" + lon + "," + lat + "]]]}";
     }
 
+    /** A strip from {@code west} to {@code east} between 45.1 and 45.2 N. */
+    private static String strip(double west, double east) {
+        return "{\"type\":\"Polygon\",\"coordinates\":[[[" + west + ",45.1],[" + east + ",45.1],[" + east + ",45.2],["
+                + west + ",45.2],[" + west + ",45.1]]]}";
+    }
+
     @io.quarkus.test.common.http.TestHTTPResource("/v1/reach")
     java.net.URI reach;
 
@@ -110,6 +116,16 @@ class ReachTest {
         given().header("Authorization", "Bearer " + key).contentType("application/json")
                 .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + square(12.4, 41.8, 0.01) + "}").post("/v1/reach")
                 .then().statusCode(403).body("type", equalTo("urn:allerta:problem:outside-territory"));
+        // the territory's tolerance is 100 m on the ground in every direction, as when publishing: at 45°N a degree
+        // of longitude is about 78.6 km, so 90 m east of the territory is inside it and 130 m is not
+        double degree = 111_320 * Math.cos(Math.toRadians(45.15));
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + strip(9.29, 9.3 + 90 / degree) + "}")
+                .post("/v1/reach").then().statusCode(200);
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + strip(9.29, 9.3 + 130 / degree) + "}")
+                .post("/v1/reach").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:outside-territory"));
         given().header("Authorization", "Bearer wrong").contentType("application/json")
                 .body("{\"geometry\":" + area + "}").post("/v1/reach").then().statusCode(401);
         given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
