@@ -218,11 +218,7 @@ class MatchingTest {
                     null, t0), matches, progress, null)).containsOnlyKeys("mover", "stayer");
             subscriber("mover", 8.950, 44.750, Set.of(EventKind.WATER_OUTAGE), false);
             subscriber("stayer", 8.907, 44.707, Set.of(EventKind.WATER_OUTAGE), false);
-            MatchChange left = Json.fromBytes(matches.await(r -> {
-                MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
-                return m.eventId().equals(eventId) && m.subscriberId().equals(id("mover"))
-                        && m.change() == Change.NO_LONGER_AFFECTED;
-            }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
+            MatchChange left = awaitChange(matches, eventId, "mover", Change.NO_LONGER_AFFECTED);
             assertThat(left.revision()).isEqualTo(1);
             assertThat(left.placeIds()).containsExactly("home");
             awaitStoredAt("stayer", 8.907);
@@ -247,6 +243,13 @@ class MatchingTest {
                 }
             }
         });
+    }
+
+    private MatchChange awaitChange(TopicReader matches, String eventId, String name, Change change) {
+        return Json.fromBytes(matches.await(r -> {
+            MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
+            return m.eventId().equals(eventId) && m.subscriberId().equals(id(name)) && m.change() == change;
+        }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
     }
 
     private List<MatchChange> changesOf(TopicReader matches, String eventId, String name) {
@@ -280,11 +283,7 @@ class MatchingTest {
 
             subscriber("reached", 8.926, 44.706, Set.of(EventKind.WATER_OUTAGE), false);
             subscriber("quitter", 8.925, 44.725, Set.of(EventKind.GAS_OUTAGE), false);
-            MatchChange gone = Json.fromBytes(matches.await(r -> {
-                MatchChange m = Json.fromBytes(r.value(), MatchChange.class);
-                return m.eventId().equals(water) && m.subscriberId().equals(id("quitter"))
-                        && m.change() == Change.NO_LONGER_AFFECTED;
-            }, 1, Duration.ofSeconds(30)).get(0).value(), MatchChange.class);
+            MatchChange gone = awaitChange(matches, water, "quitter", Change.NO_LONGER_AFFECTED);
             assertThat(gone.revision()).isEqualTo(1);
             awaitStoredAt("reached", 8.926);
             assertThat(changesOf(matches, civil, "reached")).extracting(MatchChange::change)
