@@ -106,6 +106,11 @@ public class SendPlan {
             long lag = lag(lane.channel, positions, ends);
             long waiting = Math.max(lag, lane.inFlight.get());
             var samples = history.computeIfAbsent(lane.channel, c -> new ArrayDeque<>());
+            if (waiting == 0) {
+                // idle: the rate of the next busy spell is measured from its start, not diluted by the quiet before
+                // it (an unlimited channel's first plan of a burst would otherwise promise minutes for seconds)
+                samples.clear();
+            }
             samples.addLast(new long[] {now, lane.sent.get()});
             while (samples.size() > 2 && now - samples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(30)) {
                 samples.removeFirst();
