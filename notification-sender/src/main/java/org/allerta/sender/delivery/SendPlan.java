@@ -48,7 +48,7 @@ public class SendPlan {
     private final Clock clock;
     private final Duration interval;
     private final String group;
-    private final Map<Channel, ArrayDeque<long[]>> history = new EnumMap<>(Channel.class);
+    private final Map<Channel, RateWindow> history = new EnumMap<>(Channel.class);
     private ScheduledExecutorService executor;
     private Admin admin;
 
@@ -105,19 +105,10 @@ public class SendPlan {
             Map<Integer, Long> ends = new java.util.TreeMap<>();
             long lag = lag(lane.channel, positions, ends);
             long waiting = Math.max(lag, lane.inFlight.get());
-            var samples = history.computeIfAbsent(lane.channel, c -> new ArrayDeque<>());
-            if (waiting == 0) {
-                // idle: the rate of the next busy spell is measured from its start, not diluted by the quiet before
-                // it (an unlimited channel's first plan of a burst would otherwise promise minutes for seconds)
-                samples.clear();
-            }
-            samples.addLast(new long[] {now, lane.sent.get()});
-            while (samples.size() > 2 && now - samples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(30)) {
-                samples.removeFirst();
-            }
-            long[] first = samples.peekFirst();
-            double seconds = (now - first[0]) / 1e9;
-            double rate = seconds > 0 ? (lane.sent.get() - first[1]) / seconds : 0;
+            RateWindow window = history.computeIfAbsent(lane.channel, c -> new RateWindow());
+            window.observe(now, lane.sent.get(), waiting == 0);
+            double seconds = window.seconds();
+            double rate = window.rate();
             long sentJobs = lane.sent.get();
             double perJob = sentJobs > 0 ? Math.max(1.0, (double) lane.messages.get() / sentJobs) : 1.0;
             Double drain = drainSeconds(waiting, lane.bucket.rate(), lane.account.map(TokenBucket::rate).orElse(0.0),
@@ -126,6 +117,40 @@ public class SendPlan {
                     waiting, rate, drain, clock.instant(), positions, ends), lane.channel + "/" + now, lane.channel.name());
         }
         producer.flush();
+    }
+
+    /**
+     * Jobs sent per second over the last 30 s of a channel's current busy spell. An idle moment starts a new spell:
+     * the rate of a burst is measured from its start, not diluted by the quiet before it (an unlimited channel's
+     * first plan of a burst would otherwise promise minutes for what takes seconds).
+     */
+    static final class RateWindow {
+        private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+        private double seconds;
+        private double rate;
+
+        /** The count of jobs sent at {@code now} (nanoseconds); {@code idle} when nothing waits. */
+        void observe(long now, long sent, boolean idle) {
+            if (idle) {
+                samples.clear();
+            }
+            samples.addLast(new long[] {now, sent});
+            while (samples.size() > 2 && now - samples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(30)) {
+                samples.removeFirst();
+            }
+            long[] first = samples.peekFirst();
+            seconds = (now - first[0]) / 1e9;
+            rate = seconds > 0 ? (sent - first[1]) / seconds : 0;
+        }
+
+        /** How long the rate was measured over. */
+        double seconds() {
+            return seconds;
+        }
+
+        double rate() {
+            return rate;
+        }
     }
 
     /**

@@ -28,4 +28,24 @@ class DrainTest {
         assertThat(SendPlan.drainSeconds(1_000, 0, 0, 1, 0, false)).isNull();
         assertThat(SendPlan.drainSeconds(0, 0, 0, 1, 0, false)).isZero();
     }
+
+    @Test
+    void aBurstAfterAQuietSpellIsMeasuredFromItsStart() {
+        var window = new SendPlan.RateWindow();
+        long second = 1_000_000_000L;
+        // a minute idle, a plan every 5 s, 100 jobs sent long ago
+        for (long t = 0; t <= 60; t += 5) {
+            window.observe(t * second, 100, true);
+        }
+        // then 50 jobs sent in the next 5 s: 10 a second, not 50 over the last 30 s
+        window.observe(65 * second, 150, false);
+        assertThat(window.rate()).isEqualTo(10.0);
+        assertThat(window.seconds()).isEqualTo(5.0);
+        // and while the spell goes on, the window is its last 30 s
+        for (long t = 70; t <= 105; t += 5) {
+            window.observe(t * second, 150 + (t - 65) * 10, false);
+        }
+        assertThat(window.seconds()).isEqualTo(30.0);
+        assertThat(window.rate()).isEqualTo(10.0);
+    }
 }
