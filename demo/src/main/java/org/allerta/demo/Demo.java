@@ -433,9 +433,11 @@ public final class Demo {
             plan[0].get("backlog").fields().forEachRemaining(e -> {
                 if (e.getValue().asLong() > 0) {
                     JsonNode drain = plan[0].path("estimatedDrainSeconds").path(e.getKey());
-                    text.append(String.format(Locale.ROOT, "%s %,d waiting, %s; ", e.getKey(),
+                    // not yet confirmed: emitted, and no SENT or FAILED receipt back yet (the sender may be done
+                    // with them already, its receipts on their way: then the last one is out in ~0 s)
+                    text.append(String.format(Locale.ROOT, "%s %,d not yet confirmed sent, %s; ", e.getKey(),
                             e.getValue().asLong(), drain.isNumber()
-                                    ? String.format(Locale.ROOT, "last sent in ~%.1f s", drain.asDouble())
+                                    ? String.format(Locale.ROOT, "the last out in ~%.1f s", drain.asDouble())
                                     : "no estimate yet"));
                 }
             });
