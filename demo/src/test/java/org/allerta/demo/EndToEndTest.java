@@ -24,15 +24,20 @@ import org.allerta.contracts.Change;
 import org.allerta.contracts.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The whole system end to end: the four packaged services as processes, the real broker and PostGIS, the local SMTP
  * server, SMSC and webhook peer. A few hundred citizens on a grid of points are registered through the public REST
  * API; a grid operator's outage is published, revised, grown, shrunk and resolved, then a civil-protection CAP alert;
  * the jobs are read from {@code notifications.jobs.*} with a plain Kafka consumer and what the peers received is
- * compared with them. Every step asserts its exact recipients, one job id per notice, and the change kinds.
+ * compared with them. Every step asserts its exact recipients, one job id per notice, and the change kinds. Then,
+ * on the same running system, every example of docs/ that calls it is run as written.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndTest {
 
     private static final int COLUMNS = 20;
@@ -71,6 +76,7 @@ class EndToEndTest {
     }
 
     @Test
+    @Order(1)
     void citizensHearExactlyWhatConcernsThemOnceFromPublicationToTheirPhoneAndMailbox() throws Exception {
         register();
 
@@ -285,6 +291,72 @@ class EndToEndTest {
             assertThat(PEOPLE.get(job.subscriberId()).channels()).contains(job.channel().name());
         }
         assertThat(found).hasSize((int) jobs);
+    }
+
+    /**
+     * The shell examples of docs/ that call the system (curl, Kafka's console producer), run after this class's
+     * scenario (their events cover its citizens, who must not be told of them before it ends) on the same services:
+     * each exits 0 and every curl in it is answered 2xx. What the prose asks the reader to fill in is filled in the
+     * same way: the event id from the publication's answer, the subscriber's and channel's ids from the registration's,
+     * the verification code from the SMS the local SMSC received.
+     */
+    @Test
+    @Order(2)
+    void everyExampleInTheDocsThatCallsTheSystemWorksAsWritten() throws Exception {
+        services.importRegister();   // the districts' examples name Alessandria's "Orti"
+        java.nio.file.Path root = java.nio.file.Path.of(System.getProperty("allerta.root", ".."));
+        var examples = new DocsExamples(root.resolve("demo/target/docs-examples"), root, Map.of(
+                "ALLERTA_PUBLISHER_ID", "e2e-publisher", "ALLERTA_PUBLISHER_KEY", services.publisherKey,
+                "ALLERTA_PUBLISHER_SIGNING_SECRET", services.signingSecret, "ALLERTA_ADMIN_KEY", services.adminKey,
+                "ALLERTA_APP_KEY", services.appKey))
+                .rewrite("http://127.0.0.1:8081", at.intake()).rewrite("http://127.0.0.1:8082", at.matcher())
+                .rewrite("http://127.0.0.1:8083", at.dispatcher()).rewrite("http://127.0.0.1:8084", at.sender())
+                .rewrite("http://127.0.0.1:8089", at.peers())
+                .rewrite("127.0.0.1:19092", org.allerta.testsupport.LocalKafka.shared().bootstrapServers());
+        List<DocsExamples.Block> blocks = DocsExamples.blocks(root.resolve("docs")).stream()
+                .filter(DocsExamples.Block::callsTheSystem).toList();
+        assertThat(blocks).as("examples found in docs/").hasSizeGreaterThanOrEqualTo(10);
+        boolean eventKnown = false;
+        for (DocsExamples.Block block : blocks) {
+            DocsExamples.Outcome outcome = examples.run(block);
+            assertThat(outcome.exit()).as(outcome.toString()).isZero();
+            int curls = block.text().split("curl ", -1).length - 1;
+            assertThat(outcome.statuses()).as(outcome.toString()).hasSize(curls)
+                    .allMatch(status -> status >= 200 && status < 300);
+            java.util.regex.Matcher event = java.util.regex.Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]+)\"")
+                    .matcher(outcome.output());
+            if (!eventKnown && event.find()) {
+                examples.variable("EVENT", event.group(1));
+                eventKnown = true;
+            }
+            if (block.text().contains("/v1/subscribers -H")) {
+                JsonNode subscriber = Json.mapper().readTree(outcome.output());
+                JsonNode sms = null;
+                for (JsonNode channel : subscriber.get("channels")) {
+                    sms = "SMS".equals(channel.get("type").asText()) ? channel : sms;
+                }
+                assertThat(sms).as(outcome.output()).isNotNull();
+                String number = sms.get("address").asText().replace("+", "");
+                String[] code = new String[1];
+                await("the verification code in the SMSC", () -> {
+                    for (JsonNode message : API.get(at.peers() + "/sms", null).expect(200)) {
+                        java.util.regex.Matcher digits = java.util.regex.Pattern.compile("\\b(\\d{6})\\b")
+                                .matcher(message.path("text").asText());
+                        if (message.get("destination").asText().replace("+", "").equals(number) && digits.find()) {
+                            code[0] = digits.group(1);
+                        }
+                    }
+                    return code[0] != null;
+                });
+                examples.variable("ID", subscriber.get("id").asText()).variable("CHANNEL", sms.get("id").asText())
+                        .rewrite("\"code\": \"042137\"", "\"code\": \"" + code[0] + "\"");
+            }
+            if (block.text().contains("ConsoleProducer")) {
+                await("the event the console producer wrote on intake.raw", () -> API.get(at.intake()
+                        + "/v1/events", services.publisherKey).expect(200).toString().contains("OMS-2026-0043"));
+            }
+        }
+        assertThat(eventKnown).as("an example publishes an event").isTrue();
     }
 
     private static List<Tap.Job> of(String eventId, long revision) {

@@ -42,7 +42,7 @@ final class PackagedServices implements AutoCloseable {
     final String adminKey = randomKey();
     final String appKey = randomKey();
     final String publisherKey = randomKey();
-    private final String signingSecret = randomKey();
+    final String signingSecret = randomKey();
     private final String secretsKey = Base64.getEncoder().encodeToString(random(32));
     final String webhookSecret = randomKey();
     private final int smtpPort;
@@ -168,6 +168,18 @@ final class PackagedServices implements AutoCloseable {
         return "http://127.0.0.1:" + peers.httpPort();
     }
 
+    /** Imports Alessandria's house-number register kept in the repository into the geo-matcher's gazetteer. */
+    void importRegister() throws Exception {
+        HttpResponse<String> imported = http.send(HttpRequest.newBuilder(URI.create(url("geo-matcher")
+                        + "/v1/gazetteer?format=civici&srid=3003&source=alessandria&city=Alessandria"))
+                .header("Authorization", "Bearer " + adminKey).header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofFile(register())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (imported.statusCode() != 200) {
+            throw new IllegalStateException("gazetteer import: HTTP " + imported.statusCode() + " " + imported.body());
+        }
+    }
+
     Api.Endpoints endpoints() {
         return new Api.Endpoints(url("alert-intake"), url("geo-matcher"), url("dispatcher"),
                 url("notification-sender"), peersUrl());
@@ -257,6 +269,11 @@ final class PackagedServices implements AutoCloseable {
             }
         }
         return env;
+    }
+
+    /** Alessandria's house-number register kept in the repository. */
+    Path register() {
+        return root.resolve("data/italy/alessandria-numeri-civici-EPSG3003.csv");
     }
 
     private Path jar(String service) {

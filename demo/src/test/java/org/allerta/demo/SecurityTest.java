@@ -66,11 +66,7 @@ class SecurityTest {
         services = new PackagedServices();
         services.startAll();
         at = services.endpoints();
-        HttpResponse<String> imported = HTTP.send(HttpRequest.newBuilder(URI.create(at.matcher()
-                        + "/v1/gazetteer?format=civici&srid=3003&source=alessandria&city=Alessandria"))
-                .header("Authorization", "Bearer " + services.adminKey).header("Content-Type", "text/csv")
-                .POST(HttpRequest.BodyPublishers.ofFile(REGISTER)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(imported.statusCode()).as(imported.body()).isEqualTo(200);
+        services.importRegister();
     }
 
     @AfterAll
