@@ -84,16 +84,15 @@ public class GazetteerImporter {
             Map<String, Long> refused = new TreeMap<>();
             long rows = stage(connection, body, format, city, refused);
             long staged = System.nanoTime();
-            long[] folded = new long[1];
             long[] merged = merge(connection, source, srid,
-                    rows - refused.values().stream().mapToLong(Long::longValue).sum(), refused, folded);
+                    rows - refused.values().stream().mapToLong(Long::longValue).sum(), refused);
             long mergedAt = System.nanoTime();
             streets(connection, merged[0] + merged[1]);
             LOG.debugf("%s: %d rows, staged %d ms, merged %d ms, streets %d ms", source, rows,
                     (staged - start) / 1_000_000, (mergedAt - staged) / 1_000_000,
                     (System.nanoTime() - mergedAt) / 1_000_000);
             return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9, 0,
-                    folded[0]);
+                    merged[3]);
         });
     }
 
@@ -415,7 +414,7 @@ public class GazetteerImporter {
     }
 
     private static long[] merge(Connection connection, String source, int srid, long staged,
-                                Map<String, Long> refused, long[] folded) throws SQLException {
+                                Map<String, Long> refused) throws SQLException {
         try (PreparedStatement lock = connection.prepareStatement(
                 "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
              Statement s = connection.createStatement()) {
@@ -437,6 +436,7 @@ public class GazetteerImporter {
         long inserted;
         long updated;
         long unchanged;
+        long units;
         try (Statement s = connection.createStatement();
              ResultSet rows = s.executeQuery("""
                      SELECT count(*) FILTER (WHERE located AND NOT known),
@@ -455,8 +455,7 @@ public class GazetteerImporter {
             // of a key listed more than once, the last row counts and the others are refused; the flats of one
             // building (rows with a unit) are one address, not duplicates
             long duplicates = staged - rows.getLong(5);
-            long units = duplicates > 0 ? unitsFolded(connection) : 0;
-            folded[0] = units;
+            units = duplicates > 0 ? unitsFolded(connection) : 0;
             if (duplicates - units > 0) {
                 refused.merge("duplicate-in-file", duplicates - units, Long::sum);
             }
@@ -487,7 +486,7 @@ public class GazetteerImporter {
         // after a first import into an empty gazetteer the planner would otherwise believe the table empty until
         // autovacuum comes by, and could look house numbers up by scanning it
         Jdbc.analyseIfGrown(connection, "address", inserted + updated);
-        return new long[] {inserted, updated, unchanged};
+        return new long[] {inserted, updated, unchanged, units};
     }
 
     /**

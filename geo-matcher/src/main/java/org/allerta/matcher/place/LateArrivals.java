@@ -33,6 +33,9 @@ public class LateArrivals {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LateArrivals.class);
     private static final int PAGE = 500;
+    /** The event {@code e} is not past its {@code expiresAt} (an event without one never expires). */
+    private static final String NOT_EXPIRED =
+            "coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)";
 
     private final Jdbc jdbc;
     private final RecordProducer producer;
@@ -142,12 +145,12 @@ public class LateArrivals {
                     JOIN subscriber s ON s.subscriber_id = p.subscriber_id
                     WHERE p.subscriber_id = ANY (?) AND e.area IS NOT NULL
                       -- an event past its expiry tells no newcomer of it, though its end was never published
-                      AND coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)
+                      AND %s
                       AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
                            OR s.followed_kinds @> ARRAY[e.kind]::text[])
                       AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.event_id = e.event_id
                                       AND a.subscriber_id = p.subscriber_id)
-                    GROUP BY e.event_id, e.revision, p.subscriber_id""")) {
+                    GROUP BY e.event_id, e.revision, p.subscriber_id""".formatted(NOT_EXPIRED))) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
@@ -166,7 +169,7 @@ public class LateArrivals {
                     JOIN affected a ON a.event_id = e.event_id AND a.subscriber_id = w.subscriber_id
                     LEFT JOIN subscriber s ON s.subscriber_id = a.subscriber_id
                     WHERE e.area IS NOT NULL
-                      AND coalesce((convert_from(e.alert, 'UTF8')::jsonb ->> 'expiresAt')::timestamptz > now(), true)
+                      AND %s
                       -- not while a matching of the event is in doubt: its affected set may lag what was told
                       AND NOT EXISTS (SELECT 1 FROM matching_under_way m WHERE m.event_id = e.event_id)
                       -- inside as a revision's matching reckons it: a place in the area, and the kind followed (or a
@@ -174,7 +177,7 @@ public class LateArrivals {
                       AND NOT EXISTS (SELECT 1 FROM place p WHERE p.subscriber_id = a.subscriber_id
                                       AND ST_Intersects(p.geom, e.area)
                                       AND (e.kind = 'CIVIL_PROTECTION'
-                                           OR s.followed_kinds @> ARRAY[e.kind]::text[]))""")) {
+                                           OR s.followed_kinds @> ARRAY[e.kind]::text[]))""".formatted(NOT_EXPIRED))) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {

@@ -392,6 +392,21 @@ public class Deliveries {
     }
 
     /**
+     * Lets a job of the batch read at {@code readAt} go on, or throws {@link ConsumerLoop.RetryLater}: while the
+     * service stops, and past the batch's budget, after which the group would give the batch to another instance
+     * while this one still sends it (the batch is read again instead, and what was handled meanwhile is skipped).
+     */
+    private void mayGoOn(long readAt) {
+        if (stopping) {
+            throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
+        }
+        if (System.nanoTime() - readAt > batchBudget.toNanos()) {
+            throw new ConsumerLoop.RetryLater("the batch has waited for its provider for " + batchBudget
+                    + "; read again");
+        }
+    }
+
+    /**
      * Sends one job read at {@code readAt} (nanoTime). An attempt that starts more than {@link #RECHECK_AFTER} after
      * the batch was read, or after an earlier attempt, first looks whether another instance has handled the job
      * meanwhile (it took the partition over while this one waited): then the job is left to it.
@@ -406,15 +421,7 @@ public class Deliveries {
         int cost = job.channel() == Channel.SMS ? Math.max(1, org.allerta.contracts.sms.Sms.parts(job.text()).size())
                 : 1;
         while (true) {
-            if (stopping) {
-                throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
-            }
-            if (System.nanoTime() - readAt > batchBudget.toNanos()) {
-                // past this, the group would give the batch to another instance while this one still sends it; the
-                // batch is read again instead, and what was handled meanwhile is skipped
-                throw new ConsumerLoop.RetryLater("the batch has waited for its provider for " + batchBudget
-                        + "; read again");
-            }
+            mayGoOn(readAt);
             if ((attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
                     && !listed("handled_job", List.of(job.jobId())).isEmpty()) {
                 LOG.debugf("job %s: handled meanwhile by another instance", job.jobId());
@@ -434,13 +441,7 @@ public class Deliveries {
                 // a send of the provider account's at once: waited for as long as the job, the batch and the service
                 // allow, before the attempt is announced
                 while (!slot.tryAcquire(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    if (stopping) {
-                        throw new ConsumerLoop.RetryLater("stopping; the job waits for the next start");
-                    }
-                    if (System.nanoTime() - readAt > batchBudget.toNanos()) {
-                        throw new ConsumerLoop.RetryLater("the batch has waited for its provider account for "
-                                + batchBudget + "; read again");
-                    }
+                    mayGoOn(readAt);
                     if (expired(job)) {
                         record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                         return;
