@@ -33,12 +33,16 @@ final class Phrases {
                     EventKind.TRANSPORT_DISRUPTION, "transport disruption",
                     EventKind.CIVIL_PROTECTION, "civil protection alert"));
 
-    /** Italian needs the article fused with "di": "dell'interruzione", "dello sgombero". */
+    /**
+     * Italian needs the article fused with "di": "dell'interruzione". Snow clearing names the notice, not the
+     * clearing: "no longer in the area of the snow clearing" would read as "your street will not be cleared", when it
+     * means that this zone's notices no longer concern the place (it may lie in another zone).
+     */
     private static final Map<EventKind, String> OF_WHAT_IT = Map.of(
             EventKind.POWER_OUTAGE, "dell'interruzione di corrente",
             EventKind.WATER_OUTAGE, "dell'interruzione dell'acqua",
             EventKind.GAS_OUTAGE, "dell'interruzione del gas",
-            EventKind.ROAD_CLEARING, "dello sgombero neve",
+            EventKind.ROAD_CLEARING, "di questo avviso di sgombero neve",
             EventKind.SCHOOL_CLOSURE, "della chiusura delle scuole",
             EventKind.TRANSPORT_DISRUPTION, "del disservizio dei trasporti",
             EventKind.CIVIL_PROTECTION, "dell'allerta di protezione civile");
@@ -108,11 +112,12 @@ final class Phrases {
         return WHAT.get(language).get(kind);
     }
 
-    static String ofWhat(String language, EventKind kind, ZoneStatus zone) {
+    /** What a place is no longer in the area of ("dell'interruzione di corrente", "the power cut"). */
+    static String ofWhat(String language, EventKind kind) {
         if (language.equals("it")) {
-            return kind == EventKind.ROAD_CLEARING && zone != null ? "dello sgombero neve" : OF_WHAT_IT.get(kind);
+            return OF_WHAT_IT.get(kind);
         }
-        return "the " + WHAT.get(language).get(kind);
+        return kind == EventKind.ROAD_CLEARING ? "this snow-clearing notice" : "the " + WHAT.get(language).get(kind);
     }
 
     static String over(String language, EventKind kind) {

@@ -179,7 +179,7 @@ public class Renderer {
                 input.change(),
                 cancelled,
                 what,
-                Phrases.ofWhat(language, event.kind(), zone),
+                Phrases.ofWhat(language, event.kind()),
                 Phrases.over(language, event.kind()),
                 Phrases.heading(language, input.change(), cancelled, what, Phrases.over(language, event.kind())),
                 placePhrase(language, input.places(), true),

@@ -62,6 +62,8 @@ class RenderingTest {
                 Change.AFFECTED, Samples.home(), Channel.SMS));
         m.put("sms snow in progress", render(l, EventKind.ROAD_CLEARING, EventStatus.ACTIVE, ZoneStatus.IN_PROGRESS,
                 Change.UPDATED, Samples.home(), Channel.SMS));
+        m.put("sms snow left", render(l, EventKind.ROAD_CLEARING, EventStatus.ACTIVE, ZoneStatus.NOT_STARTED,
+                Change.NO_LONGER_AFFECTED, Samples.home(), Channel.SMS));
         m.put("sms school", render(l, EventKind.SCHOOL_CLOSURE, EventStatus.ACTIVE, null, Change.AFFECTED, SCHOOL,
                 Channel.SMS));
         m.put("whatsapp gas two places", render(l, EventKind.GAS_OUTAGE, EventStatus.ACTIVE, null, Change.AFFECTED,
@@ -104,7 +106,7 @@ class RenderingTest {
         }
         java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
         java.nio.file.Files.writeString(java.nio.file.Path.of("target", "notices.rendered.txt"), actual);
-        assertThat(expected).hasSize(32);
+        assertThat(expected).hasSize(34);
         for (String lang : List.of("it", "en")) {
             rendered(lang).forEach((label, text) ->
                     assertThat(text).as(lang + " " + label).isEqualTo(expected.get(lang + "|" + label)));
