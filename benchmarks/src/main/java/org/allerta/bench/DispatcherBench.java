@@ -96,16 +96,40 @@ public final class DispatcherBench {
         }
     }
 
-    private static void run(Connection c, String bootstrap, String dispatcher, int n) throws Exception {
-        String eventId = "bench-" + UUID.randomUUID();
-        // an area where the matcher has nobody (the Gulf of Guinea): only the benchmark's matches reach dispatch
+    /**
+     * Puts the AFFECTED changes of a new event for the benchmark's subscribers {@code from}..{@code to} on
+     * {@code alerts.matches}, then the event's first revision on {@code alerts.events}, and waits until the
+     * dispatcher has emitted every job.
+     */
+    static void dispatch(Connection c, org.apache.kafka.clients.producer.Producer<String, byte[]> producer,
+                         String eventId, int from, int to) throws Exception {
+        for (int i = from; i <= to; i++) {
+            String subscriber = md5Uuid("bench-" + i);
+            producer.send(new ProducerRecord<>(Topics.ALERTS_MATCHES, subscriber, Json.toBytes(new MatchChange(
+                    eventId, 1, subscriber, Change.AFFECTED, List.of(md5Uuid("bench-home-" + i)), i % 100 == 0,
+                    Instant.now()))));
+        }
+        producer.flush();
+        producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event(eventId)))).get();
+        waitFor(c, "SELECT coalesce(sum(changes), 0) FROM dispatcher.revision_dispatched WHERE event_id = ?",
+                eventId, to - from + 1L, Duration.ofMinutes(30));
+    }
+
+    /** A new power outage whose area holds nobody the matcher knows (the Gulf of Guinea). */
+    private static AlertEvent event(String eventId) throws Exception {
         var area = Json.mapper().readTree("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[0.001,0],[0.001,0.001],"
                 + "[0,0.001],[0,0]]]}");
-        var event = new AlertEvent(eventId, 1, "bench", eventId, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
+        return new AlertEvent(eventId, 1, "bench", eventId, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
                 Severity.MODERATE, Urgency.EXPECTED, false, area, "Quartiere Cristo",
                 Map.of("it", "Guasto alla cabina", "en", "Substation fault"), Map.of(),
                 Instant.now().minusSeconds(600), Instant.now().plusSeconds(7200), null, Instant.now(), Instant.now(),
                 List.of(), null);
+    }
+
+    private static void run(Connection c, String bootstrap, String dispatcher, int n) throws Exception {
+        String eventId = "bench-" + UUID.randomUUID();
+        // an area where the matcher has nobody: only the benchmark's matches reach dispatch
+        AlertEvent event = event(eventId);
         try (var producer = KafkaLimit.producer(bootstrap)) {
             // The matches go first and wait, held by the dispatcher until the revision they name arrives: the clock
             // starts when the revision is published, with every match already on the topic.

@@ -60,6 +60,7 @@ public final class SenderBench {
         String estimate = o.get("estimate");
         if (estimate != null) {
             estimate(bootstrap, jobs, Double.parseDouble(estimate));
+            perEvent(bootstrap, o.get("dispatcher-url"), o.get("admin-key"), jobs);
             return;
         }
         // twice: the first round after the start includes the services' warm-up (the JIT compiling the hot paths),
@@ -142,5 +143,69 @@ public final class SenderBench {
                     + " %.1f s to drain -> predicted end %.1f s; actual end %.1f s; error %+.1f%%%n", n, rate, planAt,
                     waiting, rateSeen, drain, predicted, last, (predicted - last) / last * 100);
         }
+    }
+
+    /**
+     * The send plan per event, through the dispatcher: a large event's notices queued first, then a small event's
+     * behind them, on the same rate-limited SMS channel. Each event's estimate, read from the dispatcher's statistics
+     * (as an operator reads it) once the sender has measured its rate, against the time its last job was sent; beside
+     * the channel's whole-queue estimate, which is what every event would show without per-event positions.
+     */
+    private static void perEvent(String bootstrap, String dispatcher, String adminKey, int n) throws Exception {
+        int large = n * 4 / 5;
+        int small = n - large;
+        DispatcherBench.seed(db, n);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String first = "bench-plan-large-" + run;
+        String second = "bench-plan-small-" + run;
+        Instant t0 = Instant.now();
+        try (var producer = KafkaLimit.producer(bootstrap)) {
+            DispatcherBench.dispatch(db, producer, first, 1, large);
+            DispatcherBench.dispatch(db, producer, second, large + 1, n);
+        }
+        double dispatched = Duration.between(t0, Instant.now()).toNanos() / 1e9;
+        // the plan is worth reading once the sender has measured its rate over a few of its reports (every 5 s)
+        Thread.sleep(Math.max(0, 15_000 - Duration.between(t0, Instant.now()).toMillis()));
+        var http = java.net.http.HttpClient.newHttpClient();
+        var estimates = new java.util.LinkedHashMap<String, double[]>();
+        for (String eventId : List.of(first, second)) {
+            var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dispatcher
+                            + "/v1/events/" + eventId + "/stats")).header("Authorization", "Bearer " + adminKey).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 200) {
+                throw new IllegalStateException("stats of " + eventId + ": HTTP " + answer.statusCode() + " "
+                        + answer.body());
+            }
+            var stats = Json.mapper().readTree(answer.body());
+            double at = Duration.between(t0, Instant.parse(stats.get("at").asText())).toNanos() / 1e9;
+            estimates.put(eventId, new double[] {at, stats.path("backlog").path("SMS").asDouble(),
+                    stats.path("estimatedDrainSeconds").path("SMS").asDouble(Double.NaN)});
+        }
+        double channelAt;
+        double channelDrain;
+        try (var plan = db.prepareStatement("SELECT drain_seconds, at FROM dispatcher.channel_backlog"
+                + " WHERE channel = 'SMS' AND event_id = ''");
+             var rows = plan.executeQuery()) {
+            rows.next();
+            channelDrain = rows.getDouble(1);
+            channelAt = Duration.between(t0, rows.getTimestamp(2).toInstant()).toNanos() / 1e9;
+        }
+        System.out.printf(Locale.ROOT, "per event: %,d SMS of one event, then %,d of another behind them (both"
+                + " dispatched %.1f s after the first revision); the channel's whole queue, in the sender's plan at"
+                + " %.1f s: %.1f s to drain -> predicted end %.1f s%n", large, small, dispatched, channelAt,
+                channelDrain, channelAt + channelDrain);
+        for (var entry : estimates.entrySet()) {
+            int jobsOf = entry.getKey().equals(first) ? large : small;
+            double[] e = entry.getValue();
+            double last = awaitHandled(entry.getKey(), jobsOf, t0, Duration.ofMinutes(30));
+            double predicted = e[0] + e[2];
+            System.out.printf(Locale.ROOT, "  %-5s event, %,d SMS: its statistics at %.1f s said %,.0f waiting, last"
+                    + " sent in %.1f s -> predicted end %.1f s; actual end %.1f s; error %+.1f%% (the whole queue's"
+                    + " estimate: %+.1f%%)%n", entry.getKey().equals(first) ? "large" : "small", jobsOf, e[0], e[1],
+                    e[2], predicted, last, (predicted - last) / last * 100,
+                    (channelAt + channelDrain - last) / last * 100);
+        }
+        DispatcherBench.forget(db, first);
+        DispatcherBench.forget(db, second);
     }
 }
