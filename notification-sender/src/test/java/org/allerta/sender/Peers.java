@@ -87,7 +87,9 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
                 "allerta.sender.webhook.push.secret", PUSH_SECRET,
                 // push goes through a provider account that takes one request at a time
                 "allerta.sender.push.account", "hooks",
-                "allerta.sender.account.hooks.concurrency", "1");
+                "allerta.sender.account.hooks.concurrency", "1",
+                // a batch may take 12 s, so it is read again after 9 s spent on it (its budget, three quarters)
+                "allerta.sender.longest-batch", "12s");
     }
 
     private static void answerPush(com.sun.net.httpserver.HttpExchange exchange) throws IOException {

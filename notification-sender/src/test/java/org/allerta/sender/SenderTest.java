@@ -293,6 +293,30 @@ class SenderTest {
     }
 
     /**
+     * A batch that has waited for its provider for three quarters of the longest a batch may take (here 9 s of 12) is
+     * read again, rather than held until the group gives its partition to another instance while this one still
+     * sends: the job's attempts start again from the re-read, and it is sent once.
+     */
+    @Test
+    void aBatchThatOutwaitsItsBudgetIsReadAgainAndItsJobSentOnce() throws Exception {
+        int away = 32;   // about 11 s of 503 answers at the tests' backoff (50 ms doubling up to 500 ms, jittered)
+        NotificationJob job = push("device-token-budget-0123456789", "Giulia, BUDGET-503.");
+        Peers.TROUBLES.add(new Peers.Trouble("BUDGET-503", 503, new java.util.concurrent.atomic.AtomicInteger(away)));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(job);
+            Receipt sent = receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            assertThat(sent.attempts()).as("attempts counted since the batch was read again")
+                    .isLessThan(away + 1);
+            assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), Receipt.class).status()))
+                    .as("one outcome").containsExactly(ReceiptStatus.SENT);
+        } finally {
+            Peers.TROUBLES.clear();
+        }
+        assertThat(Peers.HOOKS.stream().filter(h -> job.jobId().equals(h.idempotencyKey()))).hasSize(1);
+    }
+
+    /**
      * One person's notices reach the provider in the order they were emitted, even when the first is held back:
      * "the power is back" never overtakes "the power is out".
      */
