@@ -445,6 +445,55 @@ class MatchingTest {
         }
     }
 
+    /**
+     * A thin and detailed area (a band 111 m high along a diagonal, 6,002 vertices, about 1 % of its bounding box) is
+     * matched through its parts ({@code ST_Subdivide}): the same exact set as a whole area gives, a vertex included,
+     * the places in its box but off the band excluded, and each place named once even where parts meet.
+     */
+    @Test
+    void aThinDetailedAreaIsMatchedInPartsWithTheSameExactSet() throws Exception {
+        int steps = 3000;
+        double step = 0.1 / steps;
+        double[][] ring = new double[2 * (steps + 1) + 1][];
+        for (int i = 0; i <= steps; i++) {
+            ring[i] = new double[] {9.0 + i * step, 45.0 + i * step};                       // the lower edge
+            ring[2 * (steps + 1) - 1 - i] = new double[] {9.0 + i * step, 45.001 + i * step}; // the upper, back
+        }
+        ring[ring.length - 1] = ring[0];
+        assertThat(ring.length - 1).isGreaterThan(EventMatcher.DETAILED_VERTICES);
+        Set<EventKind> power = Set.of(EventKind.POWER_OUTAGE);
+        for (int k = 1; k <= 6; k++) {
+            subscriber("band-" + k, 9.0 + k * 0.013, 45.0005 + k * 0.013, power, false);
+        }
+        subscriber("band-vertex", ring[1500][0], ring[1500][1], power, false);
+        subscriber("band-middle", 9.05, 45.0505, power, false);
+        subscriber("band-box-only", 9.08, 45.02, power, false);
+        subscriber("band-beside", 9.05, 45.0525, power, false);
+        String both = id("band-two");
+        send(Topics.SUBSCRIBERS_PLACES, both, new SubscriberPlaces(both, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.02, 45.0205)),
+                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, new LonLat(9.09, 45.0905)),
+                new SubscriberPlaces.Place("far", PlaceCategory.OTHER, null, new LonLat(9.09, 45.01))),
+                power, false, Instant.now()));
+        Thread.sleep(3000);
+        String eventId = id("band");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            Map<String, Change> changes = publish(event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, polygon(ring), null, t0), matches, progress, null);
+            var expected = new HashMap<String, Change>();
+            for (String name : List.of("band-1", "band-2", "band-3", "band-4", "band-5", "band-6", "band-vertex",
+                    "band-middle", "band-two")) {
+                expected.put(name, Change.AFFECTED);
+            }
+            assertThat(changes).isEqualTo(expected);
+            var placesOf = matches.drain(Duration.ZERO).stream().map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId))
+                    .collect(Collectors.toMap(MatchChange::subscriberId, MatchChange::placeIds));
+            assertThat(placesOf.get(both)).containsExactly("home", "work");
+            assertThat(placesOf.values()).as("each place once").allMatch(ids -> ids.size() == Set.copyOf(ids).size());
+        }
+    }
+
     @Test
     void aNewEventsFirstSliceTellsEachPersonOnceWithAllTheirPlacesInside() throws Exception {
         // the test profile's first slice is found from two places inside: of the three here, at least one is this
