@@ -258,6 +258,11 @@ public final class ConsumerLoop implements AutoCloseable {
         } catch (ProblemException e) {
             return e.problem().status() == 503 ? Attempt.waiting("the database is unavailable") : Attempt.failed(e);
         } catch (RuntimeException e) {
+            if (!running || closedProducer(e)) {
+                // the service is stopping and what the batch needs is being closed under it: the batch is neither
+                // committed nor dead-lettered, and is read again at the next start
+                return Attempt.waiting("stopping: " + e.getMessage());
+            }
             if (DatabaseErrors.isUnavailable(e)) {
                 return Attempt.waiting("the database is unavailable");
             }
@@ -272,6 +277,17 @@ public final class ConsumerLoop implements AutoCloseable {
             // a record nested deeper than its reader can follow: a fault of the record, never of the consumer
             return Attempt.failed(new IllegalStateException("the record is nested too deeply to be read", e));
         }
+    }
+
+    /** True when the error is a Kafka producer's refusal to send once closed (the service is stopping). */
+    static boolean closedProducer(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IllegalStateException && cause.getMessage() != null
+                    && cause.getMessage().contains("producer has been closed")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when the error says the broker did not take a record for now (it may later), not what the record is. */

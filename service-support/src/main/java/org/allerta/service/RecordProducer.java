@@ -59,7 +59,12 @@ public class RecordProducer {
         this.meters = meters;
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /**
+     * Closes the producer after the consumer loops have stopped (their observers have the default priority, this one
+     * a later one): a batch under way when the service stops still has the producer it sends with.
+     */
+    void onStop(@Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER)
+                ShutdownEvent event) {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
