@@ -220,37 +220,33 @@ public class EventMatcher {
      */
     private static void inside(Connection c, AlertEvent event, boolean everyone, boolean prioritised)
             throws SQLException {
+        // everyone else's places inside: those of the whole area, or of its parts, each place once
         boolean parts = !prioritised && inParts(c, event);
-        try (PreparedStatement s = c.prepareStatement(parts ? """
-                INSERT INTO inside_now
-                SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority), 2
-                FROM (SELECT DISTINCT q.subscriber_id, q.place_id
-                      FROM (SELECT ST_Subdivide(ST_SetSRID(ST_GeomFromGeoJSON(?), 4326), %d) AS part) area
-                      JOIN place q ON ST_Intersects(q.geom, area.part)) inside
-                JOIN place p ON p.subscriber_id = inside.subscriber_id AND p.place_id = inside.place_id
-                JOIN subscriber s ON s.subscriber_id = p.subscriber_id
-                WHERE ? AND (? OR s.followed_kinds @> ARRAY[?]::text[] OR (? AND EXISTS (SELECT 1 FROM affected a
-                       WHERE a.event_id = ? AND a.subscriber_id = s.subscriber_id)))
-                  AND NOT EXISTS (SELECT 1 FROM inside_early i WHERE i.subscriber_id = p.subscriber_id)
-                GROUP BY p.subscriber_id""".formatted(PART_VERTICES) : prioritised ? """
+        String placesInside = parts ? """
+                (SELECT DISTINCT q.subscriber_id, q.place_id
+                 FROM (SELECT ST_Subdivide(ST_SetSRID(ST_GeomFromGeoJSON(?), 4326), %d) AS part) area
+                 JOIN place q ON ST_Intersects(q.geom, area.part))""".formatted(PART_VERTICES)
+                : "place";
+        String insideArea = parts ? "true" : "ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))";
+        try (PreparedStatement s = c.prepareStatement(prioritised ? """
                 INSERT INTO inside_now
                 SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), true, 1
                 FROM subscriber s JOIN place p ON p.subscriber_id = s.subscriber_id
-                WHERE ? AND s.priority AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                WHERE ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)) AND ? AND s.priority
                   AND (? OR s.followed_kinds @> ARRAY[?]::text[] OR (? AND EXISTS (SELECT 1 FROM affected a
                        WHERE a.event_id = ? AND a.subscriber_id = s.subscriber_id)))
                 GROUP BY p.subscriber_id""" : """
                 INSERT INTO inside_now
                 SELECT p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id), count(*), bool_or(s.priority), 2
-                FROM place p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
-                WHERE ? AND ST_Intersects(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326))
+                FROM %s p JOIN subscriber s ON s.subscriber_id = p.subscriber_id
+                WHERE %s AND ?
                   AND (? OR s.followed_kinds @> ARRAY[?]::text[] OR (? AND EXISTS (SELECT 1 FROM affected a
                        WHERE a.event_id = ? AND a.subscriber_id = s.subscriber_id)))
                   AND NOT EXISTS (SELECT 1 FROM inside_early i WHERE i.subscriber_id = p.subscriber_id)
-                GROUP BY p.subscriber_id""")) {
-            // the area first when it is matched in parts (in the FROM clause), second otherwise (in the WHERE)
-            s.setBoolean(parts ? 2 : 1, !event.status().ended());
-            s.setString(parts ? 1 : 2, Json.toString(event.area()));
+                GROUP BY p.subscriber_id""".formatted(placesInside, insideArea))) {
+            // the area is the first parameter in each form (in the parts' FROM clause, or the whole's first condition)
+            s.setString(1, Json.toString(event.area()));
+            s.setBoolean(2, !event.status().ended());
             s.setBoolean(3, everyone);
             s.setString(4, event.kind().name());
             // a civil-protection event no longer EXTREME keeps those the override reached while they stay inside:
