@@ -172,6 +172,7 @@ public class Renderer {
         boolean cancelled = event.status() == EventStatus.CANCELLED;
         // what to do is told while it applies, never once the alert is over or the person out of it
         boolean applies = (input.change() == Change.AFFECTED || input.change() == Change.UPDATED) && !cancelled;
+        String over = Phrases.over(language, event.kind());
         String expected = restoring ? Phrases.expected(language, event.kind()) + " "
                 + when(language, event.expectedRestorationAt(), input, false) : null;
         return new NoticeModel(
@@ -180,8 +181,8 @@ public class Renderer {
                 cancelled,
                 what,
                 Phrases.ofWhat(language, event.kind()),
-                Phrases.over(language, event.kind()),
-                Phrases.heading(language, input.change(), cancelled, what, Phrases.over(language, event.kind())),
+                over,
+                Phrases.heading(language, input.change(), cancelled, what, over),
                 placePhrase(language, input.places(), true),
                 since,
                 event.startedAt() == null ? null : time(event.startedAt(), input),
