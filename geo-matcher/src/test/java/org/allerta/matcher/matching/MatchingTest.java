@@ -61,6 +61,17 @@ class MatchingTest {
                 priority, Instant.now()));
     }
 
+    /** A subscriber following power cuts with three places, "home", "work" and "far"; returns their id. */
+    private String homeWorkAndFar(String name, LonLat home, LonLat work, LonLat far) throws Exception {
+        String subscriberId = id(name);
+        send(Topics.SUBSCRIBERS_PLACES, subscriberId, new SubscriberPlaces(subscriberId, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, home),
+                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, work),
+                new SubscriberPlaces.Place("far", PlaceCategory.OTHER, null, far)),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now()));
+        return subscriberId;
+    }
+
     private static JsonNode polygon(double[][]... rings) {
         var coordinates = Json.mapper().createArrayNode();
         for (double[][] ring : rings) {
@@ -469,12 +480,8 @@ class MatchingTest {
         subscriber("band-middle", 9.05, 45.0505, power, false);
         subscriber("band-box-only", 9.08, 45.02, power, false);
         subscriber("band-beside", 9.05, 45.0525, power, false);
-        String both = id("band-two");
-        send(Topics.SUBSCRIBERS_PLACES, both, new SubscriberPlaces(both, List.of(
-                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.02, 45.0205)),
-                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, new LonLat(9.09, 45.0905)),
-                new SubscriberPlaces.Place("far", PlaceCategory.OTHER, null, new LonLat(9.09, 45.01))),
-                power, false, Instant.now()));
+        String both = homeWorkAndFar("band-two", new LonLat(9.02, 45.0205), new LonLat(9.09, 45.0905),
+                new LonLat(9.09, 45.01));
         Thread.sleep(3000);
         String eventId = id("band");
         try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
@@ -500,12 +507,8 @@ class MatchingTest {
         // person's, so they are in the slice, and their change must still name both their places inside
         Set<EventKind> power = Set.of(EventKind.POWER_OUTAGE);
         subscriber("slice-0", 8.901, 44.601, power, false);
-        String both = id("slice-places");
-        send(Topics.SUBSCRIBERS_PLACES, both, new SubscriberPlaces(both, List.of(
-                new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.902, 44.602)),
-                new SubscriberPlaces.Place("work", PlaceCategory.WORK, null, new LonLat(8.908, 44.608)),
-                new SubscriberPlaces.Place("far", PlaceCategory.OTHER, null, new LonLat(8.95, 44.65))),
-                power, false, Instant.now()));
+        String both = homeWorkAndFar("slice-places", new LonLat(8.902, 44.602), new LonLat(8.908, 44.608),
+                new LonLat(8.95, 44.65));
         Thread.sleep(3000);
         String eventId = id("slice");
         try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
