@@ -409,8 +409,9 @@ public class MatchDispatcher {
             case SEND -> {
                 int emitted = jobs(w, event, person, entry, publishers, now, outcome);
                 if (emitted == 0 && w.change() == Change.AFFECTED) {
-                    if (person.channels().isEmpty()) {
-                        // registered during the event, no channel verified yet: told once one is
+                    if (awaitsChannel(person, event, now)) {
+                        // no verified channel carries it yet, one that would awaits its code: told once it is
+                        // confirmed (someone registered during the event)
                         outcome.hold(new Held(w, AWAITING_CHANNEL));
                         next = Told.AFFECTED_HELD;
                     } else {
@@ -429,7 +430,7 @@ public class MatchDispatcher {
             case SEND_HELD -> {
                 if (jobs(asAffected(w), event, person, entry, publishers, now, outcome) == 0) {
                     next = entry.told;
-                    if (person.channels().isEmpty()) {
+                    if (awaitsChannel(person, event, now)) {
                         outcome.hold(new Held(asAffected(w), AWAITING_CHANNEL));
                     }
                 } else {
@@ -474,6 +475,19 @@ public class MatchDispatcher {
         }
     }
 
+    /**
+     * A notice no verified channel carries waits when a channel of the person that would carry it awaits its code,
+     * unless the event has expired.
+     */
+    private static boolean awaitsChannel(Person person, AlertEvent event, Instant now) {
+        return !expired(event, now) && person.awaitsChannelFor(event.kind(), event.severity());
+    }
+
+    /** Past its {@code expiresAt}: the alert no longer holds, and only its end is still told. */
+    private static boolean expired(AlertEvent event, Instant now) {
+        return event.expiresAt() != null && !event.expiresAt().isAfter(now);
+    }
+
     /** A redelivered match: the ledger already holds this revision's change (or a newer one). */
     private static boolean alreadyApplied(Entry entry, Work w) {
         return entry != null && (entry.lastRevision > w.revision()
@@ -482,12 +496,19 @@ public class MatchDispatcher {
 
     private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                          Instant now, Outcome outcome) {
+        Optional<Instant> quiet = QuietHoursPolicy.holdUntil(person.quietHours(), event.severity(), event.urgency(),
+                now).filter(end -> end.isAfter(now));
+        if (quiet.isPresent()) {
+            // released by a channel confirmed during the person's quiet hours: it waits for their end (rule 7)
+            outcome.hold(new Held(w, quiet.get()));
+            return;
+        }
         int channelsBefore = entry.channels;
         int emitted = jobs(w, event, person, entry, publishers, now, outcome);
         entry.dirty |= entry.channels != channelsBefore;
         if (emitted == 0 && entry.told == Told.AFFECTED_HELD && w.change() == Change.AFFECTED
-                && person.channels().isEmpty()) {
-            // quiet hours are over, but no channel is verified yet: it waits for one
+                && awaitsChannel(person, event, now)) {
+            // quiet hours are over, but no verified channel carries it yet: it waits for one that would
             outcome.hold(new Held(w, AWAITING_CHANNEL));
             return;
         }
@@ -509,6 +530,11 @@ public class MatchDispatcher {
      */
     private int jobs(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                      Instant now, Outcome outcome) {
+        if (expired(event, now) && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
+            // an alert past its expiry is not announced or updated any more (a notice held for quiet hours, or
+            // for a channel confirmed days later, would otherwise arrive after it ended); its end still is
+            return 0;
+        }
         int told = w.change() == Change.AFFECTED ? 0 : entry.channels;
         boolean followsTold = false;
         if (told > 0) {
@@ -883,7 +909,7 @@ public class MatchDispatcher {
         var people = new HashMap<UUID, Person>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT subscriber_id, name, language, interests, priority, quiet_from, quiet_to, quiet_zone,
-                       card_channels, card_places
+                       card_channels, card_places, card_awaiting
                 FROM subscriber WHERE subscriber_id = ANY (?)""")) {
             s.setArray(1, c.createArrayOf("uuid", ids));
             try (ResultSet rows = s.executeQuery()) {
@@ -896,7 +922,8 @@ public class MatchDispatcher {
                             rows.getTime(6).toLocalTime(), rows.getTime(7).toLocalTime(), ZoneId.of(rows.getString(8)));
                     UUID id = rows.getObject(1, UUID.class);
                     people.put(id, new Person(id, rows.getString(2), rows.getString(3), interests,
-                            rows.getBoolean(5), quiet, channels(rows.getString(9)), places(rows.getString(10))));
+                            rows.getBoolean(5), quiet, channels(rows.getString(9)), places(rows.getString(10)),
+                            awaiting(rows.getString(11))));
                 }
             }
         }
@@ -915,6 +942,18 @@ public class MatchDispatcher {
                     channel.path("address").asText(), kinds));
         }
         return reach;
+    }
+
+    private static List<Set<EventKind>> awaiting(String card) {
+        var awaiting = new ArrayList<Set<EventKind>>();
+        for (JsonNode channel : tree(card)) {
+            Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+            for (JsonNode kind : channel) {
+                kinds.add(EventKind.valueOf(kind.asText()));
+            }
+            awaiting.add(kinds);
+        }
+        return awaiting;
     }
 
     private static Map<String, PlaceRef> places(String card) {

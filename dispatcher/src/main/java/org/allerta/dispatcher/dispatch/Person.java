@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.UUID;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
+import org.allerta.contracts.Severity;
+import org.allerta.contracts.rules.Interests;
 import org.allerta.contracts.rules.QuietHours;
 import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
 
@@ -20,9 +22,21 @@ import org.allerta.dispatcher.render.NoticeInput.PlaceRef;
  * @param quietHours null when none
  * @param channels   verified, subscribed channels, in the person's order
  * @param places     place id to place, in the person's order
+ * @param awaiting   the kinds followed by each channel still awaiting its code (empty: every kind)
  */
 record Person(UUID id, String name, String language, Set<EventKind> interests, boolean priority,
-              QuietHours quietHours, List<Reach> channels, Map<String, PlaceRef> places) {
+              QuietHours quietHours, List<Reach> channels, Map<String, PlaceRef> places,
+              List<Set<EventKind>> awaiting) {
+
+    /** True when a channel that would carry a notice of this kind and severity awaits its code. */
+    boolean awaitsChannelFor(EventKind kind, Severity severity) {
+        for (Set<EventKind> kinds : awaiting) {
+            if (Interests.channelServes(kinds, kind, severity)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** One verified channel. */
     record Reach(UUID channelId, Channel type, String address, Set<EventKind> kinds) {

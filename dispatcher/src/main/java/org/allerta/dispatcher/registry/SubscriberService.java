@@ -295,6 +295,8 @@ public class SubscriberService {
             writeChannels(c, id, registration, before.channels());
             writePlaces(c, id, registration.places(), before.places());
             Cards.refresh(c, List.of(id));
+            // a channel the administrator registered as verified tells what was waiting for one
+            org.allerta.dispatcher.dispatch.MatchDispatcher.releaseAwaiting(c, id, clock.instant());
             announcePlaces(c, id, registration);
             return view(c, id).orElseThrow();
         });

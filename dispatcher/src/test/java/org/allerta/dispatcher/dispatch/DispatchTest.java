@@ -27,6 +27,7 @@ import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.EventStatus;
+import org.allerta.contracts.JobPurpose;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.MatchProgress;
@@ -612,6 +613,152 @@ class DispatchTest {
         publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
         assertThat(jobs(Set.of(lia.id()), 2).stream().map(j -> j.change() + "@" + j.revision()))
                 .containsExactlyInAnyOrder("AFFECTED@1", "RESOLVED@2");
+    }
+
+    /** Registers a person through the city's app (channels awaiting their codes); returns them and their channel ids. */
+    private record Registered(Person person, List<String> channels) {
+    }
+
+    private Registered registerThroughTheApp(String channels, String interests, String quiet) {
+        JsonPath created = given().header("Authorization", "Bearer test-app-key").contentType(ContentType.JSON)
+                .body("""
+                        {"name": "Nora", "language": "it", "channels": [%s],
+                         "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H"}],
+                         "interests": [%s] %s}""".formatted(channels, interests,
+                        quiet == null ? "" : ", \"quietHours\": " + quiet))
+                .post("/v1/subscribers").then().statusCode(201).extract().jsonPath();
+        return new Registered(new Person(created.getString("id"), created.getList("places.id")),
+                created.getList("channels.id"));
+    }
+
+    /** Confirms a channel with the code the dispatcher sent to it (read from that channel's jobs topic). */
+    private static void confirm(Registered r, Channel channel, int index) {
+        NotificationJob code;
+        try (var reader = new TopicReader(channel.jobsTopic())) {
+            code = Json.fromBytes(reader.await(rec -> r.person().id().equals(rec.key()) && Json.fromBytes(rec.value(),
+                    NotificationJob.class).purpose() == JobPurpose.VERIFICATION, 1, Duration.ofSeconds(30)).get(0)
+                    .value(), NotificationJob.class);
+        }
+        var digits = java.util.regex.Pattern.compile("\\b(\\d{6})\\b").matcher(code.text());
+        assertThat(digits.find()).isTrue();
+        given().header("Authorization", "Bearer test-app-key").contentType(ContentType.JSON)
+                .body("{\"code\": \"" + digits.group(1) + "\"}")
+                .post("/v1/subscribers/" + r.person().id() + "/channels/" + r.channels().get(index) + "/verify")
+                .then().statusCode(200);
+    }
+
+    /**
+     * A notice waits for the channel that would carry it, not for the first one confirmed: registered during a water
+     * cut with an SMS for power cuts only and an e-mail for everything, the person confirms the SMS first (nothing to
+     * send there), then the e-mail, which is told.
+     */
+    @Test
+    void aNoticeWaitsForTheChannelThatWouldCarryItNotForTheFirstConfirmed() throws Exception {
+        String mail = "nora-" + run + "@example.org";
+        Registered nora = registerThroughTheApp("""
+                {"type": "SMS", "address": "+39333%07d", "kinds": ["POWER_OUTAGE"]},
+                {"type": "EMAIL", "address": "%s"}""".formatted((int) (Math.random() * 9_999_999), mail),
+                "\"POWER_OUTAGE\", \"WATER_OUTAGE\"", null);
+        String e = id("water-while-joining");
+        publish(event(e, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, nora.person(), Change.AFFECTED);
+        assertThat(awaitLedger(e, nora.person(), 1)).isEqualTo("AFFECTED_HELD");
+
+        confirm(nora, Channel.SMS, 0);
+        Thread.sleep(2_000);   // a release, were there one, has had its turn
+        assertThat(jobs(Set.of(nora.person().id()), 0)).filteredOn(j -> j.purpose() == JobPurpose.NOTICE).isEmpty();
+        assertThat(awaitLedger(e, nora.person(), 1)).isEqualTo("AFFECTED_HELD");
+
+        confirm(nora, Channel.EMAIL, 1);
+        awaitTold(e, nora.person(), "AFFECTED");
+        assertThat(jobs(Set.of(nora.person().id()), 1)).filteredOn(j -> j.purpose() == JobPurpose.NOTICE)
+                .extracting(NotificationJob::channel, NotificationJob::recipient)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Channel.EMAIL, mail));
+    }
+
+    /** A channel the administrator registers as verified tells what was waiting for one. */
+    @Test
+    void aChannelVerifiedByTheAdministratorTellsWhatWasWaiting() throws Exception {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        Registered ada = registerThroughTheApp("{\"type\": \"SMS\", \"address\": \"" + phone + "\"}",
+                "\"POWER_OUTAGE\"", null);
+        String e = id("admin-verified");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, ada.person(), Change.AFFECTED);
+        assertThat(awaitLedger(e, ada.person(), 1)).isEqualTo("AFFECTED_HELD");
+
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+                {"name": "Nora", "language": "it", "channels": [%s],
+                 "places": [{"label": "Casa", "category": "HOME", "address": "Via Dazio 90/H"}],
+                 "interests": ["POWER_OUTAGE"]}""".formatted(sms(phone, null)))
+                .put("/v1/subscribers/" + ada.person().id()).then().statusCode(200)
+                .body("channels[0].verified", equalTo(true));
+        awaitTold(e, ada.person(), "AFFECTED");
+        assertThat(ids(jobs(Set.of(ada.person().id()), 1).stream().filter(j -> j.purpose() == JobPurpose.NOTICE)
+                .toList())).containsExactly(JobIds.notice(e, ada.person().id(), Change.AFFECTED, 1, Channel.SMS));
+    }
+
+    /**
+     * A notice that waited for a channel confirmed in the middle of the person's quiet hours waits for their end
+     * (rule 7), like any other.
+     */
+    @Test
+    void aChannelConfirmedDuringQuietHoursTellsWhenTheyEnd() throws Exception {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        Registered owl = registerThroughTheApp("{\"type\": \"SMS\", \"address\": \"" + phone + "\"}",
+                "\"POWER_OUTAGE\"", NIGHTS);
+        clock.set(Instant.parse("2026-11-28T20:50:00Z"));         // 21:50 in Rome
+        String e = id("confirmed-at-night");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, owl.person(), Change.AFFECTED);
+        assertThat(awaitLedger(e, owl.person(), 1)).isEqualTo("AFFECTED_HELD");
+
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30
+        confirm(owl, Channel.SMS, 0);
+        Thread.sleep(2_000);
+        assertThat(jobs(Set.of(owl.person().id()), 0)).filteredOn(j -> j.purpose() == JobPurpose.NOTICE).isEmpty();
+        given().header("Authorization", ADMIN).get("/v1/events/" + e + "/stats").then().statusCode(200)
+                .body("held", equalTo(1));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        awaitTold(e, owl.person(), "AFFECTED");
+        assertThat(ids(jobs(Set.of(owl.person().id()), 1).stream().filter(j -> j.purpose() == JobPurpose.NOTICE)
+                .toList())).containsExactly(JobIds.notice(e, owl.person().id(), Change.AFFECTED, 1, Channel.SMS));
+    }
+
+    /**
+     * An alert past its expiry is no longer announced: a notice held for quiet hours beyond it is not sent, and the
+     * person, never told, hears no end either. A person told before the expiry still hears the end.
+     */
+    @Test
+    void anAlertPastItsExpiryIsNoLongerAnnouncedButItsEndStillIs() throws Exception {
+        Person sleeper = nightOwl("Ivo", "it", "+393330000041");
+        Person awake = person("Tea", "it", sms("+393330000042", null), "\"POWER_OUTAGE\"", null);
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        String e = id("expiring");
+        Instant expires = Instant.parse("2026-11-29T05:00:00Z");  // 06:00 in Rome, before Ivo's quiet hours end
+        publish(expiring(e, 1, EventStatus.ACTIVE, expires));
+        match(e, 1, sleeper, Change.AFFECTED);                    // held until 07:00
+        match(e, 1, awake, Change.AFFECTED);                      // told now
+        awaitTold(e, awake, "AFFECTED");
+        assertThat(awaitLedger(e, sleeper, 1)).isEqualTo("AFFECTED_HELD");
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30: the alert expired an hour ago
+        awaitTold(e, sleeper, "NOTHING");
+        publish(expiring(e, 2, EventStatus.RESOLVED, expires));
+        match(e, 2, sleeper, Change.RESOLVED);
+        match(e, 2, awake, Change.RESOLVED);
+        awaitTold(e, awake, "RESOLVED");
+        List<NotificationJob> jobs = jobs(Set.of(sleeper.id(), awake.id()), 2);
+        assertThat(jobs.stream().map(j -> j.subscriberId().equals(awake.id()) ? "Tea " + j.change() : "Ivo "
+                + j.change())).containsExactlyInAnyOrder("Tea AFFECTED", "Tea RESOLVED");
+    }
+
+    private static AlertEvent expiring(String id, long revision, EventStatus status, Instant expiresAt) {
+        return new AlertEvent(id, revision, "pub-dispatch", "oms-" + id, EventKind.POWER_OUTAGE, status,
+                Severity.MODERATE, Urgency.EXPECTED, false, null, "Quartiere Cristo",
+                Map.of("it", "Guasto", "en", "Fault"), Map.of(), Instant.parse("2026-11-28T22:00:00Z"), null,
+                expiresAt, Instant.now(), Instant.now(), List.of(), null);
     }
 
     @Test

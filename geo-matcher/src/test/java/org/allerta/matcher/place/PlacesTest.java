@@ -12,8 +12,10 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.GeocodingStatus;
@@ -24,11 +26,18 @@ import org.allerta.contracts.PlaceGeocoded;
 import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
 import org.allerta.matcher.Gazetteers;
+import org.allerta.testsupport.LocalKafka;
 import org.allerta.testsupport.LocalPostgis;
 import org.allerta.testsupport.RealInfrastructure;
 import org.allerta.testsupport.TopicReader;
 import org.allerta.testsupport.TopicWriter;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,6 +177,43 @@ class PlacesTest {
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(other, false) == 1);
         }
         assertThat(places(refused, false)).isZero();
+    }
+
+    /**
+     * Places stored while the broker refuses their outcomes (here places.geocoded takes no record of their size): the
+     * record is neither lost nor dead-lettered but read again until its outcome can be published, then reported once.
+     */
+    @Test
+    void placesStoredWhoseOutcomeTheBrokerRefusesAreReportedOnceItTakesThem() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        var topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.PLACES_GEOCODED);
+        try (Admin admin = Admin.create(Map.<String, Object>of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()));
+                var outcomes = new TopicReader(Topics.PLACES_GEOCODED);
+                var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64"), AlterConfigOp.OpType.SET))))
+                    .all().get(10, TimeUnit.SECONDS);
+            try {
+                send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                        new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(8.61, 44.91))),
+                        Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> places(subscriber, false) == 1);
+                // stored, and read again (a second a time) while the topic refuses
+                assertThat(outcomes.drain(Duration.ofSeconds(4))).noneMatch(r -> subscriber.equals(r.key()));
+            } finally {
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                        new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, ""), AlterConfigOp.OpType.DELETE))))
+                        .all().get(10, TimeUnit.SECONDS);
+            }
+            PlaceGeocoded outcome = Json.fromBytes(outcomes.await(r -> subscriber.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), PlaceGeocoded.class);
+            assertThat(outcome.status()).isEqualTo(GeocodingStatus.POINT_GIVEN);
+            // once: nothing more for them after a few more seconds, and nothing of theirs dead-lettered
+            assertThat(outcomes.drain(Duration.ofSeconds(3))).filteredOn(r -> subscriber.equals(r.key())).hasSize(1);
+            assertThat(dlq.drain(Duration.ofSeconds(1))).noneMatch(r -> subscriber.equals(r.key()));
+        }
+        assertThat(places(subscriber, false)).isEqualTo(1);
     }
 
     @Inject
