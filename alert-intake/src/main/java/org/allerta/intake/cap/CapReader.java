@@ -131,6 +131,8 @@ public final class CapReader {
         Instant onset = null;
         Instant expires = null;
         boolean expiresAlways = true;
+        // CAP 1.2 <responseType>AllClear</responseType>: "the subject event no longer poses a threat"
+        boolean allClear = true;
         var headline = new LinkedHashMap<String, String>();
         // the headline of each language comes from its most severe <info> (a smaller ordinal is more severe)
         var headlineRank = new java.util.HashMap<String, Integer>();
@@ -161,6 +163,8 @@ public final class CapReader {
             if (infoOnset != null && (onset == null || infoOnset.isBefore(onset))) {
                 onset = infoOnset;
             }
+            allClear &= children(info, "responseType").stream()
+                    .anyMatch(r -> "AllClear".equals(r.getTextContent().trim()));
             Instant infoExpires = text(info, "expires").map(t -> timestamp(t, at + "/expires", issues)).orElse(null);
             expiresAlways &= infoExpires != null;
             if (infoExpires != null && (expires == null || infoExpires.isAfter(expires))) {
@@ -256,8 +260,10 @@ public final class CapReader {
         }
         String key = sender + "," + identifier + "," + sentText;
         String areaDescription = String.join("; ", descriptions);
-        var input = new EventInput(key, kind, "Cancel".equals(msgType) ? EventStatus.CANCELLED : EventStatus.ACTIVE,
-                severity, urgency, test, area, cut(areaDescription, 500), headline, description, onset, null, expires,
+        // an Update whose every block says all clear ends the event it follows: those told hear that it is over
+        EventStatus eventStatus = "Cancel".equals(msgType) ? EventStatus.CANCELLED
+                : "Update".equals(msgType) && allClear ? EventStatus.RESOLVED : EventStatus.ACTIVE;
+        var input = new EventInput(key, kind, eventStatus, severity, urgency, test, area, cut(areaDescription, 500), headline, description, onset, null, expires,
                 sent, references, null);
         return new CapAlert(key, msgType, references, input, sent, test);
     }

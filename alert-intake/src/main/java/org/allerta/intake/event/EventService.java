@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.allerta.service.outbox.Outbox;
 import org.allerta.intake.publisher.PublisherRecord;
 import org.allerta.intake.publisher.Remit;
 import org.allerta.service.Jdbc;
+import org.allerta.service.problem.Problem.Issue;
 import org.allerta.service.problem.ProblemException;
 
 /**
@@ -67,8 +69,26 @@ public class EventService {
         }
     }
 
+    /** How far ahead of this server's clock a publisher's {@code sentAt} may be (clocks drift). */
+    static final Duration CLOCK_TOLERANCE = Duration.ofMinutes(5);
+
+    /**
+     * Refuses a {@code sentAt} in the future: it would become the event's latest, and every later update or cancel
+     * sent before it (a desk tool's local time labelled as UTC, say) would be refused as stale until that moment.
+     */
+    private static void notFromTheFuture(EventInput input) {
+        Instant latest = Instant.now().plus(CLOCK_TOLERANCE);
+        if (input.sentAt() != null && input.sentAt().isAfter(latest)) {
+            throw ProblemException.invalid("The input was sent in the future.", List.of(Issue.of("sent-in-future",
+                    "/properties/sentAt", "sentAt " + input.sentAt() + " is more than " + CLOCK_TOLERANCE.toMinutes()
+                            + " minutes ahead of this server's clock (" + Instant.now() + "): check the sender's"
+                            + " clock and time zone.")));
+        }
+    }
+
     /** Stores revision 1 of a new event (inside the caller's transaction). */
     public Submission create(Connection c, PublisherRecord publisher, EventInput input) throws SQLException {
+        notFromTheFuture(input);
         AlertEvent alert = alert(UUID.randomUUID().toString(), 1, publisher, input);
         byte[] json = fitting(Json.toBytes(alert));
         events.insert(c, alert, json, contentSha256(alert));
@@ -79,6 +99,7 @@ public class EventService {
     /** Stores revision n+1 of a locked event, or recognises a repeat, or refuses a stale input. */
     public Submission revise(Connection c, PublisherRecord publisher, Current current, EventInput input)
             throws SQLException {
+        notFromTheFuture(input);
         if (RevisionOrder.isStale(input.sentAt(), current.sentAt())) {
             throw ProblemException.conflict("stale-revision", "This input was sent at " + input.sentAt()
                     + ", before the revision already accepted (sent at " + current.sentAt() + "); it is ignored.");

@@ -132,6 +132,29 @@ class CapTest {
         }
     }
 
+    /** An Update whose every block says "AllClear" ends the event; one block still warning keeps it going. */
+    @Test
+    void anAllClearUpdateResolvesTheEvent() {
+        String id = "CLEAR-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        String partly = alert(id + "-p", "2026-11-28T09:00:00+01:00", "Update", original, CENTRE)
+                .replace("<info>", "<info><responseType>AllClear</responseType>")
+                .replace("</info>", "</info><info><language>en-GB</language><category>Met</category>"
+                        + "<event>Snow</event><responseType>Monitor</responseType><urgency>Expected</urgency>"
+                        + "<severity>Severe</severity><certainty>Likely</certainty>"
+                        + "<headline>Heavy snow</headline></info>");
+        post(partly).then().statusCode(202).body("revision", equalTo(2)).body("status", equalTo("ACTIVE"));
+        String clear = alert(id + "-c", "2026-11-28T10:00:00+01:00", "Update",
+                sender + "," + id + "-p,2026-11-28T09:00:00+01:00", CENTRE)
+                .replace("<info>", "<info><responseType>Monitor</responseType><responseType>AllClear</responseType>");
+        post(clear).then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(3))
+                .body("status", equalTo("RESOLVED"));
+        assertThat(event(eventId).status()).isEqualTo(org.allerta.contracts.EventStatus.RESOLVED);
+    }
+
     /** A blank headline is no headline: the event's name tells people what happened, and without it the alert is refused. */
     @Test
     void aBlankHeadlineFallsBackToTheEventOrIsRefused() {
@@ -306,6 +329,18 @@ class CapTest {
         String xml = alert("TWICE-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE);
         String eventId = post(xml).then().statusCode(202).extract().path("eventId");
         post(xml).then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
+    }
+
+    /**
+     * An alert stamped an hour ahead (local time labelled as UTC) is refused: accepted, it would make every update or
+     * cancel sent before that hour stale.
+     */
+    @Test
+    void anAlertSentInTheFutureIsRefused() {
+        String sent = java.time.OffsetDateTime.now(java.time.ZoneOffset.ofHours(1)).plusHours(1)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx"));
+        post(alert("AHEAD-" + UUID.randomUUID(), sent, "Alert", null, CENTRE)).then().statusCode(422)
+                .body("problems.type", org.hamcrest.Matchers.hasItem("urn:allerta:problem:sent-in-future"));
     }
 
     /** A circle over the 180th meridian would be an area GeoJSON cannot say in one ring: refused with the reason. */

@@ -93,6 +93,8 @@ class RefusalTest {
                         "invalid-timestamp"),
                 Arguments.of("timestamp without offset", ok().property("sentAt", "2026-11-28T10:00:00").json(), 422,
                         "invalid-timestamp"),
+                Arguments.of("sent an hour ahead of the server's clock", ok().property("sentAt",
+                        java.time.Instant.now().plusSeconds(3600).toString()).json(), 422, "sent-in-future"),
                 Arguments.of("a year no storage holds", ok().property("sentAt", "+300000-01-01T00:00:00Z").json(),
                         422, "timestamp-out-of-range"),
                 Arguments.of("no geometry", ok().node().without("geometry").toString(), 422, "missing-geometry"),
