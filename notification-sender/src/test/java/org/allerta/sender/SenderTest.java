@@ -221,6 +221,22 @@ class SenderTest {
         }
     }
 
+    /** A provider's failure report quoting the recipient reaches the receipts without them. */
+    @Test
+    void aFailureReportedByTheProviderKeepsItsReasonButNotTheRecipient() throws Exception {
+        NotificationJob job = push("device-token-quoted-0123456789", "Giulia, push.");
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(job);
+            receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            byte[] report = ("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"FAILED\",\"reason\":"
+                    + "\"The 'To' number +393331234567 is not a valid user\\u0000\"}").getBytes();
+            given().contentType("application/json").header(Signatures.HEADER, Signatures.sign(Peers.PUSH_SECRET,
+                    Instant.now(), report)).body(report).post("/v1/callbacks/push").then().statusCode(202);
+            assertThat(receipt(receipts, job.jobId(), ReceiptStatus.FAILED).reason())
+                    .isEqualTo("The 'To' number <number> is not a valid user");
+        }
+    }
+
     @Test
     void aThrottlingProviderIsRetriedAndARefusalFails() throws Exception {
         NotificationJob throttled = push("device-token-0123456789abcdef", "Giulia, push.");

@@ -82,7 +82,9 @@ public class CallbackResource {
                     Problem.Issue.of("invalid-value", "status", "DELIVERED, READ or FAILED"),
                     Problem.Issue.of("required", "jobId", "the job id, or the provider's id as id")));
         }
-        String reason = status == ReceiptStatus.FAILED ? report.path("reason").asText("PROVIDER_FAILED") : null;
+        // the provider's words may quote the recipient: the receipts topic carries no contact
+        String reason = status == ReceiptStatus.FAILED ? org.allerta.sender.channel.ProviderText.redacted(
+                report.path("reason").asText("PROVIDER_FAILED")) : null;
         if (jobId != null) {
             // the job's id as it was emitted: receipts are keyed by it, in lower case
             jobId = jobId.toLowerCase(java.util.Locale.ROOT);

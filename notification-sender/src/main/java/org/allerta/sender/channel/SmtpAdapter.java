@@ -275,11 +275,6 @@ public class SmtpAdapter implements Adapter {
      * {@code notifications.receipts} and into the dispatcher's tables, which keep no contact outside the registry).
      */
     static String brief(Exception e) {
-        String text = ADDRESS.matcher(String.valueOf(e.getMessage())).replaceAll("<address>")
-                .replaceAll("\\s+", " ").strip();
-        return text.length() > 200 ? text.substring(0, 200) : text;
+        return ProviderText.redacted(e.getMessage());
     }
-
-    /** Anything shaped like an e-mail address, with its angle brackets if any. */
-    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("<?[^\\s<>@]+@[^\\s<>]+>?");
 }
