@@ -26,8 +26,19 @@ public final class AddressNormaliser {
     private static final Pattern NUMBER = Pattern.compile(
             "(?<![\\p{L}\\d])" + HOUSE_NUMBER + "(?![\\p{L}\\d])");
     private static final Pattern ONLY_NUMBER = Pattern.compile(HOUSE_NUMBER);
+    /** A house number at the start of a text, as a whole word ("10 alessandria" is 10, not 10a). */
+    private static final Pattern LEADING_NUMBER = Pattern.compile("^" + HOUSE_NUMBER + "(?![\\p{L}\\d])");
     private static final Pattern MARKS = Pattern.compile("\\p{M}+");
     private static final Pattern POSTCODE = Pattern.compile("(?<!\\d)(\\d{5})(?!\\d)");
+    /**
+     * What follows a house number inside the building: "int. 3", "interno 3", "scala B", "sc. A", "piano 2", "app. 4".
+     * Cut before the number is looked for, so that "Via Dazio 90 int. 3" is number 90, not 3.
+     */
+    private static final Pattern UNIT = Pattern.compile(
+            "(?<=\\d|\\d[a-z]|\\d [a-z]|\\d/[a-z])\\s+(?:int|interno|scala|sc|piano|app|appartamento|pal|palazzina)"
+                    + "(?![\\p{L}]).*$");
+    /** "n. 90", "n° 90", "civ. 90", "civico 90": the word before a number that says it is one. */
+    private static final Pattern NUMBER_WORD = Pattern.compile("^(?:n|nr|num|numero|civ|civico)\\s+(?=\\d)");
 
     private AddressNormaliser() {
     }
@@ -173,13 +184,19 @@ public final class AddressNormaliser {
             if (segment.isEmpty()) {
                 continue;
             }
+            segment = UNIT.matcher(segment).replaceFirst("").trim();
             if (i == 0) {
                 street = segment;
-            } else if (number.isEmpty() && ONLY_NUMBER.matcher(segment).matches()) {
-                Matcher only = ONLY_NUMBER.matcher(segment);
-                only.matches();
-                number = houseNumber(only);
-            } else if (city.isEmpty() && !segment.matches(".*\\d.*")) {
+                continue;
+            }
+            segment = NUMBER_WORD.matcher(segment).replaceFirst("");
+            Matcher leading = LEADING_NUMBER.matcher(segment);
+            if (number.isEmpty() && leading.lookingAt()) {
+                // "Via Dazio, 90/H" or "Via Dazio, 90/H Alessandria": the number, then perhaps the city
+                number = houseNumber(leading);
+                segment = segment.substring(leading.end()).trim();
+            }
+            if (city.isEmpty() && !segment.isEmpty() && !segment.matches(".*\\d.*")) {
                 city = segment;
             }
         }
@@ -207,6 +224,8 @@ public final class AddressNormaliser {
             }
         }
         street = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
+        // "Via Dazio 90/H - Alessandria": the dash between them is not part of the city's name
+        city = city.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
         String type = "";
         for (Map.Entry<String, String> entry : STREET_TYPES.entrySet()) {
             String prefix = entry.getKey() + " ";

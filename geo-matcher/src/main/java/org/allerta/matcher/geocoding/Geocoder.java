@@ -122,15 +122,19 @@ public class Geocoder {
 
     /**
      * A street of a hamlet written as the city. Registers tell a hamlet's street from the city's street of the same
-     * name by adding the hamlet's ("Via Genova di Spinetta Marengo"): that name first; then the street as written,
-     * only if it has house numbers in that hamlet (else it is another street of the city, never the one meant).
+     * name by adding the hamlet's ("Via Genova di Spinetta Marengo", "Via Antonio Gramsci In Cascinagrossa"): those
+     * names first; then the street as written, only if it has house numbers in that hamlet (else it is another street
+     * of the city, never the one meant).
      */
     private Optional<Street> inDistrict(Connection c, Parsed parsed, District district) {
         String hamlet = AddressNormaliser.clean(district.name());
-        Optional<Street> named = exactStreets(c, new Parsed(parsed.streetType(), parsed.street() + " di " + hamlet,
-                parsed.number(), parsed.postcode(), district.cityNorm())).stream().findFirst();
-        if (named.isPresent()) {
-            return named.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.95, district.name()));
+        for (String joined : new String[] {" di ", " in "}) {
+            Optional<Street> named = exactStreets(c, new Parsed(parsed.streetType(), parsed.street() + joined + hamlet,
+                    parsed.number(), parsed.postcode(), district.cityNorm())).stream().findFirst();
+            if (named.isPresent()) {
+                return named.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.95,
+                        district.name()));
+            }
         }
         Optional<Street> plain = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                 district.cityNorm()));

@@ -42,6 +42,18 @@ class AddressNormaliserTest {
             "Via Ernesto Torre 24/1            | via      | ernesto torre    | 24/1   |       | ",
             "Via Ernesto Torre, 24/1, Alessandria | via   | ernesto torre    | 24/1   |       | alessandria",
             "Via Ernesto Torre 24 / 1 Alessandria | via   | ernesto torre    | 24/1   |       | alessandria",
+            "Via Dazio, 90/H 15122 Alessandria | via      | dazio            | 90h    | 15122 | alessandria",
+            "Corso Roma, 10 Alessandria        | corso    | roma             | 10     |       | alessandria",
+            "Via Dazio, n. 90                  | via      | dazio            | 90     |       | ",
+            "Via Dazio, civico 90/H, Alessandria | via    | dazio            | 90h    |       | alessandria",
+            "Via Dazio 90/H - 15122 Alessandria | via     | dazio            | 90h    | 15122 | alessandria",
+            "Via Dazio 90/H, Alessandria - AL  | via      | dazio            | 90h    |       | alessandria al",
+            "Via Dazio 90/H scala B            | via      | dazio            | 90h    |       | ",
+            "Via Dazio 90 int. 3               | via      | dazio            | 90     |       | ",
+            "Corso Roma 10 int. 4, Alessandria | corso    | roma             | 10     |       | alessandria",
+            "Via Dazio, 90 interno 2, Alessandria | via   | dazio            | 90     |       | alessandria",
+            "Via della Scala 4                 | via      | della scala      | 4      |       | ",
+            "Via Scala 4 scala A               | via      | scala            | 4      |       | ",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {

@@ -53,6 +53,15 @@ class GeocodingTest {
             "Via Dazio 90/H, Valle San Bartolomeo | Via Dazio 90/H, 15122 Alessandria",
             "Via Levata 88/A, 15122 Spinetta Marengo | Via Levata 88/A, 15122 Alessandria",
             "Via Genova 86, Spinetta Marengo (AL) | Via Genova Di Spinetta Marengo 86, 15122 Alessandria",
+            "Via Antonio Gramsci 54, Cascinagrossa | Via Antonio Gramsci In Cascinagrossa 54, 15122 Alessandria",
+            "Via Giuseppe Garibaldi 3/A, Spinetta Marengo | Via Giuseppe Garibaldi In Spinetta Marengo 3/A, 15122 Alessandria",
+            "Via Dazio, 90/H 15122 Alessandria   | Via Dazio 90/H, 15122 Alessandria",
+            "Corso Roma, 10 Alessandria          | Corso Roma 10, 15121 Alessandria",
+            "Via Dazio, n. 90/H                  | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H - 15122 Alessandria  | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, Alessandria - AL    | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H scala B              | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H int. 3, Alessandria  | Via Dazio 90/H, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = resolved(query);
