@@ -50,6 +50,31 @@ public class EventRepository {
         return current(c, SELECT_CURRENT + " WHERE e.event_id = ? FOR UPDATE OF e", eventId);
     }
 
+    /**
+     * The revisions of an event before {@code revision} that its publisher sent at this moment (to the microsecond the
+     * database keeps), oldest first.
+     */
+    public List<AlertEvent> earlierSentAt(Connection c, String eventId, long revision, Instant sentAt)
+            throws SQLException {
+        var found = new ArrayList<AlertEvent>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT alert FROM event_revision
+                WHERE event_id = ? AND revision < ?
+                  AND (convert_from(alert, 'UTF8')::jsonb ->> 'sentAt')::timestamptz BETWEEN ? AND ?
+                ORDER BY revision""")) {
+            s.setString(1, eventId);
+            s.setLong(2, revision);
+            s.setTimestamp(3, Timestamp.from(sentAt.minusNanos(1000)));
+            s.setTimestamp(4, Timestamp.from(sentAt.plusNanos(1000)));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    found.add(Json.fromBytes(rows.getBytes(1), AlertEvent.class));
+                }
+            }
+        }
+        return found;
+    }
+
     public Optional<AlertEvent> byId(Connection c, String eventId) throws SQLException {
         return current(c, SELECT_CURRENT + " WHERE e.event_id = ?", eventId).map(Current::alert);
     }
@@ -78,9 +103,9 @@ public class EventRepository {
     public void advanceSentAt(Connection c, String eventId, java.time.Instant sentAt) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "UPDATE event SET sent_at = ? WHERE event_id = ? AND (sent_at IS NULL OR sent_at < ?)")) {
-            s.setTimestamp(1, java.sql.Timestamp.from(sentAt));
+            s.setTimestamp(1, Timestamp.from(sentAt));
             s.setString(2, eventId);
-            s.setTimestamp(3, java.sql.Timestamp.from(sentAt));
+            s.setTimestamp(3, Timestamp.from(sentAt));
             s.executeUpdate();
         }
     }

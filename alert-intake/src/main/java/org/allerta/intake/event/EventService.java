@@ -132,11 +132,28 @@ public class EventService {
             return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
                     input.area().normalisations());
         }
+        if (input.sentAt() != null && !RevisionOrder.isStale(current.sentAt(), input.sentAt())
+                && repeatsAnEarlierRevision(c, current, input.sentAt(), hash)) {
+            // sent at the same moment as the latest, and saying what an earlier revision said: a repeat of that
+            // earlier message (a retry, a replay, a batch read again after a crash), not a change back to it
+            return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
+                    input.area().normalisations());
+        }
         byte[] json = fitting(Json.toBytes(candidate));
         events.update(c, candidate, json, hash);
         emit(c, candidate, json);
         return new Submission(candidate.eventId(), candidate.revision(), candidate.status(), Outcome.REVISED,
                 input.area().normalisations());
+    }
+
+    private boolean repeatsAnEarlierRevision(Connection c, Current current, Instant sentAt, String hash)
+            throws SQLException {
+        for (AlertEvent earlier : events.earlierSentAt(c, current.eventId(), current.revision(), sentAt)) {
+            if (hash.equals(contentSha256(earlier))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The latest revision of an event, for its publisher or the admin (null publisher); 404 otherwise. */

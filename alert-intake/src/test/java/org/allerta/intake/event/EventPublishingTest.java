@@ -114,6 +114,36 @@ class EventPublishingTest {
                 .body("outcome", equalTo("UNCHANGED"));
     }
 
+    /**
+     * Two messages sent the same second (a publisher stamping to the second) are two revisions; the first of them
+     * again, a retry or a batch read again after a crash, is a repeat: it does not turn the event back into it.
+     */
+    @Test
+    void theEarlierOfTwoMessagesSentTheSameSecondArrivingAgainIsARepeat() {
+        String publisherEventId = id();
+        String first = Features.outage(publisherEventId).property("sentAt", "2026-11-28T10:00:00Z")
+                .property("expectedRestorationAt", "2026-11-28T11:00:00Z").json();
+        String second = Features.outage(publisherEventId).property("sentAt", "2026-11-28T10:00:00Z")
+                .property("expectedRestorationAt", "2026-11-28T12:00:00Z").json();
+        String eventId = post(Features.PUBLISHER_KEY, first).then().statusCode(202).body("revision", equalTo(1))
+                .extract().path("eventId");
+        post(Features.PUBLISHER_KEY, second).then().statusCode(202).body("revision", equalTo(2));
+        post(Features.PUBLISHER_KEY, first).then().statusCode(200).body("revision", equalTo(2))
+                .body("outcome", equalTo("UNCHANGED"));
+        post(Features.PUBLISHER_KEY, second).then().statusCode(200).body("revision", equalTo(2))
+                .body("outcome", equalTo("UNCHANGED"));
+        given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).get("/v1/events/" + eventId).then()
+                .body("expectedRestorationAt", equalTo("2026-11-28T12:00:00Z"));
+        // a third message of that second, saying something new, is a change
+        post(Features.PUBLISHER_KEY, Features.outage(publisherEventId).property("sentAt", "2026-11-28T10:00:00Z")
+                .property("expectedRestorationAt", "2026-11-28T13:00:00Z").json())
+                .then().statusCode(202).body("revision", equalTo(3));
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            reader.await(r -> eventId.equals(r.key()), 3, Duration.ofSeconds(30));
+            assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> eventId.equals(r.key()))).hasSize(3);
+        }
+    }
+
     @Test
     void aChangeGivesTheNextRevisionAndAnOlderSentAtIsRefusedAsStale() {
         String publisherEventId = id();
