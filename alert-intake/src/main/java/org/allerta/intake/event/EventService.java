@@ -50,10 +50,18 @@ public class EventService {
 
     /** Authorises and versions one input under the publisher's own event id. */
     public Submission submit(PublisherRecord publisher, EventInput input) {
-        remit.check(publisher, input.kind(), "/properties/kind", input.area(), "/geometry");
+        boolean ending = input.status() != EventStatus.ACTIVE;
+        if (!ending) {
+            remit.check(publisher, input.kind(), "/properties/kind", input.area(), "/geometry");
+        }
         return jdbc.inTransactionRetryingConflicts(c -> {
             lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
             Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(), input.publisherEventId());
+            if (ending && (current.isEmpty() || current.get().alert().kind() != input.kind())) {
+                remit.check(publisher, input.kind(), "/properties/kind", input.area(), "/geometry");
+            }
+            // the end of an event of its own kind is not checked against the remit: it ends what was allowed when
+            // it began, and a remit narrowed since must not leave its people told that the outage goes on
             return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
         });
     }

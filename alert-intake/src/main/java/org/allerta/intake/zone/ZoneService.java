@@ -104,7 +104,11 @@ public class ZoneService {
             if (area == null) {
                 throw ProblemException.invalid("The zone's stored area is invalid.", issues);
             }
-            remit.check(publisher, EventKind.ROAD_CLEARING, "", area, "/zone/area");
+            if (status != ZoneStatus.CLEARED || zone.openEventId() == null) {
+                // clearing an open zone only ends what was once allowed: a remit narrowed since (the season over,
+                // the territory redrawn) must not leave its people told forever that their street waits
+                remit.check(publisher, EventKind.ROAD_CLEARING, "", area, "/zone/area");
+            }
             if (zone.openEventId() == null) {
                 if (status == ZoneStatus.CLEARED) {
                     if (zone.lastEventId() != null && zone.status() == ZoneStatus.CLEARED) {

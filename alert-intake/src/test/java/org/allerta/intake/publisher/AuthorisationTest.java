@@ -101,6 +101,48 @@ class AuthorisationTest {
                 .body("type", equalTo("urn:allerta:problem:area-too-large"));
     }
 
+    /**
+     * A publisher whose remit was narrowed after an event began (its kinds, its territory) may still end that event,
+     * but neither start nor change one outside its remit.
+     */
+    @Test
+    void aRemitNarrowedDuringAnEventStillLetsItsPublisherEndIt() {
+        String publisherEventId = "OMS-" + UUID.randomUUID();
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).json()).then().statusCode(202);
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"WATER_OUTAGE\"]}").then()
+                .statusCode(200);
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01)
+                .property("expectedRestorationAt", "2026-11-28T20:00:00Z").json()).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        post(key, Features.outage("OMS-" + UUID.randomUUID()).square(8.60, 44.90, 0.01).property("status",
+                "RESOLVED").json()).then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED").json())
+                .then().statusCode(202).body("revision", equalTo(2)).body("status", equalTo("RESOLVED"));
+    }
+
+    /** The same for a snow crew's zone: cleared after the season's end narrowed the remit. */
+    @Test
+    void aZoneOpenWhenTheRemitNarrowedCanStillBeCleared() {
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"POWER_OUTAGE\", \"ROAD_CLEARING\"]}")
+                .then().statusCode(200);
+        String zoneId = "zona-" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", "Bearer " + key).contentType("application/geo+json")
+                .body(Features.outage("unused").square(8.60, 44.90, 0.01).property("name", "Zona 4 - Cristo").json()
+                        .replace("\"publisherEventId\":\"unused\",", ""))
+                .put("/v1/zones/" + zoneId).then().statusCode(200);
+        String status = "{\"status\":\"%s\",\"note\":\"Mezzi in arrivo\"}";
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body(status.formatted("NOT_STARTED")).post("/v1/zones/" + zoneId + "/status").then().statusCode(202);
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"POWER_OUTAGE\"]}").then()
+                .statusCode(200);
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body(status.formatted("IN_PROGRESS")).post("/v1/zones/" + zoneId + "/status").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body(status.formatted("CLEARED")).post("/v1/zones/" + zoneId + "/status").then().statusCode(202)
+                .body("status", equalTo("RESOLVED"));
+    }
+
     /** A null territory lifts the limit (anywhere again); a null among the kinds is refused, not a server error. */
     @Test
     void aTerritoryCanBeLiftedAndANullKindIsRefused() {
