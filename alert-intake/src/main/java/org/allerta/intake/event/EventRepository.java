@@ -139,7 +139,10 @@ public class EventRepository {
             }
         }
         var items = new ArrayList<Summary>();
-        try (PreparedStatement s = c.prepareStatement("SELECT r.alert, e.updated_at FROM event e JOIN event_revision r"
+        // a listing line needs neither the area nor the long texts: up to 500 events of 900 KiB each would otherwise
+        // come over whole, into the service's heap, to show a headline
+        try (PreparedStatement s = c.prepareStatement("SELECT convert_to((convert_from(r.alert, 'UTF8')::jsonb"
+                + " - 'area' - 'description')::text, 'UTF8'), e.updated_at FROM event e JOIN event_revision r"
                 + " ON r.event_id = e.event_id AND r.revision = e.revision" + where
                 + " ORDER BY e.updated_at DESC, e.event_id LIMIT ? OFFSET ?")) {
             bind(s, publisherId, status, kind);
