@@ -109,8 +109,11 @@ public class SmppAdapter implements Adapter {
         return enabled ? Set.of(Channel.SMS) : Set.of();
     }
 
-    /** How far a long SMS got before the SMSC refused one of its parts: accepted parts, the last part's id. */
-    private record Progress(int accepted, String lastId) {
+    /**
+     * How far a long SMS got before the SMSC refused one of its parts: accepted parts, the last part's id, the
+     * concatenation reference its parts carry.
+     */
+    private record Progress(int accepted, String lastId, int reference) {
     }
 
     /**
@@ -126,10 +129,31 @@ public class SmppAdapter implements Adapter {
                 }
             });
 
-    /** The concatenation reference of a job's parts: from its id, the same at every attempt. */
-    static int reference(String jobId) {
-        return Math.floorMod(jobId.hashCode(), 256);
+    /**
+     * The concatenation reference of a long SMS's parts. A handset assembles the parts it holds by sender, reference
+     * and count: two long notices to one person with the same reference, stored together by the SMSC while the phone
+     * was off (a blackout), could be shown as one message made of both ("power out" with "back at 18:00"). Each
+     * recipient's long messages therefore take the next of the 256 references, from one picked by the job id for
+     * the first; a message resumed after a refusal keeps its own ({@link Progress}).
+     */
+    static final class References {
+
+        private final Map<String, Integer> last = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                return size() > 100_000;
+            }
+        };
+
+        synchronized int next(String destination, String jobId) {
+            Integer before = last.get(destination);
+            int reference = before == null ? Math.floorMod(jobId.hashCode(), 256) : (before + 1) & 0xff;
+            last.put(destination, reference);
+            return reference;
+        }
     }
+
+    private final References references = new References();
 
     @Override
     public Outcome send(NotificationJob job) {
@@ -137,8 +161,9 @@ public class SmppAdapter implements Adapter {
         String text = job.text();
         boolean gsm = Sms.encoding(text) == Sms.Encoding.GSM7;
         List<String> parts = Sms.parts(text);
-        int reference = reference(job.jobId());
         Progress before = parts.size() > 1 ? unfinished.get(job.jobId()) : null;
+        int reference = before != null ? before.reference()
+                : parts.size() > 1 ? references.next(destination, job.jobId()) : 0;
         int accepted = before == null ? 0 : before.accepted();
         String lastId = before == null ? null : before.lastId();
         // the SMSC gives up on a handset still off at the job's expiry: "back by 18:00" is not delivered the next day
@@ -182,7 +207,7 @@ public class SmppAdapter implements Adapter {
             int status = e.getCommandStatus();
             if (status == SMPPConstant.STAT_ESME_RTHROTTLED || status == SMPPConstant.STAT_ESME_RMSGQFUL
                     || status == SMPPConstant.STAT_ESME_RSYSERR) {
-                remember(job, accepted, lastId);
+                remember(job, accepted, lastId, reference);
                 // only throttling is the SMSC asking to slow down; a full queue (often one recipient's) counts
                 boolean throttled = status == SMPPConstant.STAT_ESME_RTHROTTLED;
                 return new Outcome.Retry("SMPP status 0x" + Integer.toHexString(status),
@@ -191,11 +216,11 @@ public class SmppAdapter implements Adapter {
             unfinished.remove(job.jobId());
             return new Outcome.Failed("SMPP_0x" + Integer.toHexString(status));
         } catch (ResponseTimeoutException | IOException e) {
-            remember(job, accepted, lastId);
+            remember(job, accepted, lastId, reference);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName(), null);
         } catch (Exception e) {
-            remember(job, accepted, lastId);
+            remember(job, accepted, lastId, reference);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName() + " " + e.getMessage(), null);
         }
@@ -211,9 +236,9 @@ public class SmppAdapter implements Adapter {
         return new org.jsmpp.util.AbsoluteTimeFormatter().format(calendar);
     }
 
-    private void remember(NotificationJob job, int accepted, String lastId) {
+    private void remember(NotificationJob job, int accepted, String lastId, int reference) {
         if (accepted > 0) {
-            unfinished.put(job.jobId(), new Progress(accepted, lastId));
+            unfinished.put(job.jobId(), new Progress(accepted, lastId, reference));
         }
     }
 
