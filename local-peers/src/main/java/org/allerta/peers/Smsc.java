@@ -95,6 +95,8 @@ public final class Smsc implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong(1000);
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger acceptBeforeThrottle = new AtomicInteger();
+    private final AtomicInteger answerLate = new AtomicInteger();
+    private volatile long lateMillis;
     private final AtomicLong submits = new AtomicLong();
     private volatile boolean undeliverable;
     private volatile boolean running = true;
@@ -136,6 +138,15 @@ public final class Smsc implements AutoCloseable {
     /** How many submit_sm it accepted (parts included). */
     public long submits() {
         return submits.get();
+    }
+
+    /**
+     * Takes the next {@code count} submit_sm (a complete message is received) but answers each only after
+     * {@code delay}: an SMSC under load whose submit_sm_resp comes after the client gave up waiting.
+     */
+    public void answerLate(int count, java.time.Duration delay) {
+        lateMillis = delay.toMillis();
+        answerLate.set(count);
     }
 
     /** Answers the next {@code count} submit_sm with ESME_RTHROTTLED. */
@@ -229,6 +240,9 @@ public final class Smsc implements AutoCloseable {
             SubmitSmResult result = result(submit, session, true);
             received.add(new Received(result.getMessageId(), submit.getSourceAddr(), submit.getDestAddress(), text,
                     ucs2 ? "UCS2" : "GSM7", total, Instant.now(), submit.getValidityPeriod()));
+            if (answerLate.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                sleep(lateMillis);
+            }
             return result;
         }
 

@@ -302,6 +302,28 @@ class SmsTest {
         assertThat(announced(next)).isZero();
     }
 
+    /**
+     * At most once, a message the SMSC took but answered too late (its submit_sm_resp after the 10 s the sender
+     * waits) is not submitted again: it may already be on its way, and an SMS twice is paid twice. It fails as
+     * UNCERTAIN, the SMSC holding it once.
+     */
+    @Test
+    void atMostOnceAMessageAnsweredTooLateIsNotSubmittedAgain() throws Exception {
+        NotificationJob late = sms("Giulia, risposta tardiva dal centro SMS.");
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            Peers.smsc.answerLate(1, Duration.ofSeconds(12));
+            TopicWriter.send(Topics.JOBS_PREFIX + "sms", late.subscriberId(), Json.toBytes(late));
+            Receipt uncertain = receipt(receipts, late.jobId(), ReceiptStatus.FAILED);
+            assertThat(uncertain.reason()).isEqualTo("UNCERTAIN");
+            assertThat(uncertain.attempts()).isEqualTo(1);
+            Thread.sleep(3_000);   // a second submit, were there one, has had its time
+        } finally {
+            Peers.smsc.answerLate(0, Duration.ZERO);
+        }
+        assertThat(Peers.smsc.received()).filteredOn(r -> ("+" + r.destination()).equals(late.recipient()))
+                .hasSize(1);
+    }
+
     @Test
     void aThrottlingSmscIsRetriedAndAnUndeliverableMessageFails() throws Exception {
         NotificationJob throttled = sms("Giulia, aggiornamento: ripristino previsto alle 20:00.");

@@ -34,6 +34,14 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * The message reached the provider, or may have, and no answer came (a submit_sm_resp or an HTTP status that
+     * never arrived): it may have been accepted. Delivering at most once, the job is not sent again but fails as
+     * {@code UNCERTAIN}; at least once, it is tried again like a {@link Retry}.
+     */
+    record Uncertain(String reason) implements Outcome {
+    }
+
     /** Refused for good (bad recipient, rejected content). */
     record Failed(String reason) implements Outcome {
     }

@@ -215,7 +215,12 @@ public class SmppAdapter implements Adapter {
             }
             unfinished.remove(job.jobId());
             return new Outcome.Failed("SMPP_0x" + Integer.toHexString(status));
-        } catch (ResponseTimeoutException | IOException e) {
+        } catch (ResponseTimeoutException e) {
+            // the submit_sm went out and its answer did not come: the SMSC may have accepted the part
+            remember(job, accepted, lastId, reference);
+            reset();
+            return new Outcome.Uncertain("SMPP: no answer to submit_sm");
+        } catch (IOException e) {
             remember(job, accepted, lastId, reference);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName(), null);

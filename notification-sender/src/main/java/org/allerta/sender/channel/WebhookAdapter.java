@@ -117,7 +117,8 @@ public class WebhookAdapter implements Adapter {
             if (status.get() >= 200 && status.get() < 300) {
                 return new Outcome.Sent(null);
             }
-            return new Outcome.Retry("no answer within " + ANSWER_DEADLINE.toSeconds() + " s", null);
+            // the request went out and no status came back: the provider may have taken it
+            return new Outcome.Uncertain("no answer within " + ANSWER_DEADLINE.toSeconds() + " s");
         } catch (ExecutionException e) {
             if (status.get() >= 200 && status.get() < 300) {
                 // accepted, then the connection broke during the rest of the answer: sent, its id unknown

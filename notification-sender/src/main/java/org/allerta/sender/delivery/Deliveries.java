@@ -481,6 +481,16 @@ public class Deliveries {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, failed.reason());
                 return;
             }
+            if (outcome instanceof Outcome.Uncertain uncertain) {
+                if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
+                    // the provider may hold it already: not sent again, whatever it costs (an SMS twice is paid twice)
+                    LOG.warnf("job %s: %s; not sent again (at most once), reported %s", job.jobId(),
+                            uncertain.reason(), UNCERTAIN);
+                    record(lane, job, attempts, null, ReceiptStatus.FAILED, UNCERTAIN);
+                    return;
+                }
+                outcome = new Outcome.Retry(uncertain.reason(), null);
+            }
             Outcome.Retry retry = (Outcome.Retry) outcome;
             lastReason = retry.reason();
             if (!retry.throttled()) {
