@@ -94,11 +94,15 @@ public class CapService {
         if (followed.isPresent()) {
             EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert) : alert.input();
             submission = events.revise(c, publisher, followed.get(), input);
-        } else if ("Cancel".equals(alert.msgType())) {
+        } else if (alert.bareCancel()) {
             throw ProblemException.invalid("Nothing to cancel.", List.of(Issue.of("cap-cancel-unknown",
                     "/alert/references", "None of the referenced alerts " + alert.references()
-                            + " is known to Allerta, so there is nothing to cancel.")));
+                            + " is known to Allerta, and this Cancel carries no <info> of its own, so there is"
+                            + " nothing to cancel. Send it again after the alert, or with its <info>.")));
         } else {
+            // a Cancel that carries its alert, arriving before the alert it cancels (another partition, a race of
+            // two posts), starts the event as CANCELLED: nobody is told, and the late original is folded into it
+            // instead of going live with nothing left to end it
             submission = events.create(c, publisher, alert.input());
             for (String reference : alert.references()) {
                 remember(c, publisherId, reference, submission.eventId(), true);

@@ -366,10 +366,40 @@ class CapTest {
     }
 
     @Test
-    void aCancelOfAnUnknownAlertIsRefused() {
-        post(alert("C-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Cancel",
-                "someone@example.org,NEVER-SEEN,2026-11-28T07:00:00+01:00", CENTRE))
+    void aBareCancelOfAnUnknownAlertIsRefused() {
+        post("""
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>C-%s</identifier><sender>someone@example.org</sender>
+                  <sent>2026-11-28T08:00:00+01:00</sent>
+                  <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
+                  <references>someone@example.org,NEVER-SEEN,2026-11-28T07:00:00+01:00</references>
+                </alert>""".formatted(UUID.randomUUID()))
                 .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-cancel-unknown"));
+    }
+
+    /**
+     * A Cancel that arrives before the alert it cancels (another partition of intake.raw, two posts racing) starts
+     * the event as cancelled; the late original is folded into it, never emitted as a live alert.
+     */
+    @Test
+    void aCancelBeforeItsOriginalCancelsItAndTheLateOriginalNeverGoesLive() {
+        String id = "EARLY-CANCEL-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        String eventId = post(alert(id + "-c", "2026-11-28T09:00:00+01:00", "Cancel", original, CENTRE))
+                .then().statusCode(202).body("revision", equalTo(1)).body("status", equalTo("CANCELLED"))
+                .extract().path("eventId");
+        post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("FOLDED"))
+                .body("status", equalTo("CANCELLED"));
+        assertThat(event(eventId).status()).isEqualTo(EventStatus.CANCELLED);
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            reader.await(r -> eventId.equals(r.key()), 1, Duration.ofSeconds(30));
+            assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> eventId.equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), AlertEvent.class).status()))
+                    .containsExactly(EventStatus.CANCELLED);
+        }
     }
 
     @Test
