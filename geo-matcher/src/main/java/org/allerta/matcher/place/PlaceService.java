@@ -189,9 +189,11 @@ public class PlaceService {
     }
 
     /**
-     * Geocodes again the places whose address could not be found (after the gazetteer changed), a page at a time;
-     * those found now are stored with their point, their outcome published on places.geocoded (the city's app tells
-     * the citizen) and their people matched against the active events. Returns how many were found.
+     * Geocodes again, after the gazetteer changed, the places whose address could not be found and those left at
+     * their street's centroid because the register lacked their number, a page at a time; those found now (a house
+     * number, where there was a centroid or nothing) are stored with their point, their outcome published on
+     * places.geocoded (the city's app tells the citizen) and their people matched against the active events again
+     * (a point that moved may enter or leave an area). Returns how many were found.
      */
     public long retryUnresolved() {
         long resolved = 0;
@@ -201,14 +203,16 @@ public class PlaceService {
             int read = jdbc.inTransaction(c -> {
                 var page = new ArrayList<String[]>();
                 try (PreparedStatement s = c.prepareStatement("""
-                        SELECT subscriber_id, place_id, address FROM place
-                        WHERE geom IS NULL AND address IS NOT NULL AND (subscriber_id, place_id) > (?, ?)
+                        SELECT subscriber_id, place_id, address, geom IS NULL FROM place
+                        WHERE address IS NOT NULL AND (geom IS NULL OR reason = 'NO_SUCH_NUMBER')
+                          AND (subscriber_id, place_id) > (?, ?)
                         ORDER BY subscriber_id, place_id LIMIT 500 FOR UPDATE SKIP LOCKED""")) {
                     s.setString(1, after[0]);
                     s.setString(2, after[1]);
                     try (ResultSet rows = s.executeQuery()) {
                         while (rows.next()) {
-                            page.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3)});
+                            page.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3),
+                                    rows.getBoolean(4) ? "unlocated" : "centroid"});
                         }
                     }
                 }
@@ -220,7 +224,9 @@ public class PlaceService {
                         WHERE subscriber_id = ? AND place_id = ?""")) {
                     for (String[] place : page) {
                         Geocoded geocoded = geocoder.geocode(c, place[2]);
-                        if (geocoded.point() == null) {
+                        // a place at its street's centroid changes only for its house
+                        if (geocoded.point() == null || ("centroid".equals(place[3])
+                                && geocoded.status() != GeocodingStatus.RESOLVED)) {
                             continue;
                         }
                         u.setString(1, geocoded.status().name());

@@ -123,6 +123,41 @@ class PlacesTest {
         assertThat(places(subscriber, true)).isEqualTo(1);
     }
 
+    /**
+     * A place left at its street's centroid because the register lacked its number is placed at its house once a
+     * new edition of the register has it; one whose number the citizen did not give stays where it is.
+     */
+    @Test
+    void aNumberTheRegisterLackedIsPlacedAtItsHouseOnceAnImportHasIt() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        String number = String.valueOf(8000 + (int) (Math.random() * 1000));
+        send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, "Via Dazio " + number + ", Alessandria", null),
+                new SubscriberPlaces.Place("street", PlaceCategory.WORK, "Via Dazio, Alessandria", null)),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now())));
+        try (var reader = new TopicReader(Topics.PLACES_GEOCODED)) {
+            assertThat(reader.await(r -> subscriber.equals(r.key()), 2, Duration.ofSeconds(30)).stream()
+                    .map(r -> Json.fromBytes(r.value(), PlaceGeocoded.class))
+                    .map(o -> o.placeId() + " " + o.status() + " " + o.reason()))
+                    .containsExactlyInAnyOrder("home STREET_CENTROID NO_SUCH_NUMBER",
+                            "street STREET_CENTROID NO_NUMBER_GIVEN");
+            given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv")
+                    .queryParam("source", "new-edition-" + UUID.randomUUID())
+                    .body("lon,lat,number,street,unit,city,district,region,postcode\n"
+                            + "8.6312," + "44.9478," + number + ",Via Dazio,,Alessandria,,,15122\n")
+                    .post("/v1/gazetteer").then().statusCode(200)
+                    .body("placesResolved", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+            PlaceGeocoded found = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()) && Json.fromBytes(
+                    r.value(), PlaceGeocoded.class).status() == GeocodingStatus.RESOLVED, 1, Duration.ofSeconds(30))
+                    .get(0).value(), PlaceGeocoded.class);
+            assertThat(found.placeId()).isEqualTo("home");
+            assertThat(found.point().lon()).isEqualTo(8.6312);
+            assertThat(found.matchedAddress()).isEqualTo("Via Dazio " + number + ", 15122 Alessandria");
+            assertThat(reader.drain(Duration.ofSeconds(2))).filteredOn(r -> subscriber.equals(r.key()))
+                    .as("the two first outcomes and the house found, nothing for the street alone").hasSize(3);
+        }
+    }
+
     @Test
     void aTombstoneErasesTheSubscribersPlaces() throws Exception {
         String subscriber = "sub-" + UUID.randomUUID();
