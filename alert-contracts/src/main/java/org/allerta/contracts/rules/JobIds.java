@@ -10,8 +10,9 @@ import org.allerta.contracts.Channel;
 
 /**
  * Rule 6: every notice has one deterministic job id, a name-based UUID (version 5, SHA-1) of
- * (event, subscriber, change, the revision that caused it, channel). A redelivered match therefore gives the same id,
- * while a genuinely new notice (someone who left the area and came back, at a later revision) gets a new one.
+ * (event, subscriber, change, the revision that caused it, channel) and, from a person's second stay inside the area
+ * within one revision, the stay. A redelivered match therefore gives the same id, while a genuinely new notice
+ * (someone who left the area and came back, at a later revision or within the same one) gets a new one.
  */
 public final class JobIds {
 
@@ -30,6 +31,17 @@ public final class JobIds {
         Objects.requireNonNull(channel, "channel");
         return nameUuid("notice\u0000" + eventId + "\u0000" + subscriberId + "\u0000" + change + "\u0000"
                 + causingRevision + "\u0000" + channel).toString();
+    }
+
+    /**
+     * The id of a notice of the {@code stay}-th stay of a person inside an event's area: someone who left and came
+     * back within one revision hears AFFECTED again, and that notice and its NO_LONGER_AFFECTED need ids of their
+     * own. The first stay's ids are {@link #notice(String, String, Change, long, Channel)}'s.
+     */
+    public static String notice(String eventId, String subscriberId, Change change, long causingRevision,
+                                Channel channel, int stay) {
+        String first = notice(eventId, subscriberId, change, causingRevision, channel);
+        return stay <= 1 ? first : nameUuid("stay\u0000" + first + "\u0000" + stay).toString();
     }
 
     /** The id of the {@code attempt}-th verification code sent for one channel of a subscriber. */

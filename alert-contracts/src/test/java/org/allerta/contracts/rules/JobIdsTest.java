@@ -32,6 +32,16 @@ class JobIdsTest {
     }
 
     @Test
+    void comingBackWithinTheSameRevisionIsANewNoticeAndTheFirstStayKeepsItsId() {
+        String first = JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1, Channel.SMS);
+        assertThat(JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1, Channel.SMS, 1)).isEqualTo(first);
+        String second = JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1, Channel.SMS, 2);
+        assertThat(second).isNotEqualTo(first).isEqualTo(JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1,
+                Channel.SMS, 2)).isNotEqualTo(JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1, Channel.SMS, 3));
+        assertThat(UUID.fromString(second).version()).isEqualTo(5);
+    }
+
+    @Test
     void comingBackAtALaterRevisionIsANewNotice() {
         assertThat(JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 1, Channel.SMS))
                 .isNotEqualTo(JobIds.notice("ev-1", "sub-1", Change.AFFECTED, 4, Channel.SMS));

@@ -40,6 +40,7 @@ import org.allerta.contracts.PlaceCategory;
 import org.allerta.contracts.rules.Interests;
 import org.allerta.contracts.rules.JobIds;
 import org.allerta.contracts.rules.NoticeRules;
+import org.allerta.contracts.rules.NoticeRules.Action;
 import org.allerta.contracts.rules.NoticeRules.Decision;
 import org.allerta.contracts.rules.NoticeRules.Told;
 import org.allerta.contracts.rules.QuietHours;
@@ -116,7 +117,12 @@ public class MatchDispatcher {
 
     /** One unit of work: a change for a subscriber, from the matcher or released from quiet hours. */
     record Work(String eventId, long revision, UUID subscriberId, Change change, List<String> placeIds,
-                boolean priority, boolean released) {
+                boolean priority, boolean released, Instant at) {
+
+        Work(String eventId, long revision, UUID subscriberId, Change change, List<String> placeIds,
+             boolean priority, boolean released) {
+            this(eventId, revision, subscriberId, change, placeIds, priority, released, null);
+        }
 
         Rev rev() {
             return new Rev(eventId, revision);
@@ -162,6 +168,10 @@ public class MatchDispatcher {
         Change lastChange;
         /** The channel types the person was told the event on ({@link #bit}); {@link #UNKNOWN} for older rows. */
         int channels;
+        /** The stays inside the area begun, each with an AFFECTED of its own (V14). */
+        int stays;
+        /** The matcher's time of the last change applied; null when unknown. */
+        Instant lastAt;
         boolean fresh;
         boolean dirty;
 
@@ -209,7 +219,7 @@ public class MatchDispatcher {
                     throw new IllegalArgumentException("revision must be >= 1");
                 }
                 var w = new Work(canonical(eventIds, match.eventId()), match.revision(), subscriber,
-                        match.change(), match.placeIds(), match.priority(), false);
+                        match.change(), match.placeIds(), match.priority(), false, match.at());
                 work.add(w);
                 sources.put(w, record);
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -405,6 +415,11 @@ public class MatchDispatcher {
                 event.urgency(), now);
         Decision decision = NoticeRules.decide(entry.told, w.change(), holdUntil.isPresent());
         Told next = decision.next();
+        if (w.change() == Change.AFFECTED
+                && (decision.action() == Action.SEND || decision.action() == Action.HOLD)) {
+            // a stay inside begins (rule 3: someone who left and came back is told again, with a notice of its own)
+            entry.stays++;
+        }
         switch (decision.action()) {
             case SEND -> {
                 int emitted = jobs(w, event, person, entry, publishers, now, outcome);
@@ -447,6 +462,9 @@ public class MatchDispatcher {
         entry.told = next;
         entry.lastRevision = w.revision();
         entry.lastChange = w.change();
+        if (w.at() != null) {
+            entry.lastAt = w.at();
+        }
         entry.dirty = true;
     }
 
@@ -488,10 +506,14 @@ public class MatchDispatcher {
         return event.expiresAt() != null && !event.expiresAt().isAfter(now);
     }
 
-    /** A redelivered match: the ledger already holds this revision's change (or a newer one). */
+    /**
+     * A redelivered match: the ledger already holds this revision's change, a newer revision, or a later change of
+     * this revision (the matcher's time says so: a person who left and came back, read again after a crash).
+     */
     private static boolean alreadyApplied(Entry entry, Work w) {
         return entry != null && (entry.lastRevision > w.revision()
-                || (entry.lastRevision == w.revision() && entry.lastChange == w.change()));
+                || (entry.lastRevision == w.revision() && (entry.lastChange == w.change()
+                        || (w.at() != null && entry.lastAt != null && !w.at().isAfter(entry.lastAt)))));
     }
 
     private void release(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
@@ -536,6 +558,8 @@ public class MatchDispatcher {
             return 0;
         }
         int told = w.change() == Change.AFFECTED ? 0 : entry.channels;
+        // the notices that begin and end a stay inside name it; the first stay's ids are those of rule 6
+        int stay = w.change() == Change.AFFECTED || w.change() == Change.NO_LONGER_AFFECTED ? entry.stays : 1;
         boolean followsTold = false;
         if (told > 0) {
             for (Person.Reach reach : person.channels()) {
@@ -563,7 +587,7 @@ public class MatchDispatcher {
                 continue;
             }
             String jobId = JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(), w.revision(),
-                    reach.type());
+                    reach.type(), stay);
             UUID id = UUID.fromString(jobId);
             String token = tokens.token(id);
             String link = baseUrl + "/r/" + token;
@@ -769,19 +793,22 @@ public class MatchDispatcher {
     }
 
     private static final String LEDGER_INSERT = """
-            INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, channels, updated_at)
-            SELECT e, s, t, r, ch, cs, now()
-            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[])
-                AS u(e, s, t, r, ch, cs)""";
+            INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, channels, stays, last_at,
+                                updated_at)
+            SELECT e, s, t, r, ch, cs, st, la, now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[], ?::smallint[],
+                        ?::timestamptz[])
+                AS u(e, s, t, r, ch, cs, st, la)""";
 
     private static final String LEDGER_UPDATE = """
-            UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, channels = u.cs,
-                updated_at = now()
-            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[])
-                AS u(e, s, t, r, ch, cs)
+            UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, channels = u.cs, stays = u.st,
+                last_at = u.la, updated_at = now()
+            FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[], ?::smallint[],
+                        ?::timestamptz[])
+                AS u(e, s, t, r, ch, cs, st, la)
             WHERE l.event_id = u.e AND l.subscriber_id = u.s""";
 
-    /** Writes these ledger entries with {@code sql}, which takes them as six arrays of the same length. */
+    /** Writes these ledger entries with {@code sql}, which takes them as eight arrays of the same length. */
     private static void writeLedger(Connection c, List<Map.Entry<Key, Entry>> entries, String sql)
             throws SQLException {
         if (entries.isEmpty()) {
@@ -794,6 +821,8 @@ public class MatchDispatcher {
         var revisions = new Long[n];
         var changes = new String[n];
         var channels = new Short[n];
+        var stays = new Short[n];
+        var lastAt = new Timestamp[n];
         for (int i = 0; i < n; i++) {
             var e = entries.get(i);
             events[i] = e.getKey().eventId();
@@ -802,6 +831,8 @@ public class MatchDispatcher {
             revisions[i] = e.getValue().lastRevision;
             changes[i] = e.getValue().lastChange == null ? Change.AFFECTED.name() : e.getValue().lastChange.name();
             channels[i] = e.getValue().channels == UNKNOWN ? null : (short) e.getValue().channels;
+            stays[i] = (short) Math.min(Short.MAX_VALUE, e.getValue().stays);
+            lastAt[i] = e.getValue().lastAt == null ? null : Timestamp.from(e.getValue().lastAt);
         }
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setArray(1, c.createArrayOf("text", events));
@@ -810,6 +841,8 @@ public class MatchDispatcher {
             s.setArray(4, c.createArrayOf("bigint", revisions));
             s.setArray(5, c.createArrayOf("text", changes));
             s.setArray(6, c.createArrayOf("int2", channels));
+            s.setArray(7, c.createArrayOf("int2", stays));
+            s.setArray(8, c.createArrayOf("timestamptz", lastAt));
             s.executeUpdate();
         }
     }
@@ -829,9 +862,12 @@ public class MatchDispatcher {
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
                     short channels = rows.getShort(6);
-                    ledger.put(new Key(rows.getString(1), rows.getObject(2, UUID.class)),
-                            new Entry(Told.valueOf(rows.getString(3)), rows.getLong(4),
-                                    Change.valueOf(rows.getString(5)), rows.wasNull() ? UNKNOWN : channels, false));
+                    var entry = new Entry(Told.valueOf(rows.getString(3)), rows.getLong(4),
+                            Change.valueOf(rows.getString(5)), rows.wasNull() ? UNKNOWN : channels, false);
+                    entry.stays = rows.getShort(7);
+                    Timestamp lastAt = rows.getTimestamp(8);
+                    entry.lastAt = lastAt == null ? null : lastAt.toInstant();
+                    ledger.put(new Key(rows.getString(1), rows.getObject(2, UUID.class)), entry);
                 }
             }
         }
@@ -841,7 +877,8 @@ public class MatchDispatcher {
 
     /** The batch's ledger rows, locked: the events (1) and subscribers (2) as arrays of the same length. */
     static final String LEDGER_LOOKUP = """
-            SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change, l.channels FROM ledger l
+            SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change, l.channels, l.stays,
+                   l.last_at FROM ledger l
             JOIN unnest(?::text[], ?::uuid[]) AS k(e, s) ON l.event_id = k.e AND l.subscriber_id = k.s
             ORDER BY l.event_id, l.subscriber_id
             FOR UPDATE OF l""";

@@ -334,15 +334,15 @@ public class SubscriberService {
             // a person's ledger rows are found per event the dispatcher knows (the ledger's key starts with the
             // event); each says up to which revision the person was told anything, so the ids of every notice they
             // can have been sent follow from it (rule 6), and those job rows keep only their counts
-            var told = new LinkedHashMap<String, Long>();
+            var told = new LinkedHashMap<String, long[]>();
             try (PreparedStatement s = c.prepareStatement("""
                     DELETE FROM ledger
                     WHERE subscriber_id = ? AND event_id IN (SELECT DISTINCT event_id FROM event_revision)
-                    RETURNING event_id, last_revision""")) {
+                    RETURNING event_id, last_revision, stays""")) {
                 s.setObject(1, id);
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
-                        told.put(rows.getString(1), rows.getLong(2));
+                        told.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
                     }
                 }
             }
@@ -384,16 +384,25 @@ public class SubscriberService {
 
     /**
      * The ids of every notice a person can have been sent: for each event, every change on every channel at each
-     * revision up to the last one their ledger row recorded (a held notice, once released, keeps its revision).
+     * revision up to the last one their ledger row recorded (a held notice, once released, keeps its revision), and
+     * the AFFECTED and NO_LONGER_AFFECTED of each later stay inside the area.
+     *
+     * @param ledger per event, the last revision and the stays the person's ledger row recorded
      */
-    static List<UUID> noticeIds(UUID subscriberId, Map<String, Long> lastRevisionByEvent) {
+    static List<UUID> noticeIds(UUID subscriberId, Map<String, long[]> ledger) {
         var ids = new ArrayList<UUID>();
         String subscriber = subscriberId.toString();
-        lastRevisionByEvent.forEach((eventId, last) -> {
+        ledger.forEach((eventId, row) -> {
+            long last = row[0];
+            int stays = (int) Math.max(1, row[1]);
             for (long revision = 1; revision <= last; revision++) {
                 for (Change change : Change.values()) {
-                    for (Channel channel : Channel.values()) {
-                        ids.add(UUID.fromString(JobIds.notice(eventId, subscriber, change, revision, channel)));
+                    boolean staying = change == Change.AFFECTED || change == Change.NO_LONGER_AFFECTED;
+                    for (int stay = 1; stay <= (staying ? stays : 1); stay++) {
+                        for (Channel channel : Channel.values()) {
+                            ids.add(UUID.fromString(JobIds.notice(eventId, subscriber, change, revision, channel,
+                                    stay)));
+                        }
                     }
                 }
             }

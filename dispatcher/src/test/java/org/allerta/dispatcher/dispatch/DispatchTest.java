@@ -246,6 +246,42 @@ class DispatchTest {
     }
 
     /**
+     * Someone who leaves the area and comes back within one revision (a place corrected, then corrected back) is told
+     * AFFECTED again, with a notice of its own, and so is each later leave (rule 3); the same changes read again
+     * after a crash, in their order, tell nothing more, and erasure finds every one of those notices.
+     */
+    @Test
+    void leavingAndComingBackWithinOneRevisionIsToldEachTimeAndOnceEach() throws Exception {
+        Person ada = person("Ada", "it", sms("+393330000071", null), "\"POWER_OUTAGE\"", null);
+        String e = id("back-within");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        Instant t = Instant.parse("2026-11-28T10:00:00Z");
+        List<MatchChange> changes = List.of(
+                new MatchChange(e, 1, ada.id(), Change.AFFECTED, ada.places(), false, t),
+                new MatchChange(e, 1, ada.id(), Change.NO_LONGER_AFFECTED, ada.places(), false, t.plusSeconds(60)),
+                new MatchChange(e, 1, ada.id(), Change.AFFECTED, ada.places(), false, t.plusSeconds(120)),
+                new MatchChange(e, 1, ada.id(), Change.NO_LONGER_AFFECTED, ada.places(), false, t.plusSeconds(180)));
+        for (MatchChange change : changes) {
+            TopicWriter.send(Topics.ALERTS_MATCHES, ada.id(), Json.toBytes(change));
+        }
+        List<NotificationJob> jobs = jobs(Set.of(ada.id()), 4);
+        assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()).toList()).containsExactly(
+                "AFFECTED@1", "NO_LONGER_AFFECTED@1", "AFFECTED@1", "NO_LONGER_AFFECTED@1");
+        assertThat(ids(jobs)).hasSize(4).contains(
+                JobIds.notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS),
+                JobIds.notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS, 2));
+        awaitTold(e, ada, "NO_LONGER_AFFECTED");
+
+        // read again, as after a crash before the offsets were committed: nothing more
+        for (MatchChange change : changes) {
+            TopicWriter.send(Topics.ALERTS_MATCHES, ada.id(), Json.toBytes(change));
+        }
+        Thread.sleep(2_000);
+        assertThat(jobs(Set.of(ada.id()), 4)).hasSize(4);
+        eraseAndCheckAnonymised(ada, jobs);
+    }
+
+    /**
      * An update and the end go where the notice went: not to a channel added during the event (its owner would read
      * an update of something never announced there), still to a channel that carried the notice only because the
      * event was an emergency (the all-clear goes where the alarm went), and, once none of those channels is left, to
