@@ -103,8 +103,29 @@ public class Geocoder {
     private record District(String name, String cityNorm) {
     }
 
-    /** The one city that has a district of this name (a name two cities share says nothing). */
+    /**
+     * The one city that has a district of this name, as written or with a saint's "S." spelt out ("Valle S.
+     * Bartolomeo" is Valle San Bartolomeo; San, Santa, Santo and Sant' are tried in turn).
+     */
     private static Optional<District> district(Connection c, String name) {
+        Optional<District> found = districtNamed(c, name);
+        if (found.isPresent() || !SAINT.matcher(name).find()) {
+            return found;
+        }
+        for (String saint : new String[] {"san", "santa", "santo", "sant"}) {
+            found = districtNamed(c, SAINT.matcher(name).replaceAll("$1" + saint + "$2"));
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return found;
+    }
+
+    /** "s" as a word of its own, the abbreviation of a saint's name once the dot is gone. */
+    private static final java.util.regex.Pattern SAINT = java.util.regex.Pattern.compile("(^| )s( )");
+
+    /** The one city that has a district of this name (a name two cities share says nothing). */
+    private static Optional<District> districtNamed(Connection c, String name) {
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT district, city_norm FROM address_district WHERE district_norm = ? LIMIT 2")) {
             s.setString(1, name);

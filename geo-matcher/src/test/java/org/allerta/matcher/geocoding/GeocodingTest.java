@@ -62,6 +62,7 @@ class GeocodingTest {
             "Via Dazio 90/H, Alessandria - AL    | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H scala B              | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H int. 3, Alessandria  | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, Valle S. Bartolomeo | Via Dazio 90/H, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = resolved(query);
