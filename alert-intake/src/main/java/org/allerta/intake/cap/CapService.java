@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.allerta.contracts.AlertEvent;
@@ -74,7 +75,7 @@ public class CapService {
         }
         Optional<Current> followed = Optional.empty();
         for (String reference : alert.references()) {
-            Optional<Seen> referenced = seen(c, publisherId, reference);
+            Optional<Seen> referenced = seen(c, publisherId, reference).or(() -> sameMoment(c, publisherId, reference));
             if (referenced.isPresent()) {
                 followed = repository.lockById(c, referenced.get().eventId());
                 break;
@@ -137,6 +138,48 @@ public class CapService {
                 return rows.next() ? Optional.of(new Seen(rows.getString(1), rows.getBoolean(2))) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * A reference that names a known message's sender and identifier, and its {@code sent} at the same instant
+     * written otherwise ("+01:00" for "Z" an hour later): the same message. Without this, a Cancel written so
+     * would be taken for one that came before its alert, and the alert it meant would stay active.
+     */
+    private static Optional<Seen> sameMoment(Connection c, String publisherId, String reference) {
+        int last = reference.lastIndexOf(',');
+        if (last < 0) {
+            return Optional.empty();
+        }
+        Instant sent;
+        try {
+            sent = java.time.OffsetDateTime.parse(reference.substring(last + 1).strip()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
+        String prefix = reference.substring(0, last + 1);
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT cap_key, event_id, referenced_only FROM cap_message
+                WHERE publisher_id = ? AND left(cap_key, ?) = ?""")) {
+            s.setString(1, publisherId);
+            s.setInt(2, prefix.length());
+            s.setString(3, prefix);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    String key = rows.getString(1);
+                    try {
+                        if (java.time.OffsetDateTime.parse(key.substring(prefix.length()).strip()).toInstant()
+                                .equals(sent)) {
+                            return Optional.of(new Seen(rows.getString(2), rows.getBoolean(3)));
+                        }
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // a key whose sent is not a timestamp names another message
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return Optional.empty();
     }
 
     private static void remember(Connection c, String publisherId, String key, String eventId, boolean referencedOnly)

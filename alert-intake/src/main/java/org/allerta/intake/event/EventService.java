@@ -48,6 +48,13 @@ public class EventService {
         this.remit = remit;
     }
 
+    /** True when the input ends an active event of the same kind over the same area. */
+    private static boolean endsAsItStands(Optional<Current> current, EventInput input) {
+        return current.isPresent() && current.get().alert().status() == EventStatus.ACTIVE
+                && current.get().alert().kind() == input.kind()
+                && GeoJson.write(input.area().geometry()).equals(current.get().alert().area());
+    }
+
     /** Authorises and versions one input under the publisher's own event id. */
     public Submission submit(PublisherRecord publisher, EventInput input) {
         boolean ending = input.status() != EventStatus.ACTIVE;
@@ -57,11 +64,12 @@ public class EventService {
         return jdbc.inTransactionRetryingConflicts(c -> {
             lock(c, publisher.publisherId() + "\u001f" + input.publisherEventId());
             Optional<Current> current = events.lockByPublisherId(c, publisher.publisherId(), input.publisherEventId());
-            if (ending && (current.isEmpty() || current.get().alert().kind() != input.kind())) {
+            if (ending && !endsAsItStands(current, input)) {
                 remit.check(publisher, input.kind(), "/properties/kind", input.area(), "/geometry");
             }
-            // the end of an event of its own kind is not checked against the remit: it ends what was allowed when
-            // it began, and a remit narrowed since must not leave its people told that the outage goes on
+            // the end of an active event, of its kind and over its area, is not checked against the remit: it ends
+            // what was allowed when it began, and a remit narrowed since must not leave its people told that the
+            // outage goes on
             return current.isPresent() ? revise(c, publisher, current.get(), input) : create(c, publisher, input);
         });
     }

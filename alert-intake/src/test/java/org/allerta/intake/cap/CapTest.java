@@ -378,6 +378,18 @@ class CapTest {
                 .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-cancel-unknown"));
     }
 
+    /** A reference whose sent is the same instant written with another offset names the same alert. */
+    @Test
+    void aReferenceWrittenWithAnotherOffsetNamesTheSameAlert() {
+        String id = "OFFSET-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        post(alert(id + "-c", "2026-11-28T09:00:00+01:00", "Cancel", sender + "," + id + ",2026-11-28T07:00:00Z",
+                CENTRE)).then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(2))
+                .body("status", equalTo("CANCELLED"));
+    }
+
     /**
      * A Cancel that arrives before the alert it cancels (another partition of intake.raw, two posts racing) starts
      * the event as cancelled; the late original is folded into it, never emitted as a live alert.

@@ -116,8 +116,14 @@ class AuthorisationTest {
                 .body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
         post(key, Features.outage("OMS-" + UUID.randomUUID()).square(8.60, 44.90, 0.01).property("status",
                 "RESOLVED").json()).then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        // an end over another area is checked as any change is
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.02).property("status", "RESOLVED").json())
+                .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
         post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED").json())
                 .then().statusCode(202).body("revision", equalTo(2)).body("status", equalTo("RESOLVED"));
+        // once ended, a further revision of its end is checked too
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "CANCELLED").json())
+                .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
     }
 
     /** The same for a snow crew's zone: cleared after the season's end narrowed the remit. */
