@@ -224,8 +224,9 @@ public final class AddressNormaliser {
             }
         }
         street = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
-        // "Via Dazio 90/H - Alessandria": the dash between them is not part of the city's name
-        city = city.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
+        // "Via Dazio 90/H - Alessandria": a dash standing between words is no part of the city's name (the one in
+        // "Saint-Vincent" or the slash of "Bolzano/Bozen" is, as the register keeps them)
+        city = city.replaceAll("(^|\\s)[-/]+(?=\\s|$)", " ").replaceAll("\\s+", " ").trim();
         String type = "";
         for (Map.Entry<String, String> entry : STREET_TYPES.entrySet()) {
             String prefix = entry.getKey() + " ";

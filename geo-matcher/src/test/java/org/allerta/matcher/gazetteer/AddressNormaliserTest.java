@@ -53,6 +53,8 @@ class AddressNormaliserTest {
             "Corso Roma 10 int. 4, Alessandria | corso    | roma             | 10     |       | alessandria",
             "Via Dazio, 90 interno 2, Alessandria | via   | dazio            | 90     |       | alessandria",
             "Via della Scala 4                 | via      | della scala      | 4      |       | ",
+            "Via Roma 5, Saint-Vincent         | via      | roma             | 5      |       | saint-vincent",
+            "Via Roma 5, Bolzano/Bozen         | via      | roma             | 5      |       | bolzano/bozen",
             "Via Scala 4 scala A               | via      | scala            | 4      |       | ",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
