@@ -242,7 +242,9 @@ public class SmppAdapter implements Adapter {
     }
 
     private void remember(NotificationJob job, int accepted, String lastId, int reference) {
-        if (accepted > 0) {
+        // a long message keeps its reference from one attempt to the next, even with no part confirmed: its first
+        // part may be with the SMSC all the same (an answer that never came)
+        if (accepted > 0 || Sms.parts(job.text()).size() > 1) {
             unfinished.put(job.jobId(), new Progress(accepted, lastId, reference));
         }
     }

@@ -94,7 +94,7 @@ public class WebhookAdapter implements Adapter {
         }
         byte[] bytes = Json.toBytes(body);
         HttpRequest request = HttpRequest.newBuilder(endpoint.url())
-                .timeout(Duration.ofSeconds(15))
+                .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", job.jobId())
                 .header(Signatures.HEADER, Signatures.sign(endpoint.secret(), java.time.Instant.now(), bytes))
@@ -117,8 +117,11 @@ public class WebhookAdapter implements Adapter {
             if (status.get() >= 200 && status.get() < 300) {
                 return new Outcome.Sent(null);
             }
-            // the request went out and no status came back: the provider may have taken it
-            return new Outcome.Uncertain("no answer within " + ANSWER_DEADLINE.toSeconds() + " s");
+            if (status.get() == 0) {
+                // the request went out and no status came back: the provider may have taken it
+                return new Outcome.Uncertain("no answer within " + ANSWER_DEADLINE.toSeconds() + " s");
+            }
+            return new Outcome.Retry("HTTP " + status.get() + ", its answer unfinished", null);
         } catch (ExecutionException e) {
             if (status.get() >= 200 && status.get() < 300) {
                 // accepted, then the connection broke during the rest of the answer: sent, its id unknown
@@ -127,6 +130,10 @@ public class WebhookAdapter implements Adapter {
             // a provider that cannot be reached says nothing against the message: it waits (no attempt used)
             boolean away = e.getCause() instanceof java.net.ConnectException
                     || e.getCause() instanceof java.net.http.HttpConnectTimeoutException;
+            if (!away && status.get() == 0 && e.getCause() instanceof java.net.http.HttpTimeoutException) {
+                // connected, the request sent, and no status within the request's timeout: it may have been taken
+                return new Outcome.Uncertain("no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+            }
             return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null, away);
         } catch (InterruptedException e) {
             exchange.cancel(true);
@@ -148,6 +155,9 @@ public class WebhookAdapter implements Adapter {
 
     /** How long a provider has for its whole answer, headers and body. */
     static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
+
+    /** How long a provider has to answer a request's status line. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     /** How much of an answer is read: its {@code id} is all that is used. */
     static final int MAX_ANSWER_BYTES = 64 * 1024;
 
