@@ -357,6 +357,7 @@ public class MatchDispatcher {
             Map<String, String> publishers = publishers(c, events.values());
             long t1 = System.nanoTime();
             var outcome = new Outcome();
+            outcome.expired = expiredEvents(c, events.values(), now);
             for (Work w : work) {
                 AlertEvent event = events.get(w.rev());
                 Person person = people.get(w.subscriberId());
@@ -424,7 +425,7 @@ public class MatchDispatcher {
             case SEND -> {
                 int emitted = jobs(w, event, person, entry, publishers, now, outcome);
                 if (emitted == 0 && w.change() == Change.AFFECTED) {
-                    if (awaitsChannel(person, event, now)) {
+                    if (awaitsChannel(person, event, outcome)) {
                         // no verified channel carries it yet, one that would awaits its code: told once it is
                         // confirmed (someone registered during the event)
                         outcome.hold(new Held(w, AWAITING_CHANNEL));
@@ -445,7 +446,7 @@ public class MatchDispatcher {
             case SEND_HELD -> {
                 if (jobs(asAffected(w), event, person, entry, publishers, now, outcome) == 0) {
                     next = entry.told;
-                    if (awaitsChannel(person, event, now)) {
+                    if (awaitsChannel(person, event, outcome)) {
                         outcome.hold(new Held(asAffected(w), AWAITING_CHANNEL));
                     }
                 } else {
@@ -497,13 +498,38 @@ public class MatchDispatcher {
      * A notice no verified channel carries waits when a channel of the person that would carry it awaits its code,
      * unless the event has expired.
      */
-    private static boolean awaitsChannel(Person person, AlertEvent event, Instant now) {
-        return !expired(event, now) && person.awaitsChannelFor(event.kind(), event.severity());
+    private static boolean awaitsChannel(Person person, AlertEvent event, Outcome outcome) {
+        return !outcome.expired.contains(event.eventId()) && person.awaitsChannelFor(event.kind(), event.severity());
     }
 
-    /** Past its {@code expiresAt}: the alert no longer holds, and only its end is still told. */
-    private static boolean expired(AlertEvent event, Instant now) {
-        return event.expiresAt() != null && !event.expiresAt().isAfter(now);
+    /**
+     * The events of these revisions whose latest revision is past its {@code expiresAt}: the alert no longer holds,
+     * and only its end is still told. The latest revision decides, not the one a held notice names: an alert extended
+     * since (a new {@code expiresAt} is no material change, so nothing renews the held notice) still holds.
+     */
+    static Set<String> expiredEvents(Connection c, java.util.Collection<AlertEvent> revisions, Instant now)
+            throws SQLException {
+        String[] candidates = revisions.stream()
+                .filter(e -> e.expiresAt() != null && !e.expiresAt().isAfter(now))
+                .map(AlertEvent::eventId).distinct().toArray(String[]::new);
+        if (candidates.length == 0) {
+            return Set.of();
+        }
+        var expired = new HashSet<String>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT DISTINCT ON (event_id) event_id, alert FROM event_revision WHERE event_id = ANY (?)
+                ORDER BY event_id, revision DESC""")) {
+            s.setArray(1, c.createArrayOf("text", candidates));
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    Instant expires = Json.fromBytes(rows.getBytes(2), AlertEvent.class).expiresAt();
+                    if (expires != null && !expires.isAfter(now)) {
+                        expired.add(rows.getString(1));
+                    }
+                }
+            }
+        }
+        return expired;
     }
 
     /**
@@ -529,7 +555,7 @@ public class MatchDispatcher {
         int emitted = jobs(w, event, person, entry, publishers, now, outcome);
         entry.dirty |= entry.channels != channelsBefore;
         if (emitted == 0 && entry.told == Told.AFFECTED_HELD && w.change() == Change.AFFECTED
-                && awaitsChannel(person, event, now)) {
+                && awaitsChannel(person, event, outcome)) {
             // quiet hours are over, but no verified channel carries it yet: it waits for one that would
             outcome.hold(new Held(w, AWAITING_CHANNEL));
             return;
@@ -552,7 +578,8 @@ public class MatchDispatcher {
      */
     private int jobs(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                      Instant now, Outcome outcome) {
-        if (expired(event, now) && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
+        if (outcome.expired.contains(event.eventId())
+                && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
             // an alert past its expiry is not announced or updated any more (a notice held for quiet hours, or
             // for a channel confirmed days later, would otherwise arrive after it ended); its end still is
             return 0;
@@ -677,6 +704,8 @@ public class MatchDispatcher {
         final List<Held> supersede = new ArrayList<>();
         final List<Held> unhold = new ArrayList<>();
         final List<Key> dropHeld = new ArrayList<>();
+        /** The batch's events past their expiry ({@link #expiredEvents}). */
+        Set<String> expired = Set.of();
 
         void hold(Held held) {
             Work w = held.work();

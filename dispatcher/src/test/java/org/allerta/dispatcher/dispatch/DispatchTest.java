@@ -790,6 +790,28 @@ class DispatchTest {
                 + j.change())).containsExactlyInAnyOrder("Tea AFFECTED", "Tea RESOLVED");
     }
 
+    /**
+     * The latest revision says whether an alert still holds: a held notice names the revision it was decided on, and
+     * an alert extended since (a later expiry alone is no material change, so nothing renews the held notice) is
+     * still announced when the quiet hours end.
+     */
+    @Test
+    void anAlertExtendedAfterANoticeWasHeldIsStillAnnounced() throws Exception {
+        Person sleeper = nightOwl("Eva", "it", "+393330000043");
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        String e = id("extended");
+        publish(expiring(e, 1, EventStatus.ACTIVE, Instant.parse("2026-11-29T05:00:00Z")));
+        match(e, 1, sleeper, Change.AFFECTED);                    // held until 07:00
+        assertThat(awaitLedger(e, sleeper, 1)).isEqualTo("AFFECTED_HELD");
+        publish(expiring(e, 2, EventStatus.ACTIVE, Instant.parse("2026-11-29T11:00:00Z")));
+        Thread.sleep(1_500);                                      // the revision is stored
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30: the first expiry has passed
+        awaitTold(e, sleeper, "AFFECTED");
+        assertThat(ids(jobs(Set.of(sleeper.id()), 1)))
+                .containsExactly(JobIds.notice(e, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+    }
+
     private static AlertEvent expiring(String id, long revision, EventStatus status, Instant expiresAt) {
         return new AlertEvent(id, revision, "pub-dispatch", "oms-" + id, EventKind.POWER_OUTAGE, status,
                 Severity.MODERATE, Urgency.EXPECTED, false, null, "Quartiere Cristo",
