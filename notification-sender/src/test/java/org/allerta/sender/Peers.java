@@ -75,8 +75,15 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
                 AT_ONCE.decrementAndGet();
             }
         });
+        // WhatsApp goes to the same peer, delivered at most once
+        http.createContext("/whatsapp", Peers::answerPush);
         http.start();
-        return Map.of(
+        var config = new java.util.HashMap<String, String>();
+        config.put("allerta.sender.webhook.whatsapp.url", "http://127.0.0.1:" + http.getAddress().getPort()
+                + "/whatsapp");
+        config.put("allerta.sender.webhook.whatsapp.secret", PUSH_SECRET);
+        config.put("allerta.sender.whatsapp.delivery", "at-most-once");
+        config.putAll(Map.of(
                 "allerta.sender.smpp.enabled", "true",
                 "allerta.sender.smpp.port", Integer.toString(smsc.port()),
                 // SMS is delivered at most once in these tests, the other channels at least once (the default)
@@ -89,7 +96,8 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
                 "allerta.sender.push.account", "hooks",
                 "allerta.sender.account.hooks.concurrency", "1",
                 // a batch may take 12 s, so it is read again after 9 s spent on it (its budget, three quarters)
-                "allerta.sender.longest-batch", "12s");
+                "allerta.sender.longest-batch", "12s"));
+        return config;
     }
 
     private static void answerPush(com.sun.net.httpserver.HttpExchange exchange) throws IOException {
@@ -97,6 +105,18 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
             byte[] body = exchange.getRequestBody().readAllBytes();
             int status = 0;
             String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.contains("SILENT-")) {
+                // taken, and no answer before the sender's request timeout (15 s)
+                HOOKS.add(new Hook(exchange.getRequestHeaders().getFirst("X-Allerta-Signature"),
+                        exchange.getRequestHeaders().getFirst("Idempotency-Key"), body));
+                try {
+                    Thread.sleep(17_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
             if (text.contains("HOLD-")) {
                 try {
                     Thread.sleep(100);

@@ -221,6 +221,24 @@ class SenderTest {
         }
     }
 
+    /**
+     * At most once (WhatsApp in these tests), a provider that takes a request and gives no answer within the request's
+     * timeout may have it: the job is not sent again but fails as UNCERTAIN, the provider holding it once.
+     */
+    @Test
+    void atMostOnceAWebhookThatNeverAnswersIsNotSentAgain() throws Exception {
+        NotificationJob silent = job(Channel.WHATSAPP, "+393331112233", "SILENT-" + UUID.randomUUID(),
+                Instant.now().plusSeconds(3600));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            put(silent);
+            Receipt uncertain = receipt(receipts, silent.jobId(), ReceiptStatus.FAILED);
+            assertThat(uncertain.reason()).isEqualTo("UNCERTAIN");
+            assertThat(uncertain.attempts()).isEqualTo(1);
+            Thread.sleep(3_000);
+        }
+        assertThat(Peers.HOOKS).filteredOn(h -> silent.jobId().equals(h.idempotencyKey())).hasSize(1);
+    }
+
     /** A provider's failure report quoting the recipient reaches the receipts without them. */
     @Test
     void aFailureReportedByTheProviderKeepsItsReasonButNotTheRecipient() throws Exception {
