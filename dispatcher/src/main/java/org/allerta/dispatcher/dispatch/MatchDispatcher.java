@@ -999,27 +999,28 @@ public class MatchDispatcher {
     private static List<Person.Reach> channels(String card) {
         var reach = new ArrayList<Person.Reach>();
         for (JsonNode channel : tree(card)) {
-            Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
-            for (JsonNode kind : channel.path("kinds")) {
-                kinds.add(EventKind.valueOf(kind.asText()));
-            }
             reach.add(new Person.Reach(UUID.fromString(channel.path("id").asText()),
                     org.allerta.contracts.Channel.valueOf(channel.path("type").asText()),
-                    channel.path("address").asText(), kinds));
+                    channel.path("address").asText(), kinds(channel.path("kinds"))));
         }
         return reach;
     }
 
     private static List<Set<EventKind>> awaiting(String card) {
         var awaiting = new ArrayList<Set<EventKind>>();
-        for (JsonNode channel : tree(card)) {
-            Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
-            for (JsonNode kind : channel) {
-                kinds.add(EventKind.valueOf(kind.asText()));
-            }
-            awaiting.add(kinds);
+        for (JsonNode kinds : tree(card)) {
+            awaiting.add(kinds(kinds));
         }
         return awaiting;
+    }
+
+    /** A card's array of kinds, as a set (empty: every kind). */
+    private static Set<EventKind> kinds(JsonNode array) {
+        Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+        for (JsonNode kind : array) {
+            kinds.add(EventKind.valueOf(kind.asText()));
+        }
+        return kinds;
     }
 
     private static Map<String, PlaceRef> places(String card) {
