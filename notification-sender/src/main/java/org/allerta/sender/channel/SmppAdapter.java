@@ -207,7 +207,7 @@ public class SmppAdapter implements Adapter {
             int status = e.getCommandStatus();
             if (status == SMPPConstant.STAT_ESME_RTHROTTLED || status == SMPPConstant.STAT_ESME_RMSGQFUL
                     || status == SMPPConstant.STAT_ESME_RSYSERR) {
-                remember(job, accepted, lastId, reference);
+                remember(job, parts.size(), accepted, lastId, reference);
                 // only throttling is the SMSC asking to slow down; a full queue (often one recipient's) counts
                 boolean throttled = status == SMPPConstant.STAT_ESME_RTHROTTLED;
                 return new Outcome.Retry("SMPP status 0x" + Integer.toHexString(status),
@@ -217,15 +217,15 @@ public class SmppAdapter implements Adapter {
             return new Outcome.Failed("SMPP_0x" + Integer.toHexString(status));
         } catch (ResponseTimeoutException e) {
             // the submit_sm went out and its answer did not come: the SMSC may have accepted the part
-            remember(job, accepted, lastId, reference);
+            remember(job, parts.size(), accepted, lastId, reference);
             reset();
             return new Outcome.Uncertain("SMPP: no answer to submit_sm");
         } catch (IOException e) {
-            remember(job, accepted, lastId, reference);
+            remember(job, parts.size(), accepted, lastId, reference);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName(), null);
         } catch (Exception e) {
-            remember(job, accepted, lastId, reference);
+            remember(job, parts.size(), accepted, lastId, reference);
             reset();
             return new Outcome.Retry("SMPP: " + e.getClass().getSimpleName() + " " + e.getMessage(), null);
         }
@@ -241,10 +241,10 @@ public class SmppAdapter implements Adapter {
         return new org.jsmpp.util.AbsoluteTimeFormatter().format(calendar);
     }
 
-    private void remember(NotificationJob job, int accepted, String lastId, int reference) {
+    private void remember(NotificationJob job, int parts, int accepted, String lastId, int reference) {
         // a long message keeps its reference from one attempt to the next, even with no part confirmed: its first
-        // part may be with the SMSC all the same (an answer that never came)
-        if (accepted > 0 || Sms.parts(job.text()).size() > 1) {
+        // part may be with the SMSC all the same (an answer that never came); a part accepted means a long message
+        if (parts > 1) {
             unfinished.put(job.jobId(), new Progress(accepted, lastId, reference));
         }
     }
