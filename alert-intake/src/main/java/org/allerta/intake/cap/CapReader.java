@@ -263,8 +263,8 @@ public final class CapReader {
         // an Update whose every block says all clear ends the event it follows: those told hear that it is over
         EventStatus eventStatus = "Cancel".equals(msgType) ? EventStatus.CANCELLED
                 : "Update".equals(msgType) && allClear ? EventStatus.RESOLVED : EventStatus.ACTIVE;
-        var input = new EventInput(key, kind, eventStatus, severity, urgency, test, area, cut(areaDescription, 500), headline, description, onset, null, expires,
-                sent, references, null);
+        var input = new EventInput(key, kind, eventStatus, severity, urgency, test, area, cut(areaDescription, 500),
+                headline, description, onset, null, expires, sent, references, null);
         return new CapAlert(key, msgType, references, input, sent, test);
     }
 

@@ -93,11 +93,11 @@ public class EventService {
      * sent before it (a desk tool's local time labelled as UTC, say) would be refused as stale until that moment.
      */
     private static void notFromTheFuture(EventInput input) {
-        Instant latest = Instant.now().plus(CLOCK_TOLERANCE);
-        if (input.sentAt() != null && input.sentAt().isAfter(latest)) {
+        Instant now = Instant.now();
+        if (input.sentAt() != null && input.sentAt().isAfter(now.plus(CLOCK_TOLERANCE))) {
             throw ProblemException.invalid("The input was sent in the future.", List.of(Issue.of("sent-in-future",
                     "/properties/sentAt", "sentAt " + input.sentAt() + " is more than " + CLOCK_TOLERANCE.toMinutes()
-                            + " minutes ahead of this server's clock (" + Instant.now() + "): check the sender's"
+                            + " minutes ahead of this server's clock (" + now + "): check the sender's"
                             + " clock and time zone.")));
         }
     }
@@ -140,18 +140,16 @@ public class EventService {
                                     + ". Publish a new event instead.")));
         }
         String hash = contentSha256(candidate);
-        if (hash.equals(current.contentSha256())) {
-            // the publisher said the same again, later: an older message arriving after it is stale all the same
+        // a repeat: the publisher said the same again, later (an older message arriving after it is stale all the
+        // same); or, sent at the same moment as the latest, what an earlier revision said (a retry, a replay, a batch
+        // read again after a crash), not a change back to it
+        if (hash.equals(current.contentSha256()) || (input.sentAt() != null
+                && !RevisionOrder.isStale(current.sentAt(), input.sentAt())
+                && repeatsAnEarlierRevision(c, current, input.sentAt(), hash))) {
             if (input.sentAt() != null) {
+                // no later than the stored sentAt for the second kind: changes nothing there
                 events.advanceSentAt(c, current.eventId(), input.sentAt());
             }
-            return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
-                    input.area().normalisations());
-        }
-        if (input.sentAt() != null && !RevisionOrder.isStale(current.sentAt(), input.sentAt())
-                && repeatsAnEarlierRevision(c, current, input.sentAt(), hash)) {
-            // sent at the same moment as the latest, and saying what an earlier revision said: a repeat of that
-            // earlier message (a retry, a replay, a batch read again after a crash), not a change back to it
             return new Submission(current.eventId(), current.revision(), current.alert().status(), Outcome.UNCHANGED,
                     input.area().normalisations());
         }
