@@ -201,9 +201,9 @@ public class PlaceService {
         while (true) {
             var outcomes = new ArrayList<PlaceGeocoded>();
             int read = jdbc.inTransaction(c -> {
-                var page = new ArrayList<String[]>();
+                var page = new ArrayList<ToRefine>();
                 try (PreparedStatement s = c.prepareStatement("""
-                        SELECT subscriber_id, place_id, address, geom IS NULL FROM place
+                        SELECT subscriber_id, place_id, address, geom IS NOT NULL FROM place
                         WHERE address IS NOT NULL AND (geom IS NULL OR reason = 'NO_SUCH_NUMBER')
                           AND (subscriber_id, place_id) > (?, ?)
                         ORDER BY subscriber_id, place_id LIMIT 500 FOR UPDATE SKIP LOCKED""")) {
@@ -211,8 +211,8 @@ public class PlaceService {
                     s.setString(2, after[1]);
                     try (ResultSet rows = s.executeQuery()) {
                         while (rows.next()) {
-                            page.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3),
-                                    rows.getBoolean(4) ? "unlocated" : "centroid"});
+                            page.add(new ToRefine(rows.getString(1), rows.getString(2), rows.getString(3),
+                                    rows.getBoolean(4)));
                         }
                     }
                 }
@@ -222,10 +222,10 @@ public class PlaceService {
                         UPDATE place SET geocoding_status = ?, matched_address = ?, confidence = ?, reason = ?,
                             geom = ST_SetSRID(ST_MakePoint(?, ?), 4326), updated_at = now()
                         WHERE subscriber_id = ? AND place_id = ?""")) {
-                    for (String[] place : page) {
-                        Geocoded geocoded = geocoder.geocode(c, place[2]);
+                    for (ToRefine place : page) {
+                        Geocoded geocoded = geocoder.geocode(c, place.address());
                         // a place at its street's centroid changes only for its house
-                        if (geocoded.point() == null || ("centroid".equals(place[3])
+                        if (geocoded.point() == null || (place.atCentroid()
                                 && geocoded.status() != GeocodingStatus.RESOLVED)) {
                             continue;
                         }
@@ -235,19 +235,20 @@ public class PlaceService {
                         u.setString(4, geocoded.reason());
                         u.setDouble(5, geocoded.point().lon());
                         u.setDouble(6, geocoded.point().lat());
-                        u.setString(7, place[0]);
-                        u.setString(8, place[1]);
+                        u.setString(7, place.subscriberId());
+                        u.setString(8, place.placeId());
                         u.addBatch();
-                        found.add(place[0]);
-                        outcomes.add(new PlaceGeocoded(place[0], place[1], geocoded.status(), geocoded.point(),
-                                geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(), now));
+                        found.add(place.subscriberId());
+                        outcomes.add(new PlaceGeocoded(place.subscriberId(), place.placeId(), geocoded.status(),
+                                geocoded.point(), geocoded.matchedAddress(), geocoded.confidence(), geocoded.reason(),
+                                now));
                     }
                     u.executeBatch();
                 }
                 LateArrivals.record(c, List.copyOf(found));
                 if (!page.isEmpty()) {
-                    after[0] = page.get(page.size() - 1)[0];
-                    after[1] = page.get(page.size() - 1)[1];
+                    after[0] = page.get(page.size() - 1).subscriberId();
+                    after[1] = page.get(page.size() - 1).placeId();
                 }
                 return page.size();
             });
@@ -261,6 +262,10 @@ public class PlaceService {
             lateArrivals.matchWaiting();
         }
         return resolved;
+    }
+
+    /** A place an import may place better: not found at all, or at its street's centroid. */
+    private record ToRefine(String subscriberId, String placeId, String address, boolean atCentroid) {
     }
 
     /** Puts the geocoding outcomes on places.geocoded and waits until the broker has them all. */
