@@ -1,11 +1,12 @@
 package org.allerta.sender.channel;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
-import jakarta.mail.Transport;
+import jakarta.mail.URLName;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
@@ -23,6 +24,7 @@ import org.allerta.contracts.NotificationJob;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,8 +32,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * headers (RFC 8058 one-click unsubscribe), a Message-ID made from the job id. TLS (STARTTLS or implicit) and
  * authentication come from the environment. Each sending thread keeps its SMTP connection open between messages
  * (reconnecting when the server closed it). 4xx SMTP replies and lost connections are retried; 5xx replies to the
- * recipient or the message are failures. A server that cannot be reached, or refuses our credentials, TLS or envelope
- * sender, says nothing against the message: it is retried without using up its attempts, until its expiry at most.
+ * recipient or the message are failures. A message sent whole whose reply never came is {@link Outcome.Uncertain}:
+ * not sent again when delivering at most once. A server that cannot be reached, or refuses our credentials, TLS or
+ * envelope sender, says nothing against the message: it is retried without using up its attempts, until its expiry
+ * at most.
  */
 @ApplicationScoped
 public class SmtpAdapter implements Adapter {
@@ -43,8 +47,9 @@ public class SmtpAdapter implements Adapter {
     private final Session session;
     private final InternetAddress from;
     private final String domain;
-    private final ThreadLocal<Transport> connections = new ThreadLocal<>();
-    private final java.util.Set<Transport> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final boolean implicitTls;
+    private final ThreadLocal<Relay> connections = new ThreadLocal<>();
+    private final java.util.Set<Relay> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SmtpAdapter(@ConfigProperty(name = "allerta.sender.smtp.enabled") boolean enabled,
                 @ConfigProperty(name = "allerta.sender.smtp.host") String host,
@@ -64,6 +69,7 @@ public class SmtpAdapter implements Adapter {
         tls = tls.strip();
         var props = new Properties();
         boolean implicit = "tls".equalsIgnoreCase(tls);
+        this.implicitTls = implicit;
         String protocol = implicit ? "smtps" : "smtp";
         props.put("mail.transport.protocol", protocol);
         props.put("mail." + protocol + ".host", host);
@@ -131,7 +137,7 @@ public class SmtpAdapter implements Adapter {
                 message.setContent(new MimeMultipart("alternative", text, html));
             }
             message.saveChanges();
-            Transport transport;
+            Relay transport;
             try {
                 transport = connection();
             } catch (MessagingException e) {
@@ -143,6 +149,10 @@ public class SmtpAdapter implements Adapter {
                 transport.sendMessage(message, message.getAllRecipients());
             } catch (MessagingException e) {
                 disconnect(transport);
+                if (transport.unanswered(e)) {
+                    // the whole message and its final "." went out and no reply came: the relay may have queued it
+                    return new Outcome.Uncertain("SMTP: no answer to the end of the message: " + brief(e));
+                }
                 throw e;
             }
             return new Outcome.Sent("<" + job.jobId() + "@" + domain + ">");
@@ -158,6 +168,40 @@ public class SmtpAdapter implements Adapter {
             }
             return permanent(e) ? new Outcome.Failed("REJECTED: " + brief(e))
                     : new Outcome.Retry(brief(e), e instanceof SendFailedException ? null : Duration.ZERO);
+        }
+    }
+
+    /**
+     * An SMTP connection that knows whether a failed message had gone out whole. Once the final "." is written the
+     * relay may queue the message at any moment; if its reply never comes (the connection lost, the reply timed out),
+     * nobody can say whether it did. Before that point a lost connection leaves nothing queued, and any reply, even a
+     * refusal, is an answer.
+     */
+    static final class Relay extends SMTPTransport {
+
+        private boolean ended;
+
+        Relay(Session session, boolean implicitTls) {
+            super(session, new URLName(implicitTls ? "smtps" : "smtp", null, -1, null, null, null),
+                    implicitTls ? "smtps" : "smtp", implicitTls);
+        }
+
+        @Override
+        public synchronized void sendMessage(Message message, Address[] addresses) throws MessagingException {
+            ended = false;
+            super.sendMessage(message, addresses);
+        }
+
+        @Override
+        protected void finishData() throws java.io.IOException, MessagingException {
+            ended = true;
+            super.finishData();
+        }
+
+        /** Whether this failure came after the end of the message with no reply to it. */
+        synchronized boolean unanswered(MessagingException e) {
+            return ended && chain(e).stream().noneMatch(t -> t instanceof SMTPSendFailedException f
+                    && f.getReturnCode() >= 200);
         }
     }
 
@@ -201,22 +245,22 @@ public class SmtpAdapter implements Adapter {
     }
 
     /** This thread's open connection, (re)connected when needed. */
-    private Transport connection() throws MessagingException {
-        Transport transport = connections.get();
+    private Relay connection() throws MessagingException {
+        Relay transport = connections.get();
         if (transport != null && transport.isConnected()) {
             return transport;
         }
         if (transport != null) {
             disconnect(transport);
         }
-        transport = session.getTransport();
+        transport = new Relay(session, implicitTls);
         transport.connect();
         connections.set(transport);
         open.add(transport);
         return transport;
     }
 
-    private void disconnect(Transport transport) {
+    private void disconnect(Relay transport) {
         open.remove(transport);
         if (connections.get() == transport) {
             connections.remove();
@@ -229,7 +273,7 @@ public class SmtpAdapter implements Adapter {
     }
 
     void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
-        for (Transport transport : open) {
+        for (Relay transport : open) {
             try {
                 transport.close();
             } catch (MessagingException ignored) {
