@@ -31,7 +31,8 @@ import org.allerta.service.problem.ProblemException;
  *   <li>an Update or Cancel becomes the next revision of the event it references; an Update whose original was never
  *       received starts a new event and remembers the reference, so that the original, if it arrives later, is
  *       folded into that event's history (answered 200, no new revision, never emitted);</li>
- *   <li>a Cancel of an unknown alert is refused.</li>
+ *   <li>a Cancel of an unknown alert starts the event cancelled when it carries its {@code <info>}; without it
+ *       (nothing to record) it is kept, and the alert it names starts cancelled when it arrives.</li>
  * </ul>
  * Each message is handled in one transaction with the event row locked, so repeats and races resolve to one outcome.
  */
@@ -96,17 +97,28 @@ public class CapService {
             EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert) : alert.input();
             submission = events.revise(c, publisher, followed.get(), input);
         } else if (alert.bareCancel()) {
-            throw ProblemException.invalid("Nothing to cancel.", List.of(Issue.of("cap-cancel-unknown",
-                    "/alert/references", "None of the referenced alerts " + alert.references()
-                            + " is known to Allerta, and this Cancel carries no <info> of its own, so there is"
-                            + " nothing to cancel. Send it again after the alert, or with its <info>.")));
+            return keepEarly(c, publisherId, alert, test);
         } else {
             // a Cancel that carries its alert, arriving before the alert it cancels (another partition, a race of
             // two posts), starts the event as CANCELLED: nobody is told, and the late original is folded into it
             // instead of going live with nothing left to end it
-            submission = events.create(c, publisher, alert.input());
+            Optional<EarlyCancel> early = earlyCancel(c, publisherId, alert, test);
+            EventInput input = alert.input();
+            if (early.isPresent()) {
+                // cancelled before it arrived: it starts cancelled, at the later of the two messages' times
+                Instant sent = input.sentAt().isAfter(early.get().sent()) ? input.sentAt() : early.get().sent();
+                input = new EventInput(input.publisherEventId(), input.kind(), EventStatus.CANCELLED,
+                        input.severity(), input.urgency(), input.test(), input.area(), input.areaDescription(),
+                        input.headline(), input.description(), input.startedAt(), input.expectedRestorationAt(),
+                        input.expiresAt(), sent, input.references(), input.zone());
+            }
+            submission = events.create(c, publisher, input);
             for (String reference : alert.references()) {
                 remember(c, publisherId, reference, submission.eventId(), true);
+            }
+            if (early.isPresent()) {
+                remember(c, publisherId, early.get().cancelKey(), submission.eventId(), false);
+                forget(c, publisherId, early.get().cancelKey());
             }
         }
         remember(c, publisherId, alert.key(), submission.eventId(), false);
@@ -114,6 +126,63 @@ public class CapService {
     }
 
     private record Seen(String eventId, boolean referencedOnly) {
+    }
+
+    /** A bare Cancel kept because it came before the alert it cancels. */
+    private record EarlyCancel(String cancelKey, Instant sent) {
+    }
+
+    /**
+     * Keeps a Cancel without {@code <info>} whose references name nothing received yet: there is no area to record
+     * an event with, and refusing it would let the alert go live when it comes, with nothing left to end it. Each
+     * reference is remembered; the alert it names starts cancelled when it arrives. The same Cancel again is the
+     * same answer.
+     */
+    private static Submission keepEarly(Connection c, String publisherId, CapAlert cancel, boolean test)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO cap_cancel_early (publisher_id, cap_key, cancel_key, cancel_sent, test)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key) DO NOTHING""")) {
+            for (String reference : cancel.references()) {
+                s.setString(1, publisherId);
+                s.setString(2, reference);
+                s.setString(3, cancel.key());
+                s.setTimestamp(4, java.sql.Timestamp.from(cancel.sent()));
+                s.setBoolean(5, test);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        return new Submission(null, 0, EventStatus.CANCELLED, Outcome.AWAITING_ORIGINAL, List.of());
+    }
+
+    /** A kept Cancel that names this message or one it references, of the same kind (test or real); none if not. */
+    private static Optional<EarlyCancel> earlyCancel(Connection c, String publisherId, CapAlert alert, boolean test)
+            throws SQLException {
+        var keys = new java.util.ArrayList<String>(alert.references());
+        keys.add(alert.key());
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT cancel_key, cancel_sent FROM cap_cancel_early
+                WHERE publisher_id = ? AND cap_key = ANY (?) AND test = ?
+                ORDER BY cancel_sent LIMIT 1 FOR UPDATE""")) {
+            s.setString(1, publisherId);
+            s.setArray(2, c.createArrayOf("text", keys.toArray()));
+            s.setBoolean(3, test);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? Optional.of(new EarlyCancel(rows.getString(1), rows.getTimestamp(2).toInstant()))
+                        : Optional.empty();
+            }
+        }
+    }
+
+    /** The kept Cancel, now applied to its event. */
+    private static void forget(Connection c, String publisherId, String cancelKey) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM cap_cancel_early WHERE publisher_id = ? AND cancel_key = ?")) {
+            s.setString(1, publisherId);
+            s.setString(2, cancelKey);
+            s.executeUpdate();
+        }
     }
 
     /** The event as it stands, cancelled by a Cancel that names only what it cancels. */

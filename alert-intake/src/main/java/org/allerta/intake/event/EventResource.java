@@ -78,6 +78,10 @@ public class EventResource {
 
     /** 202 with Location for a stored revision, 200 for a repeat or a folded input. */
     public static Response answer(Submission submission) {
+        if (submission.eventId() == null) {
+            // accepted, and nothing to point at yet (a CAP Cancel kept until its alert arrives)
+            return Response.accepted().type(MediaType.APPLICATION_JSON).entity(Accepted.of(submission)).build();
+        }
         var builder = submission.emitted() ? Response.accepted() : Response.ok();
         return builder.location(URI.create("/v1/events/" + submission.eventId()))
                 .type(MediaType.APPLICATION_JSON).entity(Accepted.of(submission)).build();

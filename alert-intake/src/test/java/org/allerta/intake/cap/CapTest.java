@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.EventStatus;
@@ -365,17 +366,51 @@ class CapTest {
                 .body("type", equalTo("urn:allerta:problem:timestamp-out-of-range"));
     }
 
+    /**
+     * A Cancel that names only what it cancels and arrives before it is kept (there is no area to record an event
+     * with): the alert, when it comes, starts cancelled and nobody is told. The Cancel again, before or after, is the
+     * same answer; a Cancel of a real alert leaves a test alert of the same identifier alone.
+     */
     @Test
-    void aBareCancelOfAnUnknownAlertIsRefused() {
-        post("""
+    void aBareCancelBeforeItsAlertIsKeptAndTheAlertStartsCancelled() {
+        String id = "BARE-EARLY-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        String cancel = """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-                  <identifier>C-%s</identifier><sender>someone@example.org</sender>
-                  <sent>2026-11-28T08:00:00+01:00</sent>
+                  <identifier>%s-c</identifier><sender>%s</sender>
+                  <sent>2026-11-28T09:00:00+01:00</sent>
                   <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
-                  <references>someone@example.org,NEVER-SEEN,2026-11-28T07:00:00+01:00</references>
-                </alert>""".formatted(UUID.randomUUID()))
-                .then().statusCode(422).body("type", equalTo("urn:allerta:problem:cap-cancel-unknown"));
+                  <references>%s</references>
+                </alert>""".formatted(id, sender, original);
+        for (int i = 0; i < 2; i++) {
+            post(cancel).then().statusCode(202).header("Location", org.hamcrest.Matchers.nullValue())
+                    .body("outcome", equalTo("AWAITING_ORIGINAL")).body("status", equalTo("CANCELLED"))
+                    .body("eventId", org.hamcrest.Matchers.nullValue());
+        }
+        try (var reader = new TopicReader(Topics.ALERTS_EVENTS)) {
+            String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                    .then().statusCode(202).body("status", equalTo("CANCELLED")).body("revision", equalTo(1))
+                    .extract().path("eventId");
+            reader.await(r -> eventId.equals(r.key()), 1, Duration.ofSeconds(30));
+            assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> eventId.equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), AlertEvent.class).status()))
+                    .as("the alert never emitted live").containsExactly(EventStatus.CANCELLED);
+            AlertEvent stored = event(eventId);
+            assertThat(stored.status()).isEqualTo(EventStatus.CANCELLED);
+            assertThat(stored.sentAt()).as("at the Cancel's time").isEqualTo(Instant.parse("2026-11-28T08:00:00Z"));
+            post(cancel).then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
+            post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(200)
+                    .body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
+        }
+        // a test alert is not cancelled by a real Cancel, nor the reverse
+        String testId = "BARE-EARLY-TEST-" + UUID.randomUUID();
+        post(cancel.replace(id + "-c", testId + "-c").replace(original, sender + "," + testId
+                + ",2026-11-28T08:00:00+01:00")).then().statusCode(202).body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(testId, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("<status>Actual</status>", "<status>Exercise</status>"))
+                .then().statusCode(202).body("status", equalTo("ACTIVE"));
     }
 
     /** A reference whose sent is the same instant written with another offset names the same alert. */
