@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.GeocodingStatus;
 import org.allerta.contracts.Json;
+import org.allerta.contracts.LonLat;
 import org.allerta.contracts.PlaceGeocoded;
 import org.allerta.contracts.SubscriberPlaces;
 import org.allerta.contracts.Topics;
@@ -190,10 +191,11 @@ public class PlaceService {
 
     /**
      * Geocodes again, after the gazetteer changed, the places whose address could not be found and those left at
-     * their street's centroid because the register lacked their number, a page at a time; those found now (a house
-     * number, where there was a centroid or nothing) are stored with their point, their outcome published on
-     * places.geocoded (the city's app tells the citizen) and their people matched against the active events again
-     * (a point that moved may enter or leave an area). Returns how many were found.
+     * their street's centroid, a page at a time. Those placed better now (a house number where there was a centroid
+     * or nothing; a street's centre moved more than {@value #CENTROID_MOVE_M} m by the new edition's numbers) are
+     * stored with their point, their outcome published on places.geocoded (the city's app tells the citizen) and
+     * their people matched against the active events again (a point that moved may enter or leave an area). Returns
+     * how many were placed anew.
      */
     public long retryUnresolved() {
         long resolved = 0;
@@ -203,16 +205,17 @@ public class PlaceService {
             int read = jdbc.inTransaction(c -> {
                 var page = new ArrayList<ToRefine>();
                 try (PreparedStatement s = c.prepareStatement("""
-                        SELECT subscriber_id, place_id, address, geom IS NOT NULL FROM place
-                        WHERE address IS NOT NULL AND (geom IS NULL OR reason = 'NO_SUCH_NUMBER')
+                        SELECT subscriber_id, place_id, address, ST_X(geom), ST_Y(geom) FROM place
+                        WHERE address IS NOT NULL AND (geom IS NULL OR geocoding_status = 'STREET_CENTROID')
                           AND (subscriber_id, place_id) > (?, ?)
                         ORDER BY subscriber_id, place_id LIMIT 500 FOR UPDATE SKIP LOCKED""")) {
                     s.setString(1, after[0]);
                     s.setString(2, after[1]);
                     try (ResultSet rows = s.executeQuery()) {
                         while (rows.next()) {
-                            page.add(new ToRefine(rows.getString(1), rows.getString(2), rows.getString(3),
-                                    rows.getBoolean(4)));
+                            double lon = rows.getDouble(4);
+                            LonLat centroid = rows.wasNull() ? null : new LonLat(lon, rows.getDouble(5));
+                            page.add(new ToRefine(rows.getString(1), rows.getString(2), rows.getString(3), centroid));
                         }
                     }
                 }
@@ -224,9 +227,10 @@ public class PlaceService {
                         WHERE subscriber_id = ? AND place_id = ?""")) {
                     for (ToRefine place : page) {
                         Geocoded geocoded = geocoder.geocode(c, place.address());
-                        // a place at its street's centroid changes only for its house
-                        if (geocoded.point() == null || (place.atCentroid()
-                                && geocoded.status() != GeocodingStatus.RESOLVED)) {
+                        // a place at its street's centroid changes for its house, or for a centre that moved
+                        if (geocoded.point() == null || (place.centroid() != null
+                                && geocoded.status() != GeocodingStatus.RESOLVED
+                                && metres(place.centroid(), geocoded.point()) <= CENTROID_MOVE_M)) {
                             continue;
                         }
                         u.setString(1, geocoded.status().name());
@@ -264,8 +268,22 @@ public class PlaceService {
         return resolved;
     }
 
-    /** A place an import may place better: not found at all, or at its street's centroid. */
-    private record ToRefine(String subscriberId, String placeId, String address, boolean atCentroid) {
+    /** A place an import may place better: not found at all, or at its street's centroid (its point). */
+    private record ToRefine(String subscriberId, String placeId, String address, LonLat centroid) {
+    }
+
+    /**
+     * How far a street's centre must move for the places at it to follow. A centroid stands for a whole street,
+     * often hundreds of metres long; a few numbers added along it move the centre by less than that error, and
+     * following them would only re-match people for nothing. A street extended into a new quarter moves it more.
+     */
+    static final int CENTROID_MOVE_M = 100;
+
+    /** The distance between two nearby points, in metres (equirectangular: exact enough within a city). */
+    static double metres(LonLat a, LonLat b) {
+        double dLat = Math.toRadians(b.lat() - a.lat());
+        double dLon = Math.toRadians(b.lon() - a.lon()) * Math.cos(Math.toRadians((a.lat() + b.lat()) / 2));
+        return 6_371_000 * Math.hypot(dLat, dLon);
     }
 
     /** Puts the geocoding outcomes on places.geocoded and waits until the broker has them all. */

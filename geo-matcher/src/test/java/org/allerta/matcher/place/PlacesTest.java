@@ -158,6 +158,51 @@ class PlacesTest {
         }
     }
 
+    /**
+     * A place at its street's centre for want of a number given follows the centre when a new edition extends the
+     * street far enough to move it; a number that moves it a few metres leaves it where it is.
+     */
+    @Test
+    void aPlaceAtItsStreetsCentreFollowsItWhenANewEditionMovesItFar() throws Exception {
+        var random = new java.util.Random();
+        String street = "Via Gelsomino" + random.ints(8, 'a', 'z' + 1)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append);
+        String source = "extension-" + UUID.randomUUID();
+        importRows(source, "8.6000,44.9000,1," + street + ",,Alessandria,,,15121\n"
+                + "8.6000,44.9002,3," + street + ",,Alessandria,,,15121\n");
+        String subscriber = "sub-" + UUID.randomUUID();
+        send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, street + ", Alessandria", null)),
+                Set.of(EventKind.WATER_OUTAGE), false, Instant.now())));
+        try (var reader = new TopicReader(Topics.PLACES_GEOCODED)) {
+            PlaceGeocoded first = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()), 1,
+                    Duration.ofSeconds(30)).get(0).value(), PlaceGeocoded.class);
+            assertThat(first.status() + " " + first.reason()).isEqualTo("STREET_CENTROID NO_NUMBER_GIVEN");
+            assertThat(first.point().lat()).isCloseTo(44.9001, org.assertj.core.data.Offset.offset(1e-6));
+
+            // one more number 20 m on: the centre moves 11 m, the place stays
+            importRows(source, "8.6000,44.9004,5," + street + ",,Alessandria,,,15121\n");
+            assertThat(reader.drain(Duration.ofSeconds(2))).filteredOn(r -> subscriber.equals(r.key()))
+                    .as("only the first outcome").hasSize(1);
+
+            // the street extended 1.6 km east: the centre moves 630 m, and the place with it
+            importRows(source, "8.6200,44.9000,101," + street + ",,Alessandria,,,15121\n"
+                    + "8.6200,44.9002,103," + street + ",,Alessandria,,,15121\n");
+            PlaceGeocoded moved = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()) && Json.fromBytes(
+                    r.value(), PlaceGeocoded.class).point().lon() > 8.6001, 1, Duration.ofSeconds(30)).get(0)
+                    .value(), PlaceGeocoded.class);
+            assertThat(moved.status() + " " + moved.reason()).isEqualTo("STREET_CENTROID NO_NUMBER_GIVEN");
+            assertThat(moved.point().lon()).isCloseTo(8.608, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(moved.point().lat()).isCloseTo(44.90016, org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    private static void importRows(String source, String rows) {
+        given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv").queryParam("source", source)
+                .body("lon,lat,number,street,unit,city,district,region,postcode\n" + rows)
+                .post("/v1/gazetteer").then().statusCode(200);
+    }
+
     @Test
     void aTombstoneErasesTheSubscribersPlaces() throws Exception {
         String subscriber = "sub-" + UUID.randomUUID();
