@@ -31,8 +31,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * E-mail over SMTP (Jakarta Mail): a multipart/alternative message with the job's plain and HTML parts and its
  * headers (RFC 8058 one-click unsubscribe), a Message-ID made from the job id. TLS (STARTTLS or implicit) and
  * authentication come from the environment. Each sending thread keeps its SMTP connection open between messages
- * (reconnecting when the server closed it). 4xx SMTP replies and lost connections are retried; 5xx replies to the
- * recipient or the message are failures. A message sent whole whose reply never came is {@link Outcome.Uncertain}:
+ * (reconnecting when the server closed it). 4xx SMTP replies, and connections lost before the message's end went
+ * out, are retried; 5xx replies to the recipient or the message are failures. A message sent whole whose reply never came is {@link Outcome.Uncertain}:
  * not sent again when delivering at most once. A server that cannot be reached, or refuses our credentials, TLS or
  * envelope sender, says nothing against the message: it is retried without using up its attempts, until its expiry
  * at most.
@@ -179,6 +179,7 @@ public class SmtpAdapter implements Adapter {
      */
     static final class Relay extends SMTPTransport {
 
+        private boolean finishing;
         private boolean ended;
 
         Relay(Session session, boolean implicitTls) {
@@ -194,8 +195,21 @@ public class SmtpAdapter implements Adapter {
 
         @Override
         protected void finishData() throws java.io.IOException, MessagingException {
-            ended = true;
-            super.finishData();
+            finishing = true;
+            try {
+                super.finishData();
+            } finally {
+                finishing = false;
+            }
+        }
+
+        @Override
+        protected void sendCommand(String command) throws MessagingException {
+            super.sendCommand(command);
+            // the library sends the body's tail with the final "." only now: a write that fails here never ended it
+            if (finishing && ".".equals(command)) {
+                ended = true;
+            }
         }
 
         /** Whether this failure came after the end of the message with no reply to it. */
