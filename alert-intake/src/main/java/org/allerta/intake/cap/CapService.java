@@ -93,8 +93,11 @@ public class CapService {
                             + " test") + "; a message with status " + (test ? "Test or Exercise" : "Actual")
                             + " cannot update or cancel it.")));
         }
+        // a Cancel kept because it came before this message, or before one this message follows
+        Optional<EarlyCancel> early = alert.bareCancel() ? Optional.empty() : earlyCancel(c, publisherId, alert, test);
         if (followed.isPresent()) {
-            EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert) : alert.input();
+            EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert)
+                    : early.map(e -> cancelledToo(alert.input(), e)).orElse(alert.input());
             submission = events.revise(c, publisher, followed.get(), input);
         } else if (alert.bareCancel()) {
             return keepEarly(c, publisherId, alert, test);
@@ -102,24 +105,16 @@ public class CapService {
             // a Cancel that carries its alert, arriving before the alert it cancels (another partition, a race of
             // two posts), starts the event as CANCELLED: nobody is told, and the late original is folded into it
             // instead of going live with nothing left to end it
-            Optional<EarlyCancel> early = earlyCancel(c, publisherId, alert, test);
-            EventInput input = alert.input();
-            if (early.isPresent()) {
-                // cancelled before it arrived: it starts cancelled, at the later of the two messages' times
-                Instant sent = input.sentAt().isAfter(early.get().sent()) ? input.sentAt() : early.get().sent();
-                input = new EventInput(input.publisherEventId(), input.kind(), EventStatus.CANCELLED,
-                        input.severity(), input.urgency(), input.test(), input.area(), input.areaDescription(),
-                        input.headline(), input.description(), input.startedAt(), input.expectedRestorationAt(),
-                        input.expiresAt(), sent, input.references(), input.zone());
-            }
-            submission = events.create(c, publisher, input);
+            submission = events.create(c, publisher, early.map(e -> cancelledToo(alert.input(), e))
+                    .orElse(alert.input()));
             for (String reference : alert.references()) {
                 remember(c, publisherId, reference, submission.eventId(), true);
             }
-            if (early.isPresent()) {
-                remember(c, publisherId, early.get().cancelKey(), submission.eventId(), false);
-                forget(c, publisherId, early.get().cancelKey());
-            }
+        }
+        if (early.isPresent()) {
+            // the kept Cancel is applied: sent again, it names this event
+            remember(c, publisherId, early.get().cancelKey(), submission.eventId(), false);
+            forget(c, publisherId, alert, test);
         }
         remember(c, publisherId, alert.key(), submission.eventId(), false);
         return submission;
@@ -135,20 +130,22 @@ public class CapService {
     /**
      * Keeps a Cancel without {@code <info>} whose references name nothing received yet: there is no area to record
      * an event with, and refusing it would let the alert go live when it comes, with nothing left to end it. Each
-     * reference is remembered; the alert it names starts cancelled when it arrives. The same Cancel again is the
-     * same answer.
+     * reference is remembered (by its instant, however its offset is written); the message it names starts, or
+     * revises its event, cancelled when it arrives. The same Cancel again is the same answer.
      */
     private static Submission keepEarly(Connection c, String publisherId, CapAlert cancel, boolean test)
             throws SQLException {
+        // stamped ahead, it would make the alert it names look sent in the future when it comes
+        EventService.notFromTheFuture(cancel.sent(), "/alert/sent");
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO cap_cancel_early (publisher_id, cap_key, cancel_key, cancel_sent, test)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key) DO NOTHING""")) {
+                INSERT INTO cap_cancel_early (publisher_id, cap_key, test, cancel_key, cancel_sent)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key, test) DO NOTHING""")) {
             for (String reference : cancel.references()) {
                 s.setString(1, publisherId);
-                s.setString(2, reference);
-                s.setString(3, cancel.key());
-                s.setTimestamp(4, java.sql.Timestamp.from(cancel.sent()));
-                s.setBoolean(5, test);
+                s.setString(2, canonical(reference));
+                s.setBoolean(3, test);
+                s.setString(4, cancel.key());
+                s.setTimestamp(5, java.sql.Timestamp.from(cancel.sent()));
                 s.addBatch();
             }
             s.executeBatch();
@@ -156,17 +153,37 @@ public class CapService {
         return new Submission(null, 0, EventStatus.CANCELLED, Outcome.AWAITING_ORIGINAL, List.of());
     }
 
+    /** The message's own key and its references, each with its sent as an instant. */
+    private static Object[] canonicalKeys(CapAlert alert) {
+        var keys = new java.util.ArrayList<String>();
+        keys.add(canonical(alert.key()));
+        alert.references().forEach(reference -> keys.add(canonical(reference)));
+        return keys.toArray();
+    }
+
+    /** "sender,identifier,sent" with its sent written as a UTC instant; as it is if its sent does not read. */
+    static String canonical(String key) {
+        int last = key.lastIndexOf(',');
+        if (last < 0) {
+            return key;
+        }
+        try {
+            return key.substring(0, last + 1) + java.time.OffsetDateTime.parse(key.substring(last + 1).strip())
+                    .toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return key;
+        }
+    }
+
     /** A kept Cancel that names this message or one it references, of the same kind (test or real); none if not. */
     private static Optional<EarlyCancel> earlyCancel(Connection c, String publisherId, CapAlert alert, boolean test)
             throws SQLException {
-        var keys = new java.util.ArrayList<String>(alert.references());
-        keys.add(alert.key());
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT cancel_key, cancel_sent FROM cap_cancel_early
                 WHERE publisher_id = ? AND cap_key = ANY (?) AND test = ?
                 ORDER BY cancel_sent LIMIT 1 FOR UPDATE""")) {
             s.setString(1, publisherId);
-            s.setArray(2, c.createArrayOf("text", keys.toArray()));
+            s.setArray(2, c.createArrayOf("text", canonicalKeys(alert)));
             s.setBoolean(3, test);
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() ? Optional.of(new EarlyCancel(rows.getString(1), rows.getTimestamp(2).toInstant()))
@@ -175,12 +192,25 @@ public class CapService {
         }
     }
 
-    /** The kept Cancel, now applied to its event. */
-    private static void forget(Connection c, String publisherId, String cancelKey) throws SQLException {
+    /** The input, cancelled by a Cancel kept for it: at the later of the two messages' times. */
+    private static EventInput cancelledToo(EventInput input, EarlyCancel early) {
+        Instant sent = input.sentAt().isAfter(early.sent()) ? input.sentAt() : early.sent();
+        return new EventInput(input.publisherEventId(), input.kind(), EventStatus.CANCELLED, input.severity(),
+                input.urgency(), input.test(), input.area(), input.areaDescription(), input.headline(),
+                input.description(), input.startedAt(), input.expectedRestorationAt(), input.expiresAt(), sent,
+                input.references(), input.zone());
+    }
+
+    /**
+     * The kept rows this message answers, now applied. Those of the same Cancel naming other messages stay: each is
+     * applied when its own message comes.
+     */
+    private static void forget(Connection c, String publisherId, CapAlert alert, boolean test) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
-                "DELETE FROM cap_cancel_early WHERE publisher_id = ? AND cancel_key = ?")) {
+                "DELETE FROM cap_cancel_early WHERE publisher_id = ? AND cap_key = ANY (?) AND test = ?")) {
             s.setString(1, publisherId);
-            s.setString(2, cancelKey);
+            s.setArray(2, c.createArrayOf("text", canonicalKeys(alert)));
+            s.setBoolean(3, test);
             s.executeUpdate();
         }
     }

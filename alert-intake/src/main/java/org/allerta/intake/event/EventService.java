@@ -93,10 +93,15 @@ public class EventService {
      * sent before it (a desk tool's local time labelled as UTC, say) would be refused as stale until that moment.
      */
     private static void notFromTheFuture(EventInput input) {
+        notFromTheFuture(input.sentAt(), "/properties/sentAt");
+    }
+
+    /** Refuses a message stamped ahead of this server's clock by more than the tolerance ({@code where} names it). */
+    public static void notFromTheFuture(Instant sentAt, String where) {
         Instant now = Instant.now();
-        if (input.sentAt() != null && input.sentAt().isAfter(now.plus(CLOCK_TOLERANCE))) {
+        if (sentAt != null && sentAt.isAfter(now.plus(CLOCK_TOLERANCE))) {
             throw ProblemException.invalid("The input was sent in the future.", List.of(Issue.of("sent-in-future",
-                    "/properties/sentAt", "sentAt " + input.sentAt() + " is more than " + CLOCK_TOLERANCE.toMinutes()
+                    where, "sentAt " + sentAt + " is more than " + CLOCK_TOLERANCE.toMinutes()
                             + " minutes ahead of this server's clock (" + now + "): check the sender's"
                             + " clock and time zone.")));
         }

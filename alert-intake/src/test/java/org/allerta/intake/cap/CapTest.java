@@ -376,14 +376,7 @@ class CapTest {
         String id = "BARE-EARLY-" + UUID.randomUUID();
         String sender = "protezionecivile@comune.alessandria.it";
         String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
-        String cancel = """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-                  <identifier>%s-c</identifier><sender>%s</sender>
-                  <sent>2026-11-28T09:00:00+01:00</sent>
-                  <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
-                  <references>%s</references>
-                </alert>""".formatted(id, sender, original);
+        String cancel = bareCancel(id + "-c", "2026-11-28T09:00:00+01:00", original);
         for (int i = 0; i < 2; i++) {
             post(cancel).then().statusCode(202).header("Location", org.hamcrest.Matchers.nullValue())
                     .body("outcome", equalTo("AWAITING_ORIGINAL")).body("status", equalTo("CANCELLED"))
@@ -411,6 +404,49 @@ class CapTest {
         post(alert(testId, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
                 .replace("<status>Actual</status>", "<status>Exercise</status>"))
                 .then().statusCode(202).body("status", equalTo("ACTIVE"));
+    }
+
+    /** A Cancel that names only what it cancels, without {@code <info>}. */
+    private static String bareCancel(String identifier, String sent, String references) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+                  <identifier>%s</identifier><sender>protezionecivile@comune.alessandria.it</sender>
+                  <sent>%s</sent>
+                  <status>Actual</status><msgType>Cancel</msgType><scope>Public</scope>
+                  <references>%s</references>
+                </alert>""".formatted(identifier, sent, references);
+    }
+
+    /**
+     * A kept Cancel is applied whatever way its message comes: an Update of a known alert that the Cancel names
+     * (the Update cancels the event it follows), a message whose sent the Cancel wrote with another offset. A Cancel
+     * stamped in the future is refused, as it would make the alert it names look sent in the future.
+     */
+    @Test
+    void aKeptCancelCancelsAnUpdateOfAKnownAlertAndAMessageNamedWithAnotherOffset() {
+        String id = "KEPT-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(202)
+                .extract().path("eventId");
+        String update = sender + "," + id + "-u,2026-11-28T08:30:00+01:00";
+        post(bareCancel(id + "-c", "2026-11-28T09:00:00+01:00", update)).then().statusCode(202)
+                .body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(id + "-u", "2026-11-28T08:30:00+01:00", "Update", sender + "," + id + ",2026-11-28T08:00:00+01:00",
+                CENTRE)).then().statusCode(202).body("eventId", equalTo(eventId)).body("revision", equalTo(2))
+                .body("status", equalTo("CANCELLED"));
+        post(bareCancel(id + "-c", "2026-11-28T09:00:00+01:00", update)).then().statusCode(200)
+                .body("eventId", equalTo(eventId)).body("outcome", equalTo("UNCHANGED"));
+
+        String other = "KEPT-OFFSET-" + UUID.randomUUID();
+        post(bareCancel(other + "-c", "2026-11-28T09:00:00+01:00", sender + "," + other + ",2026-11-28T07:00:00Z"))
+                .then().statusCode(202).body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(other, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(202)
+                .body("status", equalTo("CANCELLED"));
+
+        String ahead = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(2).withNano(0).toString();
+        post(bareCancel("KEPT-AHEAD-" + UUID.randomUUID(), ahead, sender + ",NOT-YET,2026-11-28T08:00:00+01:00"))
+                .then().statusCode(422).body("problems.type", hasItem("urn:allerta:problem:sent-in-future"));
     }
 
     /** A reference whose sent is the same instant written with another offset names the same alert. */
