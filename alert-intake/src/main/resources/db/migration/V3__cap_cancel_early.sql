@@ -8,5 +8,5 @@ CREATE TABLE cap_cancel_early (
     cancel_key   text NOT NULL,         -- the Cancel itself
     cancel_sent  timestamptz NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (publisher_id, cap_key, test)
+    PRIMARY KEY (publisher_id, cap_key, test, cancel_key)
 );

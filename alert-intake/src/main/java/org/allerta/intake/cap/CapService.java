@@ -96,8 +96,20 @@ public class CapService {
         // a Cancel kept because it came before this message, or before one this message follows
         Optional<EarlyCancel> early = alert.bareCancel() ? Optional.empty() : earlyCancel(c, publisherId, alert, test);
         if (followed.isPresent()) {
-            EventInput input = alert.bareCancel() ? cancelled(followed.get().alert(), alert)
-                    : early.map(e -> cancelledToo(alert.input(), e)).orElse(alert.input());
+            AlertEvent current = followed.get().alert();
+            EventInput input;
+            if (alert.bareCancel()) {
+                input = cancelled(current, alert.key(), alert.sent(), alert.references());
+            } else if (early.isEmpty()) {
+                input = alert.input();
+            } else if (alert.input().sentAt().isBefore(current.sentAt())) {
+                // older than the event as it stands, this message alone would be stale: the event is cancelled as
+                // it stands, not taken back to what this message said
+                input = cancelled(current, early.get().cancelKeys().get(0), later(current.sentAt(),
+                        early.get().sent()), alert.references());
+            } else {
+                input = cancelledToo(alert.input(), early.get());
+            }
             submission = events.revise(c, publisher, followed.get(), input);
         } else if (alert.bareCancel()) {
             return keepEarly(c, publisherId, alert, test);
@@ -112,8 +124,10 @@ public class CapService {
             }
         }
         if (early.isPresent()) {
-            // the kept Cancel is applied: sent again, it names this event
-            remember(c, publisherId, early.get().cancelKey(), submission.eventId(), false);
+            // the kept Cancels are applied: sent again, each names this event
+            for (String cancelKey : early.get().cancelKeys()) {
+                remember(c, publisherId, cancelKey, submission.eventId(), false);
+            }
             forget(c, publisherId, alert, test);
         }
         remember(c, publisherId, alert.key(), submission.eventId(), false);
@@ -123,8 +137,8 @@ public class CapService {
     private record Seen(String eventId, boolean referencedOnly) {
     }
 
-    /** A bare Cancel kept because it came before the alert it cancels. */
-    private record EarlyCancel(String cancelKey, Instant sent) {
+    /** The bare Cancels kept because they came before the message they cancel, and the latest one's sent. */
+    private record EarlyCancel(List<String> cancelKeys, Instant sent) {
     }
 
     /**
@@ -139,7 +153,7 @@ public class CapService {
         EventService.notFromTheFuture(cancel.sent(), "/alert/sent");
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO cap_cancel_early (publisher_id, cap_key, test, cancel_key, cancel_sent)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key, test) DO NOTHING""")) {
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (publisher_id, cap_key, test, cancel_key) DO NOTHING""")) {
             for (String reference : cancel.references()) {
                 s.setString(1, publisherId);
                 s.setString(2, canonical(reference));
@@ -175,26 +189,37 @@ public class CapService {
         }
     }
 
-    /** A kept Cancel that names this message or one it references, of the same kind (test or real); none if not. */
+    /** The kept Cancels naming this message or one it references, of its kind (test or real); none if none. */
     private static Optional<EarlyCancel> earlyCancel(Connection c, String publisherId, CapAlert alert, boolean test)
             throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT cancel_key, cancel_sent FROM cap_cancel_early
                 WHERE publisher_id = ? AND cap_key = ANY (?) AND test = ?
-                ORDER BY cancel_sent LIMIT 1 FOR UPDATE""")) {
+                ORDER BY cancel_sent, cancel_key FOR UPDATE""")) {
             s.setString(1, publisherId);
             s.setArray(2, c.createArrayOf("text", canonicalKeys(alert)));
             s.setBoolean(3, test);
+            var keys = new java.util.ArrayList<String>();
+            Instant latest = null;
             try (ResultSet rows = s.executeQuery()) {
-                return rows.next() ? Optional.of(new EarlyCancel(rows.getString(1), rows.getTimestamp(2).toInstant()))
-                        : Optional.empty();
+                while (rows.next()) {
+                    if (!keys.contains(rows.getString(1))) {
+                        keys.add(rows.getString(1));
+                    }
+                    latest = rows.getTimestamp(2).toInstant();
+                }
             }
+            return keys.isEmpty() ? Optional.empty() : Optional.of(new EarlyCancel(List.copyOf(keys), latest));
         }
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /** The input, cancelled by a Cancel kept for it: at the later of the two messages' times. */
     private static EventInput cancelledToo(EventInput input, EarlyCancel early) {
-        Instant sent = input.sentAt().isAfter(early.sent()) ? input.sentAt() : early.sent();
+        Instant sent = later(input.sentAt(), early.sent());
         return new EventInput(input.publisherEventId(), input.kind(), EventStatus.CANCELLED, input.severity(),
                 input.urgency(), input.test(), input.area(), input.areaDescription(), input.headline(),
                 input.description(), input.startedAt(), input.expectedRestorationAt(), input.expiresAt(), sent,
@@ -216,16 +241,16 @@ public class CapService {
     }
 
     /** The event as it stands, cancelled by a Cancel that names only what it cancels. */
-    private static EventInput cancelled(AlertEvent current, CapAlert cancel) {
+    private static EventInput cancelled(AlertEvent current, String key, Instant sent, List<String> references) {
         var issues = new java.util.ArrayList<Issue>();
         OutageArea area = new AreaValidator(Integer.MAX_VALUE).read(current.area(), "/area", issues);
         if (area == null) {
             throw new IllegalStateException("the stored area of " + current.eventId() + " does not read: " + issues);
         }
-        return new EventInput(cancel.key(), current.kind(), EventStatus.CANCELLED, current.severity(),
+        return new EventInput(key, current.kind(), EventStatus.CANCELLED, current.severity(),
                 current.urgency(), current.test(), area, current.areaDescription(),
                 current.headline(), current.description(), current.startedAt(), current.expectedRestorationAt(),
-                current.expiresAt(), cancel.sent(), cancel.references(), current.zone());
+                current.expiresAt(), sent, references, current.zone());
     }
 
     private static Optional<Seen> seen(Connection c, String publisherId, String key) throws SQLException {

@@ -444,9 +444,53 @@ class CapTest {
         post(alert(other, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(202)
                 .body("status", equalTo("CANCELLED"));
 
+        // a kept Cancel named by an Update's reference: the Update follows the known alert, and cancels it
+        String third = "KEPT-REF-" + UUID.randomUUID();
+        String thirdEvent = post(alert(third, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then()
+                .statusCode(202).extract().path("eventId");
+        String lost = sender + "," + third + "-u1,2026-11-28T08:10:00+01:00";
+        post(bareCancel(third + "-c", "2026-11-28T09:00:00+01:00", lost)).then().statusCode(202)
+                .body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(third + "-u2", "2026-11-28T08:20:00+01:00", "Update", sender + "," + third
+                + ",2026-11-28T08:00:00+01:00 " + lost, CENTRE)).then().statusCode(202)
+                .body("eventId", equalTo(thirdEvent)).body("status", equalTo("CANCELLED"));
+
         String ahead = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(2).withNano(0).toString();
         post(bareCancel("KEPT-AHEAD-" + UUID.randomUUID(), ahead, sender + ",NOT-YET,2026-11-28T08:00:00+01:00"))
                 .then().statusCode(422).body("problems.type", hasItem("urn:allerta:problem:sent-in-future"));
+    }
+
+    /**
+     * A late Update that a kept Cancel names, older than the event as it stands, cancels the event as it stands: it
+     * does not take the area back to what it said.
+     */
+    @Test
+    void aStaleUpdateNamedByAKeptCancelCancelsTheEventAsItStands() {
+        String id = "KEPT-STALE-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = sender + "," + id + ",2026-11-28T08:00:00+01:00";
+        String eventId = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(202)
+                .extract().path("eventId");
+        String wider = "44.89,8.59 44.89,8.63 44.93,8.63 44.93,8.59 44.89,8.59";
+        post(alert(id + "-u2", "2026-11-28T08:30:00+01:00", "Update", original, wider)).then().statusCode(202)
+                .body("revision", equalTo(2));
+        JsonNode areaNow = event(eventId).area();
+        String u1 = sender + "," + id + "-u1,2026-11-28T08:10:00+01:00";
+        post(bareCancel(id + "-c", "2026-11-28T09:00:00+01:00", u1)).then().statusCode(202)
+                .body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(id + "-u1", "2026-11-28T08:10:00+01:00", "Update", original, CENTRE)).then().statusCode(202)
+                .body("eventId", equalTo(eventId)).body("revision", equalTo(3)).body("status", equalTo("CANCELLED"));
+        AlertEvent cancelled = event(eventId);
+        assertThat(cancelled.area()).as("the area as it stood").isEqualTo(areaNow);
+        assertThat(cancelled.sentAt()).isEqualTo(Instant.parse("2026-11-28T08:00:00Z"));
+
+        // a Test Cancel kept leaves a real alert of the same identifier alone
+        String real = "KEPT-REAL-" + UUID.randomUUID();
+        post(bareCancel(real + "-c", "2026-11-28T09:00:00+01:00", sender + "," + real + ",2026-11-28T08:00:00+01:00")
+                .replace("<status>Actual</status>", "<status>Test</status>")).then().statusCode(202)
+                .body("outcome", equalTo("AWAITING_ORIGINAL"));
+        post(alert(real, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then().statusCode(202)
+                .body("status", equalTo("ACTIVE"));
     }
 
     /** A reference whose sent is the same instant written with another offset names the same alert. */

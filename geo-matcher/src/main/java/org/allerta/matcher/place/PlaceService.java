@@ -205,7 +205,7 @@ public class PlaceService {
             int read = jdbc.inTransaction(c -> {
                 var page = new ArrayList<ToRefine>();
                 try (PreparedStatement s = c.prepareStatement("""
-                        SELECT subscriber_id, place_id, address, ST_X(geom), ST_Y(geom) FROM place
+                        SELECT subscriber_id, place_id, address, ST_X(geom), ST_Y(geom), matched_address FROM place
                         WHERE address IS NOT NULL AND (geom IS NULL OR geocoding_status = 'STREET_CENTROID')
                           AND (subscriber_id, place_id) > (?, ?)
                         ORDER BY subscriber_id, place_id LIMIT 500 FOR UPDATE SKIP LOCKED""")) {
@@ -215,7 +215,8 @@ public class PlaceService {
                         while (rows.next()) {
                             double lon = rows.getDouble(4);
                             LonLat centroid = rows.wasNull() ? null : new LonLat(lon, rows.getDouble(5));
-                            page.add(new ToRefine(rows.getString(1), rows.getString(2), rows.getString(3), centroid));
+                            page.add(new ToRefine(rows.getString(1), rows.getString(2), rows.getString(3), centroid,
+                                    rows.getString(6)));
                         }
                     }
                 }
@@ -227,10 +228,12 @@ public class PlaceService {
                         WHERE subscriber_id = ? AND place_id = ?""")) {
                     for (ToRefine place : page) {
                         Geocoded geocoded = geocoder.geocode(c, place.address());
-                        // a place at its street's centroid changes for its house, or for a centre that moved
+                        // a place at its street's centroid changes for its house, or for its own street's centre
+                        // moved far (not for another street's: the same words may now fit a street elsewhere better)
                         if (geocoded.point() == null || (place.centroid() != null
                                 && geocoded.status() != GeocodingStatus.RESOLVED
-                                && metres(place.centroid(), geocoded.point()) <= CENTROID_MOVE_M)) {
+                                && (!java.util.Objects.equals(geocoded.matchedAddress(), place.matchedAddress())
+                                    || metres(place.centroid(), geocoded.point()) <= CENTROID_MOVE_M))) {
                             continue;
                         }
                         u.setString(1, geocoded.status().name());
@@ -268,8 +271,9 @@ public class PlaceService {
         return resolved;
     }
 
-    /** A place an import may place better: not found at all, or at its street's centroid (its point). */
-    private record ToRefine(String subscriberId, String placeId, String address, LonLat centroid) {
+    /** A place an import may place better: not found at all, or at its street's centroid (its point and street). */
+    private record ToRefine(String subscriberId, String placeId, String address, LonLat centroid,
+                            String matchedAddress) {
     }
 
     /**
