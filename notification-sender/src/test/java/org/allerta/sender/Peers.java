@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,7 +47,7 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        int smtp = freePort();
+        int smtp = org.allerta.testsupport.Scripts.freePort();
         mail = new GreenMail(new ServerSetup(smtp, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         mail.start();
         try {
@@ -165,11 +164,4 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

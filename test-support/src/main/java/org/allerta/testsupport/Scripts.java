@@ -66,14 +66,30 @@ public final class Scripts {
         }
     }
 
-    /** A free loopback port. */
+    /** The ports this JVM has handed out, none of them twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free loopback port, never one this JVM handed out before. A port is handed out before whatever will listen on
+     * it has started, so it is taken below Linux's ephemeral range (32768–60999): a port the system picks meanwhile,
+     * for another {@code bind(0)} or as an outgoing connection's own, can then never be the same one.
+     */
     public static int freePort() {
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (var socket = new java.net.ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException taken) {
+                // in use: another
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 31999");
     }
 
     /** This JVM's state directory for the infrastructure it starts. */
