@@ -177,15 +177,19 @@ public class CapService {
 
     /** "sender,identifier,sent" with its sent written as a UTC instant; as it is if its sent does not read. */
     static String canonical(String key) {
+        return sentOf(key).map(sent -> key.substring(0, key.lastIndexOf(',') + 1) + sent).orElse(key);
+    }
+
+    /** The instant a key's sent names, if it reads as a timestamp. */
+    private static Optional<Instant> sentOf(String key) {
         int last = key.lastIndexOf(',');
         if (last < 0) {
-            return key;
+            return Optional.empty();
         }
         try {
-            return key.substring(0, last + 1) + java.time.OffsetDateTime.parse(key.substring(last + 1).strip())
-                    .toInstant();
+            return Optional.of(java.time.OffsetDateTime.parse(key.substring(last + 1).strip()).toInstant());
         } catch (java.time.format.DateTimeParseException e) {
-            return key;
+            return Optional.empty();
         }
     }
 
@@ -219,11 +223,7 @@ public class CapService {
 
     /** The input, cancelled by a Cancel kept for it: at the later of the two messages' times. */
     private static EventInput cancelledToo(EventInput input, EarlyCancel early) {
-        Instant sent = later(input.sentAt(), early.sent());
-        return new EventInput(input.publisherEventId(), input.kind(), EventStatus.CANCELLED, input.severity(),
-                input.urgency(), input.test(), input.area(), input.areaDescription(), input.headline(),
-                input.description(), input.startedAt(), input.expectedRestorationAt(), input.expiresAt(), sent,
-                input.references(), input.zone());
+        return input.withStatus(EventStatus.CANCELLED).withSentAt(later(input.sentAt(), early.sent()));
     }
 
     /**
@@ -270,17 +270,11 @@ public class CapService {
      * would be taken for one that came before its alert, and the alert it meant would stay active.
      */
     private static Optional<Seen> sameMoment(Connection c, String publisherId, String reference) {
-        int last = reference.lastIndexOf(',');
-        if (last < 0) {
+        if (sentOf(reference).isEmpty()) {
             return Optional.empty();
         }
-        Instant sent;
-        try {
-            sent = java.time.OffsetDateTime.parse(reference.substring(last + 1).strip()).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
-            return Optional.empty();
-        }
-        String prefix = reference.substring(0, last + 1);
+        String wanted = canonical(reference);
+        String prefix = reference.substring(0, reference.lastIndexOf(',') + 1);
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT cap_key, event_id, referenced_only FROM cap_message
                 WHERE publisher_id = ? AND left(cap_key, ?) = ?""")) {
@@ -289,14 +283,9 @@ public class CapService {
             s.setString(3, prefix);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    String key = rows.getString(1);
-                    try {
-                        if (java.time.OffsetDateTime.parse(key.substring(prefix.length()).strip()).toInstant()
-                                .equals(sent)) {
-                            return Optional.of(new Seen(rows.getString(2), rows.getBoolean(3)));
-                        }
-                    } catch (java.time.format.DateTimeParseException e) {
-                        // a key whose sent is not a timestamp names another message
+                    // a key whose sent is not a timestamp, or with more after the prefix, names another message
+                    if (canonical(rows.getString(1)).equals(wanted)) {
+                        return Optional.of(new Seen(rows.getString(2), rows.getBoolean(3)));
                     }
                 }
             }

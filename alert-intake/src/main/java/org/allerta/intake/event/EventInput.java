@@ -44,6 +44,12 @@ public record EventInput(
                 headline, description, startedAt, expectedRestorationAt, expiresAt, sentAt, references, zone);
     }
 
+    /** The same input sent at another moment (a CAP message cancelled by a later Cancel kept for it). */
+    public EventInput withSentAt(Instant newSentAt) {
+        return new EventInput(publisherEventId, kind, status, severity, urgency, test, area, areaDescription,
+                headline, description, startedAt, expectedRestorationAt, expiresAt, newSentAt, references, zone);
+    }
+
     /** The same input under another publisher event id. */
     public EventInput withPublisherEventId(String id) {
         return new EventInput(id, kind, status, severity, urgency, test, area, areaDescription, headline,
