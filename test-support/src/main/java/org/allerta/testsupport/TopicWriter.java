@@ -17,10 +17,19 @@ public final class TopicWriter {
 
     /** Sends one record (a null value is a tombstone) and waits for the broker's acknowledgement. */
     public static void send(String topic, String key, byte[] value, Map<String, String> headers) throws Exception {
+        send(topic, key, value, headers, null);
+    }
+
+    /**
+     * Sends one record stamped with the given time (null: the producer's clock), as a record written while its
+     * reader was away looks when the reader comes back.
+     */
+    public static void send(String topic, String key, byte[] value, Map<String, String> headers, Long timestamp)
+            throws Exception {
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
-            var record = new ProducerRecord<>(topic, key, value);
+            var record = new ProducerRecord<>(topic, null, timestamp, key, value);
             headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
             producer.send(record).get(10, TimeUnit.SECONDS);
         }

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.allerta.contracts.AlertEvent;
@@ -81,6 +82,8 @@ public class MatchDispatcher {
     private final StatsPending statsPending;
     private final String baseUrl;
     private final Duration revisionWait;
+    /** Where each waiting match lies ({@link #place}) and when this process first found its revision missing. */
+    private final Map<String, Long> waitingSince = new ConcurrentHashMap<>();
     private final Duration noticeTtl;
     private final int batchSize;
     private final int consumers;
@@ -235,12 +238,15 @@ public class MatchDispatcher {
         var ready = new ArrayList<Work>(work.size());
         long now = System.currentTimeMillis();
         for (Work w : work) {
+            ConsumerRecord<String, byte[]> record = sources.get(w);
             if (events.containsKey(w.rev())) {
+                if (!waitingSince.isEmpty()) {
+                    waitingSince.remove(place(record));
+                }
                 ready.add(w);
                 continue;
             }
-            ConsumerRecord<String, byte[]> record = sources.get(w);
-            if (now - record.timestamp() < revisionWait.toMillis()) {
+            if (stillWaiting(record, now)) {
                 throw new ConsumerLoop.RetryLater("waiting for revision " + w.revision() + " of " + w.eventId());
             }
             producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "unknown-revision",
@@ -248,6 +254,31 @@ public class MatchDispatcher {
                             + "alerts.events within " + revisionWait)));
         }
         dispatch(ready, events);
+    }
+
+    /**
+     * Whether a match whose revision is not stored yet may still wait for it. The wait counts from the later of the
+     * record's own time and the moment this process first found the revision missing: matches left on the topic
+     * while the dispatcher, its broker or its database was away are older than the wait when they are read again,
+     * and this process's copy of {@code alerts.events} (another consumer, started at the same time) needs its own
+     * chance to catch up before a match is given up.
+     */
+    private boolean stillWaiting(ConsumerRecord<String, byte[]> record, long now) {
+        if (waitingSince.size() > 100_000) {
+            // records of partitions another instance has taken since: their waits ended elsewhere
+            waitingSince.values().removeIf(since -> now - since > 2 * revisionWait.toMillis());
+        }
+        String place = place(record);
+        long since = waitingSince.computeIfAbsent(place, k -> now);
+        if (now - Math.max(record.timestamp(), since) < revisionWait.toMillis()) {
+            return true;
+        }
+        waitingSince.remove(place);
+        return false;
+    }
+
+    private static String place(ConsumerRecord<String, byte[]> record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
     /** Sends the held notices whose quiet hours are over; returns how many notices were considered. */

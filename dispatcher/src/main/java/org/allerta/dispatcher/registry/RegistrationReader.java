@@ -46,11 +46,21 @@ public final class RegistrationReader {
     private static final Set<String> CONSENT_FIELDS = Set.of("at", "wording");
     private static final Set<String> QUIET_FIELDS = Set.of("from", "to", "zone");
 
+    /**
+     * What a GET answers beside what a person registered: a replacement (PUT) may carry them back, as an app that reads,
+     * changes a field and writes the whole back does, and they are ignored.
+     */
+    private static final Set<String> READ_ONLY = Set.of("id", "createdAt", "updatedAt");
+    private static final Set<String> CHANNEL_READ_ONLY = Set.of("id", "verifiedAt", "unsubscribedAt");
+    private static final Set<String> PLACE_READ_ONLY = Set.of("id", "geocoding");
+
     private final String defaultCountryCode;
+    private final boolean replacing;
     private final List<Issue> issues = new ArrayList<>();
 
-    private RegistrationReader(String defaultCountryCode) {
+    private RegistrationReader(String defaultCountryCode, boolean replacing) {
         this.defaultCountryCode = defaultCountryCode;
+        this.replacing = replacing;
     }
 
     /**
@@ -59,7 +69,17 @@ public final class RegistrationReader {
      * @param admin whether the caller holds the admin key (which may register channels as already verified)
      */
     public static Registration read(JsonNode body, boolean admin, String defaultCountryCode) {
-        var reader = new RegistrationReader(defaultCountryCode);
+        return read(body, admin, defaultCountryCode, false);
+    }
+
+    /**
+     * Reads {@code body}; throws a 422 problem listing every issue. A replacement ({@code replacing}) accepts what a
+     * GET answers and ignores its read-only fields; there a channel's {@code verified} is what the GET said (kept for
+     * an unchanged address, a new address getting its code), unless the admin key declares it with a
+     * {@code consentSource}.
+     */
+    public static Registration read(JsonNode body, boolean admin, String defaultCountryCode, boolean replacing) {
+        var reader = new RegistrationReader(defaultCountryCode, replacing);
         Registration registration = reader.registration(body, admin);
         if (!reader.issues.isEmpty()) {
             throw ProblemException.invalid("The registration has " + reader.issues.size() + " problem(s).",
@@ -73,7 +93,7 @@ public final class RegistrationReader {
             issue("invalid-value", "", "a JSON object is required");
             return null;
         }
-        known(body, FIELDS, "", "a subscriber");
+        known(body, FIELDS, READ_ONLY, "", "a subscriber");
         String externalId = text(body, "externalId", 200, false);
         String name = text(body, "name", 200, true);
         String language = text(body, "language", 10, true);
@@ -120,7 +140,7 @@ public final class RegistrationReader {
                 issue("invalid-value", where, "a channel is an object");
                 continue;
             }
-            known(c, CHANNEL_FIELDS, where + ".", "a channel");
+            known(c, CHANNEL_FIELDS, CHANNEL_READ_ONLY, where + ".", "a channel");
             Channel type = enumValue(c.get("type"), where + ".type", Channel.class, Channel::valueOf);
             String raw = c.path("address").isTextual() ? c.get("address").asText() : null;
             String address = null;
@@ -139,6 +159,11 @@ public final class RegistrationReader {
                     ? enums(c.get("kinds"), where + ".kinds", EventKind.class, EventKind::valueOf) : Set.of();
             boolean verified = bool(c, "verified", where + ".verified");
             String consentSource = c.path("consentSource").isTextual() ? c.get("consentSource").asText().strip() : null;
+            if (replacing && verified && (!admin || consentSource == null)) {
+                // as a GET said it: an unchanged address stays verified, a new one gets its code
+                verified = false;
+                consentSource = null;
+            }
             if (verified && !admin) {
                 issue("admin-key-required", where + ".verified",
                         "only the admin key registers a channel as already verified");
@@ -168,7 +193,7 @@ public final class RegistrationReader {
                 issue("invalid-value", where, "a place is an object");
                 continue;
             }
-            known(p, PLACE_FIELDS, where + ".", "a place");
+            known(p, PLACE_FIELDS, PLACE_READ_ONLY, where + ".", "a place");
             String label = text(p, "label", 100, false, where + ".label");
             PlaceCategory category = p.has("category")
                     ? enumValue(p.get("category"), where + ".category", PlaceCategory.class, PlaceCategory::valueOf)
@@ -261,9 +286,14 @@ public final class RegistrationReader {
      * "verifed") is refused, never ignored, since ignoring it would register something else than what was meant.
      */
     private void known(JsonNode node, Set<String> fields, String prefix, String what) {
+        known(node, fields, Set.of(), prefix, what);
+    }
+
+    /** Refuses unknown fields; {@code readOnly} ones are accepted, and ignored, in a replacement. */
+    private void known(JsonNode node, Set<String> fields, Set<String> readOnly, String prefix, String what) {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String field = names.next();
-            if (!fields.contains(field)) {
+            if (!fields.contains(field) && !(replacing && readOnly.contains(field))) {
                 issue("unknown-field", prefix + field, "not a field of " + what);
             }
         }

@@ -116,7 +116,8 @@ public class SubscriberResource {
                                   @PathParam("id") String id, byte[] body) {
         Role role = keys.require(authorization, Role.ADMIN, Role.APP);
         UUID uuid = id(id);
-        return subscribers.replace(uuid, RegistrationReader.read(parse(body), role == Role.ADMIN, defaultCountryCode));
+        return subscribers.replace(uuid, RegistrationReader.read(parse(body), role == Role.ADMIN, defaultCountryCode,
+                true));
     }
 
     @DELETE

@@ -166,9 +166,10 @@ public class Renderer {
         // a withdrawn snow-clearing notice names the clearing, not the state the roads were last said to be in
         String what = Phrases.what(language, event.kind(), event.status() == EventStatus.CANCELLED ? null : zone);
         String since = event.startedAt() == null ? null : when(language, event.startedAt(), input, true);
-        // someone no longer in the area is not told when it ends there
+        // someone no longer in the area is not told when it ends there; an estimate already past when the notice
+        // leaves (held through the night, the publisher's estimate not renewed) would be wrong, and is left out
         boolean restoring = event.expectedRestorationAt() != null && !event.status().ended()
-                && input.change() != Change.NO_LONGER_AFFECTED;
+                && input.change() != Change.NO_LONGER_AFFECTED && event.expectedRestorationAt().isAfter(input.now());
         boolean cancelled = event.status() == EventStatus.CANCELLED;
         // what to do is told while it applies, never once the alert is over or the person out of it
         boolean applies = (input.change() == Change.AFFECTED || input.change() == Change.UPDATED) && !cancelled;

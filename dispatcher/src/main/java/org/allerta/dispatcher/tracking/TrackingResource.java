@@ -21,6 +21,7 @@ import org.allerta.dispatcher.events.EventCounts;
 import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.registry.Cards;
 import org.allerta.service.Jdbc;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
@@ -40,7 +41,12 @@ public class TrackingResource {
     private final Tokens tokens;
     private final StatsPending statsPending;
 
-    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending) {
+    /** The public address citizens reach the service at (behind a reverse proxy, not the request's own host). */
+    private final String baseUrl;
+
+    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending,
+                     @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.jdbc = jdbc;
         this.statsPending = statsPending;
         this.clock = clock;
@@ -62,7 +68,7 @@ public class TrackingResource {
         if (job.isEmpty() || job.get().eventId() == null) {
             return Pages.notFound();
         }
-        return Response.seeOther(URI.create("/e/" + job.get().eventId())).cacheControl(noStore()).build();
+        return Response.seeOther(URI.create(baseUrl + "/e/" + job.get().eventId())).cacheControl(noStore()).build();
     }
 
     @GET

@@ -265,6 +265,28 @@ class RegistryTest {
                 .post("/v1/subscribers/" + id + "/channels/" + sms + "/verify").then().statusCode(200)
                 .body("channels[0].verified", equalTo(true)).body("channels[1].verified", equalTo(false));
 
+        // what a GET answers can be written back as it is (read, change one field, write the whole): the read-only
+        // fields are ignored, the confirmed channel stays confirmed, and no new code goes to it
+        String read = given().header("Authorization", APP).get("/v1/subscribers/" + id).then().statusCode(200)
+                .extract().asString();
+        String renamed = read.replace("\"Giulia Rossi\"", "\"Giulia R.\"");
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(renamed)
+                .put("/v1/subscribers/" + id).then().statusCode(200).body("name", equalTo("Giulia R."))
+                .body("channels[0].id", equalTo(sms)).body("channels[0].verified", equalTo(true))
+                .body("channels[1].verified", equalTo(false));
+        // an app still cannot make a new address verified by saying so: it gets its code
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(renamed.replace(phone, "+393339999" + (100 + (int) (Math.random() * 899))))
+                .put("/v1/subscribers/" + id).then().statusCode(200).body("channels[0].verified", equalTo(false));
+        // a misspelt field is still refused in a replacement, and a read-only one in a registration
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(renamed.replace("\"name\":", "\"nickname\": \"G\", \"name\":"))
+                .put("/v1/subscribers/" + id).then().statusCode(422).body("problems.where", hasItem("nickname"));
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(giulia("optin-id-" + run, phone).replace("{\"externalId\"", "{\"id\": \"" + id
+                        + "\", \"externalId\""))
+                .post("/v1/subscribers").then().statusCode(422).body("problems.where", hasItem("id"));
+
         // an app may not declare a channel verified; the admin may, saying where the consent came from
         given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
                 {"name": "Ufficio", "language": "en", "channels": [{"type": "EMAIL", "address": "office@example.org",

@@ -234,6 +234,32 @@ class RenderingTest {
     }
 
     /** The verb agrees with the places named; a withdrawn snow-clearing notice names the clearing. */
+    /**
+     * A notice held through the night and sent in the morning does not quote an estimate that has already passed
+     * ("expected back at 02:00" read at 07:00); while the estimate is ahead, it is told.
+     */
+    @Test
+    void anEstimateAlreadyPastIsNotToldAsExpected() {
+        for (String lang : List.of("it", "en")) {
+            AlertEvent event = Samples.event(EventKind.POWER_OUTAGE, EventStatus.ACTIVE, null);
+            for (Channel channel : List.of(Channel.SMS, Channel.EMAIL)) {
+                Rendered ahead = renderer.notice(Samples.input("Giulia", lang, event, Change.AFFECTED, Samples.home()),
+                        channel);
+                var late = Samples.input("Giulia", lang, event, Change.AFFECTED, Samples.home());
+                late = new NoticeInput(late.name(), lang, late.zone(), event, late.change(), late.places(),
+                        late.publisher(), late.link(), late.unsubscribe(), late.pixel(),
+                        event.expectedRestorationAt().plusSeconds(3600));
+                Rendered past = renderer.notice(late, channel);
+                String expected = Phrases.expected(lang, EventKind.POWER_OUTAGE);
+                assertThat(ahead.text()).as(lang + " " + channel).contains("18:00").contains(expected);
+                assertThat(past.text()).as(lang + " " + channel).doesNotContain("18:00").doesNotContain(expected);
+                if (past.html() != null) {
+                    assertThat(past.html()).doesNotContain("18:00");
+                }
+            }
+        }
+    }
+
     @Test
     void severalPlacesTakeThePluralAndAWithdrawnClearingIsNamedAsSuch() {
         var two = List.of(new PlaceRef(PlaceCategory.HOME, "Casa", "Via Dazio 90/H"),
