@@ -305,22 +305,27 @@ class SenderTest {
     }
 
     /**
-     * A provider that answers 503 (away for maintenance) says nothing against the message: the job waits for it past
-     * the five attempts a failing message may use up. A 500 counts against them.
+     * A provider that answers 503 (away for maintenance), or refuses our key (401: rotated, waiting for the operator's
+     * fix), says nothing against the message: the job waits for it past the eight attempts a failing message may use
+     * up. A 500 counts against them.
      */
     @Test
     void aProviderAwayIsWaitedForAndAnErrorOfItsOwnCounts() throws Exception {
         NotificationJob waiting = push("device-token-away-0123456789", "Giulia, AWAY-503.");
+        NotificationJob refusedKey = push("device-token-key-0123456789", "Giulia, KEY-401.");
         NotificationJob failing = push("device-token-error-0123456789", "Giulia, ERROR-500.");
-        Peers.TROUBLES.add(new Peers.Trouble("AWAY-503", 503, new java.util.concurrent.atomic.AtomicInteger(7)));
-        Peers.TROUBLES.add(new Peers.Trouble("ERROR-500", 500, new java.util.concurrent.atomic.AtomicInteger(7)));
+        Peers.TROUBLES.add(new Peers.Trouble("AWAY-503", 503, new java.util.concurrent.atomic.AtomicInteger(10)));
+        Peers.TROUBLES.add(new Peers.Trouble("KEY-401", 401, new java.util.concurrent.atomic.AtomicInteger(10)));
+        Peers.TROUBLES.add(new Peers.Trouble("ERROR-500", 500, new java.util.concurrent.atomic.AtomicInteger(10)));
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
             put(waiting);
+            put(refusedKey);
             put(failing);
-            assertThat(receipt(receipts, waiting.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(8);
+            assertThat(receipt(receipts, waiting.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(11);
+            assertThat(receipt(receipts, refusedKey.jobId(), ReceiptStatus.SENT).attempts()).isEqualTo(11);
             Receipt failed = receipt(receipts, failing.jobId(), ReceiptStatus.FAILED);
             assertThat(failed.reason()).isEqualTo("MAX_ATTEMPTS: HTTP 500");
-            assertThat(failed.attempts()).isEqualTo(5);
+            assertThat(failed.attempts()).isEqualTo(8);
         } finally {
             Peers.TROUBLES.clear();
         }

@@ -59,7 +59,7 @@ public class SmtpAdapter implements Adapter {
                 @ConfigProperty(name = "allerta.sender.smtp.username") Optional<String> username,
                 @ConfigProperty(name = "allerta.sender.smtp.password") Optional<String> password) throws AddressException {
         this.enabled = enabled;
-        this.from = new InternetAddress(from);
+        this.from = encoded(new InternetAddress(from));
         String address = this.from.getAddress();
         this.domain = address.substring(address.indexOf('@') + 1);
         if (!Set.of("none", "starttls", "tls").contains(tls.strip().toLowerCase(java.util.Locale.ROOT))) {
@@ -334,5 +334,20 @@ public class SmtpAdapter implements Adapter {
      */
     static String brief(Exception e) {
         return ProviderText.redacted(e.getMessage());
+    }
+
+    /**
+     * The sender with its display name encoded for the wire (RFC 2047): a name as configured, "Comune di Forlì",
+     * would otherwise go out as raw 8-bit bytes, which strict relays refuse.
+     */
+    static InternetAddress encoded(InternetAddress from) {
+        if (from.getPersonal() == null) {
+            return from;
+        }
+        try {
+            return new InternetAddress(from.getAddress(), from.getPersonal(), StandardCharsets.UTF_8.name());
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

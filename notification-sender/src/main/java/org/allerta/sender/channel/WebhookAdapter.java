@@ -150,6 +150,12 @@ public class WebhookAdapter implements Adapter {
             boolean notTheMessage = code == 429 || code == 502 || code == 503 || code == 504;
             return new Outcome.Retry("HTTP " + code, retryAfter.get(), notTheMessage);
         }
+        if (code == 401 || code == 407) {
+            // the provider (or a proxy on the way) refuses our credentials: a key rotated or mistyped says nothing
+            // against the message, which waits for the operator's fix (until its expiry at most) without using up
+            // its attempts, instead of a whole announcement failing for good in seconds
+            return new Outcome.Retry("HTTP " + code + ": credentials refused", retryAfter.get(), true);
+        }
         return new Outcome.Failed("HTTP_" + code);
     }
 

@@ -221,7 +221,7 @@ public class Deliveries {
 
     private Settings settings(Channel channel) {
         return new Settings(config.getOptionalValue(prefix(channel) + "concurrency", Integer.class).orElse(4),
-                config.getOptionalValue("allerta.sender.max-attempts", Integer.class).orElse(5),
+                config.getOptionalValue("allerta.sender.max-attempts", Integer.class).orElse(8),
                 config.getOptionalValue("allerta.sender.backoff", Duration.class).orElse(Duration.ofMillis(500)),
                 config.getOptionalValue("allerta.sender.max-backoff", Duration.class).orElse(Duration.ofSeconds(60)),
                 Guarantee.parse(config.getOptionalValue(prefix(channel) + "delivery", String.class)

@@ -47,14 +47,36 @@ class SmtpSilenceTest {
         assertThat(sendTo(Script.ACCEPT)).isInstanceOf(Outcome.Sent.class);
     }
 
-    /** One message through the adapter to a relay that follows the script; the outcome the adapter reports. */
+    /**
+     * A municipality's name as its sender (Forlì, Cantù) goes out encoded (RFC 2047), not as raw 8-bit bytes that a
+     * strict relay refuses.
+     */
+    @Test
+    void aSenderNameWithAnAccentIsEncodedForTheWire() throws Exception {
+        var lines = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        assertThat(sendTo(Script.ACCEPT, "Comune di Forlì <avvisi@comune.example>", lines))
+                .isInstanceOf(Outcome.Sent.class);
+        String from = lines.stream().filter(l -> l.startsWith("From:")).findFirst().orElseThrow();
+        assertThat(from).matches("\\p{ASCII}*");
+        assertThat(jakarta.mail.internet.MimeUtility.decodeText(from.substring(5).strip()))
+                .isEqualTo("Comune di Forlì <avvisi@comune.example>");
+    }
+
     private static Outcome sendTo(Script script) throws Exception {
+        return sendTo(script, "allerta@comune.example", new java.util.ArrayList<>());
+    }
+
+    /**
+     * One message through the adapter to a relay that follows the script; the outcome the adapter reports. The
+     * message's lines as the relay read them are added to {@code lines}.
+     */
+    private static Outcome sendTo(Script script, String from, java.util.List<String> lines) throws Exception {
         var ends = new AtomicInteger();
         try (var server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread relay = new Thread(() -> serve(server, script, ends), "scripted-relay");
+            Thread relay = new Thread(() -> serve(server, script, ends, lines), "scripted-relay");
             relay.setDaemon(true);
             relay.start();
-            var adapter = new SmtpAdapter(true, "127.0.0.1", server.getLocalPort(), "allerta@comune.example",
+            var adapter = new SmtpAdapter(true, "127.0.0.1", server.getLocalPort(), from,
                     "none", Optional.empty(), Optional.empty());
             var job = new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.EMAIL, "ev-smtp",
                     1L, Change.AFFECTED, UUID.randomUUID().toString(), "giulia@example.org", "it",
@@ -72,7 +94,7 @@ class SmtpSilenceTest {
         }
     }
 
-    private static void serve(ServerSocket server, Script script, AtomicInteger ends) {
+    private static void serve(ServerSocket server, Script script, AtomicInteger ends, java.util.List<String> lines) {
         try (Socket socket = server.accept()) {
             var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = socket.getOutputStream();
@@ -90,7 +112,7 @@ class SmtpSilenceTest {
                     case "DATA" -> {
                         say(out, "354 go ahead");
                         while ((line = in.readLine()) != null && !line.equals(".")) {
-                            // the message
+                            lines.add(line);
                         }
                         ends.incrementAndGet();
                         switch (script) {
