@@ -104,8 +104,8 @@ public final class Demo {
         title("Reach preview: a blackout over " + options.first() + " (POST /v1/reach, nothing is sent)");
         JsonNode reach = api.postJson(at.matcher() + "/v1/reach", publisherKey, Map.of("kind", "POWER_OUTAGE",
                 "severity", "MODERATE", "geometry", Areas.write(first))).expect(200);
-        line("would reach %,d subscribers (%,d places, %,d prioritised) following power outages",
-                reach.get("subscribers").asLong(), reach.get("places").asLong(), reach.get("prioritised").asLong());
+        line("would reach %s subscribers (%s places, %s prioritised) following power outages",
+                count(reach, "subscribers"), count(reach, "places"), count(reach, "prioritised"));
 
         String blackout = "blackout-" + stamp;
         Instant eta = Instant.now().plus(3, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MINUTES);
@@ -606,5 +606,12 @@ public final class Demo {
 
     private static void line(String format, Object... args) {
         System.out.println(String.format(Locale.ROOT, format, args));
+    }
+
+    /** A count of the reach preview; one too small to be shown to a publisher's key is said to be so. */
+    private static String count(JsonNode reach, String field) {
+        JsonNode n = reach.get(field);
+        return n != null && n.isNumber() ? String.format("%,d", n.asLong())
+                : "fewer than " + reach.path("withheldBelow").asInt();
     }
 }

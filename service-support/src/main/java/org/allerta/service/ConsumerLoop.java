@@ -328,13 +328,23 @@ public final class ConsumerLoop implements AutoCloseable {
         first.forEach(c::seek);
     }
 
+    /**
+     * How many records a poll returns. A loop that handles records one at a time gets one per poll: Kafka's time
+     * between polls (five minutes) is then the time of one record (a revision of a large area, matched in tens of
+     * seconds), not of a hundred, after which the group would hand the partition to another member mid-work.
+     * Records are fetched ahead all the same, so one per poll costs no round trip.
+     */
+    static int pollRecords(int maxPollRecords) {
+        return maxPollRecords <= 1 ? 1 : Math.max(100, maxPollRecords);
+    }
+
     private KafkaConsumer<String, byte[]> create() {
         var props = new Properties();
         props.putAll(broker.clientConfig());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(100, maxPollRecords));
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, pollRecords(maxPollRecords));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId + "-" + name);
         // a consumer that died (kill -9) keeps its partitions until its session expires, and its restarted
         // replacement waits that long: 10 s instead of Kafka's 45 s (heartbeats have their own thread, so a long

@@ -31,4 +31,12 @@ class ConsumerLoopTest {
         assertThat(ConsumerLoop.closedProducer(new IllegalStateException("a record without its key"))).isFalse();
         assertThat(ConsumerLoop.closedProducer(new IllegalArgumentException("bad JSON"))).isFalse();
     }
+
+    /** A loop that handles one record at a time polls one at a time; a batch loop polls its batch. */
+    @Test
+    void aLoopOfOneRecordAtATimePollsOneAndABatchLoopItsBatch() {
+        assertThat(ConsumerLoop.pollRecords(1)).isEqualTo(1);
+        assertThat(ConsumerLoop.pollRecords(2000)).isEqualTo(2000);
+        assertThat(ConsumerLoop.pollRecords(50)).isEqualTo(100);
+    }
 }

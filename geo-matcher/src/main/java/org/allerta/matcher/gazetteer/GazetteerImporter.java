@@ -42,6 +42,7 @@ public class GazetteerImporter {
      * What an import did.
      *
      * @param rowsRead  data rows read (header excluded)
+     * @param imported  rows imported: new, changed and already there as they are
      * @param inserted  new addresses
      * @param updated   addresses whose data changed
      * @param unchanged addresses already there as they are
@@ -51,16 +52,29 @@ public class GazetteerImporter {
      *                  outcome published on places.geocoded)
      * @param unitsFolded rows of a flat (OpenAddresses UNIT) folded into their building's address, which shares its
      *                  point: neither imported on their own nor refused
+     * @param refinementPending the import is stored, and geocoding the citizens' places again could not finish (the
+     *                  broker or the database away): the service takes it up again by itself
      */
-    public record Report(long rowsRead, long inserted, long updated, long unchanged, Map<String, Long> refused,
-                         double seconds, long placesResolved, long unitsFolded) {
-        public long imported() {
-            return inserted + updated + unchanged;
+    public record Report(long rowsRead, long imported, long inserted, long updated, long unchanged,
+                         Map<String, Long> refused, double seconds, long placesResolved, long unitsFolded,
+                         boolean refinementPending) {
+
+        Report(long rowsRead, long inserted, long updated, long unchanged, Map<String, Long> refused, double seconds,
+               long unitsFolded) {
+            this(rowsRead, inserted + updated + unchanged, inserted, updated, unchanged, refused, seconds, 0,
+                    unitsFolded, false);
         }
 
         /** This report, with the citizens' places the import let the geocoder find at last. */
         public Report withPlacesResolved(long resolved) {
-            return new Report(rowsRead, inserted, updated, unchanged, refused, seconds, resolved, unitsFolded);
+            return new Report(rowsRead, imported, inserted, updated, unchanged, refused, seconds, resolved,
+                    unitsFolded, false);
+        }
+
+        /** This report, its places' refinement left to the service's own retries. */
+        public Report withRefinementPending() {
+            return new Report(rowsRead, imported, inserted, updated, unchanged, refused, seconds, 0, unitsFolded,
+                    true);
         }
     }
 
@@ -88,10 +102,17 @@ public class GazetteerImporter {
                     rows - refused.values().stream().mapToLong(Long::longValue).sum(), refused);
             long mergedAt = System.nanoTime();
             streets(connection, merged[0] + merged[1]);
+            if (merged[0] + merged[1] > 0) {
+                // the places this import may place better are geocoded again after it, whatever stops that
+                try (Statement s = connection.createStatement()) {
+                    s.executeUpdate("INSERT INTO refinement_pending (since) VALUES (clock_timestamp()) ON CONFLICT (only_row)"
+                            + " DO UPDATE SET since = greatest(refinement_pending.since, excluded.since)");
+                }
+            }
             LOG.debugf("%s: %d rows, staged %d ms, merged %d ms, streets %d ms", source, rows,
                     (staged - start) / 1_000_000, (mergedAt - staged) / 1_000_000,
                     (System.nanoTime() - mergedAt) / 1_000_000);
-            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9, 0,
+            return new Report(rows, merged[0], merged[1], merged[2], refused, (System.nanoTime() - start) / 1e9,
                     merged[3]);
         });
     }

@@ -22,6 +22,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Gazetteer")
 public class GazetteerResource {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GazetteerResource.class);
+
     private final KeyGuard keys;
     private final GazetteerImporter importer;
     private final org.allerta.matcher.place.PlaceService places;
@@ -68,6 +70,14 @@ public class GazetteerResource {
             return report;
         }
         // addresses new to the gazetteer may be those citizens were told could not be found
-        return report.withPlacesResolved(places.retryUnresolved());
+        try {
+            return report.withPlacesResolved(places.retryUnresolved());
+        } catch (RuntimeException e) {
+            // the import is stored: what is left is the service's own work, taken up again from the mark the import
+            // left, not the operator's to repeat
+            LOG.warnf("gazetteer import %s stored; geocoding the citizens' places again is left for later: %s",
+                    source, e.getMessage());
+            return report.withRefinementPending();
+        }
     }
 }

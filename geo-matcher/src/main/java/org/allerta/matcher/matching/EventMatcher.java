@@ -67,6 +67,9 @@ public class EventMatcher {
         this.firstSlice = firstSlice;
     }
 
+    private static final org.allerta.service.geometry.AreaValidator AREAS =
+            new org.allerta.service.geometry.AreaValidator(Integer.MAX_VALUE);
+
     /** Handles one record of {@code alerts.events}. */
     public void handle(ConsumerRecord<String, byte[]> record) {
         AlertEvent event;
@@ -78,6 +81,15 @@ public class EventMatcher {
         } catch (IllegalArgumentException e) {
             producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
                     "value", String.valueOf(e.getMessage()))));
+            return;
+        }
+        // an area alert-intake would have refused (its checks, without its vertex limit, which an operator may raise)
+        // is dead-lettered before anything is marked as under way or announced as started
+        var issues = new java.util.ArrayList<org.allerta.service.problem.Problem.Issue>();
+        AREAS.read(event.area(), "/area", issues);
+        if (!issues.isEmpty()) {
+            producer.deadLetter(record, issues.stream().map(i -> new DeadLetter.Problem(i.type(), i.where(),
+                    i.why())).toList());
             return;
         }
         Optional<AlertEvent> previous = jdbc.inTransaction(c -> previous(c, event.eventId()));

@@ -197,7 +197,13 @@ public class PlaceService {
      * their people matched against the active events again (a point that moved may enter or leave an area). Returns
      * how many were placed anew.
      */
-    public long retryUnresolved() {
+    public synchronized long retryUnresolved() {
+        Instant started = jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT now()"); ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getTimestamp(1).toInstant();
+            }
+        });
         long resolved = 0;
         String[] after = {"", ""};
         while (true) {
@@ -253,22 +259,48 @@ public class PlaceService {
                     u.executeBatch();
                 }
                 LateArrivals.record(c, List.copyOf(found));
+                // on the topic before the page commits: should the broker be away, the page stays as it was and
+                // the next refinement finds it again (an outcome published twice tells the app the same twice)
+                publish(outcomes);
                 if (!page.isEmpty()) {
                     after[0] = page.get(page.size() - 1).subscriberId();
                     after[1] = page.get(page.size() - 1).placeId();
                 }
                 return page.size();
             });
-            publish(outcomes);
             resolved += outcomes.size();
             if (read < 500) {
                 break;
             }
         }
+        jdbc.inTransaction(c -> {
+            // an import that committed since this refinement began leaves its mark for the next one
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM refinement_pending WHERE since < ?")) {
+                s.setTimestamp(1, java.sql.Timestamp.from(started));
+                return s.executeUpdate();
+            }
+        });
         if (resolved > 0) {
             lateArrivals.matchWaiting();
         }
         return resolved;
+    }
+
+    /**
+     * Takes up a refinement an import left pending (cut short by the broker or the database away, or by a stop) once
+     * its mark is older than {@code age}. Returns how many places were placed anew, or -1 when nothing was pending.
+     */
+    public long refinePending(java.time.Duration age) {
+        boolean pending = jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT 1 FROM refinement_pending WHERE since < now() - make_interval(secs => ?)")) {
+                s.setDouble(1, age.toMillis() / 1000.0);
+                try (ResultSet rows = s.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
+        return pending ? retryUnresolved() : -1;
     }
 
     /** A place an import may place better: not found at all, or at its street's centroid (its point and street). */

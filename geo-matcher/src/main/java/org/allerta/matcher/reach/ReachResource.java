@@ -31,7 +31,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /**
  * How many people an area would reach, before publishing: distinct subscribers, places, prioritised subscribers.
  * Counts only, never identities; nothing is emitted. The admin key sees everything; a publisher's key (known from
- * the {@code publishers} topic) is limited to its kinds and its territory.
+ * the {@code publishers} topic) is limited to its kinds and its territory, and is not shown counts below
+ * {@code ALLERTA_REACH_MIN_COUNT} (10).
  */
 @Path("/v1/reach")
 @Tag(name = "Reach preview")
@@ -46,18 +47,29 @@ public class ReachResource {
     /** The tolerance around a publisher's territory, on the ground, as alert-intake applies it when publishing. */
     private final double toleranceM;
 
+    /** The smallest count a publisher's key is shown; a smaller one is withheld (null). */
+    private final int minCount;
+
     ReachResource(KeyGuard keys, PublisherDirectory directory, Jdbc jdbc, BodyLimit bodyLimit,
                   @org.eclipse.microprofile.config.inject.ConfigProperty(name = "allerta.matcher.territory-tolerance-m",
-                          defaultValue = "100") double toleranceM) {
+                          defaultValue = "100") double toleranceM,
+                  @org.eclipse.microprofile.config.inject.ConfigProperty(name = "allerta.matcher.reach-min-count",
+                          defaultValue = "10") int minCount) {
         this.toleranceM = toleranceM;
+        this.minCount = Math.max(1, minCount);
         this.keys = keys;
         this.directory = directory;
         this.jdbc = jdbc;
         this.bodyLimit = bodyLimit;
     }
 
-    /** The preview. */
-    public record Reach(long subscribers, long places, long prioritised, EventKind kind) {
+    /**
+     * The preview. For a publisher's key a count below {@code withheldBelow} is withheld (null): a small area drawn
+     * around one house would otherwise say whether someone there is registered, and whether they are prioritised
+     * (medically dependent), which is health data. The admin key sees every count.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Reach(Long subscribers, Long places, Long prioritised, EventKind kind, Integer withheldBelow) {
     }
 
     @POST
@@ -98,10 +110,19 @@ public class ReachResource {
                 s.setString(4, kind == null ? "" : kind.name());
                 try (ResultSet rows = s.executeQuery()) {
                     rows.next();
-                    return new Reach(rows.getLong(1), rows.getLong(2), rows.getLong(3), kind);
+                    if (admin) {
+                        return new Reach(rows.getLong(1), rows.getLong(2), rows.getLong(3), kind, null);
+                    }
+                    return new Reach(shown(rows.getLong(1)), shown(rows.getLong(2)), shown(rows.getLong(3)), kind,
+                            minCount);
                 }
             }
         });
+    }
+
+    /** A count as a publisher sees it: withheld below the smallest shown. */
+    private Long shown(long count) {
+        return count < minCount ? null : count;
     }
 
     private void authorise(PublisherDirectory.Entry publisher, EventKind kind, OutageArea area) {

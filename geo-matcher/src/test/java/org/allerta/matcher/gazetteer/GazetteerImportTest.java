@@ -45,7 +45,8 @@ class GazetteerImportTest {
                 .isGreaterThanOrEqualTo(37);
 
         importAlessandria().then().statusCode(200).body("rowsRead", equalTo(26160)).body("inserted", equalTo(0))
-                .body("updated", equalTo(0)).body("unchanged", equalTo((int) distinct));
+                .body("updated", equalTo(0)).body("unchanged", equalTo((int) distinct))
+                .body("imported", equalTo((int) distinct)).body("refinementPending", equalTo(false));
         try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement(
                 "SELECT count(*) FROM matcher.address WHERE source = 'alessandria'"); ResultSet rows = s.executeQuery()) {
             rows.next();

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Change;
+import org.allerta.contracts.DeadLetter;
 import org.allerta.contracts.EventKind;
 import org.allerta.contracts.EventStatus;
 import org.allerta.contracts.Json;
@@ -433,6 +434,43 @@ class MatchingTest {
     }
 
     /** A revision delivered again after it was matched sends its FINISHED marker again, the same, and no change. */
+    /**
+     * An event whose area alert-intake would have refused is dead-lettered with the reason before anything is marked
+     * as under way or announced as started, and the next event is matched.
+     */
+    @Test
+    void anEventWithAnAreaThatCannotBeReadIsDeadLetteredBeforeItStarts() throws Exception {
+        subscriber("after-poison", 8.965, 44.865, Set.of(EventKind.POWER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("after-poison")));
+        String poison = id("bad-area");
+        JsonNode unreadable = Json.mapper().createObjectNode().put("type", "Polygon").put("coordinates", "x");
+        String next = id("good-area");
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ); var matches = new TopicReader(Topics.ALERTS_MATCHES);
+             var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            send(Topics.ALERTS_EVENTS, poison, event(poison, 1, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, unreadable, null, t0));
+            DeadLetter letter = Json.fromBytes(dlq.await(r -> poison.equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0).value(), DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.ALERTS_EVENTS);
+            assertThat(letter.reasons().get(0).type()).isEqualTo("urn:allerta:problem:invalid-geometry");
+            assertThat(publish(event(next, 1, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    polygon(box(8.96, 44.86, 8.97, 44.87)), null, t0), matches, progress, null))
+                    .isEqualTo(Map.of("after-poison", Change.AFFECTED));
+            assertThat(progress.drain(Duration.ofSeconds(1))).as("nothing announced for the unreadable event")
+                    .noneMatch(r -> poison.equals(r.key()));
+            assertThat(dlq.drain(Duration.ofSeconds(1))).as("dead-lettered once, not once per retry")
+                    .filteredOn(r -> poison.equals(r.key())).hasSize(1);
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM matching_under_way WHERE event_id = ?")) {
+            s.setString(1, poison);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                assertThat(rows.getLong(1)).isZero();
+            }
+        }
+    }
+
     @Test
     void aRevisionDeliveredAgainSendsItsFinishedMarkerAgain() throws Exception {
         subscriber("again", 8.845, 44.745, Set.of(EventKind.POWER_OUTAGE), false);

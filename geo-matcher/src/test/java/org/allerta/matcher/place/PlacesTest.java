@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -119,6 +120,26 @@ class PlacesTest {
                     r.value(), PlaceGeocoded.class).status() == GeocodingStatus.RESOLVED, 1, Duration.ofSeconds(30))
                     .get(0).value(), PlaceGeocoded.class);
             assertThat(found.point().lon()).isEqualTo(8.6111);
+
+            // a refinement cut short (the broker away after the import committed) is taken up by the service: the
+            // place as it was before, the import's mark left, and the outcome comes without anyone importing again
+            try (Connection c = LocalPostgis.shared().connect(); Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE matcher.place SET geom = NULL, geocoding_status = 'UNRESOLVED',"
+                        + " matched_address = NULL WHERE subscriber_id = '" + subscriber + "'");
+                s.executeUpdate("INSERT INTO matcher.refinement_pending (since) VALUES (now() - interval '1 hour')"
+                        + " ON CONFLICT (only_row) DO UPDATE SET since = excluded.since");
+            }
+            PlaceGeocoded again = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()) && Json.fromBytes(
+                    r.value(), PlaceGeocoded.class).status() == GeocodingStatus.RESOLVED, 2, Duration.ofSeconds(30))
+                    .get(1).value(), PlaceGeocoded.class);
+            assertThat(again.point().lon()).isEqualTo(8.6111);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (Connection c = LocalPostgis.shared().connect(); Statement s = c.createStatement();
+                     ResultSet rows = s.executeQuery("SELECT count(*) FROM matcher.refinement_pending")) {
+                    rows.next();
+                    return rows.getLong(1) == 0;
+                }
+            });
         }
         assertThat(places(subscriber, true)).isEqualTo(1);
     }

@@ -2,6 +2,8 @@ package org.allerta.matcher.reach;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -92,6 +94,13 @@ class ReachTest {
         send(Topics.SUBSCRIBERS_PLACES, "r3-" + run, new SubscriberPlaces("r3-" + run, List.of(
                 new SubscriberPlaces.Place("home", PlaceCategory.HOME, null, new LonLat(9.104, 45.104))),
                 Set.of(EventKind.WATER_OUTAGE), false, Instant.now()));
+        // ten more, following power, so that a publisher is shown some counts and not others
+        for (int i = 0; i < 10; i++) {
+            send(Topics.SUBSCRIBERS_PLACES, "s" + i + "-" + run, new SubscriberPlaces("s" + i + "-" + run,
+                    List.of(new SubscriberPlaces.Place("home", PlaceCategory.HOME, null,
+                            new LonLat(9.105 + i * 0.0001, 45.105))), Set.of(EventKind.POWER_OUTAGE), false,
+                    Instant.now()));
+        }
         String key = "reach-key-" + run;
         String publisherId = "reach-" + run;
         send(Topics.PUBLISHERS, publisherId, new Publisher(publisherId, "Utility", ApiKeys.sha256(key),
@@ -99,17 +108,29 @@ class ReachTest {
                 Instant.now()));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
                 count("SELECT count(*) FROM matcher.place WHERE subscriber_id LIKE ?", "r_-" + run) == 4
+                        && count("SELECT count(*) FROM matcher.place WHERE subscriber_id LIKE ?", "s_-" + run) == 10
                         && count("SELECT count(*) FROM matcher.publisher_directory WHERE publisher_id = ?",
                         publisherId) == 1);
         String area = square(9.10, 45.10, 0.01);
 
         given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
                 .body("{\"geometry\":" + area + "}").post("/v1/reach").then().statusCode(200)
-                .body("subscribers", equalTo(3)).body("places", equalTo(4)).body("prioritised", equalTo(1));
+                .body("subscribers", equalTo(13)).body("places", equalTo(14)).body("prioritised", equalTo(1))
+                .body("$", not(hasKey("withheldBelow")));
+        // a publisher is shown the counts of ten or more, not the one prioritised person
         given().header("Authorization", "Bearer " + key).contentType("application/json")
                 .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + area + "}").post("/v1/reach").then()
-                .statusCode(200).body("subscribers", equalTo(2)).body("places", equalTo(3))
-                .body("prioritised", equalTo(1));
+                .statusCode(200).body("subscribers", equalTo(12)).body("places", equalTo(13))
+                .body("$", not(hasKey("prioritised"))).body("withheldBelow", equalTo(10));
+        // an area drawn around one house says nothing about who lives there
+        given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .body("{\"kind\":\"POWER_OUTAGE\",\"geometry\":" + square(9.101, 45.101, 0.0002) + "}")
+                .post("/v1/reach").then().statusCode(200).body("$", not(hasKey("subscribers")))
+                .body("$", not(hasKey("places"))).body("$", not(hasKey("prioritised")))
+                .body("withheldBelow", equalTo(10));
+        given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
+                .body("{\"geometry\":" + square(9.101, 45.101, 0.0002) + "}").post("/v1/reach").then()
+                .statusCode(200).body("subscribers", equalTo(1)).body("prioritised", equalTo(1));
         given().header("Authorization", "Bearer " + key).contentType("application/json")
                 .body("{\"kind\":\"WATER_OUTAGE\",\"geometry\":" + area + "}").post("/v1/reach").then()
                 .statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));

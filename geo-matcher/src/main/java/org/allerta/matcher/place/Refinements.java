@@ -1,0 +1,60 @@
+package org.allerta.matcher.place;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes up the geocoding again of citizens' places that a gazetteer import left pending: the import request runs it
+ * at once, and should that be cut short (the broker or the database away, the service stopped), the mark the import
+ * stored in its own transaction brings it back here, every {@code allerta.matcher.refinement-check}, once the mark is
+ * older than the check (so that a request still refining is not raced).
+ */
+@ApplicationScoped
+public class Refinements {
+
+    private static final Logger LOG = Logger.getLogger(Refinements.class);
+
+    private final PlaceService places;
+    private final Duration every;
+    private ScheduledExecutorService scheduler;
+
+    Refinements(PlaceService places,
+                @ConfigProperty(name = "allerta.matcher.refinement-check", defaultValue = "60s") Duration every) {
+        this.places = places;
+        this.every = every;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "allerta-refinements");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleWithFixedDelay(this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private void check() {
+        try {
+            long placed = places.refinePending(every);
+            if (placed >= 0) {
+                LOG.infof("a gazetteer import's pending refinement is done: %d places placed anew", placed);
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("a gazetteer import's refinement still waits: %s", e.getMessage());
+        }
+    }
+}
