@@ -104,8 +104,10 @@ public final class Demo {
         title("Reach preview: a blackout over " + options.first() + " (POST /v1/reach, nothing is sent)");
         JsonNode reach = api.postJson(at.matcher() + "/v1/reach", publisherKey, Map.of("kind", "POWER_OUTAGE",
                 "severity", "MODERATE", "geometry", Areas.write(first))).expect(200);
-        line("would reach %s subscribers (%s places, %s prioritised) following power outages",
-                count(reach, "subscribers"), count(reach, "places"), count(reach, "prioritised"));
+        line("would reach %s subscribers (%s places, %s prioritised) following power outages%s",
+                count(reach, "subscribers"), count(reach, "places"), count(reach, "prioritised"),
+                reach.has("withheldBelow") ? " (rounded down to a multiple of " + reach.get("withheldBelow").asInt()
+                        + ", as a publisher's key is shown them)" : "");
 
         String blackout = "blackout-" + stamp;
         Instant eta = Instant.now().plus(3, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MINUTES);

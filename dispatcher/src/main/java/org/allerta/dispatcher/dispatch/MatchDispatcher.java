@@ -82,8 +82,8 @@ public class MatchDispatcher {
     private final StatsPending statsPending;
     private final String baseUrl;
     private final Duration revisionWait;
-    /** Where each waiting match lies ({@link #place}) and when this process first found its revision missing. */
-    private final Map<String, Long> waitingSince = new ConcurrentHashMap<>();
+    /** When this process first found each revision that matches name missing (see {@link #stillWaiting}). */
+    private final Map<Rev, Long> waitingSince = new ConcurrentHashMap<>();
     private final Duration noticeTtl;
     private final int batchSize;
     private final int consumers;
@@ -237,48 +237,48 @@ public class MatchDispatcher {
         Map<Rev, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
         var ready = new ArrayList<Work>(work.size());
         long now = System.currentTimeMillis();
+        var givenUp = new ArrayList<Work>();
+        Work waiting = null;
         for (Work w : work) {
-            ConsumerRecord<String, byte[]> record = sources.get(w);
             if (events.containsKey(w.rev())) {
                 if (!waitingSince.isEmpty()) {
-                    waitingSince.remove(place(record));
+                    waitingSince.remove(w.rev());
                 }
                 ready.add(w);
-                continue;
+            } else if (stillWaiting(w.rev(), sources.get(w).timestamp(), now)) {
+                // every missing revision of the batch is seen now, so that their waits run together
+                waiting = waiting == null ? w : waiting;
+            } else {
+                givenUp.add(w);
             }
-            if (stillWaiting(record, now)) {
-                throw new ConsumerLoop.RetryLater("waiting for revision " + w.revision() + " of " + w.eventId());
-            }
-            producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "unknown-revision",
-                    "value", "revision " + w.revision() + " of event " + w.eventId() + " never arrived on "
-                            + "alerts.events within " + revisionWait)));
+        }
+        if (waiting != null) {
+            throw new ConsumerLoop.RetryLater("waiting for revision " + waiting.revision() + " of "
+                    + waiting.eventId());
+        }
+        for (Work w : givenUp) {
+            producer.deadLetter(sources.get(w), List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX
+                    + "unknown-revision", "value", "revision " + w.revision() + " of event " + w.eventId()
+                    + " never arrived on alerts.events within " + revisionWait)));
         }
         dispatch(ready, events);
     }
 
     /**
      * Whether a match whose revision is not stored yet may still wait for it. The wait counts from the later of the
-     * record's own time and the moment this process first found the revision missing: matches left on the topic
+     * record's own time and the moment this process first found that revision missing: matches left on the topic
      * while the dispatcher, its broker or its database was away are older than the wait when they are read again,
      * and this process's copy of {@code alerts.events} (another consumer, started at the same time) needs its own
-     * chance to catch up before a match is given up.
+     * chance to catch up before a match is given up. The moment is kept per revision, so that the thousands of
+     * matches of one revision wait together, and once given up, a match of it read again is given up at once.
      */
-    private boolean stillWaiting(ConsumerRecord<String, byte[]> record, long now) {
-        if (waitingSince.size() > 100_000) {
-            // records of partitions another instance has taken since: their waits ended elsewhere
-            waitingSince.values().removeIf(since -> now - since > 2 * revisionWait.toMillis());
+    private boolean stillWaiting(Rev rev, long recordTime, long now) {
+        if (waitingSince.size() > 10_000) {
+            // revisions given up long ago
+            waitingSince.values().removeIf(since -> now - since > 24 * 3_600_000L);
         }
-        String place = place(record);
-        long since = waitingSince.computeIfAbsent(place, k -> now);
-        if (now - Math.max(record.timestamp(), since) < revisionWait.toMillis()) {
-            return true;
-        }
-        waitingSince.remove(place);
-        return false;
-    }
-
-    private static String place(ConsumerRecord<String, byte[]> record) {
-        return record.topic() + "-" + record.partition() + "@" + record.offset();
+        long since = waitingSince.computeIfAbsent(rev, k -> now);
+        return now - Math.max(recordTime, since) < revisionWait.toMillis();
     }
 
     /** Sends the held notices whose quiet hours are over; returns how many notices were considered. */

@@ -76,7 +76,7 @@ public final class RegistrationReader {
      * Reads {@code body}; throws a 422 problem listing every issue. A replacement ({@code replacing}) accepts what a
      * GET answers and ignores its read-only fields; there a channel's {@code verified} is what the GET said (kept for
      * an unchanged address, a new address getting its code), unless the admin key declares it with a
-     * {@code consentSource}.
+     * {@code consentSource} and no {@code verifiedAt} (which only an echo of a GET carries).
      */
     public static Registration read(JsonNode body, boolean admin, String defaultCountryCode, boolean replacing) {
         var reader = new RegistrationReader(defaultCountryCode, replacing);
@@ -159,8 +159,10 @@ public final class RegistrationReader {
                     ? enums(c.get("kinds"), where + ".kinds", EventKind.class, EventKind::valueOf) : Set.of();
             boolean verified = bool(c, "verified", where + ".verified");
             String consentSource = c.path("consentSource").isTextual() ? c.get("consentSource").asText().strip() : null;
-            if (replacing && verified && (!admin || consentSource == null)) {
-                // as a GET said it: an unchanged address stays verified, a new one gets its code
+            if (replacing && verified && (!admin || consentSource == null || c.has("verifiedAt"))) {
+                // as a GET said it (its verifiedAt with it): an unchanged address stays verified, a new one gets its
+                // code; only the admin key declaring a channel verified, with its source and without a verifiedAt
+                // echoed, makes a new address verified
                 verified = false;
                 consentSource = null;
             }

@@ -288,13 +288,26 @@ class RegistryTest {
                 .post("/v1/subscribers").then().statusCode(422).body("problems.where", hasItem("id"));
 
         // an app may not declare a channel verified; the admin may, saying where the consent came from
-        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+        String office = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
                 {"name": "Ufficio", "language": "en", "channels": [{"type": "EMAIL", "address": "office@example.org",
                   "verified": true, "consentSource": "municipal registry, 2025 campaign"}],
                  "places": [{"category": "WORK", "lon": 8.61, "lat": 44.91}]}""")
                 .post("/v1/subscribers").then().statusCode(201)
                 .body("channels[0].verified", equalTo(true))
-                .body("channels[0].consentSource", equalTo("municipal registry, 2025 campaign"));
+                .body("channels[0].consentSource", equalTo("municipal registry, 2025 campaign"))
+                .extract().path("id");
+        // the admin's GET written back with another address does not carry the old address's consent to it
+        String echoed = given().header("Authorization", ADMIN).get("/v1/subscribers/" + office).then()
+                .statusCode(200).extract().asString().replace("office@example.org", "desk-" + run + "@example.org");
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(echoed)
+                .put("/v1/subscribers/" + office).then().statusCode(200).body("channels[0].verified", equalTo(false));
+        // declared anew, with its source and no verifiedAt, it is
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body("""
+                {"name": "Ufficio", "language": "en", "channels": [{"type": "EMAIL", "address": "desk-%s@example.org",
+                  "verified": true, "consentSource": "signed form, 2026"}],
+                 "places": [{"category": "WORK", "lon": 8.61, "lat": 44.91}]}""".formatted(run))
+                .put("/v1/subscribers/" + office).then().statusCode(200).body("channels[0].verified", equalTo(true))
+                .body("channels[0].consentSource", equalTo("signed form, 2026"));
     }
 
     /**

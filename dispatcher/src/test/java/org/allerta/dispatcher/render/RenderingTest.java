@@ -233,7 +233,6 @@ class RenderingTest {
         }
     }
 
-    /** The verb agrees with the places named; a withdrawn snow-clearing notice names the clearing. */
     /**
      * A notice held through the night and sent in the morning does not quote an estimate that has already passed
      * ("expected back at 02:00" read at 07:00); while the estimate is ahead, it is told.
@@ -260,6 +259,7 @@ class RenderingTest {
         }
     }
 
+    /** The verb agrees with the places named; a withdrawn snow-clearing notice names the clearing. */
     @Test
     void severalPlacesTakeThePluralAndAWithdrawnClearingIsNamedAsSuch() {
         var two = List.of(new PlaceRef(PlaceCategory.HOME, "Casa", "Via Dazio 90/H"),

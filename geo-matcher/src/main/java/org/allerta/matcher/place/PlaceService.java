@@ -197,11 +197,25 @@ public class PlaceService {
      * their people matched against the active events again (a point that moved may enter or leave an area). Returns
      * how many were placed anew.
      */
-    public synchronized long retryUnresolved() {
-        Instant started = jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT now()"); ResultSet rows = s.executeQuery()) {
-                rows.next();
-                return rows.getTimestamp(1).toInstant();
+    public long retryUnresolved() {
+        refining.lock();
+        try {
+            return refine();
+        } finally {
+            refining.unlock();
+        }
+    }
+
+    /** One refinement at a time in this service: the import's request waits for it, the scheduler does not. */
+    private final java.util.concurrent.locks.ReentrantLock refining = new java.util.concurrent.locks.ReentrantLock();
+
+    private long refine() {
+        // the mark as it stands now: cleared at the end only if no import has marked again since
+        Long mark = jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT (extract(epoch FROM since) * 1000000)::bigint FROM refinement_pending");
+                 ResultSet rows = s.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : null;
             }
         });
         long resolved = 0;
@@ -273,13 +287,16 @@ public class PlaceService {
                 break;
             }
         }
-        jdbc.inTransaction(c -> {
-            // an import that committed since this refinement began leaves its mark for the next one
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM refinement_pending WHERE since < ?")) {
-                s.setTimestamp(1, java.sql.Timestamp.from(started));
-                return s.executeUpdate();
-            }
-        });
+        if (mark != null) {
+            jdbc.inTransaction(c -> {
+                // an import that marked again meanwhile (a later since) leaves its mark for the next refinement
+                try (PreparedStatement s = c.prepareStatement(
+                        "DELETE FROM refinement_pending WHERE (extract(epoch FROM since) * 1000000)::bigint = ?")) {
+                    s.setLong(1, mark);
+                    return s.executeUpdate();
+                }
+            });
+        }
         if (resolved > 0) {
             lateArrivals.matchWaiting();
         }
@@ -291,16 +308,23 @@ public class PlaceService {
      * its mark is older than {@code age}. Returns how many places were placed anew, or -1 when nothing was pending.
      */
     public long refinePending(java.time.Duration age) {
-        boolean pending = jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT 1 FROM refinement_pending WHERE since < now() - make_interval(secs => ?)")) {
-                s.setDouble(1, age.toMillis() / 1000.0);
-                try (ResultSet rows = s.executeQuery()) {
-                    return rows.next();
+        if (!refining.tryLock()) {
+            return -1;  // a refinement is under way; the mark is looked at again next time
+        }
+        try {
+            boolean pending = jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM refinement_pending WHERE since < now() - make_interval(secs => ?)")) {
+                    s.setDouble(1, age.toMillis() / 1000.0);
+                    try (ResultSet rows = s.executeQuery()) {
+                        return rows.next();
+                    }
                 }
-            }
-        });
-        return pending ? retryUnresolved() : -1;
+            });
+            return pending ? refine() : -1;
+        } finally {
+            refining.unlock();
+        }
     }
 
     /** A place an import may place better: not found at all, or at its street's centroid (its point and street). */

@@ -15,7 +15,7 @@ import org.jboss.logging.Logger;
  * Takes up the geocoding again of citizens' places that a gazetteer import left pending: the import request runs it
  * at once, and should that be cut short (the broker or the database away, the service stopped), the mark the import
  * stored in its own transaction brings it back here, every {@code allerta.matcher.refinement-check}, once the mark is
- * older than the check (so that a request still refining is not raced).
+ * older than the check and no refinement is under way in this service.
  */
 @ApplicationScoped
 public class Refinements {
@@ -47,6 +47,10 @@ public class Refinements {
         }
     }
 
+    /** When a refinement that failed was last reported as a warning (nanoTime), to say it every 10 minutes at most. */
+    private long warned = System.nanoTime() - WARN_EVERY;
+    private static final long WARN_EVERY = 600_000_000_000L;
+
     private void check() {
         try {
             long placed = places.refinePending(every);
@@ -54,7 +58,13 @@ public class Refinements {
                 LOG.infof("a gazetteer import's pending refinement is done: %d places placed anew", placed);
             }
         } catch (RuntimeException e) {
-            LOG.debugf("a gazetteer import's refinement still waits: %s", e.getMessage());
+            if (System.nanoTime() - warned >= WARN_EVERY) {
+                warned = System.nanoTime();
+                LOG.warnf("a gazetteer import's geocoding of citizens' places again still fails, tried again every"
+                        + " %s: %s", every, e.getMessage());
+            } else {
+                LOG.debugf("a gazetteer import's refinement still waits: %s", e.getMessage());
+            }
         }
     }
 }

@@ -64,9 +64,10 @@ public class ReachResource {
     }
 
     /**
-     * The preview. For a publisher's key a count below {@code withheldBelow} is withheld (null): a small area drawn
-     * around one house would otherwise say whether someone there is registered, and whether they are prioritised
-     * (medically dependent), which is health data. The admin key sees every count.
+     * The preview. For a publisher's key a count below {@code withheldBelow} is withheld (null) and the others are
+     * rounded down to a multiple of it: a small area drawn around one house, or two areas differing by one house,
+     * would otherwise say whether someone there is registered, and whether they are prioritised (medically
+     * dependent), which is health data. The admin key sees every count exactly.
      */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record Reach(Long subscribers, Long places, Long prioritised, EventKind kind, Integer withheldBelow) {
@@ -120,9 +121,12 @@ public class ReachResource {
         });
     }
 
-    /** A count as a publisher sees it: withheld below the smallest shown. */
+    /**
+     * A count as a publisher sees it: withheld below the smallest shown, otherwise rounded down to that step, so that
+     * two areas differing by one house seldom differ in what they show.
+     */
     private Long shown(long count) {
-        return count < minCount ? null : count;
+        return count < minCount ? null : count / minCount * minCount;
     }
 
     private void authorise(PublisherDirectory.Entry publisher, EventKind kind, OutageArea area) {

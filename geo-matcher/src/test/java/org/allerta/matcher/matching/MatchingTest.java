@@ -433,7 +433,6 @@ class MatchingTest {
         }
     }
 
-    /** A revision delivered again after it was matched sends its FINISHED marker again, the same, and no change. */
     /**
      * An event whose area alert-intake would have refused is dead-lettered with the reason before anything is marked
      * as under way or announced as started, and the next event is matched.
@@ -471,6 +470,7 @@ class MatchingTest {
         }
     }
 
+    /** A revision delivered again after it was matched sends its FINISHED marker again, the same, and no change. */
     @Test
     void aRevisionDeliveredAgainSendsItsFinishedMarkerAgain() throws Exception {
         subscriber("again", 8.845, 44.745, Set.of(EventKind.POWER_OUTAGE), false);
