@@ -472,6 +472,7 @@ class SecurityTest {
                                 + "\"testMode\":true}"),
                 url("POST", intake + "/v1/admin/publishers/{}/key", admin, fuzzPublisher),
                 url("POST", intake + "/v1/admin/publishers/{}/signing-secret", admin, fuzzPublisher),
+                url("DELETE", intake + "/v1/admin/publishers/{}", admin, "fuzz-revoked-" + fuzzPublisher),
                 url("GET", intake + "/v1/events?page={}&size=10", publisher, "0"),
                 url("GET", intake + "/v1/events?page=0&size={}", publisher, "10"),
                 // geo-matcher
@@ -486,6 +487,10 @@ class SecurityTest {
                 url("GET", matcher + "/v1/geocode?q={}", app, "V. Dazio 90/H, Alessandria"),
                 url("GET", matcher + "/v1/gazetteer/districts/{}/area?bufferMetres=50", publisher, "Orti"),
                 url("GET", matcher + "/v1/gazetteer/districts/Orti/area?bufferMetres={}", publisher, "50"),
+                url("GET", matcher + "/v1/gazetteer/districts/Orti/area?city={}", publisher, "Alessandria"),
+                csvUrl(matcher + "/v1/gazetteer?format={}&srid=4326&source=fuzz3", admin, "openaddresses"),
+                csvUrl(matcher + "/v1/gazetteer?format=openaddresses&srid={}&source=fuzz3", admin, "4326"),
+                csvUrl(matcher + "/v1/gazetteer?format=openaddresses&srid=4326&source={}", admin, "fuzz3"),
                 // dispatcher
                 body("POST", dispatcher + "/v1/subscribers", "application/json", app,
                         Json.toString(registration("fuzz"))),
@@ -528,7 +533,8 @@ class SecurityTest {
                         ? send(target.method(), target.url(), target.contentType(), mutated, target.key())
                         : send(target.method(), target.url().replace("{}", URLEncoder.encode(
                                 new String(mutated, StandardCharsets.UTF_8), StandardCharsets.UTF_8)),
-                                "application/json", new byte[0], target.key());
+                                target.contentType() == null ? "application/json" : target.contentType(),
+                                new byte[0], target.key());
                 cases++;
                 statuses.merge(answer.statusCode(), 1, Integer::sum);
                 if (answer.statusCode() >= 500) {
@@ -575,6 +581,11 @@ class SecurityTest {
 
     private static Target url(String method, String url, String key, String valid) {
         return new Target(method, url, null, key, valid, false);
+    }
+
+    /** A gazetteer import whose query is fuzzed, its (empty) body sent as the CSV the door expects. */
+    private static Target csvUrl(String url, String key, String valid) {
+        return new Target("POST", url, "text/csv", key, valid, false);
     }
 
     private static HttpResponse<String> send(String method, String url, String contentType, byte[] body,

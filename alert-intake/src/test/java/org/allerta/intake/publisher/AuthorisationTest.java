@@ -164,6 +164,18 @@ class AuthorisationTest {
     void theAdminKeyAdministersButNeverPublishes() {
         post(Features.ADMIN_KEY, Features.outage("admin").json()).then().statusCode(403)
                 .body("type", equalTo("urn:allerta:problem:publisher-key-required"));
+        // nor through a snow crew's doors: a zone defined, a zone's list, a zone's state
+        String zone = Features.outage("unused").square(8.60, 44.90, 0.01).property("name", "Zona 9").json()
+                .replace("\"publisherEventId\":\"unused\",", "");
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/geo+json")
+                .body(zone).put("/v1/zones/zona-admin").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:publisher-key-required"));
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/geo+json")
+                .body("{\"type\":\"FeatureCollection\",\"features\":[]}").post("/v1/zones").then()
+                .statusCode(403).body("type", equalTo("urn:allerta:problem:publisher-key-required"));
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"status\":\"CLEARED\"}").post("/v1/zones/zona-admin/status").then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:publisher-key-required"));
         given().header("Authorization", "Bearer " + key).get("/v1/admin/publishers").then().statusCode(403)
                 .body("type", equalTo("urn:allerta:problem:admin-key-required"));
     }
@@ -175,6 +187,15 @@ class AuthorisationTest {
         given().header("Authorization", "Bearer " + key).get("/v1/events/" + eventId).then().statusCode(404);
         given().header("Authorization", "Bearer " + Features.ADMIN_KEY).get("/v1/events/" + eventId)
                 .then().statusCode(200);
+        // nor find them in its list, which holds its own
+        String own = post(key, Features.outage("own-" + UUID.randomUUID()).square(8.60, 44.90, 0.01).json())
+                .then().statusCode(202).extract().path("eventId");
+        given().header("Authorization", "Bearer " + key).queryParam("size", 500).get("/v1/events").then()
+                .statusCode(200).body("items.eventId", org.hamcrest.Matchers.hasItem(own))
+                .body("items.eventId", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(eventId)))
+                .body("items.publisherId", org.hamcrest.Matchers.everyItem(equalTo(publisherId)));
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).queryParam("size", 500).get("/v1/events")
+                .then().statusCode(200).body("items.eventId", org.hamcrest.Matchers.hasItems(own, eventId));
     }
 
     @Test
