@@ -175,6 +175,17 @@ public final class Smsc implements AutoCloseable {
         undeliverable = value;
     }
 
+    /**
+     * From now on, receipts carry the message id and its state in the standard fields ({@code receipted_message_id},
+     * {@code message_state}) and a text of the vendor's own, as many SMSCs write it, instead of the text format of
+     * SMPP 3.4's appendix B.
+     */
+    public void receiptsInFieldsOnly(boolean value) {
+        receiptsInFieldsOnly = value;
+    }
+
+    private volatile boolean receiptsInFieldsOnly;
+
     private void acceptLoop() {
         while (running) {
             try {
@@ -330,11 +341,17 @@ public final class Smsc implements AutoCloseable {
         var receipt = new DeliveryReceipt(id, 1, failed ? 0 : 1, new Date(), new Date(), state,
                 failed ? "001" : "000", "");
         try {
+            boolean fields = receiptsInFieldsOnly;
+            byte[] text = fields ? ("Messaggio " + (failed ? "non consegnato" : "consegnato")).getBytes(
+                    StandardCharsets.US_ASCII) : receipt.toString().getBytes(StandardCharsets.US_ASCII);
+            org.jsmpp.bean.OptionalParameter[] standard = fields ? new org.jsmpp.bean.OptionalParameter[] {
+                    new org.jsmpp.bean.OptionalParameter.Receipted_message_id(id),
+                    new org.jsmpp.bean.OptionalParameter.Message_state(failed ? (byte) 5 : (byte) 2)}
+                    : new org.jsmpp.bean.OptionalParameter[0];
             session.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination,
                     TypeOfNumber.ALPHANUMERIC, NumberingPlanIndicator.UNKNOWN, source,
                     new ESMClass(MessageMode.DEFAULT, MessageType.SMSC_DEL_RECEIPT, GSMSpecificFeature.DEFAULT),
-                    (byte) 0, (byte) 0, new RegisteredDelivery(0), GeneralDataCoding.DEFAULT,
-                    receipt.toString().getBytes(StandardCharsets.US_ASCII));
+                    (byte) 0, (byte) 0, new RegisteredDelivery(0), GeneralDataCoding.DEFAULT, text, standard);
         } catch (org.jsmpp.extra.NegativeResponseException | org.jsmpp.extra.ResponseTimeoutException e) {
             refusedReceipts.incrementAndGet();
             if (attempt < RECEIPT_ATTEMPTS && running) {

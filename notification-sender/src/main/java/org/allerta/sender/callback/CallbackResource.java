@@ -89,9 +89,8 @@ public class CallbackResource {
             // the job's id as it was emitted: receipts are keyed by it, in lower case
             jobId = jobId.toLowerCase(java.util.Locale.ROOT);
         }
-        if (!deliveries.report(channel, jobId, providerId, status, reason)) {
-            throw ProblemException.notFound("No job handled by this sender matches the callback.");
-        }
+        // a job not recorded yet keeps its report until it is (a day at most): 202 all the same
+        deliveries.report(channel, jobId, providerId, status, reason);
         return Response.accepted().build();
     }
 }

@@ -278,13 +278,24 @@ public class SmppAdapter implements Adapter {
         }
     }
 
-    /** Delivery receipts: DELIVRD is DELIVERED; UNDELIV, EXPIRED, REJECTD and DELETED are FAILED. */
+    /**
+     * Delivery receipts: DELIVRD is DELIVERED; UNDELIV, EXPIRED, REJECTD and DELETED are FAILED. The standard fields
+     * ({@code receipted_message_id} and {@code message_state}) are read first; the text of SMPP 3.4's appendix B,
+     * which the specification leaves to each vendor, only when they are absent.
+     */
     private final class Receipts implements MessageReceiverListener {
 
         @Override
         public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
             if (!MessageType.SMSC_DEL_RECEIPT.containedIn(deliverSm.getEsmClass())) {
                 return;   // a message from a handset: not handled here
+            }
+            Deliveries.ProviderReport fromFields = fromFields(deliverSm);
+            if (fromFields != null) {
+                if (fromFields.status() != null) {
+                    store(fromFields);
+                }
+                return;
             }
             DeliveryReceipt receipt;
             try {
@@ -304,6 +315,40 @@ public class SmppAdapter implements Adapter {
                     : ReceiptStatus.FAILED;
             String reason = status == ReceiptStatus.FAILED ? "SMSC_" + state : null;
             store(new Deliveries.ProviderReport(receipt.getId(), status, reason));
+        }
+
+        /**
+         * The report the standard fields make, a report without status for a state that is not final (en route,
+         * accepted, scheduled), or null when the receipt does not carry both fields.
+         */
+        private Deliveries.ProviderReport fromFields(DeliverSm deliverSm) {
+            var id = deliverSm.getOptionalParameter(org.jsmpp.bean.OptionalParameter.Tag.RECEIPTED_MESSAGE_ID);
+            var state = deliverSm.getOptionalParameter(org.jsmpp.bean.OptionalParameter.Tag.MESSAGE_STATE);
+            if (!(id instanceof org.jsmpp.bean.OptionalParameter.OctetString text)
+                    || !(state instanceof org.jsmpp.bean.OptionalParameter.Byte value)) {
+                return null;
+            }
+            String messageId = text.getValueAsString().replace("\u0000", "").strip();
+            if (messageId.isEmpty()) {
+                return null;
+            }
+            // SMPP 3.4, 5.2.28: 0 scheduled, 1 en route, 2 delivered, 3 expired, 4 deleted, 5 undeliverable,
+            // 6 accepted, 7 unknown, 8 rejected, 9 skipped; named as the text format names them
+            String failure = switch (value.getValue()) {
+                case 0, 1, 6 -> "";
+                case 2 -> null;
+                case 3 -> "SMSC_EXPIRED";
+                case 4 -> "SMSC_DELETED";
+                case 5 -> "SMSC_UNDELIV";
+                case 8 -> "SMSC_REJECTD";
+                case 9 -> "SMSC_SKIPPED";
+                default -> "SMSC_UNKNOWN";
+            };
+            if ("".equals(failure)) {
+                return new Deliveries.ProviderReport(messageId, null, null);
+            }
+            return new Deliveries.ProviderReport(messageId, failure == null ? ReceiptStatus.DELIVERED
+                    : ReceiptStatus.FAILED, failure);
         }
 
         @Override

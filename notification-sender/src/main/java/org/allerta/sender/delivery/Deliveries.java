@@ -616,13 +616,20 @@ public class Deliveries {
         });
     }
 
-    /** Turns a provider's later report (delivery receipt, read) into a receipt; false when the job is unknown. */
-    public boolean report(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
-                          String reason) {
+    /**
+     * Turns a provider's later report (delivery receipt, read) into a receipt. A report of a job not recorded yet (a
+     * webhook attempt that timed out after the provider took the message, or a callback quicker than the group
+     * commit) is kept, and becomes its receipt when the job is recorded ({@link Recorder}); kept a day at most.
+     */
+    public void report(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
+                       String reason) {
         if (jobId == null) {
-            return reportAll(channel, List.of(new ProviderReport(providerMessageId, status, reason))).isEmpty();
+            if (!reportAll(channel, List.of(new ProviderReport(providerMessageId, status, reason))).isEmpty()) {
+                keepEarly(channel, null, providerMessageId, status, reason);
+            }
+            return;
         }
-        return jdbc.inTransaction(c -> {
+        boolean known = jdbc.inTransaction(c -> {
             String eventId;
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT event_id, attempts, reason FROM handled_job WHERE job_id = ?::uuid AND channel = ?")) {
@@ -644,6 +651,34 @@ public class Deliveries {
             outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, jobId, receipt, jobId + "/" + status + "/" + Instant.now(),
                     jobId);
             return true;
+        });
+        if (!known) {
+            keepEarly(channel, jobId, providerMessageId, status, reason);
+        }
+    }
+
+    /** Keeps a report that came before its job was recorded, and forgets those kept more than a day. */
+    private void keepEarly(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
+                           String reason) {
+        jdbc.inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM early_report WHERE received_at < now() - interval '1 day'")) {
+                int forgotten = s.executeUpdate();
+                if (forgotten > 0) {
+                    LOG.warnf("%d provider reports forgotten: no job of theirs was recorded within a day", forgotten);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO early_report (channel, job_id, provider_message_id, status, reason)
+                    VALUES (?, ?::uuid, ?, ?, ?)""")) {
+                s.setString(1, channel.name());
+                s.setString(2, jobId);
+                s.setString(3, providerMessageId);
+                s.setString(4, status.name());
+                s.setString(5, reason);
+                s.executeUpdate();
+            }
+            return null;
         });
     }
 }
