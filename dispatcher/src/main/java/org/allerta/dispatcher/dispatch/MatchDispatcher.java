@@ -68,7 +68,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <p>Exactly-once effect without an outbox: the batch's ledger rows are locked, its jobs are sent and every one
  * acknowledged by the broker, and only then are the ledger, the held notices and the job rows committed (and after
  * that the offsets). A crash anywhere in between leaves the ledger as it was, so the redelivered matches make the
- * same decisions and the same deterministic job ids ({@link JobIds}), which the sender handles once. A match whose
+ * same decisions and the same deterministic job ids ({@link JobIds}, under the service's key: {@link Tokens#keyedJobId}),
+ * which the sender handles once. A match whose
  * revision was already applied to the ledger is recognised and ignored.
  */
 @ApplicationScoped
@@ -644,8 +645,8 @@ public class MatchDispatcher {
             if (!carries) {
                 continue;
             }
-            String jobId = JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(), w.revision(),
-                    reach.type(), stay);
+            String jobId = tokens.keyedJobId(JobIds.notice(w.eventId(), w.subscriberId().toString(), w.change(),
+                    w.revision(), reach.type(), stay));
             UUID id = UUID.fromString(jobId);
             String token = tokens.token(id);
             String link = baseUrl + "/r/" + token;

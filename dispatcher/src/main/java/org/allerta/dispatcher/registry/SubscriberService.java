@@ -346,7 +346,7 @@ public class SubscriberService {
                     }
                 }
             }
-            anonymiseNotices(c, noticeIds(id, told));
+            anonymiseNotices(c, noticeIds(id, told, tokens::keyedJobId));
             // the verification codes (jobs without an event) by their own small index
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE job SET subscriber_id = NULL, channel_id = NULL
@@ -389,7 +389,8 @@ public class SubscriberService {
      *
      * @param ledger per event, the last revision and the stays the person's ledger row recorded
      */
-    static List<UUID> noticeIds(UUID subscriberId, Map<String, long[]> ledger) {
+    static List<UUID> noticeIds(UUID subscriberId, Map<String, long[]> ledger,
+                                java.util.function.UnaryOperator<String> keyed) {
         var ids = new ArrayList<UUID>();
         String subscriber = subscriberId.toString();
         ledger.forEach((eventId, row) -> {
@@ -400,8 +401,8 @@ public class SubscriberService {
                     boolean staying = change == Change.AFFECTED || change == Change.NO_LONGER_AFFECTED;
                     for (int stay = 1; stay <= (staying ? stays : 1); stay++) {
                         for (Channel channel : Channel.values()) {
-                            ids.add(UUID.fromString(JobIds.notice(eventId, subscriber, change, revision, channel,
-                                    stay)));
+                            ids.add(UUID.fromString(keyed.apply(JobIds.notice(eventId, subscriber, change,
+                                    revision, channel, stay))));
                         }
                     }
                 }
@@ -629,7 +630,7 @@ public class SubscriberService {
             s.executeUpdate();
         }
         Rendered message = renderer.verification(language, type, code);
-        String jobId = JobIds.verification(id.toString(), channelId.toString(), attempt);
+        String jobId = tokens.keyedJobId(JobIds.verification(id.toString(), channelId.toString(), attempt));
         var job = new NotificationJob(jobId, JobPurpose.VERIFICATION, type, null, null, null, id.toString(), address,
                 language, message.subject(), message.text(), null, message.headers(), null, true,
                 now.plus(CODE_VALIDITY), now);

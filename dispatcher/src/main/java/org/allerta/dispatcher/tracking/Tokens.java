@@ -156,11 +156,13 @@ public class Tokens {
                     byte[] secret = loadOrCreate();
                     byte[] derived = derive(secret, "allerta unsubscribe token key v1");
                     byte[] digest = derive(secret, "allerta address digest key v1");
+                    byte[] jobIds = derive(secret, "allerta job id key v1");
                     keys = new SecretKeySpec[] {new SecretKeySpec(secret, "AES"), new SecretKeySpec(derived, "AES"),
-                            new SecretKeySpec(digest, "HmacSHA256")};
+                            new SecretKeySpec(digest, "HmacSHA256"), new SecretKeySpec(jobIds, "HmacSHA256")};
                     Arrays.fill(secret, (byte) 0);
                     Arrays.fill(derived, (byte) 0);
                     Arrays.fill(digest, (byte) 0);
+                    Arrays.fill(jobIds, (byte) 0);
                 }
                 current = keys;
             }
@@ -185,6 +187,39 @@ public class Tokens {
             throw new IllegalStateException("HMAC-SHA256 is required by the Java platform", e);
         }
     }
+
+    /**
+     * The id a job goes out with: the name-based id of rule 6 ({@link org.allerta.contracts.rules.JobIds}, which
+     * anyone can compute from an event's id and a person's), made under this service's own key into another UUID
+     * (version 8). It stays as deterministic as rule 6 asks (the key is kept; a re-emitted notice gets the same id),
+     * but what leaves the dispatcher with it (the job rows kept after an erasure, the sender's handled jobs, the
+     * receipts, the dead letters) can no longer be tied to a person by whoever knows their subscriber id.
+     */
+    public String keyedJobId(String nameBasedId) {
+        UUID name = UUID.fromString(nameBasedId);
+        byte[] h;
+        try {
+            javax.crypto.Mac mac = jobIdMacs.get();
+            h = mac.doFinal(ByteBuffer.allocate(16).putLong(name.getMostSignificantBits())
+                    .putLong(name.getLeastSignificantBits()).array());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("HMAC-SHA256 failed", e);
+        }
+        h[6] = (byte) ((h[6] & 0x0f) | 0x80);  // version 8: an id of this service's own making (RFC 9562)
+        h[8] = (byte) ((h[8] & 0x3f) | 0x80);  // the RFC's variant
+        ByteBuffer id = ByteBuffer.wrap(h, 0, 16);
+        return new UUID(id.getLong(), id.getLong()).toString();
+    }
+
+    private final ThreadLocal<javax.crypto.Mac> jobIdMacs = ThreadLocal.withInitial(() -> {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(keys()[3]);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is required by the Java platform", e);
+        }
+    });
 
     /**
      * A digest of a contact address under the service's own key (hex): the same for the same address, and, unlike a

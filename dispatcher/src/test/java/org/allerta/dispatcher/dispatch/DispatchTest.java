@@ -63,6 +63,19 @@ class DispatchTest {
     MatchDispatcher dispatcher;
 
     @Inject
+    org.allerta.dispatcher.tracking.Tokens tokens;
+
+    /** A notice's job id as the dispatcher makes it: rule 6's name-based id under the service's key. */
+    private String notice(String eventId, String subscriberId, Change change, long revision, Channel channel) {
+        return tokens.keyedJobId(JobIds.notice(eventId, subscriberId, change, revision, channel));
+    }
+
+    private String notice(String eventId, String subscriberId, Change change, long revision, Channel channel,
+                          int stay) {
+        return tokens.keyedJobId(JobIds.notice(eventId, subscriberId, change, revision, channel, stay));
+    }
+
+    @Inject
     org.allerta.dispatcher.events.StatsService stats;
 
     @Inject
@@ -200,7 +213,11 @@ class DispatchTest {
         assertThat(jobs).allMatch(j -> j.change() == Change.AFFECTED);
         assertThat(jobs.stream().filter(j -> j.eventId().equals(power) && j.channel() == Channel.SMS).findFirst()
                 .orElseThrow().jobId())
-                .isEqualTo(JobIds.notice(power, giulia.id(), Change.AFFECTED, 1, Channel.SMS));
+                .isEqualTo(notice(power, giulia.id(), Change.AFFECTED, 1, Channel.SMS));
+        // not rule 6's name-based id, which anyone knowing Giulia's subscriber id could compute: the service's own
+        String public6 = JobIds.notice(power, giulia.id(), Change.AFFECTED, 1, Channel.SMS);
+        assertThat(ids(jobs)).doesNotContain(public6);
+        assertThat(jobs).allMatch(j -> UUID.fromString(j.jobId()).version() == 8);
         NotificationJob mail = jobs.stream().filter(j -> j.eventId().equals(power) && j.channel() == Channel.EMAIL)
                 .findFirst().orElseThrow();
         assertThat(mail.subject()).isEqualTo("Interruzione di corrente - la tua casa in Via Dazio 90/H");
@@ -269,8 +286,8 @@ class DispatchTest {
         assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()).toList()).containsExactly(
                 "AFFECTED@1", "NO_LONGER_AFFECTED@1", "AFFECTED@1", "NO_LONGER_AFFECTED@1");
         assertThat(ids(jobs)).hasSize(4).contains(
-                JobIds.notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS),
-                JobIds.notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS, 2));
+                notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS),
+                notice(e, ada.id(), Change.AFFECTED, 1, Channel.SMS, 2));
         awaitTold(e, ada, "NO_LONGER_AFFECTED");
 
         // read again, as after a crash before the offsets were committed: nothing more
@@ -416,7 +433,7 @@ class DispatchTest {
         clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30 in Rome
         jobs = jobs(Set.of(sleeper.id(), other.id()), 2);
         assertThat(jobs).extracting(NotificationJob::eventId).containsExactlyInAnyOrder(storm, night);
-        assertThat(ids(jobs)).contains(JobIds.notice(night, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+        assertThat(ids(jobs)).contains(notice(night, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
         given().header("Authorization", ADMIN).get("/v1/events/" + night + "/stats").then().statusCode(200)
                 .body("held", equalTo(0)).body("notified.SMS", equalTo(1));
         eraseAndCheckAnonymised(sleeper, jobs);
@@ -479,7 +496,7 @@ class DispatchTest {
         List<NotificationJob> jobs = jobs(Set.of(rita.id(), walter.id()), 1);
         assertThat(jobs.stream().map(j -> j.subscriberId() + " " + j.change() + "@" + j.revision()))
                 .containsExactly(walter.id() + " AFFECTED@2");
-        assertThat(jobs.get(0).jobId()).isEqualTo(JobIds.notice(escalating, walter.id(), Change.AFFECTED, 2,
+        assertThat(jobs.get(0).jobId()).isEqualTo(notice(escalating, walter.id(), Change.AFFECTED, 2,
                 Channel.SMS));
         assertThat(awaitLedger(calm, rita, 2)).isEqualTo("AFFECTED_HELD");
         given().header("Authorization", ADMIN).get("/v1/events/" + calm + "/stats").then().statusCode(200)
@@ -643,7 +660,7 @@ class DispatchTest {
                 .post("/v1/subscribers/" + lia.id() + "/channels/" + sms + "/verify").then().statusCode(200);
 
         List<NotificationJob> jobs = jobs(Set.of(lia.id()), 1);
-        assertThat(ids(jobs)).containsExactly(JobIds.notice(e, lia.id(), Change.AFFECTED, 1, Channel.SMS));
+        assertThat(ids(jobs)).containsExactly(notice(e, lia.id(), Change.AFFECTED, 1, Channel.SMS));
         assertThat(jobs.get(0).recipient()).isEqualTo(phone);
         awaitTold(e, lia, "AFFECTED");
         match(e, 2, lia, Change.RESOLVED);
@@ -732,7 +749,7 @@ class DispatchTest {
                 .body("channels[0].verified", equalTo(true));
         awaitTold(e, ada.person(), "AFFECTED");
         assertThat(ids(jobs(Set.of(ada.person().id()), 1).stream().filter(j -> j.purpose() == JobPurpose.NOTICE)
-                .toList())).containsExactly(JobIds.notice(e, ada.person().id(), Change.AFFECTED, 1, Channel.SMS));
+                .toList())).containsExactly(notice(e, ada.person().id(), Change.AFFECTED, 1, Channel.SMS));
     }
 
     /**
@@ -760,7 +777,7 @@ class DispatchTest {
         clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
         awaitTold(e, owl.person(), "AFFECTED");
         assertThat(ids(jobs(Set.of(owl.person().id()), 1).stream().filter(j -> j.purpose() == JobPurpose.NOTICE)
-                .toList())).containsExactly(JobIds.notice(e, owl.person().id(), Change.AFFECTED, 1, Channel.SMS));
+                .toList())).containsExactly(notice(e, owl.person().id(), Change.AFFECTED, 1, Channel.SMS));
     }
 
     /**
@@ -810,7 +827,7 @@ class DispatchTest {
         clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30: the first expiry has passed
         awaitTold(e, sleeper, "AFFECTED");
         assertThat(ids(jobs(Set.of(sleeper.id()), 1)))
-                .containsExactly(JobIds.notice(e, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+                .containsExactly(notice(e, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
     }
 
     private static AlertEvent expiring(String id, long revision, EventStatus status, Instant expiresAt) {
@@ -878,8 +895,8 @@ class DispatchTest {
         List<NotificationJob> jobs = jobs(subscribers, 20);
         var expected = new java.util.HashSet<String>();
         for (Person p : people) {
-            expected.add(JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS));
-            expected.add(JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.EMAIL));
+            expected.add(notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS));
+            expected.add(notice(e, p.id(), Change.AFFECTED, 1, Channel.EMAIL));
         }
         assertThat(jobs).hasSize(20);   // each notice emitted twice: before and after the crash, never a third time
         assertThat(ids(jobs)).isEqualTo(expected);
@@ -1019,7 +1036,7 @@ class DispatchTest {
         Person p = person("Ada", "it", sms("+393330000031", null), "\"POWER_OUTAGE\"", null);
         String e = id("early-receipt");
         publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
-        String jobId = JobIds.notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS);
+        String jobId = notice(e, p.id(), Change.AFFECTED, 1, Channel.SMS);
         for (ReceiptStatus status : List.of(ReceiptStatus.SENT, ReceiptStatus.DELIVERED)) {
             TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, jobId, Json.toBytes(
                     new Receipt(jobId, Channel.SMS, e, status, null, "smsc-early", 1, Instant.now())));
