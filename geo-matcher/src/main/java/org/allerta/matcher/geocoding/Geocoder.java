@@ -66,6 +66,19 @@ public class Geocoder {
                 street = street(c, unnamed).map(s -> s.lessSure(0.9));
             }
         }
+        if (street.isEmpty() && !parsed.city().isEmpty() && !knownCity(c, parsed.city())) {
+            // a city the gazetteer does not know may be a known one misspelt ("Alesandria", "Alessandira"): the
+            // closest by trigrams, or else the postcode alone, each a little less sure; the street must still be there
+            Optional<String> near = closestCity(c, PROVINCE.matcher(parsed.city()).replaceFirst(""));
+            if (near.isPresent()) {
+                street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(),
+                        parsed.postcode(), near.get())).map(s -> s.lessSure(0.8));
+            }
+            if (street.isEmpty() && !parsed.postcode().isEmpty()) {
+                street = exactStreets(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(),
+                        parsed.postcode(), "")).stream().findFirst().map(s -> s.lessSure(0.8));
+            }
+        }
         if (street.isEmpty()) {
             return unresolved("NO_SUCH_STREET");
         }
@@ -219,6 +232,32 @@ public class Geocoder {
 
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
     private static final java.util.regex.Pattern PROVINCE = java.util.regex.Pattern.compile(" [a-z]{2}$");
+
+    /**
+     * The known city whose name is closest to {@code city} by trigram similarity, when it is at least
+     * {@value #CITY_SIMILARITY} and no other city is as close.
+     */
+    private static Optional<String> closestCity(Connection c, String city) {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT city_norm, similarity(city_norm, ?) AS score
+                FROM (SELECT DISTINCT city_norm FROM address_street WHERE city_norm <> '') cities
+                ORDER BY score DESC, city_norm LIMIT 2""")) {
+            s.setString(1, city);
+            try (ResultSet rows = s.executeQuery()) {
+                if (!rows.next() || rows.getDouble(2) < CITY_SIMILARITY) {
+                    return Optional.empty();
+                }
+                String best = rows.getString(1);
+                double score = rows.getDouble(2);
+                return rows.next() && rows.getDouble(2) >= score ? Optional.empty() : Optional.of(best);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How alike a misspelt city's name must be to a known one ("alessandira" and "alessandria": 0.5). */
+    static final double CITY_SIMILARITY = 0.5;
 
     /** True when the gazetteer has streets in this city ("": streets under no city name, a register without it). */
     private static boolean knownCity(Connection c, String city) {

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import java.util.List;
 import org.allerta.matcher.Gazetteers;
 import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,6 +119,28 @@ class GeocodingTest {
         JsonPath unnamed = geocode("Via Senzanome Unica 5, Borgo Qualsiasi");
         assertThat(unnamed.getString("result.status")).isEqualTo("RESOLVED");
         assertThat(unnamed.getDouble("result.point.lon")).isEqualTo(8.70);
+    }
+
+    /**
+     * A known city misspelt ("Alesandria", "Alessandira") is found as the closest known name, and a city the
+     * gazetteer cannot place by its name is found by its postcode; each answer a little less sure than an exact one.
+     * A street that is not there is still not found.
+     */
+    @Test
+    void aMisspeltCityIsFoundByItsNameOrItsPostcode() {
+        JsonPath exact = geocode("Via Dazio 90/H, 15122 Alessandria");
+        assertThat(exact.getString("result.status")).isEqualTo("RESOLVED");
+        for (String text : List.of("Via Dazio 90/H, Alesandria", "Via Dazio 90/H, Alessandira",
+                "Via Dazio 90/H, 15122 Alexandria Piemonte")) {
+            JsonPath answer = geocode(text);
+            assertThat(answer.getString("result.status")).as(text).isEqualTo("RESOLVED");
+            assertThat(answer.getString("result.matchedAddress")).as(text)
+                    .isEqualTo(exact.getString("result.matchedAddress"));
+            assertThat(answer.getDouble("result.confidence")).as(text)
+                    .isLessThan(exact.getDouble("result.confidence"));
+        }
+        assertThat(geocode("Via dei Mille Inesistenti 12, Alesandria").getString("result.status"))
+                .isEqualTo("UNRESOLVED");
     }
 
     /**
