@@ -443,6 +443,11 @@ class SecurityTest {
         API.postJson(at.intake() + "/v1/admin/publishers", admin, (ObjectNode) Json.mapper().readTree(
                 "{\"publisherId\":\"" + fuzzPublisher + "\",\"name\":\"Fuzz\",\"allowedKinds\":[\"GAS_OUTAGE\"]}"))
                 .expect(201);
+        // and one to revoke: the unmutated request revokes it, the mutated ones name nobody
+        String revoked = "fuzz-revoked-" + UUID.randomUUID().toString().substring(0, 8);
+        API.postJson(at.intake() + "/v1/admin/publishers", admin, (ObjectNode) Json.mapper().readTree(
+                "{\"publisherId\":\"" + revoked + "\",\"name\":\"Fuzz\",\"allowedKinds\":[\"GAS_OUTAGE\"]}"))
+                .expect(201);
         String erased = API.postJson(at.dispatcher() + "/v1/subscribers", app, registration("fuzz-erase"))
                 .expect(201).get("id").asText();
         String zone = outage("fuzz").replace("\"publisherEventId\":\"fuzz\"", "\"name\":\"Zona\"");
@@ -472,7 +477,7 @@ class SecurityTest {
                                 + "\"testMode\":true}"),
                 url("POST", intake + "/v1/admin/publishers/{}/key", admin, fuzzPublisher),
                 url("POST", intake + "/v1/admin/publishers/{}/signing-secret", admin, fuzzPublisher),
-                url("DELETE", intake + "/v1/admin/publishers/{}", admin, "fuzz-revoked-" + fuzzPublisher),
+                url("DELETE", intake + "/v1/admin/publishers/{}", admin, revoked),
                 url("GET", intake + "/v1/events?page={}&size=10", publisher, "0"),
                 url("GET", intake + "/v1/events?page=0&size={}", publisher, "10"),
                 // geo-matcher

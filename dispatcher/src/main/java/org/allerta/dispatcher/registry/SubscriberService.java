@@ -346,7 +346,10 @@ public class SubscriberService {
                     }
                 }
             }
-            anonymiseNotices(c, noticeIds(id, told, tokens::keyedJobId));
+            // the ids notices go out under, and the name-based ids of those sent before job ids were keyed (ADR 3)
+            var notices = new ArrayList<>(noticeIds(id, told, tokens::keyedJobId));
+            notices.addAll(noticeIds(id, told, java.util.function.UnaryOperator.identity()));
+            anonymiseNotices(c, notices);
             // the verification codes (jobs without an event) by their own small index
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE job SET subscriber_id = NULL, channel_id = NULL

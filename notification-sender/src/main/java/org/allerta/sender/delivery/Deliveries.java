@@ -619,7 +619,7 @@ public class Deliveries {
     /**
      * Turns a provider's later report (delivery receipt, read) into a receipt. A report of a job not recorded yet (a
      * webhook attempt that timed out after the provider took the message, or a callback quicker than the group
-     * commit) is kept, and becomes its receipt when the job is recorded ({@link Recorder}); kept a day at most.
+     * commit) is kept, and becomes its receipt once the job is recorded ({@link EarlyReports}); kept a day at most.
      */
     public void report(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
                        String reason) {
@@ -657,17 +657,10 @@ public class Deliveries {
         }
     }
 
-    /** Keeps a report that came before its job was recorded, and forgets those kept more than a day. */
+    /** Keeps a report that came before its job was recorded ({@link EarlyReports} applies it). */
     private void keepEarly(Channel channel, String jobId, String providerMessageId, ReceiptStatus status,
                            String reason) {
         jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "DELETE FROM early_report WHERE received_at < now() - interval '1 day'")) {
-                int forgotten = s.executeUpdate();
-                if (forgotten > 0) {
-                    LOG.warnf("%d provider reports forgotten: no job of theirs was recorded within a day", forgotten);
-                }
-            }
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO early_report (channel, job_id, provider_message_id, status, reason)
                     VALUES (?, ?::uuid, ?, ?, ?)""")) {

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.allerta.contracts.NotificationJob;
 import org.allerta.contracts.Receipt;
-import org.allerta.contracts.ReceiptStatus;
 import org.allerta.contracts.Topics;
 import org.allerta.service.Jdbc;
 import org.allerta.service.outbox.Outbox;
@@ -123,64 +122,15 @@ final class Recorder implements AutoCloseable {
         jdbc.inTransaction(c -> {
             forget(c, outcomes.stream().filter(Outcome::announced).map(o -> o.job().jobId()).toList());
             Set<String> inserted = insert(c, outcomes);
-            var recorded = new java.util.ArrayList<Receipt>(inserted.size());
             for (Outcome o : outcomes) {
                 if (inserted.remove(o.job().jobId())) {
                     Receipt r = o.receipt();
-                    recorded.add(r);
                     outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, r.jobId(), r, r.jobId() + "/" + r.status(),
                             r.jobId());
                 }
             }
-            applyEarly(c, recorded);
             return null;
         });
-    }
-
-    /**
-     * The providers' reports that came before these jobs were recorded (see {@code Deliveries.report}) become their
-     * receipts now, after the job's own; a job never attempted (expired, failed before any attempt) cannot have been
-     * delivered, and its reports are dropped.
-     */
-    private void applyEarly(Connection c, List<Receipt> recorded) throws SQLException {
-        if (recorded.isEmpty()) {
-            return;
-        }
-        var byJob = new java.util.HashMap<String, Receipt>();
-        var byProvider = new java.util.HashMap<String, Receipt>();
-        for (Receipt r : recorded) {
-            byJob.put(UUID.fromString(r.jobId()).toString(), r);
-            if (r.providerMessageId() != null) {
-                byProvider.put(r.channel().name() + "\u0000" + r.providerMessageId(), r);
-            }
-        }
-        try (PreparedStatement s = c.prepareStatement("""
-                DELETE FROM early_report
-                WHERE job_id = ANY (?) OR provider_message_id = ANY (?)
-                RETURNING channel, job_id, provider_message_id, status, reason""")) {
-            s.setArray(1, c.createArrayOf("uuid", byJob.keySet().stream().map(UUID::fromString).toArray()));
-            s.setArray(2, c.createArrayOf("text", recorded.stream().map(Receipt::providerMessageId)
-                    .filter(java.util.Objects::nonNull).toArray()));
-            try (ResultSet rows = s.executeQuery()) {
-                while (rows.next()) {
-                    String jobId = rows.getString(2);
-                    Receipt job = jobId != null ? byJob.get(jobId)
-                            : byProvider.get(rows.getString(1) + "\u0000" + rows.getString(3));
-                    if (job == null || !job.channel().name().equals(rows.getString(1))) {
-                        continue;   // another channel's message under the same provider id: not this job's
-                    }
-                    if (job.attempts() == 0 && !"UNCERTAIN".equals(job.reason())) {
-                        LOG.warnf("job %s: a provider's report of it dropped, the job was never sent", job.jobId());
-                        continue;
-                    }
-                    var receipt = new Receipt(job.jobId(), job.channel(), job.eventId(),
-                            ReceiptStatus.valueOf(rows.getString(4)), rows.getString(5), rows.getString(3), 0,
-                            java.time.Instant.now());
-                    outbox.add(c, Topics.NOTIFICATIONS_RECEIPTS, job.jobId(), receipt,
-                            job.jobId() + "/" + receipt.status() + "/early-" + receipt.at(), job.jobId());
-                }
-            }
-        }
     }
 
     /** Removes the announcements of these jobs' attempts, in the caller's transaction. */
