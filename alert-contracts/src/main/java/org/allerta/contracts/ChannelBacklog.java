@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param channel               the channel
  * @param eventId               null for the whole channel, or the event this backlog belongs to
  * @param waiting               jobs received and not yet sent or failed
- * @param ratePerSecond         current sending rate (messages per second)
+ * @param ratePerSecond         current sending rate, in jobs per second (a long SMS is one job of several messages)
  * @param estimatedDrainSeconds estimated seconds until the last waiting job is sent; null when unknown
  * @param at                    when measured
  * @param positions             for a whole channel, per partition of its job topic, the offset of the first job the

@@ -231,8 +231,8 @@ public class MatchDispatcher {
                         "value", String.valueOf(e.getMessage()))));
             }
         }
-        producer.deadLetters(letters);
         if (work.isEmpty()) {
+            producer.deadLetters(letters);
             return;
         }
         Map<Rev, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
@@ -258,11 +258,14 @@ public class MatchDispatcher {
                     + waiting.eventId());
         }
         for (Work w : givenUp) {
-            producer.deadLetter(sources.get(w), List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX
-                    + "unknown-revision", "value", "revision " + w.revision() + " of event " + w.eventId()
-                    + " never arrived on alerts.events within " + revisionWait)));
+            letters.put(sources.get(w), List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "unknown-revision",
+                    "value", "revision " + w.revision() + " of event " + w.eventId()
+                            + " never arrived on alerts.events within " + revisionWait)));
         }
         dispatch(ready, events);
+        // once the batch is through: a batch tried again (a revision awaited, the database away) does not write the
+        // same dead letters again at each try
+        producer.deadLetters(letters);
     }
 
     /**

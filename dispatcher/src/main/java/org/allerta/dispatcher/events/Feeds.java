@@ -102,8 +102,9 @@ public class Feeds {
     private <T> void each(List<ConsumerRecord<String, byte[]>> batch, Class<T> type, Store<T> store,
                           Function<T, String> eventOf) {
         var good = new ArrayList<T>();
+        var letters = new java.util.LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
-            decode(record, type, v -> v).ifPresent(good::add);
+            decode(record, type, v -> v, letters).ifPresent(good::add);
         }
         jdbc.inTransaction(c -> {
             for (T value : good) {
@@ -111,6 +112,8 @@ public class Feeds {
             }
             return null;
         });
+        // once the batch is stored: a batch tried again (the database away) does not write them again at each try
+        producer.deadLetters(letters);
         if (eventOf != null) {
             statsPending.touch(good.stream().map(eventOf).toList());
         }
@@ -118,13 +121,22 @@ public class Feeds {
 
     private <T, R> java.util.Optional<R> decode(ConsumerRecord<String, byte[]> record, Class<T> type,
                                                 Function<T, R> check) {
+        var letters = new java.util.LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
+        java.util.Optional<R> decoded = decode(record, type, check, letters);
+        producer.deadLetters(letters);
+        return decoded;
+    }
+
+    /** Decodes a record; one that is not what its topic promises is added to {@code letters} with the reason. */
+    private static <T, R> java.util.Optional<R> decode(ConsumerRecord<String, byte[]> record, Class<T> type,
+            Function<T, R> check, Map<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>> letters) {
         try {
             if (record.value() == null) {
                 throw new IllegalArgumentException("an empty record");
             }
             return java.util.Optional.of(check.apply(Json.fromBytes(record.value(), type)));
         } catch (IllegalArgumentException | NullPointerException e) {
-            producer.deadLetter(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
+            letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
                     "value", String.valueOf(e.getMessage()))));
             return java.util.Optional.empty();
         }

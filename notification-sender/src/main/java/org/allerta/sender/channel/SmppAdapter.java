@@ -94,6 +94,14 @@ public class SmppAdapter implements Adapter {
                 systemId, password.orElse(""), systemType.orElse(""), TypeOfNumber.UNKNOWN,
                 NumberingPlanIndicator.UNKNOWN, null);
         this.deliveries = deliveries;
+        if (enabled && "transmitter".equalsIgnoreCase(bindType)) {
+            LOG.warn("SMS: bound as a transmitter, the SMSC sends this service no delivery receipts: no SMS will be"
+                    + " reported DELIVERED or FAILED after it was sent (ALLERTA_SMPP_BIND=transceiver receives them)");
+        }
+        if (enabled && sourceTon == TypeOfNumber.ALPHANUMERIC && source.length() > 11) {
+            LOG.warnf("SMS: the sender name '%s' is longer than the 11 characters an alphanumeric sender may have;"
+                    + " most SMSCs refuse every message with it (ESME_RINVSRCADR)", source);
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -25,9 +25,10 @@ import org.eclipse.microprofile.config.Config;
 
 /**
  * Push, WhatsApp and Telegram through their providers' HTTPS endpoints: a POST of the job in the documented JSON form
- * (docs/senders.md), signed with {@code X-Allerta-Signature: sha256=HMAC(secret, body)}. 2xx = sent (the provider's
- * {@code id}, if its answer has one, links later callbacks); 429 and 5xx = retry (honouring Retry-After, in seconds or
- * as a date; a 429 uses up no attempt); other 4xx = failed. The whole answer must come within
+ * (docs/senders.md), signed with {@code X-Allerta-Signature: t=<unix seconds>,sha256=HMAC(secret, "<t>.<body>")}
+ * ({@link Signatures}). 2xx = sent (the provider's {@code id}, if its answer has one, links later callbacks); 429 and
+ * 5xx = retry (honouring Retry-After, in seconds or as a date; 429, 502, 503 and 504 use up no attempt); 401 and 407
+ * (our credentials refused) = wait for the operator's fix, using up no attempt; other 4xx = failed. The whole answer must come within
  * {@link #ANSWER_DEADLINE}, and only its first {@link #MAX_ANSWER_BYTES} bytes are read. Each channel is enabled by its URL ({@code ALLERTA_PUSH_WEBHOOK_URL}, ...) and secret.
  */
 @ApplicationScoped
