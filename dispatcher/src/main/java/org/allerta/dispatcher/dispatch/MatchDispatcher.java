@@ -102,7 +102,7 @@ public class MatchDispatcher {
         this.tokens = tokens;
         this.clock = clock;
         this.statsPending = statsPending;
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.baseUrl = org.allerta.dispatcher.tracking.Pages.publicBase(baseUrl);
         this.revisionWait = revisionWait;
         this.noticeTtl = noticeTtl;
         this.batchSize = batchSize;

@@ -4,7 +4,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /** Plain, accessible HTML pages for citizens: no script, readable on any phone, Italian and English. */
-final class Pages {
+public final class Pages {
+
+    /** The public address as configured, without a trailing slash, for links and redirects to be appended to it. */
+    public static String publicBase(String configured) {
+        return configured.endsWith("/") ? configured.substring(0, configured.length() - 1) : configured;
+    }
 
     private Pages() {
     }

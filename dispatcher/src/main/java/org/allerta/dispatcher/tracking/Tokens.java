@@ -197,14 +197,8 @@ public class Tokens {
      */
     public String keyedJobId(String nameBasedId) {
         UUID name = UUID.fromString(nameBasedId);
-        byte[] h;
-        try {
-            javax.crypto.Mac mac = jobIdMacs.get();
-            h = mac.doFinal(ByteBuffer.allocate(16).putLong(name.getMostSignificantBits())
-                    .putLong(name.getLeastSignificantBits()).array());
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("HMAC-SHA256 failed", e);
-        }
+        byte[] h = jobIdMacs.get().doFinal(ByteBuffer.allocate(16).putLong(name.getMostSignificantBits())
+                .putLong(name.getLeastSignificantBits()).array());
         h[6] = (byte) ((h[6] & 0x0f) | 0x80);  // version 8: an id of this service's own making (RFC 9562)
         h[8] = (byte) ((h[8] & 0x3f) | 0x80);  // the RFC's variant
         ByteBuffer id = ByteBuffer.wrap(h, 0, 16);

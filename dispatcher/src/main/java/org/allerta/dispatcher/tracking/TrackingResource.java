@@ -46,7 +46,7 @@ public class TrackingResource {
 
     TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending,
                      @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.baseUrl = Pages.publicBase(baseUrl);
         this.jdbc = jdbc;
         this.statsPending = statsPending;
         this.clock = clock;
