@@ -186,6 +186,56 @@ class MatchingTest {
         }
     }
 
+    /**
+     * An area in two parts (a MultiPolygon): the people of both parts are told; the part dropped by an update lets its
+     * people go; the part coming back tells them again, as a new notice (rule 3); a cancellation ends it for exactly
+     * those told (rule 4). Each revision's matching is announced STARTED before its changes, then FINISHED.
+     */
+    @Test
+    void anAreaInTwoPartsLetsAPartGoTakesItBackAndIsCancelled() throws Exception {
+        Set<EventKind> gas = Set.of(EventKind.GAS_OUTAGE);
+        subscriber("north", 9.405, 44.525, gas, false);
+        subscriber("south", 9.405, 44.505, gas, false);
+        subscriber("between", 9.405, 44.515, gas, false);
+        subscriber("south-water", 9.406, 44.506, Set.of(EventKind.WATER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("north"))
+                && stored(id("south")) && stored(id("between")) && stored(id("south-water")));
+        String eventId = id("parts");
+        JsonNode both = multiPolygon(box(9.40, 44.52, 9.41, 44.53), box(9.40, 44.50, 9.41, 44.51));
+        JsonNode northOnly = multiPolygon(box(9.40, 44.52, 9.41, 44.53));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(eventId, 1, EventKind.GAS_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, both,
+                    null, t0), matches, progress, null))
+                    .isEqualTo(Map.of("north", Change.AFFECTED, "south", Change.AFFECTED));
+            assertThat(publish(event(eventId, 2, EventKind.GAS_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    northOnly, null, t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("south", Change.NO_LONGER_AFFECTED));
+            assertThat(publish(event(eventId, 3, EventKind.GAS_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, both,
+                    null, t0.plusSeconds(120)), matches, progress, null))
+                    .as("back inside: told again").isEqualTo(Map.of("south", Change.AFFECTED));
+            assertThat(publish(event(eventId, 4, EventKind.GAS_OUTAGE, Severity.MODERATE, EventStatus.CANCELLED,
+                    both, null, t0.plusSeconds(180)), matches, progress, null))
+                    .isEqualTo(Map.of("north", Change.RESOLVED, "south", Change.RESOLVED));
+            var phases = progress.drain(Duration.ofSeconds(1)).stream()
+                    .map(r -> Json.fromBytes(r.value(), MatchProgress.class))
+                    .filter(p -> p.eventId().equals(eventId)).toList();
+            for (long revision = 1; revision <= 4; revision++) {
+                long rev = revision;
+                assertThat(phases.stream().filter(p -> p.revision() == rev).map(MatchProgress::phase))
+                        .as("revision %d announced STARTED, then FINISHED", rev)
+                        .containsExactly(ProgressPhase.STARTED, ProgressPhase.FINISHED);
+            }
+        }
+    }
+
+    private static JsonNode multiPolygon(double[][]... parts) {
+        var coordinates = Json.mapper().createArrayNode();
+        for (double[][] ring : parts) {
+            coordinates.add(polygon(ring).get("coordinates"));
+        }
+        return Json.mapper().createObjectNode().put("type", "MultiPolygon").set("coordinates", coordinates);
+    }
+
     @Test
     void aPlaceAddedDuringAnActiveEventIsToldAtOnce() throws Exception {
         String eventId = id("late");
