@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One message to one recipient on one channel, on {@code notifications.jobs.<channel>} (key = subscriber id).
+ * One message to one recipient on one channel, on {@code notifications.jobs.<channel>}, or on
+ * {@code notifications.jobs.<channel>.urgent} when it must not wait behind the bulk (key = subscriber id).
  * This record carries personal data by necessity (the recipient's address and the rendered text): its topics have a
  * short retention and only the senders read them.
  *

@@ -24,6 +24,8 @@ public final class Topics {
     public static final String ALERTS_MATCHES = "alerts.matches";
     public static final String ALERTS_PROGRESS = "alerts.progress";
     public static final String JOBS_PREFIX = "notifications.jobs.";
+    /** Ends the name of a channel's urgent jobs topic ({@link Channel#urgentJobsTopic()}). */
+    public static final String URGENT_SUFFIX = ".urgent";
     public static final String NOTIFICATIONS_RECEIPTS = "notifications.receipts";
     public static final String NOTIFICATIONS_BACKLOG = "notifications.backlog";
     public static final String ALERTS_STATS = "alerts.stats";
@@ -117,9 +119,11 @@ public final class Topics {
                     spec(ALERTS_PROGRESS, "event id", "MatchProgress", 3, Cleanup.DELETE, DAY.multipliedBy(7),
                             Set.of(Party.GEO_MATCHER), Set.of(Party.DISPATCHER, Party.DASHBOARDS))),
             Stream.concat(
-                    Stream.of(Channel.values()).map(channel -> spec(channel.jobsTopic(), "subscriber id",
-                            "NotificationJob", 6, Cleanup.DELETE, DAY,
-                            Set.of(Party.DISPATCHER), Set.of(Party.NOTIFICATION_SENDER))),
+                    Stream.of(Channel.values()).flatMap(channel -> Stream.of(
+                            spec(channel.jobsTopic(), "subscriber id", "NotificationJob", 6, Cleanup.DELETE, DAY,
+                                    Set.of(Party.DISPATCHER), Set.of(Party.NOTIFICATION_SENDER)),
+                            spec(channel.urgentJobsTopic(), "subscriber id", "NotificationJob", 3, Cleanup.DELETE,
+                                    DAY, Set.of(Party.DISPATCHER), Set.of(Party.NOTIFICATION_SENDER)))),
                     Stream.of(
                             spec(NOTIFICATIONS_RECEIPTS, "job id", "Receipt", 6, Cleanup.DELETE, DAY.multipliedBy(7),
                                     Set.of(Party.NOTIFICATION_SENDER), Set.of(Party.DISPATCHER)),

@@ -14,7 +14,8 @@ class TopicsTest {
         var names = new HashSet<String>();
         Topics.ALL.forEach(t -> assertThat(names.add(t.name())).as(t.name()).isTrue());
         for (Channel channel : Channel.values()) {
-            assertThat(names).contains("notifications.jobs." + channel.name().toLowerCase());
+            assertThat(names).contains("notifications.jobs." + channel.name().toLowerCase(),
+                    "notifications.jobs." + channel.name().toLowerCase() + ".urgent");
         }
     }
 
@@ -34,9 +35,11 @@ class TopicsTest {
         assertThat(Topics.spec(Topics.ALERTS_STATS).config()).containsEntry("retention.ms", "-1")
                 .containsEntry("cleanup.policy", "compact");
         for (Channel channel : Channel.values()) {
-            var jobs = Topics.spec(channel.jobsTopic());
-            assertThat(jobs.retention()).hasValueSatisfying(d -> assertThat(d.toHours()).isLessThanOrEqualTo(24));
-            assertThat(jobs.consumers()).containsExactly(Party.NOTIFICATION_SENDER);
+            for (String topic : java.util.List.of(channel.jobsTopic(), channel.urgentJobsTopic())) {
+                var jobs = Topics.spec(topic);
+                assertThat(jobs.retention()).hasValueSatisfying(d -> assertThat(d.toHours()).isLessThanOrEqualTo(24));
+                assertThat(jobs.consumers()).containsExactly(Party.NOTIFICATION_SENDER);
+            }
         }
     }
 

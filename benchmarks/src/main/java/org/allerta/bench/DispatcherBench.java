@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * {@code ./allerta bench dispatcher}: N AFFECTED changes on {@code alerts.matches} for N registered subscribers (one
- * verified SMS channel each) → N personal jobs on {@code notifications.jobs.sms}. Reports jobs/s up to the last job
+ * verified SMS channel each) → N personal jobs on {@code notifications.jobs.sms} (the prioritised hundredth on
+ * {@code notifications.jobs.sms.urgent}). Reports jobs/s up to the last job
  * acknowledged (its row committed by the dispatcher, which happens only after the broker acknowledged the job) and
  * the dispatcher's peak heap, beside Kafka's own producer limit for N records of the size of the jobs measured in the
  * same run.

@@ -76,12 +76,18 @@ public class Peers implements QuarkusTestResourceLifecycleManager {
         });
         // WhatsApp goes to the same peer, delivered at most once
         http.createContext("/whatsapp", Peers::answerPush);
+        // Telegram too, limited to four messages a second
+        http.createContext("/telegram", Peers::answerPush);
         http.start();
         var config = new java.util.HashMap<String, String>();
         config.put("allerta.sender.webhook.whatsapp.url", "http://127.0.0.1:" + http.getAddress().getPort()
                 + "/whatsapp");
         config.put("allerta.sender.webhook.whatsapp.secret", PUSH_SECRET);
         config.put("allerta.sender.whatsapp.delivery", "at-most-once");
+        config.put("allerta.sender.webhook.telegram.url", "http://127.0.0.1:" + http.getAddress().getPort()
+                + "/telegram");
+        config.put("allerta.sender.webhook.telegram.secret", PUSH_SECRET);
+        config.put("allerta.sender.telegram.rate", "4");
         config.putAll(Map.of(
                 "allerta.sender.smpp.enabled", "true",
                 "allerta.sender.smpp.port", Integer.toString(smsc.port()),

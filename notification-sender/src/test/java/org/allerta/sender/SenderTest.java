@@ -438,6 +438,42 @@ class SenderTest {
         assertThat(Peers.MOST_AT_ONCE.get()).isEqualTo(1);
     }
 
+    /**
+     * A channel limited to four messages a second with 24 notices of an announcement waiting: an urgent job (a
+     * prioritised person, an emergency, a code) put on the urgent topic once the first of them has gone out is sent
+     * well before the end of the queue, not behind it; every job is sent once.
+     */
+    @Test
+    void anUrgentJobOvertakesTheBulkWaitingForTheChannelsLimit() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        var bulk = new java.util.ArrayList<NotificationJob>();
+        for (int i = 0; i < 24; i++) {
+            bulk.add(job(Channel.TELEGRAM, "7000" + i, "Bulk-" + run + "-" + i, Instant.now().plusSeconds(3600)));
+        }
+        NotificationJob urgent = job(Channel.TELEGRAM, "7099", "Urgent-" + run, Instant.now().plusSeconds(3600));
+        java.util.function.Supplier<List<String>> order = () -> Peers.HOOKS.stream()
+                .map(h -> new String(h.body(), java.nio.charset.StandardCharsets.UTF_8)).filter(b -> b.contains(run))
+                .map(b -> b.contains("Urgent-") ? "urgent" : "bulk").toList();
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.sendAll(Channel.TELEGRAM.jobsTopic(),
+                    bulk.stream().map(j -> Map.entry(j.subscriberId(), Json.toBytes(j))).toList());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (order.get().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            TopicWriter.send(Channel.TELEGRAM.urgentJobsTopic(), urgent.subscriberId(), Json.toBytes(urgent));
+            receipt(receipts, urgent.jobId(), ReceiptStatus.SENT);
+            for (NotificationJob job : bulk) {
+                receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            }
+        }
+        List<String> sent = order.get();
+        assertThat(sent).hasSize(25);
+        // on one topic, the urgent job would have been the last (24 ahead of it, six seconds at the limit)
+        assertThat(sent.size() - 1 - sent.indexOf("urgent")).as("sent after the urgent job: %s", sent)
+                .isGreaterThanOrEqualTo(12);
+    }
+
     @Test
     void theSendPlanIsPublishedPerChannel() throws Exception {
         NotificationJob mail = job(Channel.EMAIL, "plan-" + UUID.randomUUID().toString().substring(0, 8)

@@ -20,13 +20,18 @@ public final class TopicReader implements AutoCloseable {
     private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
 
     public TopicReader(String topic) {
+        this(List.of(topic));
+    }
+
+    /** Reads these topics together, from the beginning. */
+    public TopicReader(List<String> topics) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(topic));
+        consumer.subscribe(topics);
     }
 
     /** Polls until {@code count} records match (or fails after {@code timeout}); returns the matching ones. */

@@ -35,6 +35,21 @@ public final class TopicWriter {
         }
     }
 
+    /** Sends records in this order with one producer (they reach the topic together), and waits for them all. */
+    public static void sendAll(String topic, java.util.List<Map.Entry<String, byte[]>> records) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            var sent = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (var r : records) {
+                sent.add(producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
+            }
+            for (var future : sent) {
+                future.get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** Sends one record without headers. */
     public static void send(String topic, String key, byte[] value) throws Exception {
         send(topic, key, value, Map.of());

@@ -16,8 +16,10 @@ import org.allerta.contracts.NotificationJob;
  *
  * @param job       the job
  * @param channelId the subscriber's channel it went to
+ * @param urgent    sent on the channel's urgent topic, ahead of the bulk of the notices (a prioritised person, an
+ *                  emergency, a verification code)
  */
-public record JobRow(NotificationJob job, UUID channelId) {
+public record JobRow(NotificationJob job, UUID channelId, boolean urgent) {
 
     /**
      * Inserts rows in one statement; a job already recorded (a re-emission) is left as it is. The notices really added

@@ -661,7 +661,10 @@ public class MatchDispatcher {
                     w.change(), w.subscriberId().toString(), reach.address(), person.language(), message.subject(),
                     message.text(), message.html(), message.headers(), link, w.priority() || person.priority(),
                     expires, now);
-            outcome.jobs.add(new JobRow(job, reach.channelId()));
+            // a prioritised person, or an emergency (as grave as to wake people in their quiet hours), does not wait
+            // behind the bulk of the notices on the channel
+            outcome.jobs.add(new JobRow(job, reach.channelId(),
+                    job.priority() || QuietHoursPolicy.bypasses(event.severity(), event.urgency())));
             emitted++;
             sentOn |= bit(reach.type());
         }
@@ -672,19 +675,20 @@ public class MatchDispatcher {
     }
 
     /**
-     * Sends the jobs, prioritised first; what the broker refuses is reported to the returned reference, where it
-     * put the others to {@code positions}.
+     * Sends the jobs, prioritised first, the urgent ones on their channel's urgent topic; what the broker refuses is
+     * reported to the returned reference, where it put the others (on the bulk topics) to {@code positions}.
      */
     private AtomicReference<Exception> send(List<JobRow> jobs, JobPositions positions) {
         var failure = new AtomicReference<Exception>();
         jobs.sort(Comparator.comparing((JobRow r) -> !r.job().priority()));
         for (JobRow row : jobs) {
             NotificationJob job = row.job();
-            producer.send(job.channel().jobsTopic(), job.subscriberId(), job, job.jobId(), job.eventId(),
+            boolean urgent = row.urgent();
+            producer.send(job.channel().jobsTopic(urgent), job.subscriberId(), job, job.jobId(), job.eventId(),
                     (metadata, error) -> {
                         if (error != null) {
                             failure.compareAndSet(null, error);
-                        } else {
+                        } else if (!urgent) {
                             positions.acknowledged(job.eventId(), job.channel(), metadata);
                         }
                     });

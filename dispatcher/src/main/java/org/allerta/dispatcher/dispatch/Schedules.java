@@ -28,8 +28,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The dispatcher's clocks: held notices are released when their quiet hours end, receipts that came before their
- * job's row are applied once it is there ({@link Receipts}), and {@code alerts.stats} is published every few seconds for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting
- * first, so that no event waits behind others however many are active.
+ * job's row are applied once it is there ({@link Receipts}), and {@code alerts.stats} is published every few seconds
+ * for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting first, so that no event waits
+ * behind others however many are active. An active event whose counts stay still is published again once per
+ * heartbeat ({@code allerta.dispatcher.stats-heartbeat}): its record's {@code at} tells a dashboard that the figures
+ * are current, not the last word of a dispatcher that stopped.
  */
 @ApplicationScoped
 public class Schedules {
@@ -37,6 +40,8 @@ public class Schedules {
     private static final Logger LOG = Logger.getLogger(Schedules.class);
     private static final int RELEASE_BATCH = 1000;
     private static final int PUBLISHED_REMEMBERED = 10_000;
+    /** At most this many unchanged active events are published again per tick, the longest silent first. */
+    private static final int HEARTBEAT_PAGE = 1000;
 
     private final MatchDispatcher dispatcher;
     private final Receipts receipts;
@@ -46,24 +51,33 @@ public class Schedules {
     private final BrokerProbe broker;
     private final Duration releaseInterval;
     private final Duration statsInterval;
+    private final Duration statsHeartbeat;
     private final StatsPending pending;
     private final int statsPage;
-    /** What alerts.stats last carried per event, for the most recent events (unchanged counts are not sent again). */
-    private final Map<String, EventStats> published = new LinkedHashMap<>(1024, 0.75f, true) {
+    /**
+     * What alerts.stats last carried per event, and when (System.nanoTime), for the most recent events (unchanged
+     * counts are not sent again before their heartbeat).
+     */
+    private final Map<String, Sent> published = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, EventStats> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Sent> eldest) {
             return size() > PUBLISHED_REMEMBERED;
         }
     };
     private final Set<String> waiting = new HashSet<>();
     private boolean seeded;
+    private final java.time.Clock clock;
+    /** The events still active, as last read, and when (System.nanoTime). */
+    private List<String> active = List.of();
+    private long activeReadAt;
     private ScheduledExecutorService executor;
 
     Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, Receipts receipts,
               org.allerta.dispatcher.registry.SubscriberService subscribers, RecordProducer producer,
-              BrokerProbe broker,
+              BrokerProbe broker, java.time.Clock clock,
               @ConfigProperty(name = "allerta.dispatcher.release-interval") Duration releaseInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval,
+              @ConfigProperty(name = "allerta.dispatcher.stats-heartbeat") Duration statsHeartbeat,
               @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage) {
         this.dispatcher = dispatcher;
         this.receipts = receipts;
@@ -75,6 +89,11 @@ public class Schedules {
         this.broker = broker;
         this.releaseInterval = releaseInterval;
         this.statsInterval = statsInterval;
+        this.statsHeartbeat = statsHeartbeat;
+        this.clock = clock;
+    }
+
+    private record Sent(EventStats stats, long at) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -142,11 +161,13 @@ public class Schedules {
             }
             // events with notices still waiting: the senders' drain estimate moves without any change of their own
             var ids = new LinkedHashSet<>(waiting);
+            Set<String> heartbeat = heartbeatDue();
+            ids.addAll(heartbeat);
             List<String> page;
             do {
                 page = pending.take(statsPage);
                 ids.addAll(page);
-                publish(new ArrayList<>(ids));
+                publish(new ArrayList<>(ids), heartbeat);
                 ids.clear();
             } while (page.size() == statsPage);
         } catch (RuntimeException e) {
@@ -154,17 +175,45 @@ public class Schedules {
         }
     }
 
-    /** Recounts these events and publishes those whose counts moved; on failure they wait for the next tick. */
-    private void publish(List<String> ids) {
+    /**
+     * The active events not published for a heartbeat, at most {@link #HEARTBEAT_PAGE} of them, the longest silent
+     * first. The list of active events is read again once per heartbeat.
+     */
+    private Set<String> heartbeatDue() {
+        long now = System.nanoTime();
+        long heartbeat = statsHeartbeat.toNanos();
+        if (activeReadAt == 0 || now - activeReadAt >= heartbeat) {
+            active = pending.active(clock.instant());
+            activeReadAt = now;
+        }
+        var due = new ArrayList<String>();
+        var silent = new java.util.HashMap<String, Long>();
+        for (String eventId : active) {
+            Sent before = published.get(eventId);
+            long since = before == null ? Long.MAX_VALUE : now - before.at();
+            if (since >= heartbeat) {
+                due.add(eventId);
+                silent.put(eventId, since);
+            }
+        }
+        due.sort(java.util.Comparator.comparing((String id) -> silent.get(id)).reversed());
+        return new LinkedHashSet<>(due.subList(0, Math.min(due.size(), HEARTBEAT_PAGE)));
+    }
+
+    /**
+     * Recounts these events and publishes those whose counts moved, or whose heartbeat is due; on failure they wait
+     * for the next tick.
+     */
+    private void publish(List<String> ids, Set<String> heartbeat) {
         for (int i = 0; i < ids.size(); i++) {
             String eventId = ids.get(i);
             try {
                 stats.fold(eventId);
                 stats.stats(eventId).ifPresent(s -> {
-                    EventStats before = published.get(eventId);
-                    if (before == null || !sameCounts(before, s)) {
+                    Sent before = published.get(eventId);
+                    if (before == null || !sameCounts(before.stats(), s) || heartbeat.contains(eventId)) {
                         producer.sendAndWait(Topics.ALERTS_STATS, eventId, s, eventId + "/" + s.at(), eventId);
-                        published.put(eventId, s);
+                        published.put(eventId, new Sent(s, System.nanoTime()));
                     }
                     if (s.backlog().values().stream().anyMatch(n -> n > 0)) {
                         waiting.add(eventId);

@@ -144,13 +144,15 @@ public class Feeds {
 
     private void event(java.sql.Connection c, AlertEvent event) throws java.sql.SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO event_revision (event_id, revision, publisher_id, status, alert) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO event_revision (event_id, revision, publisher_id, status, alert, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (event_id, revision) DO NOTHING""")) {
             s.setString(1, event.eventId());
             s.setLong(2, event.revision());
             s.setString(3, event.publisherId());
             s.setString(4, event.status().name());
             s.setBytes(5, Json.toBytes(event));
+            s.setTimestamp(6, event.expiresAt() == null ? null : java.sql.Timestamp.from(event.expiresAt()));
             s.executeUpdate();
         }
     }

@@ -3,6 +3,7 @@ package org.allerta.dispatcher.events;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -66,6 +67,30 @@ public class StatsPending {
                         SELECT event_id FROM stats_pending ORDER BY since, event_id LIMIT ? FOR UPDATE SKIP LOCKED)
                     RETURNING event_id""")) {
                 s.setInt(1, limit);
+                try (ResultSet rows = s.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+
+    /**
+     * The events still active: their last revision is {@code ACTIVE} and not past its expiry. Their statistics are
+     * published again now and then though nothing moved, so that a dashboard can tell a count still true from the
+     * last word of a dispatcher that stopped.
+     */
+    public List<String> active(Instant now) {
+        return jdbc.inTransaction(c -> {
+            var ids = new ArrayList<String>();
+            try (PreparedStatement s = c.prepareStatement("""
+                    SELECT r.event_id
+                    FROM (SELECT DISTINCT ON (event_id) event_id, status, expires_at FROM event_revision
+                          ORDER BY event_id, revision DESC) r
+                    WHERE r.status = 'ACTIVE' AND (r.expires_at IS NULL OR r.expires_at > ?)""")) {
+                s.setTimestamp(1, java.sql.Timestamp.from(now));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
                         ids.add(rows.getString(1));

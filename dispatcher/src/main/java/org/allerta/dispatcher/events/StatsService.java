@@ -164,13 +164,18 @@ public class StatsService {
      * in partition p has {@code ahead(p) = last(p) + 1 - position(p)} jobs to go there, and meanwhile every other
      * partition q gives up to as many, {@code min(lag(q), ahead(p))}. The jobs sent before the event's last one are
      * the most of those sums over its partitions (at least the event's own waiting jobs), and the estimate is their
-     * share of the whole queue's time. Without the positions (a sender that does not report them, or no job
-     * positions recorded for the event) it is the whole queue's time, an upper bound.
+     * share of the whole queue's time. An event with no job position on the channel sent all its jobs there on the
+     * urgent topic, which goes first: its estimate is its own jobs' share. Without the sender's positions (a sender
+     * that does not report them) it is the whole queue's time, an upper bound.
      */
     static double eventDrain(double channelDrain, long channelWaiting, Map<Integer, Long> positions,
                              Map<Integer, Long> ends, Map<Integer, Long> last, long eventWaiting) {
-        if (positions == null || ends == null || last == null || last.isEmpty() || channelWaiting <= 0) {
+        if (positions == null || ends == null || channelWaiting <= 0) {
             return channelDrain;
+        }
+        if (last == null || last.isEmpty()) {
+            // none of the event's jobs went on the bulk topic: they are urgent (ADR 5), sent before the bulk
+            return channelDrain * Math.min(1.0, (double) eventWaiting / channelWaiting);
         }
         long before = 0;
         for (var entry : last.entrySet()) {

@@ -637,8 +637,9 @@ public class SubscriberService {
         var job = new NotificationJob(jobId, JobPurpose.VERIFICATION, type, null, null, null, id.toString(), address,
                 language, message.subject(), message.text(), null, message.headers(), null, true,
                 now.plus(CODE_VALIDITY), now);
-        outbox.add(c, type.jobsTopic(), id.toString(), job, jobId, id.toString());
-        JobRow.insert(c, List.of(new JobRow(job, channelId)));
+        // the person is waiting for it in the app: it does not queue behind an announcement's notices
+        outbox.add(c, type.urgentJobsTopic(), id.toString(), job, jobId, id.toString());
+        JobRow.insert(c, List.of(new JobRow(job, channelId, true)));
     }
 
     /** Keeps unchanged places (same category, label, address and point) with their id and geocoding. */

@@ -156,14 +156,14 @@ class DispatchTest {
         long deadline = System.currentTimeMillis() + 30_000;
         while (true) {
             all.clear();
-            for (Channel channel : List.of(Channel.SMS, Channel.EMAIL)) {
-                try (var reader = new TopicReader(channel.jobsTopic())) {
-                    for (ConsumerRecord<String, byte[]> r : reader.drain(Duration.ofMillis(1500))) {
-                        if (subscribers.contains(r.key())) {
-                            NotificationJob job = Json.fromBytes(r.value(), NotificationJob.class);
-                            if (job.eventId() != null) {
-                                all.add(job);
-                            }
+            // the bulk and the urgent topic of each channel (prioritised people and emergencies go on the latter)
+            try (var reader = new TopicReader(List.of(Channel.SMS.jobsTopic(), Channel.SMS.urgentJobsTopic(),
+                    Channel.EMAIL.jobsTopic(), Channel.EMAIL.urgentJobsTopic()))) {
+                for (ConsumerRecord<String, byte[]> r : reader.drain(Duration.ofMillis(2500))) {
+                    if (subscribers.contains(r.key())) {
+                        NotificationJob job = Json.fromBytes(r.value(), NotificationJob.class);
+                        if (job.eventId() != null) {
+                            all.add(job);
                         }
                     }
                 }
@@ -649,7 +649,7 @@ class DispatchTest {
         assertThat(jobs(Set.of(lia.id()), 0)).as("nothing to send it to yet").isEmpty();
 
         NotificationJob code;
-        try (var reader = new TopicReader(Channel.SMS.jobsTopic())) {
+        try (var reader = new TopicReader(Channel.SMS.urgentJobsTopic())) {
             code = Json.fromBytes(reader.await(r -> lia.id().equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
                     .value(), NotificationJob.class);
         }
@@ -685,10 +685,10 @@ class DispatchTest {
                 created.getList("channels.id"));
     }
 
-    /** Confirms a channel with the code the dispatcher sent to it (read from that channel's jobs topic). */
+    /** Confirms a channel with the code the dispatcher sent to it (read from that channel's urgent jobs topic). */
     private static void confirm(Registered r, Channel channel, int index) {
         NotificationJob code;
-        try (var reader = new TopicReader(channel.jobsTopic())) {
+        try (var reader = new TopicReader(channel.urgentJobsTopic())) {
             code = Json.fromBytes(reader.await(rec -> r.person().id().equals(rec.key()) && Json.fromBytes(rec.value(),
                     NotificationJob.class).purpose() == JobPurpose.VERIFICATION, 1, Duration.ofSeconds(30)).get(0)
                     .value(), NotificationJob.class);
@@ -955,6 +955,69 @@ class DispatchTest {
                 return response.then().statusCode(200).extract().jsonPath();
             }
             Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Rule 8, and rule 7's emergencies: a prioritised person's notice, and every notice of an emergency (as grave as
+     * to wake people in their quiet hours), go on the channel's urgent topic, which the sender serves before the
+     * bulk; any other notice goes on the bulk topic.
+     */
+    @Test
+    void prioritisedPeopleAndEmergenciesGoOnTheUrgentTopic() throws Exception {
+        Person plain = person("Ugo", "it", sms("+393330000091", null), "\"POWER_OUTAGE\"", null);
+        Person prioritised = person("Ada", "it", sms("+393330000092", null), "\"POWER_OUTAGE\"", null);
+        String outage = id("urgent-moderate");
+        String storm = id("urgent-extreme");
+        try (var bulk = new TopicReader(Channel.SMS.jobsTopic());
+             var urgent = new TopicReader(Channel.SMS.urgentJobsTopic())) {
+            publish(event(outage, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+            match(outage, 1, plain, Change.AFFECTED);
+            TopicWriter.send(Topics.ALERTS_MATCHES, prioritised.id(), Json.toBytes(new MatchChange(outage, 1,
+                    prioritised.id(), Change.AFFECTED, prioritised.places(), true, Instant.now())));
+            publish(event(storm, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.EXTREME, Urgency.IMMEDIATE,
+                    false, null));
+            match(storm, 1, plain, Change.AFFECTED);
+
+            java.util.function.Function<ConsumerRecord<String, byte[]>, String> notice = r -> {
+                NotificationJob job = Json.fromBytes(r.value(), NotificationJob.class);
+                return (job.subscriberId().equals(plain.id()) ? "plain" : "prioritised") + "@"
+                        + (outage.equals(job.eventId()) ? "outage" : "storm");
+            };
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> ours = r -> {
+                String event = Json.fromBytes(r.value(), NotificationJob.class).eventId();
+                return outage.equals(event) || storm.equals(event);
+            };
+            urgent.await(ours, 2, Duration.ofSeconds(30));
+            bulk.await(ours, 1, Duration.ofSeconds(30));
+            assertThat(urgent.drain(Duration.ofSeconds(1)).stream().filter(ours).map(notice))
+                    .containsExactlyInAnyOrder("prioritised@outage", "plain@storm");
+            assertThat(bulk.drain(Duration.ofSeconds(1)).stream().filter(ours).map(notice))
+                    .containsExactly("plain@outage");
+        }
+    }
+
+    /**
+     * An active event whose counts stay still is published again once per heartbeat (3 s in the test profile), so
+     * that a dashboard can tell current figures from stale ones; an ended or expired event is not.
+     */
+    @Test
+    void anActiveEventsStatisticsAreRepeatedOncePerHeartbeatAndAnEndedOnesAreNot() throws Exception {
+        String live = id("heartbeat-live");
+        String ended = id("heartbeat-ended");
+        String expired = id("heartbeat-expired");
+        try (var reader = new TopicReader(Topics.ALERTS_STATS)) {
+            publish(event(live, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+            publish(event(ended, 1, EventKind.WATER_OUTAGE, EventStatus.RESOLVED));
+            publish(expiring(expired, 1, EventStatus.ACTIVE, Instant.now().minusSeconds(60)));
+            var beats = reader.await(r -> live.equals(r.key()), 3, Duration.ofSeconds(30)).stream()
+                    .map(r -> Json.fromBytes(r.value(), EventStats.class).at()).toList();
+            assertThat(Duration.between(beats.get(0), beats.get(2)))
+                    .as("two heartbeats after the first publication, unchanged counts")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(5_500));
+            var all = reader.drain(Duration.ofSeconds(1));
+            assertThat(all.stream().filter(r -> ended.equals(r.key()))).as("ended: published once").hasSize(1);
+            assertThat(all.stream().filter(r -> expired.equals(r.key()))).as("expired: published once").hasSize(1);
         }
     }
 
@@ -1261,7 +1324,7 @@ class DispatchTest {
         String mailChannel = registered.getString("channels.find { it.type == 'EMAIL' }.id");
         assertThat(registered.getString("channels.find { it.type == 'EMAIL' }.unsubscribedAt")).isNotNull();
         NotificationJob code;
-        try (var reader = new TopicReader(Channel.EMAIL.jobsTopic())) {
+        try (var reader = new TopicReader(Channel.EMAIL.urgentJobsTopic())) {
             given().header("Authorization", "Bearer test-app-key")
                     .post("/v1/subscribers/" + p.id() + "/channels/" + mailChannel + "/code").then().statusCode(202);
             code = Json.fromBytes(reader.await(r -> p.id().equals(r.key()) && Json.fromBytes(r.value(),

@@ -47,7 +47,13 @@ class EventDrainTest {
     @Test
     void withoutPositionsTheWholeQueueIsTheBound() {
         assertThat(StatsService.eventDrain(300, 3_000, null, null, Map.of(0, 5_099L), 20)).isEqualTo(300.0);
-        assertThat(StatsService.eventDrain(300, 3_000, POSITIONS, ENDS, null, 20)).isEqualTo(300.0);
         assertThat(StatsService.eventDrain(0, 0, POSITIONS, ENDS, Map.of(0, 5_099L), 5)).isEqualTo(0.0);
+    }
+
+    /** No job of the event on the bulk topic: its jobs are urgent, sent before the whole queue, their share of it. */
+    @Test
+    void anEventWhoseJobsAreAllUrgentWaitsForItsOwnJobsAlone() {
+        assertThat(StatsService.eventDrain(300, 3_000, POSITIONS, ENDS, null, 20)).isEqualTo(2.0);
+        assertThat(StatsService.eventDrain(300, 3_000, POSITIONS, ENDS, Map.of(), 20)).isEqualTo(2.0);
     }
 }

@@ -249,7 +249,7 @@ class RegistryTest {
         String id = created.getString("id");
         String sms = created.getString("channels[0].id");
         NotificationJob job;
-        try (var reader = new TopicReader(Topics.JOBS_PREFIX + "sms")) {
+        try (var reader = new TopicReader(org.allerta.contracts.Channel.SMS.urgentJobsTopic())) {
             job = Json.fromBytes(reader.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30)).get(0).value(),
                     NotificationJob.class);
         }
@@ -336,7 +336,8 @@ class RegistryTest {
                 .then().statusCode(409).contentType("application/problem+json")
                 .body("type", equalTo("urn:allerta:problem:too-many-codes"));
         // and the phone got the day's codes, not one more
-        try (var reader = new org.allerta.testsupport.TopicReader(org.allerta.contracts.Channel.SMS.jobsTopic())) {
+        try (var reader = new org.allerta.testsupport.TopicReader(
+                org.allerta.contracts.Channel.SMS.urgentJobsTopic())) {
             reader.await(r -> phone.equals(org.allerta.contracts.Json.fromBytes(r.value(),
                     org.allerta.contracts.NotificationJob.class).recipient()), SubscriberService.MAX_CODES_PER_ADDRESS,
                     java.time.Duration.ofSeconds(30));

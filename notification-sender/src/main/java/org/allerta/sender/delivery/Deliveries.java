@@ -46,10 +46,14 @@ import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code notifications.jobs.<channel>} for every enabled channel and delivers each job once.
+ * Consumes {@code notifications.jobs.<channel>} and {@code notifications.jobs.<channel>.urgent} for every enabled
+ * channel and delivers each job once. The urgent topic has workers of its own, and while one of its jobs is being
+ * sent the bulk takes no token from the channel's (or its provider account's) limits; a job of the bulk also waits
+ * while its person has an urgent job not finished, so that one person's notices keep their order (ADR 5).
  *
  * <p>For a batch: jobs already handled (their id is in {@code handled_job}) are skipped; the rest go out
- * prioritised first, through the channel's token bucket and at most {@code concurrency} at a time; each attempt that
+ * prioritised first, through the channel's token bucket and at most {@code concurrency} at a time (both topics
+ * together); each attempt that
  * the provider refuses for now is retried with exponential backoff and jitter, until the maximum number of attempts
  * or the job's expiry; an expired job is not sent and fails as {@code EXPIRED}. As soon as a job is sent or has
  * definitively failed, its handled row and its receipt (through the outbox) commit together. The batch's offsets are
@@ -149,7 +153,23 @@ public class Deliveries {
         /** The provider account's bound on sends under way at once, shared with its other channels, if any. */
         final Optional<java.util.concurrent.Semaphore> accountSlots;
         final ExecutorService workers;
+        /** The urgent topic's own workers, so that its jobs never wait for a worker of the bulk. */
+        final ExecutorService urgentWorkers;
         final AtomicLong inFlight = new AtomicLong();
+        /**
+         * Urgent jobs being sent at this moment (not those waiting out a backoff), on this channel or, when it sends
+         * through a provider account, on any channel of the account: while there are any, the bulk's jobs take no
+         * token.
+         */
+        final AtomicLong urgentActive;
+        /** Sends under way at once on the channel, the bulk's and the urgent ones together. */
+        final java.util.concurrent.Semaphore sends;
+        /**
+         * The people with an urgent job read and not finished, and how many: a job of theirs from the bulk waits for
+         * it even while it waits out a backoff, so that one person's notices keep their order across the two topics.
+         */
+        final java.util.concurrent.ConcurrentHashMap<String, Integer> urgentPeople =
+                new java.util.concurrent.ConcurrentHashMap<>();
         final AtomicLong sent = new AtomicLong();
         /** The messages the sent jobs took (a long SMS takes one per part), as the limits count them. */
         final AtomicLong messages = new AtomicLong();
@@ -160,8 +180,15 @@ public class Deliveries {
             this.bucket = TokenBucket.configured(config, prefix(channel));
             this.account = accounts.of(channel);
             this.accountSlots = accounts.slots(channel);
-            this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
-                Thread thread = new Thread(r, "allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+            this.urgentActive = accounts.urgent(channel).orElseGet(AtomicLong::new);
+            this.sends = new java.util.concurrent.Semaphore(settings.concurrency(), true);
+            this.workers = pool("allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+            this.urgentWorkers = pool("allerta-send-urgent-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+        }
+
+        private ExecutorService pool(String name) {
+            return Executors.newFixedThreadPool(settings.concurrency(), r -> {
+                Thread thread = new Thread(r, name);
                 thread.setDaemon(true);
                 return thread;
             });
@@ -173,10 +200,13 @@ public class Deliveries {
         for (Channel channel : adapters.keySet()) {
             Lane lane = new Lane(channel, settings(channel));
             lanes.put(channel, lane);
-            loops.add(ConsumerLoop.startBatches("jobs-" + channel.name().toLowerCase(java.util.Locale.ROOT), broker,
-                    group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT), List.of(channel.jobsTopic()),
-                    producer, Math.max(10, lane.settings.concurrency() * 25), longestBatch,
-                    batch -> handle(lane, batch)));
+            String name = channel.name().toLowerCase(java.util.Locale.ROOT);
+            loops.add(ConsumerLoop.startBatches("jobs-" + name, broker, group + "-" + name,
+                    List.of(channel.jobsTopic()), producer, Math.max(10, lane.settings.concurrency() * 25),
+                    longestBatch, batch -> handle(lane, batch, false)));
+            loops.add(ConsumerLoop.startBatches("jobs-" + name + "-urgent", broker, urgentGroup(group, channel),
+                    List.of(channel.urgentJobsTopic()), producer, Math.max(10, lane.settings.concurrency() * 25),
+                    longestBatch, batch -> handle(lane, batch, true)));
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
                     lane.settings.maxAttempts(), lane.settings.guarantee());
@@ -190,21 +220,39 @@ public class Deliveries {
      */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
-        loops.forEach(ConsumerLoop::close);
-        lanes.values().forEach(l -> l.workers.shutdown());
+        // every loop told at once, then each awaited: a stop takes the longest loop's time, not their sum
+        var closing = loops.stream().map(loop -> {
+            Thread thread = new Thread(loop::close, "allerta-send-stop");
+            thread.start();
+            return thread;
+        }).toList();
+        for (Thread thread : closing) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        lanes.values().forEach(l -> {
+            l.workers.shutdown();
+            l.urgentWorkers.shutdown();
+        });
         long grace = config.getOptionalValue("allerta.sender.stop-grace", Duration.class)
                 .orElse(Duration.ofSeconds(10)).toNanos();
         long deadline = System.nanoTime() + grace;
         for (Lane lane : lanes.values()) {
-            try {
-                if (!lane.workers.awaitTermination(Math.max(0, deadline - System.nanoTime()),
-                        java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                    LOG.warnf("%s: sends still under way at the end of the stop's grace; interrupted", lane.channel);
+            for (ExecutorService pool : List.of(lane.workers, lane.urgentWorkers)) {
+                try {
+                    if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                        LOG.warnf("%s: sends still under way at the end of the stop's grace; interrupted",
+                                lane.channel);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                pool.shutdownNow();
             }
-            lane.workers.shutdownNow();
         }
         recorder.close();
     }
@@ -212,6 +260,15 @@ public class Deliveries {
     /** The lanes, for the send plan. */
     public Map<Channel, Lane> lanes() {
         return lanes;
+    }
+
+    private static void finishedUrgent(Lane lane, NotificationJob job) {
+        lane.urgentPeople.computeIfPresent(job.subscriberId(), (person, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** The consumer group of a channel's urgent topic. */
+    static String urgentGroup(String group, Channel channel) {
+        return group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT) + "-urgent";
     }
 
     /** Where a channel's settings live: {@code allerta.sender.<channel>.}. */
@@ -229,7 +286,11 @@ public class Deliveries {
                         .orElse("at-least-once")));
     }
 
-    void handle(Lane lane, List<ConsumerRecord<String, byte[]>> batch) {
+    /**
+     * Sends a batch of one of the channel's topics. An urgent batch has workers of its own and, while one of its jobs
+     * is being sent, the bulk's jobs take no token from the limits: it goes first whatever the bulk's backlog.
+     */
+    void handle(Lane lane, List<ConsumerRecord<String, byte[]>> batch, boolean urgent) {
         var jobs = new ArrayList<NotificationJob>();
         var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
@@ -283,19 +344,28 @@ public class Deliveries {
         var queues = new ArrayList<>(perPerson.values());
         queues.sort(Comparator.comparing((List<NotificationJob> q) -> q.stream().noneMatch(NotificationJob::priority)));
         lane.inFlight.addAndGet(todo.size());
+        if (urgent) {
+            todo.forEach(job -> lane.urgentPeople.merge(job.subscriberId(), 1, Integer::sum));
+        }
         var futures = new ArrayList<Future<?>>();
         long readAt = System.nanoTime();
         for (List<NotificationJob> queue : queues) {
-            futures.add(lane.workers.submit(() -> {
+            futures.add((urgent ? lane.urgentWorkers : lane.workers).submit(() -> {
                 int done = 0;
                 try {
                     for (NotificationJob job : queue) {
-                        deliver(lane, job, readAt);
+                        deliver(lane, job, readAt, urgent);
                         done++;
                         lane.inFlight.decrementAndGet();
+                        if (urgent) {
+                            finishedUrgent(lane, job);
+                        }
                     }
                 } finally {
                     lane.inFlight.addAndGet(done - queue.size());
+                    if (urgent) {
+                        queue.subList(done, queue.size()).forEach(job -> finishedUrgent(lane, job));
+                    }
                 }
                 return null;
             }));
@@ -379,6 +449,9 @@ public class Deliveries {
         }
     }
 
+    /** How often a job of the bulk looks again whether the urgent jobs are through. */
+    private static final long URGENT_POLL_MS = 10;
+
     /** After this long since its batch was read, an attempt first checks that nobody has handled its job. */
     static final Duration RECHECK_AFTER = Duration.ofMinutes(1);
 
@@ -386,9 +459,9 @@ public class Deliveries {
         return job.expiresAt() != null && !clock.instant().isBefore(job.expiresAt());
     }
 
-    /** Sends one job with retries, then records the outcome and its receipt. */
+    /** Sends one job of the bulk with retries, then records the outcome and its receipt. */
     void deliver(Lane lane, NotificationJob job) throws InterruptedException {
-        deliver(lane, job, System.nanoTime());
+        deliver(lane, job, System.nanoTime(), false);
     }
 
     /**
@@ -411,7 +484,21 @@ public class Deliveries {
      * the batch was read, or after an earlier attempt, first looks whether another instance has handled the job
      * meanwhile (it took the partition over while this one waited): then the job is left to it.
      */
-    void deliver(Lane lane, NotificationJob job, long readAt) throws InterruptedException {
+    void deliver(Lane lane, NotificationJob job, long readAt, boolean urgent) throws InterruptedException {
+        if (!urgent) {
+            attempt(lane, job, readAt, false);
+            return;
+        }
+        lane.urgentActive.incrementAndGet();
+        try {
+            attempt(lane, job, readAt, true);
+        } finally {
+            lane.urgentActive.decrementAndGet();
+        }
+    }
+
+    /** {@link #deliver}'s attempts; an urgent job counts in its lane's {@code urgentActive} meanwhile. */
+    private void attempt(Lane lane, NotificationJob job, long readAt, boolean urgent) throws InterruptedException {
         Settings s = lane.settings;
         Adapter adapter = adapters.get(job.channel());
         int attempts = 0;
@@ -421,10 +508,20 @@ public class Deliveries {
         int cost = job.channel() == Channel.SMS ? Math.max(1, org.allerta.contracts.sms.Sms.parts(job.text()).size())
                 : 1;
         while (true) {
+            // the bulk waits while urgent jobs are being sent (not those waiting out a backoff), and while its person
+            // has an urgent job not finished
+            boolean waited = false;
+            while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPeople.containsKey(job.subscriberId()))) {
+                mayGoOn(readAt);
+                Thread.sleep(URGENT_POLL_MS);
+                waited = true;
+            }
             mayGoOn(readAt);
-            if ((attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
+            // after a wait (the same job may have gone out from the urgent topic meanwhile), an attempt, or a long
+            // batch, the job may have been handled meanwhile
+            if ((waited || attempts > 0 || System.nanoTime() - readAt > RECHECK_AFTER.toNanos())
                     && !listed("handled_job", List.of(job.jobId())).isEmpty()) {
-                LOG.debugf("job %s: handled meanwhile by another instance", job.jobId());
+                LOG.debugf("job %s: handled meanwhile", job.jobId());
                 return;
             }
             // an expired job takes no token from the jobs behind it
@@ -436,20 +533,23 @@ public class Deliveries {
             if (lane.account.isPresent()) {
                 lane.account.get().acquire(cost);
             }
+            // a send of the channel's (bulk and urgent together) and of the provider account's at once: waited for as
+            // long as the job, the batch and the service allow, before the attempt is announced
+            if (!permit(lane.sends, job, readAt)) {
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
+            }
             java.util.concurrent.Semaphore slot = lane.accountSlots.orElse(null);
-            if (slot != null) {
-                // a send of the provider account's at once: waited for as long as the job, the batch and the service
-                // allow, before the attempt is announced
-                while (!slot.tryAcquire(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    mayGoOn(readAt);
-                    if (expired(job)) {
+            boolean slotHeld = false;
+            Outcome outcome;
+            try {
+                if (slot != null) {
+                    if (!permit(slot, job, readAt)) {
                         record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                         return;
                     }
+                    slotHeld = true;
                 }
-            }
-            Outcome outcome;
-            try {
                 // checked again once the limits let the job go: the wait for them may outlast its expiry
                 if (expired(job)) {
                     record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
@@ -461,9 +561,10 @@ public class Deliveries {
                 }
                 outcome = adapter.send(job);
             } finally {
-                if (slot != null) {
+                if (slotHeld) {
                     slot.release();
                 }
+                lane.sends.release();
             }
             if (Thread.currentThread().isInterrupted() && !(outcome instanceof Outcome.Sent)) {
                 // the stop's grace ran out during the attempt: what the provider did with it is unknown. At most
@@ -517,7 +618,39 @@ public class Deliveries {
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
             long left = (batchBudget.toNanos() - (System.nanoTime() - readAt)) / 1_000_000 + 1;
-            Thread.sleep(Math.max(0, Math.min(wait, left)));
+            if (urgent) {
+                // an urgent job waiting out its backoff does not hold the bulk back meanwhile
+                lane.urgentActive.decrementAndGet();
+            }
+            try {
+                pause(Math.max(0, Math.min(wait, left)));
+            } finally {
+                if (urgent) {
+                    lane.urgentActive.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Waits for a permit as long as the job, the batch and the service allow; false when the job expired. */
+    private boolean permit(java.util.concurrent.Semaphore permits, NotificationJob job, long readAt)
+            throws InterruptedException {
+        while (!permits.tryAcquire(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            mayGoOn(readAt);
+            if (expired(job)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sleeps {@code millis}, or less when the service stops (the next attempt then leaves the job for the next start). */
+    private void pause(long millis) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        long left;
+        while (!stopping && (left = until - System.nanoTime()) > 0) {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(Math.min(left,
+                    java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100)));
         }
     }
 

@@ -23,6 +23,7 @@ final class ProviderAccounts {
     private final Config config;
     private final Map<String, TokenBucket> buckets = new HashMap<>();
     private final Map<String, Optional<Semaphore>> slots = new HashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> urgent = new HashMap<>();
 
     ProviderAccounts(Config config) {
         this.config = config;
@@ -48,6 +49,14 @@ final class ProviderAccounts {
                     }
                     return new Semaphore(permits, true);
                 })));
+    }
+
+    /**
+     * The count of urgent jobs being sent through the account {@code channel} sends through, the same one for every
+     * channel naming it: while it is above zero, none of the account's channels sends from its bulk.
+     */
+    synchronized Optional<java.util.concurrent.atomic.AtomicLong> urgent(Channel channel) {
+        return name(channel).map(name -> urgent.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicLong()));
     }
 
     private Optional<String> name(Channel channel) {

@@ -103,7 +103,11 @@ public class SendPlan {
         for (Deliveries.Lane lane : deliveries.lanes().values()) {
             Map<Integer, Long> positions = new java.util.TreeMap<>();
             Map<Integer, Long> ends = new java.util.TreeMap<>();
-            long lag = lag(lane.channel, positions, ends);
+            // the urgent topic's jobs go first: they are waiting too, ahead of every job of the bulk
+            long lag = lag(group + "-" + lane.channel.name().toLowerCase(java.util.Locale.ROOT),
+                    lane.channel.jobsTopic(), positions, ends)
+                    + lag(Deliveries.urgentGroup(group, lane.channel), lane.channel.urgentJobsTopic(),
+                    new java.util.TreeMap<>(), new java.util.TreeMap<>());
             long waiting = Math.max(lag, lane.inFlight.get());
             RateWindow window = history.computeIfAbsent(lane.channel, c -> new RateWindow());
             window.observe(now, lane.sent.get(), waiting == 0);
@@ -176,16 +180,16 @@ public class SendPlan {
     }
 
     /**
-     * Jobs on the channel's topic that the sender's consumer group has not committed yet; {@code positions} gets
-     * the committed offset of each partition (the first job not finished there), {@code ends} its end offset.
+     * Jobs on a jobs topic that the sender's consumer group has not committed yet; {@code positions} gets the
+     * committed offset of each partition (the first job not finished there), {@code ends} its end offset.
      */
-    private long lag(Channel channel, Map<Integer, Long> positions, Map<Integer, Long> ends) throws Exception {
-        String groupId = group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT);
+    private long lag(String groupId, String topic, Map<Integer, Long> positions, Map<Integer, Long> ends)
+            throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        Set<TopicPartition> partitions = admin.describeTopics(Set.of(channel.jobsTopic())).allTopicNames()
-                .get(10, TimeUnit.SECONDS).get(channel.jobsTopic()).partitions().stream()
-                .map(p -> new TopicPartition(channel.jobsTopic(), p.partition())).collect(Collectors.toSet());
+        Set<TopicPartition> partitions = admin.describeTopics(Set.of(topic)).allTopicNames()
+                .get(10, TimeUnit.SECONDS).get(topic).partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
         Map<TopicPartition, OffsetSpec> latest = partitions.stream()
                 .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> latestOffsets = admin.listOffsets(latest).all()
