@@ -32,8 +32,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The whole system end to end: the four packaged services as processes, the real broker and PostGIS, the local SMTP
  * server, SMSC and webhook peer. A few hundred citizens on a grid of points are registered through the public REST
- * API; a grid operator's outage is published, revised, grown, shrunk and resolved, then a civil-protection CAP alert;
- * the jobs are read from {@code notifications.jobs.*} with a plain Kafka consumer and what the peers received is
+ * API (some in their quiet hours); a grid operator's outage is published, revised, grown, shrunk and resolved, then a
+ * civil-protection CAP alert, then a snow crew's zone goes NOT_STARTED, IN_PROGRESS, CLEARED; the jobs are read from {@code notifications.jobs.*} with a plain Kafka consumer and what the peers received is
  * compared with them. Every step asserts its exact recipients, one job id per notice, and the change kinds. Then,
  * on the same running system, every example of docs/ that calls it is run as written.
  */
@@ -51,8 +51,12 @@ class EndToEndTest {
     private static Api.Endpoints at;
     private static final Api API = new Api();
 
-    /** A citizen: a home on the grid, maybe a work place ten columns away, one or two channels. */
-    private record Person(int index, int homeColumn, Integer workColumn, boolean followsPower, List<String> channels) {
+    /**
+     * A citizen: a home on the grid, maybe a work place ten columns away, one or two channels; following power cuts
+     * or water cuts, some also snow clearing; some with quiet hours covering the whole test.
+     */
+    private record Person(int index, int homeColumn, Integer workColumn, boolean followsPower, boolean followsRoads,
+                          boolean quiet, List<String> channels) {
 
         boolean inside(IntPredicate columns) {
             return columns.test(homeColumn) || (workColumn != null && columns.test(workColumn));
@@ -85,12 +89,16 @@ class EndToEndTest {
         ObjectNode event = outage(publisherEventId, 0, 9, eta);
         Set<String> told = new HashSet<>();
 
-        // 1. the outage: AFFECTED to everyone following power with a place in columns 0-9
+        // 1. the outage: AFFECTED to everyone following power with a place in columns 0-9, but those in their quiet
+        // hours (a MODERATE outage waits for the morning): their notices are held
         String eventId = publish(event).get("eventId").asText();
-        Set<String> affected = who(p -> p.followsPower() && p.inside(c -> c <= 9));
+        Set<String> affected = who(p -> p.followsPower() && !p.quiet() && p.inside(c -> c <= 9));
         assertThat(affected).hasSizeGreaterThan(80);
         expect(eventId, 1, Map.of(Change.AFFECTED, affected));
         told.addAll(affected);
+        Set<String> sleeping = who(p -> p.followsPower() && p.quiet() && p.inside(c -> c <= 9));
+        assertThat(sleeping).isNotEmpty();
+        assertThat(stats(eventId).get("held").asLong()).as("held for quiet hours").isEqualTo(sleeping.size());
 
         // 2. a new estimate (material): UPDATED to exactly those told
         ((ObjectNode) event.get("properties")).put("expectedRestorationAt", eta.plus(1, ChronoUnit.HOURS).toString());
@@ -100,7 +108,7 @@ class EndToEndTest {
         // 3. growth to columns 0-14 (only the area changed: not material): AFFECTED to the newcomers only
         event.set("geometry", rectangle(0, 14));
         publish(event);
-        Set<String> newcomers = who(p -> p.followsPower() && p.inside(c -> c <= 14));
+        Set<String> newcomers = who(p -> p.followsPower() && !p.quiet() && p.inside(c -> c <= 14));
         newcomers.removeAll(told);
         assertThat(newcomers).isNotEmpty();
         expect(eventId, 3, Map.of(Change.AFFECTED, newcomers));
@@ -115,30 +123,65 @@ class EndToEndTest {
         expect(eventId, 4, Map.of(Change.NO_LONGER_AFFECTED, left));
         told.removeAll(left);
 
-        // 5. restoration: RESOLVED to those currently told, nobody else
+        // 5. restoration: RESOLVED to those currently told, nobody else; the held notices are dropped, never sent
         ((ObjectNode) event.get("properties")).put("status", "RESOLVED");
         publish(event);
         expect(eventId, 5, Map.of(Change.RESOLVED, Set.copyOf(told)));
+        await("the held notices of the ended outage dropped", () -> stats(eventId).get("held").asLong() == 0);
 
-        // 6. civil protection, CAP 1.2, EXTREME: everyone with a place in columns 15-19, followers or not
+        // 6. civil protection, CAP 1.2, EXTREME: everyone with a place in columns 15-19, followers or not, in their
+        // quiet hours or not
         Api.Answer cap = API.post(at.intake() + "/v1/cap", services.publisherKey, "application/cap+xml",
                 capAlert(15, 19));
         String capEvent = cap.expect(202).get("eventId").asText();
         Set<String> everyone = who(p -> p.inside(c -> c >= 15));
         assertThat(everyone.stream().anyMatch(id -> !PEOPLE.get(id).followsPower())).isTrue();
+        assertThat(everyone.stream().anyMatch(id -> PEOPLE.get(id).quiet())).isTrue();
         expect(capEvent, 1, Map.of(Change.AFFECTED, everyone));
 
-        peersReceivedEveryJobOnce(Set.of(eventId, capEvent));
+        // 7. a snow crew's zone over columns 0-4: NOT_STARTED tells those following snow clearing (not in their quiet
+        // hours), IN_PROGRESS updates them, CLEARED ends it for them
+        String zone = "e2e-snow-" + UUID.randomUUID();
+        ObjectNode zoneFeature = Json.mapper().createObjectNode().put("type", "Feature");
+        zoneFeature.putObject("properties").put("name", "Zona di prova");
+        zoneFeature.set("geometry", rectangle(0, 4));
+        API.put(at.intake() + "/v1/zones/" + zone, services.publisherKey, "application/geo+json",
+                Json.toString(zoneFeature)).expect(200, 201);
+        Set<String> snowed = who(p -> p.followsRoads() && !p.quiet() && p.inside(c -> c <= 4));
+        assertThat(snowed).isNotEmpty();
+        String zoneEvent = zoneStatus(zone, "NOT_STARTED").get("eventId").asText();
+        expect(zoneEvent, 1, Map.of(Change.AFFECTED, snowed));
+        assertThat(zoneStatus(zone, "IN_PROGRESS").get("eventId").asText()).isEqualTo(zoneEvent);
+        expect(zoneEvent, 2, Map.of(Change.UPDATED, snowed));
+        assertThat(zoneStatus(zone, "CLEARED").get("eventId").asText()).isEqualTo(zoneEvent);
+        expect(zoneEvent, 3, Map.of(Change.RESOLVED, snowed));
+
+        peersReceivedEveryJobOnce(Set.of(eventId, capEvent, zoneEvent));
+    }
+
+    private static JsonNode zoneStatus(String zone, String status) {
+        ObjectNode body = Json.mapper().createObjectNode().put("status", status).put("note", "Spazzaneve: " + status);
+        return API.postJson(at.intake() + "/v1/zones/" + zone + "/status", services.publisherKey, body)
+                .expect(200, 202);
+    }
+
+    private static JsonNode stats(String eventId) {
+        return API.get(at.dispatcher() + "/v1/events/" + eventId + "/stats", services.publisherKey).expect(200);
     }
 
     // ---------------------------------------------------------------- citizens
 
     private static void register() throws Exception {
+        // quiet hours from an hour ago to three hours ahead, in Rome: they cover the whole test
+        ZonedDateTime now = ZonedDateTime.now(java.time.ZoneId.of("Europe/Rome")).truncatedTo(ChronoUnit.HOURS);
+        DateTimeFormatter hhmm = DateTimeFormatter.ofPattern("HH:mm");
         for (int i = 0; i < COLUMNS * ROWS; i++) {
             int column = i % COLUMNS;
             int row = i / COLUMNS;
             Integer work = i % 9 == 4 ? (column + 10) % COLUMNS : null;
             boolean follows = i % 10 != 7;
+            boolean roads = i % 3 == 1;
+            boolean quiet = i % 11 == 3;
             List<String> channels = switch (i % 4) {
                 case 0 -> List.of("SMS");
                 case 1 -> List.of("EMAIL");
@@ -164,10 +207,17 @@ class EndToEndTest {
             if (work != null) {
                 places.addObject().put("category", "WORK").put("lon", lon(work)).put("lat", lat(row));
             }
-            body.putArray("interests").add(follows ? "POWER_OUTAGE" : "WATER_OUTAGE");
+            ArrayNode interests = body.putArray("interests").add(follows ? "POWER_OUTAGE" : "WATER_OUTAGE");
+            if (roads) {
+                interests.add("ROAD_CLEARING");
+            }
+            if (quiet) {
+                body.putObject("quietHours").put("from", now.minusHours(1).format(hhmm))
+                        .put("to", now.plusHours(3).format(hhmm)).put("zone", "Europe/Rome");
+            }
             JsonNode created = API.postJson(at.dispatcher() + "/v1/subscribers", services.adminKey, body)
                     .expect(201);
-            PEOPLE.put(created.get("id").asText(), new Person(i, column, work, follows, channels));
+            PEOPLE.put(created.get("id").asText(), new Person(i, column, work, follows, roads, quiet, channels));
         }
         // every place is known to the matcher before anything is published: none left PENDING
         long places = PEOPLE.values().stream().mapToLong(p -> p.workColumn() == null ? 1 : 2).sum();

@@ -131,9 +131,9 @@ class SecurityTest {
                 continue;
             }
             List<String> here = new ArrayList<>();
-            here.addAll(found(topic.getValue(), names));
+            here.addAll(foundIgnoringCase(topic.getValue(), names));
             here.addAll(found(topic.getValue(), contacts));
-            here.addAll(found(topic.getValue(), labels));
+            here.addAll(foundIgnoringCase(topic.getValue(), labels));
             if (!topic.getKey().equals(Topics.SUBSCRIBERS_PLACES)) {
                 here.addAll(found(topic.getValue(), addresses));
             }
@@ -147,10 +147,10 @@ class SecurityTest {
         for (String service : PackagedServices.SERVICES) {
             String log = Files.readString(services.log(service), StandardCharsets.UTF_8);
             List<String> here = new ArrayList<>();
-            here.addAll(found(log, names));
+            here.addAll(foundIgnoringCase(log, names));
             here.addAll(found(log, contacts));
             here.addAll(found(log, addresses));
-            here.addAll(found(log, labels));
+            here.addAll(foundIgnoringCase(log, labels));
             here.addAll(found(log, keys).stream().map(k -> "an API key").toList());
             if (!here.isEmpty()) {
                 leaks.put("log of " + service, here);
@@ -219,6 +219,15 @@ class SecurityTest {
 
     private static List<String> found(String text, Set<String> values) {
         return text == null ? List.of() : values.stream().filter(text::contains).limit(5).toList();
+    }
+
+    /** Names and labels also in another case ("GIULIA ROSSI" in a normalised form, "giulia rossi" in a key). */
+    private static List<String> foundIgnoringCase(String text, Set<String> values) {
+        if (text == null) {
+            return List.of();
+        }
+        String lower = text.toLowerCase(Locale.ROOT);
+        return values.stream().filter(v -> lower.contains(v.toLowerCase(Locale.ROOT))).limit(5).toList();
     }
 
     /** Where every partition of every topic ends now. */
