@@ -104,6 +104,13 @@ public final class DispatcherBench {
      */
     static void dispatch(Connection c, org.apache.kafka.clients.producer.Producer<String, byte[]> producer,
                          String eventId, int from, int to) throws Exception {
+        dispatch(c, producer, event(eventId), from, to);
+    }
+
+    /** The same with the event given (an emergency, say). */
+    static void dispatch(Connection c, org.apache.kafka.clients.producer.Producer<String, byte[]> producer,
+                         AlertEvent event, int from, int to) throws Exception {
+        String eventId = event.eventId();
         for (int i = from; i <= to; i++) {
             String subscriber = md5Uuid("bench-" + i);
             producer.send(new ProducerRecord<>(Topics.ALERTS_MATCHES, subscriber, Json.toBytes(new MatchChange(
@@ -111,17 +118,22 @@ public final class DispatcherBench {
                     Instant.now()))));
         }
         producer.flush();
-        producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event(eventId)))).get();
+        producer.send(new ProducerRecord<>(Topics.ALERTS_EVENTS, eventId, Json.toBytes(event))).get();
         waitFor(c, "SELECT coalesce(sum(changes), 0) FROM dispatcher.revision_dispatched WHERE event_id = ?",
                 eventId, to - from + 1L, Duration.ofMinutes(30));
     }
 
     /** A new power outage whose area holds nobody the matcher knows (the Gulf of Guinea). */
-    private static AlertEvent event(String eventId) throws Exception {
+    static AlertEvent event(String eventId) throws Exception {
+        return event(eventId, Severity.MODERATE, Urgency.EXPECTED);
+    }
+
+    /** The same, as grave and as urgent as given. */
+    static AlertEvent event(String eventId, Severity severity, Urgency urgency) throws Exception {
         var area = Json.mapper().readTree("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[0.001,0],[0.001,0.001],"
                 + "[0,0.001],[0,0]]]}");
         return new AlertEvent(eventId, 1, "bench", eventId, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
-                Severity.MODERATE, Urgency.EXPECTED, false, area, "Quartiere Cristo",
+                severity, urgency, false, area, "Quartiere Cristo",
                 Map.of("it", "Guasto alla cabina", "en", "Substation fault"), Map.of(),
                 Instant.now().minusSeconds(600), Instant.now().plusSeconds(7200), null, Instant.now(), Instant.now(),
                 List.of(), null);

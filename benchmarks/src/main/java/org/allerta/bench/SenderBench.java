@@ -61,6 +61,7 @@ public final class SenderBench {
         if (estimate != null) {
             estimate(bootstrap, jobs, Double.parseDouble(estimate));
             perEvent(bootstrap, o.get("dispatcher-url"), o.get("admin-key"), jobs);
+            overtaking(bootstrap, jobs, Double.parseDouble(estimate));
             return;
         }
         // twice: the first round after the start includes the services' warm-up (the JIT compiling the hot paths),
@@ -207,5 +208,39 @@ public final class SenderBench {
         }
         DispatcherBench.forget(db, first);
         DispatcherBench.forget(db, second);
+    }
+
+    /**
+     * An emergency during an announcement (ADR 5): {@code n} SMS of a MODERATE outage queued at the channel's limit,
+     * then an EXTREME alert to a hundredth as many people. The time from the emergency's revision to its last SMS
+     * sent, beside the time the announcement's queue still needed, which the emergency would have waited for on one
+     * topic.
+     */
+    private static void overtaking(String bootstrap, int n, double rate) throws Exception {
+        int few = Math.max(10, n / 100);
+        DispatcherBench.seed(db, n);
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String announcement = "bench-announcement-" + run;
+        String emergency = "bench-emergency-" + run;
+        Instant t0 = Instant.now();
+        Instant t1;
+        try (var producer = KafkaLimit.producer(bootstrap)) {
+            DispatcherBench.dispatch(db, producer, announcement, 1, n);
+            // a few seconds into the announcement's sending, the emergency
+            Thread.sleep(5_000);
+            t1 = Instant.now();
+            DispatcherBench.dispatch(db, producer, DispatcherBench.event(emergency,
+                    org.allerta.contracts.Severity.EXTREME, org.allerta.contracts.Urgency.IMMEDIATE), 1, few);
+        }
+        double emergencyLast = awaitHandled(emergency, few, t1, Duration.ofMinutes(30));
+        double announcementLast = awaitHandled(announcement, n, t0, Duration.ofMinutes(30));
+        double queueLeft = announcementLast - Duration.between(t0, t1).toNanos() / 1e9;
+        System.out.printf(Locale.ROOT, "an emergency of %,d SMS published %.1f s into an announcement of %,d SMS at"
+                + " %.0f/s: its last SMS sent %.1f s after its revision was published; the announcement's queue then"
+                + " still took %.1f s (its last SMS %.1f s after its own revision), which the emergency would have"
+                + " waited for behind it on one topic%n", few, Duration.between(t0, t1).toNanos() / 1e9, n, rate,
+                emergencyLast, queueLeft, announcementLast);
+        DispatcherBench.forget(db, announcement);
+        DispatcherBench.forget(db, emergency);
     }
 }

@@ -54,16 +54,15 @@ public class Schedules {
     private final Duration statsHeartbeat;
     private final StatsPending pending;
     private final int statsPage;
-    /**
-     * What alerts.stats last carried per event, and when (System.nanoTime), for the most recent events (unchanged
-     * counts are not sent again before their heartbeat).
-     */
-    private final Map<String, Sent> published = new LinkedHashMap<>(1024, 0.75f, true) {
+    /** What alerts.stats last carried per event, for the most recent events (unchanged counts are not sent again). */
+    private final Map<String, EventStats> published = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Sent> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, EventStats> eldest) {
             return size() > PUBLISHED_REMEMBERED;
         }
     };
+    /** When alerts.stats last carried each event (System.nanoTime), kept for the active events. */
+    private final Map<String, Long> lastSent = new java.util.HashMap<>();
     private final Set<String> waiting = new HashSet<>();
     private boolean seeded;
     private final java.time.Clock clock;
@@ -91,9 +90,6 @@ public class Schedules {
         this.statsInterval = statsInterval;
         this.statsHeartbeat = statsHeartbeat;
         this.clock = clock;
-    }
-
-    private record Sent(EventStats stats, long at) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -161,59 +157,75 @@ public class Schedules {
             }
             // events with notices still waiting: the senders' drain estimate moves without any change of their own
             var ids = new LinkedHashSet<>(waiting);
-            Set<String> heartbeat = heartbeatDue();
-            ids.addAll(heartbeat);
             List<String> page;
             do {
                 page = pending.take(statsPage);
                 ids.addAll(page);
-                publish(new ArrayList<>(ids), heartbeat);
+                publish(new ArrayList<>(ids));
                 ids.clear();
             } while (page.size() == statsPage);
+            // then, after the news, the active events that said nothing for a heartbeat
+            heartbeat();
         } catch (RuntimeException e) {
             LOG.warnf("publishing statistics paused: %s", e.getMessage());
         }
     }
 
     /**
-     * The active events not published for a heartbeat, at most {@link #HEARTBEAT_PAGE} of them, the longest silent
-     * first. The list of active events is read again once per heartbeat.
+     * Publishes again the active events not published for a heartbeat, at most {@link #HEARTBEAT_PAGE} of them, the
+     * longest silent first. The list of active events is read again once per heartbeat.
      */
-    private Set<String> heartbeatDue() {
+    private void heartbeat() {
         long now = System.nanoTime();
         long heartbeat = statsHeartbeat.toNanos();
         if (activeReadAt == 0 || now - activeReadAt >= heartbeat) {
             active = pending.active(clock.instant());
             activeReadAt = now;
+            lastSent.keySet().retainAll(new HashSet<>(active));
         }
         var due = new ArrayList<String>();
         var silent = new java.util.HashMap<String, Long>();
         for (String eventId : active) {
-            Sent before = published.get(eventId);
-            long since = before == null ? Long.MAX_VALUE : now - before.at();
+            Long at = lastSent.get(eventId);
+            long since = at == null ? Long.MAX_VALUE : now - at;
             if (since >= heartbeat) {
                 due.add(eventId);
                 silent.put(eventId, since);
             }
         }
         due.sort(java.util.Comparator.comparing((String id) -> silent.get(id)).reversed());
-        return new LinkedHashSet<>(due.subList(0, Math.min(due.size(), HEARTBEAT_PAGE)));
+        int failed = 0;
+        String reason = null;
+        for (String eventId : due.subList(0, Math.min(due.size(), HEARTBEAT_PAGE))) {
+            try {
+                stats.stats(eventId).ifPresent(s -> send(eventId, s));
+            } catch (RuntimeException e) {
+                // one event that cannot be counted does not stop the others' heartbeats
+                failed++;
+                reason = e.getMessage();
+            }
+        }
+        if (failed > 0) {
+            LOG.warnf("statistics of %d active events not published again: %s", failed, reason);
+        }
     }
 
-    /**
-     * Recounts these events and publishes those whose counts moved, or whose heartbeat is due; on failure they wait
-     * for the next tick.
-     */
-    private void publish(List<String> ids, Set<String> heartbeat) {
+    private void send(String eventId, EventStats s) {
+        producer.sendAndWait(Topics.ALERTS_STATS, eventId, s, eventId + "/" + s.at(), eventId);
+        published.put(eventId, s);
+        lastSent.put(eventId, System.nanoTime());
+    }
+
+    /** Recounts these events and publishes those whose counts moved; on failure they wait for the next tick. */
+    private void publish(List<String> ids) {
         for (int i = 0; i < ids.size(); i++) {
             String eventId = ids.get(i);
             try {
                 stats.fold(eventId);
                 stats.stats(eventId).ifPresent(s -> {
-                    Sent before = published.get(eventId);
-                    if (before == null || !sameCounts(before.stats(), s) || heartbeat.contains(eventId)) {
-                        producer.sendAndWait(Topics.ALERTS_STATS, eventId, s, eventId + "/" + s.at(), eventId);
-                        published.put(eventId, new Sent(s, System.nanoTime()));
+                    EventStats before = published.get(eventId);
+                    if (before == null || !sameCounts(before, s)) {
+                        send(eventId, s);
                     }
                     if (s.backlog().values().stream().anyMatch(n -> n > 0)) {
                         waiting.add(eventId);

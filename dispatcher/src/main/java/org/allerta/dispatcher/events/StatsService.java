@@ -165,17 +165,25 @@ public class StatsService {
      * partition q gives up to as many, {@code min(lag(q), ahead(p))}. The jobs sent before the event's last one are
      * the most of those sums over its partitions (at least the event's own waiting jobs), and the estimate is their
      * share of the whole queue's time. An event with no job position on the channel sent all its jobs there on the
-     * urgent topic, which goes first: its estimate is its own jobs' share. Without the sender's positions (a sender
-     * that does not report them) it is the whole queue's time, an upper bound.
+     * urgent topic, which goes first: its estimate is the urgent jobs' share (the sender's waiting jobs beyond the bulk
+     * topic's lag), which an event on the bulk topic waits for too. Without the sender's positions (a sender that does
+     * not report them) it is the whole queue's time, an upper bound.
      */
     static double eventDrain(double channelDrain, long channelWaiting, Map<Integer, Long> positions,
                              Map<Integer, Long> ends, Map<Integer, Long> last, long eventWaiting) {
         if (positions == null || ends == null || channelWaiting <= 0) {
             return channelDrain;
         }
+        // the sender's waiting jobs beyond the bulk topic's lag are on the urgent topic (ADR 5): they go first
+        long bulkLag = 0;
+        for (var end : ends.entrySet()) {
+            bulkLag += Math.max(0, end.getValue() - positions.getOrDefault(end.getKey(), 0L));
+        }
+        long urgentAhead = Math.max(0, channelWaiting - bulkLag);
         if (last == null || last.isEmpty()) {
-            // none of the event's jobs went on the bulk topic: they are urgent (ADR 5), sent before the bulk
-            return channelDrain * Math.min(1.0, (double) eventWaiting / channelWaiting);
+            // none of the event's jobs went on the bulk topic: they are urgent, sent before the bulk, among the
+            // urgent jobs waiting
+            return channelDrain * Math.min(1.0, (double) Math.max(eventWaiting, urgentAhead) / channelWaiting);
         }
         long before = 0;
         for (var entry : last.entrySet()) {
@@ -191,6 +199,9 @@ public class StatsService {
                 }
             }
             before = Math.max(before, sum);
+        }
+        if (before > 0) {
+            before += urgentAhead;
         }
         double share = Math.min(1.0, (double) Math.max(before, eventWaiting) / channelWaiting);
         return channelDrain * share;

@@ -1192,7 +1192,8 @@ class DispatchTest {
         assertThat((Object) stale.get("estimatedDrainSeconds.SMS")).isNull();
         assertThat(stale.getInt("backlog.SMS")).isEqualTo(1);
         // with the sender's position and end in each partition, the event's estimate is the share of the queue sent
-        // before its last job: here at most 10 of the 4,200 waiting, a hundredth of a second each, not the whole 42 s
+        // before its last job: here at most 10 in its partition and as many from another one, read side by side, of
+        // the 4,200 waiting, a hundredth of a second each, not the whole 42 s
         ConsumerRecord<String, byte[]> smsRecord;
         try (var reader = new TopicReader(Channel.SMS.jobsTopic())) {
             smsRecord = reader.await(r -> p.id().equals(r.key())
@@ -1201,11 +1202,20 @@ class DispatchTest {
         }
         long position = Math.max(0, smsRecord.offset() - 9);
         long ahead = smsRecord.offset() + 1 - position;
+        int other = (smsRecord.partition() + 1) % 6;
         TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
-                Channel.SMS, null, 4200, 100, 42.0, Instant.now(), Map.of(smsRecord.partition(), position),
-                Map.of(smsRecord.partition(), smsRecord.offset() + 1))));
+                Channel.SMS, null, 4200, 100, 42.0, Instant.now(), Map.of(smsRecord.partition(), position, other, 0L),
+                Map.of(smsRecord.partition(), smsRecord.offset() + 1, other, 4200 - ahead))));
         JsonPath share = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") != null);
-        assertThat(share.getDouble("estimatedDrainSeconds.SMS")).isCloseTo(42.0 * ahead / 4200,
+        assertThat(share.getDouble("estimatedDrainSeconds.SMS")).isCloseTo(42.0 * 2 * ahead / 4200,
+                org.assertj.core.api.Assertions.within(1e-6));
+        // 300 more waiting than the bulk topic holds: urgent jobs (ADR 5), which go before the event's too
+        TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(
+                Channel.SMS, null, 4500, 100, 45.0, Instant.now(), Map.of(smsRecord.partition(), position, other, 0L),
+                Map.of(smsRecord.partition(), smsRecord.offset() + 1, other, 4200 - ahead))));
+        JsonPath behindUrgent = statsOnce(e, st -> st.get("estimatedDrainSeconds.SMS") != null
+                && Math.abs(st.getDouble("estimatedDrainSeconds.SMS") - 45.0 * (2 * ahead + 300) / 4500) < 1e-6);
+        assertThat(behindUrgent.getDouble("estimatedDrainSeconds.SMS")).isCloseTo(45.0 * (2 * ahead + 300) / 4500,
                 org.assertj.core.api.Assertions.within(1e-6));
         // the sender past that job (sent, its receipt not yet in): the event's own waiting job is all that is left
         TopicWriter.send(Topics.NOTIFICATIONS_BACKLOG, "SMS", Json.toBytes(new org.allerta.contracts.ChannelBacklog(

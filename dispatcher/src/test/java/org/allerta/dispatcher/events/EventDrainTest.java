@@ -55,5 +55,15 @@ class EventDrainTest {
     void anEventWhoseJobsAreAllUrgentWaitsForItsOwnJobsAlone() {
         assertThat(StatsService.eventDrain(300, 3_000, POSITIONS, ENDS, null, 20)).isEqualTo(2.0);
         assertThat(StatsService.eventDrain(300, 3_000, POSITIONS, ENDS, Map.of(), 20)).isEqualTo(2.0);
+        // 300 urgent jobs waiting beside the bulk's 3,000: an urgent event waits for them, not for the bulk
+        assertThat(StatsService.eventDrain(330, 3_300, POSITIONS, ENDS, null, 20)).isEqualTo(30.0);
+    }
+
+    /** The urgent jobs waiting go before any job of the bulk: an event on the bulk topic waits for them too. */
+    @Test
+    void anEventOnTheBulkTopicWaitsForTheUrgentJobsToo() {
+        // 100 deep in partitions 0 and 1 (300 of the bulk first), and 300 urgent jobs ahead of them all
+        assertThat(StatsService.eventDrain(330, 3_300, POSITIONS, ENDS, Map.of(0, 5_099L, 1, 7_099L), 150))
+                .isCloseTo(60.0, org.assertj.core.api.Assertions.within(1e-9));
     }
 }

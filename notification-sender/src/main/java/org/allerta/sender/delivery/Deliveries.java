@@ -182,12 +182,16 @@ public class Deliveries {
             this.accountSlots = accounts.slots(channel);
             this.urgentActive = accounts.urgent(channel).orElseGet(AtomicLong::new);
             this.sends = new java.util.concurrent.Semaphore(settings.concurrency(), true);
-            this.workers = pool("allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT));
-            this.urgentWorkers = pool("allerta-send-urgent-" + channel.name().toLowerCase(java.util.Locale.ROOT));
+            this.workers = pool("allerta-send-" + channel.name().toLowerCase(java.util.Locale.ROOT),
+                    settings.concurrency());
+            // more threads than sends at once (the semaphore bounds those): urgent jobs waiting out a backoff keep
+            // their threads, and the other urgent jobs of the batch must not wait for one
+            this.urgentWorkers = pool("allerta-send-urgent-" + channel.name().toLowerCase(java.util.Locale.ROOT),
+                    settings.concurrency() * 4);
         }
 
-        private ExecutorService pool(String name) {
-            return Executors.newFixedThreadPool(settings.concurrency(), r -> {
+        private ExecutorService pool(String name, int threads) {
+            return Executors.newFixedThreadPool(threads, r -> {
                 Thread thread = new Thread(r, name);
                 thread.setDaemon(true);
                 return thread;
@@ -513,6 +517,10 @@ public class Deliveries {
             boolean waited = false;
             while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPeople.containsKey(job.subscriberId()))) {
                 mayGoOn(readAt);
+                if (expired(job)) {
+                    record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                    return;
+                }
                 Thread.sleep(URGENT_POLL_MS);
                 waited = true;
             }
@@ -541,30 +549,29 @@ public class Deliveries {
             }
             java.util.concurrent.Semaphore slot = lane.accountSlots.orElse(null);
             boolean slotHeld = false;
-            Outcome outcome;
+            Outcome outcome = null;
             try {
                 if (slot != null) {
-                    if (!permit(slot, job, readAt)) {
-                        record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
-                        return;
-                    }
-                    slotHeld = true;
+                    slotHeld = permit(slot, job, readAt);
                 }
                 // checked again once the limits let the job go: the wait for them may outlast its expiry
-                if (expired(job)) {
-                    record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
-                    return;
+                if ((slot == null || slotHeld) && !expired(job)) {
+                    attempts++;
+                    if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
+                        announce(job, attempts);
+                    }
+                    outcome = adapter.send(job);
                 }
-                attempts++;
-                if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
-                    announce(job, attempts);
-                }
-                outcome = adapter.send(job);
             } finally {
                 if (slotHeld) {
                     slot.release();
                 }
                 lane.sends.release();
+            }
+            if (outcome == null) {
+                // expired while it waited: recorded once the permits are back, for the jobs waiting on them
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
             }
             if (Thread.currentThread().isInterrupted() && !(outcome instanceof Outcome.Sent)) {
                 // the stop's grace ran out during the attempt: what the provider did with it is unknown. At most
@@ -618,14 +625,16 @@ public class Deliveries {
             }
             LOG.debugf("job %s: %s; attempt %d in %d ms", job.jobId(), lastReason, attempts + 1, wait);
             long left = (batchBudget.toNanos() - (System.nanoTime() - readAt)) / 1_000_000 + 1;
-            if (urgent) {
-                // an urgent job waiting out its backoff does not hold the bulk back meanwhile
+            // an urgent job waiting out a refusal of its own does not hold the bulk back meanwhile; one the provider
+            // throttles (its limit is full) does, or the bulk would take the room it waits for
+            boolean stepAside = urgent && !retry.throttled();
+            if (stepAside) {
                 lane.urgentActive.decrementAndGet();
             }
             try {
                 pause(Math.max(0, Math.min(wait, left)));
             } finally {
-                if (urgent) {
+                if (stepAside) {
                     lane.urgentActive.incrementAndGet();
                 }
             }
