@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param held                 notices held for quiet hours right now
  * @param awaitingChannel      AFFECTED notices waiting for their person's first verified channel (registered during
  *                             the event), sent once it is verified
+ * @param testWithheld         changes withheld from citizens because the event is a test: what a real event would
+ *                             have told (counted per change, not per person)
  * @param sent                 sent by the senders
  * @param delivered            delivered (provider receipt)
  * @param failed               definitively failed
@@ -37,6 +39,7 @@ public record EventStats(
         Map<Change, Long> notifiedPerChange,
         long held,
         long awaitingChannel,
+        long testWithheld,
         long sent,
         long delivered,
         long failed,

@@ -243,7 +243,8 @@ public class Schedules {
     private static boolean sameCounts(EventStats a, EventStats b) {
         return a.lastRevisionComplete() == b.lastRevisionComplete() && a.matched() == b.matched()
                 && a.notified().equals(b.notified()) && a.notifiedPerChange().equals(b.notifiedPerChange())
-                && a.held() == b.held() && a.awaitingChannel() == b.awaitingChannel() && a.sent() == b.sent()
+                && a.held() == b.held() && a.awaitingChannel() == b.awaitingChannel()
+                && a.testWithheld() == b.testWithheld() && a.sent() == b.sent()
                 && a.delivered() == b.delivered()
                 && a.failed() == b.failed() && a.read() == b.read() && a.clicked() == b.clicked()
                 && a.backlog().equals(b.backlog())

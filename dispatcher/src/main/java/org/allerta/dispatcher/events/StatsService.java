@@ -50,6 +50,8 @@ public class StatsService {
         }
         lastRevision = lastComplete(c, eventId);
         long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
+        long testWithheld = single(c, "SELECT coalesce(max(test_withheld), 0) FROM event_tally WHERE event_id = ?",
+                eventId);
         // held for quiet hours, and apart those waiting for their person's first verified channel (V10's literal)
         long held;
         long awaiting;
@@ -135,8 +137,8 @@ public class StatsService {
                         last.get(channel), waiting));
             }
         }
-        return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting, sent, delivered,
-                failed, read, clicked, backlog, drain, clock.instant()));
+        return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting,
+                testWithheld, sent, delivered, failed, read, clicked, backlog, drain, clock.instant()));
     }
 
     /** A sender's whole-channel plan: its time to drain, its waiting jobs, and per partition where it stands. */

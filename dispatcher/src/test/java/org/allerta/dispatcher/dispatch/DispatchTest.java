@@ -403,6 +403,10 @@ class DispatchTest {
         match(control, 1, p, Change.AFFECTED);
         List<NotificationJob> jobs = jobs(Set.of(p.id()), 1);
         assertThat(jobs).extracting(NotificationJob::eventId).containsExactly(control);
+        // the drill's statistics say what a real event would have told, and that nobody was told
+        JsonPath drill = statsOnce(e, st -> st.getInt("testWithheld") > 0);
+        assertThat(drill.getInt("testWithheld")).isEqualTo(1);
+        assertThat(drill.getInt("notifiedTotal")).isZero();
     }
 
     @Test
