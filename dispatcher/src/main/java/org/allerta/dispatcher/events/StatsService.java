@@ -49,9 +49,18 @@ public class StatsService {
             }
         }
         lastRevision = lastComplete(c, eventId);
-        long matched = single(c, "SELECT coalesce(max(matched), 0) FROM event_tally WHERE event_id = ?", eventId);
-        long testWithheld = single(c, "SELECT coalesce(max(test_withheld), 0) FROM event_tally WHERE event_id = ?",
-                eventId);
+        long matched;
+        long testWithheld;
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT coalesce(max(matched), 0), coalesce(max(test_withheld), 0) FROM event_tally
+                WHERE event_id = ?""")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                matched = rows.getLong(1);
+                testWithheld = rows.getLong(2);
+            }
+        }
         // held for quiet hours, and apart those waiting for their person's first verified channel (V10's literal)
         long held;
         long awaiting;
@@ -176,11 +185,11 @@ public class StatsService {
         if (positions == null || ends == null || channelWaiting <= 0) {
             return channelDrain;
         }
-        // the sender's waiting jobs beyond the bulk topic's lag are on the urgent topic (ADR 5): they go first
-        long bulkLag = 0;
-        for (var end : ends.entrySet()) {
-            bulkLag += Math.max(0, end.getValue() - positions.getOrDefault(end.getKey(), 0L));
-        }
+        // each partition's jobs still to go; the sender's waiting jobs beyond the bulk topic's are on the urgent
+        // topic (ADR 5): they go first
+        var lags = new java.util.HashMap<Integer, Long>();
+        ends.forEach((p, end) -> lags.put(p, Math.max(0, end - positions.getOrDefault(p, 0L))));
+        long bulkLag = lags.values().stream().mapToLong(Long::longValue).sum();
         long urgentAhead = Math.max(0, channelWaiting - bulkLag);
         if (last == null || last.isEmpty()) {
             // none of the event's jobs went on the bulk topic: they are urgent, sent before the bulk, among the
@@ -194,10 +203,9 @@ public class StatsService {
                 continue;
             }
             long sum = ahead;
-            for (var end : ends.entrySet()) {
-                if (!end.getKey().equals(entry.getKey())) {
-                    long lag = Math.max(0, end.getValue() - positions.getOrDefault(end.getKey(), 0L));
-                    sum += Math.min(lag, ahead);
+            for (var lag : lags.entrySet()) {
+                if (!lag.getKey().equals(entry.getKey())) {
+                    sum += Math.min(lag.getValue(), ahead);
                 }
             }
             before = Math.max(before, sum);
@@ -252,16 +260,6 @@ public class StatsService {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() ? rows.getLong(1) : 0;
-            }
-        }
-    }
-
-    private static long single(Connection c, String sql, String eventId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, eventId);
-            try (ResultSet rows = s.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
             }
         }
     }

@@ -204,13 +204,12 @@ public class Deliveries {
         for (Channel channel : adapters.keySet()) {
             Lane lane = new Lane(channel, settings(channel));
             lanes.put(channel, lane);
-            String name = channel.name().toLowerCase(java.util.Locale.ROOT);
-            loops.add(ConsumerLoop.startBatches("jobs-" + name, broker, group + "-" + name,
-                    List.of(channel.jobsTopic()), producer, Math.max(10, lane.settings.concurrency() * 25),
-                    longestBatch, batch -> handle(lane, batch, false)));
-            loops.add(ConsumerLoop.startBatches("jobs-" + name + "-urgent", broker, urgentGroup(group, channel),
-                    List.of(channel.urgentJobsTopic()), producer, Math.max(10, lane.settings.concurrency() * 25),
-                    longestBatch, batch -> handle(lane, batch, true)));
+            for (boolean urgent : List.of(false, true)) {
+                loops.add(ConsumerLoop.startBatches(consumerGroup("jobs", channel, urgent), broker,
+                        consumerGroup(group, channel, urgent), List.of(channel.jobsTopic(urgent)), producer,
+                        Math.max(10, lane.settings.concurrency() * 25), longestBatch,
+                        batch -> handle(lane, batch, urgent)));
+            }
             LOG.infof("%s: sending (rate %s/s, concurrency %d, at most %d attempts, %s)", channel,
                     lane.bucket.rate() <= 0 ? "unlimited" : lane.bucket.rate(), lane.settings.concurrency(),
                     lane.settings.maxAttempts(), lane.settings.guarantee());
@@ -270,9 +269,9 @@ public class Deliveries {
         lane.urgentPeople.computeIfPresent(job.subscriberId(), (person, n) -> n > 1 ? n - 1 : null);
     }
 
-    /** The consumer group of a channel's urgent topic. */
-    static String urgentGroup(String group, Channel channel) {
-        return group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT) + "-urgent";
+    /** The consumer group of a channel's bulk or urgent jobs topic: {@code <group>-<channel>[-urgent]}. */
+    static String consumerGroup(String group, Channel channel, boolean urgent) {
+        return group + "-" + channel.name().toLowerCase(java.util.Locale.ROOT) + (urgent ? "-urgent" : "");
     }
 
     /** Where a channel's settings live: {@code allerta.sender.<channel>.}. */

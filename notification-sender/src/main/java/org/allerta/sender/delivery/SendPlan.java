@@ -104,9 +104,8 @@ public class SendPlan {
             Map<Integer, Long> positions = new java.util.TreeMap<>();
             Map<Integer, Long> ends = new java.util.TreeMap<>();
             // the urgent topic's jobs go first: they are waiting too, ahead of every job of the bulk
-            long lag = lag(group + "-" + lane.channel.name().toLowerCase(java.util.Locale.ROOT),
-                    lane.channel.jobsTopic(), positions, ends)
-                    + lag(Deliveries.urgentGroup(group, lane.channel), lane.channel.urgentJobsTopic(),
+            long lag = lag(Deliveries.consumerGroup(group, lane.channel, false), lane.channel.jobsTopic(), positions,
+                    ends) + lag(Deliveries.consumerGroup(group, lane.channel, true), lane.channel.urgentJobsTopic(),
                     new java.util.TreeMap<>(), new java.util.TreeMap<>());
             long waiting = Math.max(lag, lane.inFlight.get());
             RateWindow window = history.computeIfAbsent(lane.channel, c -> new RateWindow());
