@@ -32,7 +32,8 @@ import org.jboss.logging.Logger;
  * for the events whose counts moved ({@link StatsPending}), in pages, the longest waiting first, so that no event waits
  * behind others however many are active. An active event whose counts stay still is published again once per
  * heartbeat ({@code allerta.dispatcher.stats-heartbeat}): its record's {@code at} tells a dashboard that the figures
- * are current, not the last word of a dispatcher that stopped.
+ * are current, not the last word of a dispatcher that stopped. What is older than the retention period is deleted
+ * every {@code allerta.dispatcher.retention-sweep} ({@link Retention}).
  */
 @ApplicationScoped
 public class Schedules {
@@ -53,6 +54,8 @@ public class Schedules {
     private final Duration statsInterval;
     private final Duration statsHeartbeat;
     private final StatsPending pending;
+    private final Retention retention;
+    private final Duration retentionSweep;
     private final int statsPage;
     /** What alerts.stats last carried per event, for the most recent events (unchanged counts are not sent again). */
     private final Map<String, EventStats> published = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -73,11 +76,12 @@ public class Schedules {
 
     Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, Receipts receipts,
               org.allerta.dispatcher.registry.SubscriberService subscribers, RecordProducer producer,
-              BrokerProbe broker, java.time.Clock clock,
+              BrokerProbe broker, java.time.Clock clock, Retention retention,
               @ConfigProperty(name = "allerta.dispatcher.release-interval") Duration releaseInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-interval") Duration statsInterval,
               @ConfigProperty(name = "allerta.dispatcher.stats-heartbeat") Duration statsHeartbeat,
-              @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage) {
+              @ConfigProperty(name = "allerta.dispatcher.stats-page") int statsPage,
+              @ConfigProperty(name = "allerta.dispatcher.retention-sweep") Duration retentionSweep) {
         this.dispatcher = dispatcher;
         this.receipts = receipts;
         this.subscribers = subscribers;
@@ -90,10 +94,12 @@ public class Schedules {
         this.statsInterval = statsInterval;
         this.statsHeartbeat = statsHeartbeat;
         this.clock = clock;
+        this.retention = retention;
+        this.retentionSweep = retentionSweep;
     }
 
     void onStart(@Observes StartupEvent event) {
-        executor = Executors.newScheduledThreadPool(2, r -> {
+        executor = Executors.newScheduledThreadPool(3, r -> {
             Thread thread = new Thread(r, "allerta-dispatcher-schedule");
             thread.setDaemon(true);
             return thread;
@@ -104,6 +110,17 @@ public class Schedules {
                 TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::applyWaitingReceipts, 1, 1, TimeUnit.SECONDS);
         executor.scheduleWithFixedDelay(this::forgetOldCodes, 1, 60, TimeUnit.MINUTES);
+        executor.scheduleWithFixedDelay(this::sweepRetention, retentionSweep.toMillis(), retentionSweep.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** What is older than the retention period goes ({@link Retention}). */
+    private void sweepRetention() {
+        try {
+            retention.sweep(clock.instant());
+        } catch (RuntimeException e) {
+            LOG.warnf("retention sweep paused: %s", e.getMessage());
+        }
     }
 
     /** The digests of addresses codes went to, after their day. */

@@ -939,6 +939,77 @@ class DispatchTest {
     }
 
     /** The event's statistics once {@code until} holds of them (or after 30 s, as they are then). */
+    @Inject
+    Retention retention;
+
+    /**
+     * Who was inside an event's area and what they were told is forgotten once the event has been over for the
+     * retention period (90 days), and each job row once it is that old; before then nothing goes, and an event still
+     * under way keeps its ledger. The event's counts stay: its statistics read the same afterwards.
+     */
+    @Test
+    void anEventsTracesAreForgottenAfterTheRetentionPeriodAndItsCountsStay() throws Exception {
+        Person rita = person("Rita", "it", sms("+393330000090", null), "\"POWER_OUTAGE\"", null);
+        String over = id("over");
+        String ongoing = id("ongoing");
+        publish(event(over, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(over, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));
+        publish(event(ongoing, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(over, 1, rita, Change.AFFECTED);
+        match(over, 2, rita, Change.RESOLVED);
+        match(ongoing, 1, rita, Change.AFFECTED);
+        List<NotificationJob> jobs = jobs(Set.of(rita.id()), 3);
+        assertThat(jobs).hasSize(3);
+        awaitTold(over, rita, "RESOLVED");
+        awaitTold(ongoing, rita, "AFFECTED");
+        JsonPath before = statsOnce(over, st -> st.getInt("notifiedTotal") == 2);
+        assertThat(before.getInt("notifiedTotal")).isEqualTo(2);
+
+        // 30 days on: everything is kept
+        retention.sweep(Instant.now().plus(30, java.time.temporal.ChronoUnit.DAYS));
+        assertThat(ledgerRows(rita, over)).isEqualTo(1);
+        assertThat(jobRows(jobs)).isEqualTo(3);
+
+        // 91 days on: the ended event's ledger and every job row of then are gone; the ongoing event's ledger stays
+        Retention.Swept swept = retention.sweep(Instant.now().plus(91, java.time.temporal.ChronoUnit.DAYS));
+        assertThat(swept.events()).isGreaterThanOrEqualTo(1);
+        assertThat(ledgerRows(rita, over)).isZero();
+        assertThat(jobRows(jobs)).isZero();
+        assertThat(ledgerRows(rita, ongoing)).isEqualTo(1);
+        JsonPath after = given().header("Authorization", ADMIN).get("/v1/events/" + over + "/stats").then()
+                .statusCode(200).extract().jsonPath();
+        assertThat(after.getInt("notifiedTotal")).isEqualTo(2);
+        assertThat(after.getInt("matched")).isEqualTo(before.getInt("matched"));
+        assertThat(after.getMap("notified")).isEqualTo(before.getMap("notified"));
+        assertThat(after.getMap("notifiedPerChange")).isEqualTo(before.getMap("notifiedPerChange"));
+        // erasing her afterwards finds nothing left of the forgotten event, and does not fail
+        given().header("Authorization", ADMIN).delete("/v1/subscribers/" + rita.id()).then().statusCode(204);
+        assertThat(ledgerRows(rita, ongoing)).isZero();
+    }
+
+    private long ledgerRows(Person person, String eventId) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM dispatcher.ledger WHERE event_id = ? AND subscriber_id = ?")) {
+            s.setString(1, eventId);
+            s.setObject(2, UUID.fromString(person.id()));
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private long jobRows(List<NotificationJob> jobs) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM dispatcher.job WHERE job_id = ANY (?::uuid[])")) {
+            s.setArray(1, c.createArrayOf("uuid", jobs.stream().map(j -> UUID.fromString(j.jobId())).toArray()));
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
     private static JsonPath statsOnce(String eventId, java.util.function.Predicate<JsonPath> until)
             throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;

@@ -1,0 +1,98 @@
+package org.allerta.sender.delivery;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.allerta.service.Jdbc;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * How long the sender remembers the jobs it handled ({@code allerta.sender.retention}, 90 days by default). A handled
+ * row is what keeps a job from being sent twice, so it must outlive every copy of its job that could still be read:
+ * the job topics keep their records for a day and a job expires within the dispatcher's notice lifetime (12 hours by
+ * default), hence the minimum of 8 days. Older rows are deleted in chunks, each its own short transaction. A
+ * provider's report about a job that old is kept a day for its job, then forgotten, as one for a job never recorded.
+ */
+@ApplicationScoped
+public class Retention {
+
+    private static final Logger LOG = Logger.getLogger(Retention.class);
+    /** Rows deleted per transaction. */
+    static final int CHUNK = 10_000;
+    /** The shortest period allowed: longer than the job topics keep a job and than a job lives. */
+    static final Duration MINIMUM = Duration.ofDays(8);
+
+    private final Jdbc jdbc;
+    private final Clock clock;
+    private final Duration period;
+    private final Duration every;
+    private ScheduledExecutorService executor;
+
+    Retention(Jdbc jdbc, Clock clock, @ConfigProperty(name = "allerta.sender.retention") Duration period,
+              @ConfigProperty(name = "allerta.sender.retention-sweep") Duration every) {
+        if (period.compareTo(MINIMUM) < 0) {
+            throw new IllegalArgumentException("allerta.sender.retention (ALLERTA_RETENTION) is " + period
+                    + ": it must be at least " + MINIMUM.toDays() + " days, or a job the broker still holds could be"
+                    + " sent twice");
+        }
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.period = period;
+        this.every = every;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "allerta-sender-retention");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                sweep(clock.instant());
+            } catch (RuntimeException e) {
+                LOG.warnf("retention sweep paused: %s", e.getMessage());
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+    }
+
+    /** Deletes the handled rows older than the retention period at {@code now}; returns how many went. */
+    long sweep(Instant now) {
+        Instant cutoff = now.minus(period);
+        long total = 0;
+        int deleted;
+        do {
+            deleted = jdbc.inTransaction(c -> {
+                // the BRIN index of V4 finds the old rows without a scan of the whole table
+                try (PreparedStatement s = c.prepareStatement("""
+                        DELETE FROM handled_job WHERE job_id IN (
+                            SELECT job_id FROM handled_job WHERE handled_at < ? LIMIT ?)""")) {
+                    s.setTimestamp(1, Timestamp.from(cutoff));
+                    s.setInt(2, CHUNK);
+                    return s.executeUpdate();
+                }
+            });
+            total += deleted;
+        } while (deleted == CHUNK);
+        if (total > 0) {
+            LOG.infof("retention (%s): %d handled jobs older than %s forgotten", period, total, cutoff);
+        }
+        return total;
+    }
+}
