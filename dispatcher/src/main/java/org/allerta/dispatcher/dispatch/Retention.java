@@ -16,16 +16,19 @@ import org.jboss.logging.Logger;
 /**
  * How long the traces of a notice are kept ({@code allerta.dispatcher.retention}, 90 days by default). Who was inside
  * an event's area, and what each of them was told (the ledger), is personal data derived from where they live: it
- * is deleted once the event has been over for the retention period, with the notices still held for it and where its
- * jobs lay on the topics. Each notice's job row (its tracked link, its receipts) is deleted once it is older than the
- * retention period, whatever its event. An event's counts (matched, notified, delivered, read, clicked, per channel
- * and change) are anonymous and stay: its statistics read the same afterwards. A tracked link older than that leads
- * to the "not found" page, and a receipt that late is dead-lettered after its patience, as one for a job never
- * emitted.
+ * is deleted once the event has been over for the retention period (its last revision RESOLVED or CANCELLED), with
+ * the notices still held for it and where its jobs lay on the topics. Each notice's job row (the event and channel it
+ * went to, its tracked and unsubscribe links, its receipts) is deleted once it is older than the retention period,
+ * whatever its event. The event's counts (matched, notified, sent, delivered, read, clicked) are anonymous and stay.
+ * A link older than that leads to the "not found" page, and a receipt that late is dead-lettered after its patience,
+ * as one for a job never emitted.
  *
- * <p>The period outlives every record that could act on those rows again: {@code alerts.matches} keeps its records
- * for 7 days and the job topics for a day, so no match or job of a swept event can be read again. Deletions go in
- * chunks, each its own short transaction, so that dispatch never waits long behind them.
+ * <p>An alert that only expires is not over: its publisher may still extend or end it, and the people told must hear
+ * that, so its ledger stays until a revision ends it. The period outlives every record that could act on those rows
+ * again: a record of {@code alerts.matches} (kept 7 days) or of a job topic (a day) can stay readable for up to a
+ * segment's age (7 days) longer, and a consumer group idle for 7 days starts again from the earliest record, hence
+ * the minimum of 30 days. Deletions go in chunks, each its own short transaction that skips rows another transaction
+ * holds, so that dispatch, receipts and erasure never wait behind them.
  */
 @ApplicationScoped
 public class Retention {
@@ -33,8 +36,8 @@ public class Retention {
     private static final Logger LOG = Logger.getLogger(Retention.class);
     /** Rows deleted per transaction. */
     static final int CHUNK = 10_000;
-    /** The shortest period allowed: longer than the retention of every topic whose records act on these rows. */
-    static final Duration MINIMUM = Duration.ofDays(8);
+    /** The shortest period allowed: longer than any record that acts on these rows can be read again. */
+    static final Duration MINIMUM = Duration.ofDays(30);
 
     private final Jdbc jdbc;
     private final StatsPending statsPending;
@@ -45,7 +48,7 @@ public class Retention {
         if (period.compareTo(MINIMUM) < 0) {
             throw new IllegalArgumentException("allerta.dispatcher.retention (ALLERTA_RETENTION) is " + period
                     + ": it must be at least " + MINIMUM.toDays() + " days, longer than alerts.matches keeps the"
-                    + " records that would act on what it deletes");
+                    + " records that would act on what it deletes can be read again");
         }
         this.jdbc = jdbc;
         this.statsPending = statsPending;
@@ -68,9 +71,11 @@ public class Retention {
         int deleted;
         do {
             deleted = jdbc.inTransaction(c -> {
-                // the BRIN index of V16 finds the old rows without a scan of the whole table
+                // the BRIN index of V16 finds the old rows while the table is in the order rows were written; once
+                // freed space is reused, the sweep reads the table, which the retention itself keeps bounded
                 try (PreparedStatement s = c.prepareStatement("""
-                        DELETE FROM job WHERE job_id IN (SELECT job_id FROM job WHERE created_at < ? LIMIT ?)""")) {
+                        DELETE FROM job WHERE job_id IN (
+                            SELECT job_id FROM job WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
                     s.setTimestamp(1, Timestamp.from(cutoff));
                     s.setInt(2, CHUNK);
                     return s.executeUpdate();
@@ -86,8 +91,8 @@ public class Retention {
     }
 
     /**
-     * The events over before {@code cutoff} that still have ledger rows: their last revision ended them (RESOLVED,
-     * CANCELLED) and arrived before it, or their alert expired before it.
+     * The events over before {@code cutoff} that still have rows to forget: their last revision ended them (RESOLVED,
+     * CANCELLED) and arrived before it.
      */
     private List<String> endedBefore(Instant cutoff) {
         return jdbc.inTransaction(c -> {
@@ -96,14 +101,12 @@ public class Retention {
                     SELECT r.event_id
                     FROM (SELECT DISTINCT ON (event_id) event_id, status, received_at, expires_at FROM event_revision
                           ORDER BY event_id, revision DESC) r
-                    WHERE ((r.status IN ('RESOLVED', 'CANCELLED') AND r.received_at < ?)
-                           OR (r.status = 'ACTIVE' AND r.expires_at < ?))
+                    WHERE r.status IN ('RESOLVED', 'CANCELLED') AND r.received_at < ?
                       AND (EXISTS (SELECT 1 FROM ledger l WHERE l.event_id = r.event_id)
                            OR EXISTS (SELECT 1 FROM held h WHERE h.event_id = r.event_id)
                            OR EXISTS (SELECT 1 FROM job_position p WHERE p.event_id = r.event_id))
                     ORDER BY r.event_id""")) {
                 s.setTimestamp(1, Timestamp.from(cutoff));
-                s.setTimestamp(2, Timestamp.from(cutoff));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
                         ids.add(rows.getString(1));
@@ -122,7 +125,7 @@ public class Retention {
             deleted = jdbc.inTransaction(c -> {
                 try (PreparedStatement s = c.prepareStatement("""
                         DELETE FROM ledger WHERE event_id = ? AND subscriber_id IN (
-                            SELECT subscriber_id FROM ledger WHERE event_id = ? LIMIT ?)""")) {
+                            SELECT subscriber_id FROM ledger WHERE event_id = ? LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
                     s.setString(1, eventId);
                     s.setString(2, eventId);
                     s.setInt(3, CHUNK);
@@ -142,7 +145,7 @@ public class Retention {
             }
         });
         if (held > 0) {
-            // an expired alert's notices held for quiet hours no longer count as held
+            // (none are left once an event has ended, unless a release was under way) no longer counted as held
             statsPending.touch(List.of(eventId));
         }
         return ledger;

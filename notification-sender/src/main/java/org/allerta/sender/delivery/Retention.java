@@ -19,9 +19,10 @@ import org.jboss.logging.Logger;
 /**
  * How long the sender remembers the jobs it handled ({@code allerta.sender.retention}, 90 days by default). A handled
  * row is what keeps a job from being sent twice, so it must outlive every copy of its job that could still be read:
- * the job topics keep their records for a day and a job expires within the dispatcher's notice lifetime (12 hours by
- * default), hence the minimum of 8 days. Older rows are deleted in chunks, each its own short transaction. A
- * provider's report about a job that old is kept a day for its job, then forgotten, as one for a job never recorded.
+ * the job topics keep their records for a day, a record can stay readable for up to a segment's age (7 days) longer,
+ * and a consumer group idle for 7 days starts again from the earliest record, hence the minimum of 30 days. Older rows
+ * are deleted in chunks, each its own short transaction. A provider's report about a job that old is kept a day for
+ * its job, then forgotten, as one for a job never recorded.
  */
 @ApplicationScoped
 public class Retention {
@@ -29,8 +30,8 @@ public class Retention {
     private static final Logger LOG = Logger.getLogger(Retention.class);
     /** Rows deleted per transaction. */
     static final int CHUNK = 10_000;
-    /** The shortest period allowed: longer than the job topics keep a job and than a job lives. */
-    static final Duration MINIMUM = Duration.ofDays(8);
+    /** The shortest period allowed: longer than any job can be read again. */
+    static final Duration MINIMUM = Duration.ofDays(30);
 
     private final Jdbc jdbc;
     private final Clock clock;
@@ -79,10 +80,11 @@ public class Retention {
         int deleted;
         do {
             deleted = jdbc.inTransaction(c -> {
-                // the BRIN index of V4 finds the old rows without a scan of the whole table
+                // the B-tree of V4 finds the old rows in their order, whatever the table's
                 try (PreparedStatement s = c.prepareStatement("""
                         DELETE FROM handled_job WHERE job_id IN (
-                            SELECT job_id FROM handled_job WHERE handled_at < ? LIMIT ?)""")) {
+                            SELECT job_id FROM handled_job WHERE handled_at < ? ORDER BY handled_at LIMIT ?
+                            FOR UPDATE SKIP LOCKED)""")) {
                     s.setTimestamp(1, Timestamp.from(cutoff));
                     s.setInt(2, CHUNK);
                     return s.executeUpdate();

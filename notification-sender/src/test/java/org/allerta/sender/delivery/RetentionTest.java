@@ -17,7 +17,7 @@ import org.allerta.service.Jdbc;
 import org.allerta.testsupport.RealInfrastructure;
 import org.junit.jupiter.api.Test;
 
-/** The jobs handled are remembered for the retention period (90 days), then forgotten; never for less than 8 days. */
+/** The jobs handled are remembered for the retention period (90 days), then forgotten; never for less than 30 days. */
 @QuarkusTest
 @WithTestResource(RealInfrastructure.class)
 class RetentionTest {
@@ -48,8 +48,8 @@ class RetentionTest {
 
     @Test
     void aPeriodShorterThanTheJobsCanBeReadAgainIsRefused() {
-        assertThatThrownBy(() -> new Retention(jdbc, Clock.systemUTC(), Duration.ofDays(7), Duration.ofHours(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 8 days");
+        assertThatThrownBy(() -> new Retention(jdbc, Clock.systemUTC(), Duration.ofDays(29), Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 30 days");
     }
 
     private boolean handled(UUID job) {
