@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param sent                 sent by the senders
  * @param delivered            delivered (provider receipt)
  * @param failed               definitively failed
+ * @param superseded           not sent because an urgent notice about a later revision of the event reached the same
+ *                             person on the same channel first (the event escalated while they waited): neither sent
+ *                             nor failed, the person heard the newer word
  * @param read                 read (opened)
  * @param clicked              distinct tracked links clicked
  * @param backlog              per channel, jobs waiting at the sender
@@ -43,6 +46,7 @@ public record EventStats(
         long sent,
         long delivered,
         long failed,
+        long superseded,
         long read,
         long clicked,
         Map<Channel, Long> backlog,

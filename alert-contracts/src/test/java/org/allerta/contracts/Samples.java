@@ -87,7 +87,7 @@ public final class Samples {
                 new ChannelBacklog(Channel.SMS, null, 4800, 20.0, 240.0, T0, Map.of(0, 1500L, 1, 1480L),
                         Map.of(0, 3900L, 1, 3880L)),
                 new EventStats("ev-1", 2, 100, Map.of(Channel.SMS, 60L, Channel.EMAIL, 40L),
-                        Map.of(Change.AFFECTED, 100L), 5, 2, 0, 95, 90, 1, 40, 12, Map.of(Channel.SMS, 5L),
+                        Map.of(Change.AFFECTED, 100L), 5, 2, 0, 95, 90, 1, 0, 40, 12, Map.of(Channel.SMS, 5L),
                         Map.of(Channel.SMS, 1.0), T0),
                 new DeadLetter("dl-1", Topics.INTAKE_RAW, "alert-intake", "OMS-42",
                         List.of(new DeadLetter.Problem("bad-signature", "header:allerta-signature",

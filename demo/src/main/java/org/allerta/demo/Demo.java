@@ -433,7 +433,9 @@ public final class Demo {
         JsonNode last = now;
         Instant dlrDeadline = Instant.now().plusSeconds(20);
         while (last.get("delivered").asLong() - value(before, "delivered") < smsNotified
-                - (last.get("failed").asLong() - value(before, "failed")) && Instant.now().isBefore(dlrDeadline)) {
+                - (last.get("failed").asLong() - value(before, "failed"))
+                - (last.path("superseded").asLong() - value(before, "superseded"))
+                && Instant.now().isBefore(dlrDeadline)) {
             pause();
             last = stats(step.eventId()).orElse(last);
         }
@@ -461,8 +463,9 @@ public final class Demo {
             });
             line("send plan at its longest: %s", text);
         }
-        line("senders: sent %,d, delivered %,d (SMS receipts), failed %,d", delta(now, before, "sent"),
-                delta(now, before, "delivered"), delta(now, before, "failed"));
+        line("senders: sent %,d, delivered %,d (SMS receipts), failed %,d, superseded %,d",
+                delta(now, before, "sent"), delta(now, before, "delivered"), delta(now, before, "failed"),
+                delta(now, before, "superseded"));
         long sms = peers.get("sms").asLong() - step.peersBefore().get("sms").asLong();
         long mail = peers.get("mail").asLong() - step.peersBefore().get("mail").asLong();
         long push = hook(peers, step.peersBefore(), "push");

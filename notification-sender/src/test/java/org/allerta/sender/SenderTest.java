@@ -474,6 +474,83 @@ class SenderTest {
                 .isGreaterThanOrEqualTo(12);
     }
 
+    /**
+     * An outage announced on a channel limited to four messages a second escalates to an emergency while one person's
+     * AFFECTED still waits at the end of the queue: the urgent UPDATED of the later revision reaches them first, and
+     * the older AFFECTED is then not sent after it (FAILED, SUPERSEDED); the RESOLVED that follows, a later revision
+     * still, is sent.
+     */
+    @Test
+    void aNoticeOfTheBulkOvertakenByAnUrgentOneOfALaterRevisionIsNotSentAfterIt() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String event = "ev-escalates-" + run;
+        String person = UUID.randomUUID().toString();
+        var bulk = new java.util.ArrayList<NotificationJob>();
+        for (int i = 0; i < 24; i++) {
+            bulk.add(job(Channel.TELEGRAM, "7100" + i, "Queue-" + run + "-" + i, Instant.now().plusSeconds(3600)));
+        }
+        NotificationJob affected = notice(event, 1, Change.AFFECTED, person, "Affected-" + run);
+        NotificationJob updated = notice(event, 2, Change.UPDATED, person, "Updated-" + run);
+        NotificationJob resolved = notice(event, 3, Change.RESOLVED, person, "Resolved-" + run);
+        bulk.add(affected);
+        java.util.function.Supplier<List<String>> received = () -> Peers.HOOKS.stream()
+                .map(h -> new String(h.body(), java.nio.charset.StandardCharsets.UTF_8)).filter(b -> b.contains(run))
+                .map(b -> b.replaceAll("(?s).*?((Queue|Affected|Updated|Resolved)-" + run + ").*", "$1")).toList();
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.sendAll(Channel.TELEGRAM.jobsTopic(),
+                    bulk.stream().map(j -> Map.entry(j.subscriberId(), Json.toBytes(j))).toList());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (received.get().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            TopicWriter.send(Channel.TELEGRAM.urgentJobsTopic(), person, Json.toBytes(updated));
+            receipt(receipts, updated.jobId(), ReceiptStatus.SENT);
+            Receipt dropped = receipt(receipts, affected.jobId(), ReceiptStatus.FAILED);
+            assertThat(dropped.reason()).isEqualTo("SUPERSEDED");
+            assertThat(dropped.attempts()).isZero();
+            for (NotificationJob job : bulk.subList(0, 24)) {
+                receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+            }
+            put(resolved);
+            receipt(receipts, resolved.jobId(), ReceiptStatus.SENT);
+        }
+        List<String> toThePerson = received.get().stream().filter(b -> !b.startsWith("Queue-")).toList();
+        assertThat(toThePerson).containsExactly("Updated-" + run, "Resolved-" + run);
+        assertThat(received.get()).hasSize(26);
+    }
+
+    /**
+     * The same, when the older notice is read only after the urgent one went out (another instance read its bulk
+     * later, or it came from a later poll): it is not sent either; one about a later revision still is.
+     */
+    @Test
+    void aNoticeOfTheBulkReadAfterAnUrgentOneOfALaterRevisionIsNotSent() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String event = "ev-escalated-" + run;
+        String person = UUID.randomUUID().toString();
+        NotificationJob affected = notice(event, 1, Change.AFFECTED, person, "Affected-" + run);
+        NotificationJob updated = notice(event, 2, Change.UPDATED, person, "Updated-" + run);
+        NotificationJob later = notice(event, 3, Change.UPDATED, person, "Later-" + run);
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Channel.TELEGRAM.urgentJobsTopic(), person, Json.toBytes(updated));
+            receipt(receipts, updated.jobId(), ReceiptStatus.SENT);
+            put(affected);
+            put(later);
+            assertThat(receipt(receipts, affected.jobId(), ReceiptStatus.FAILED).reason()).isEqualTo("SUPERSEDED");
+            receipt(receipts, later.jobId(), ReceiptStatus.SENT);
+        }
+        List<String> bodies = Peers.HOOKS.stream()
+                .map(h -> new String(h.body(), java.nio.charset.StandardCharsets.UTF_8)).filter(b -> b.contains(run))
+                .toList();
+        assertThat(bodies).hasSize(2).noneMatch(b -> b.contains("Affected-" + run));
+    }
+
+    private static NotificationJob notice(String event, long revision, Change change, String person, String text) {
+        return new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.TELEGRAM, event,
+                revision, change, person, "7199", "it", null, text, null, Map.of(), null, false,
+                Instant.now().plusSeconds(3600), Instant.now());
+    }
+
     @Test
     void theSendPlanIsPublishedPerChannel() throws Exception {
         NotificationJob mail = job(Channel.EMAIL, "plan-" + UUID.randomUUID().toString().substring(0, 8)

@@ -263,7 +263,8 @@ public class Schedules {
                 && a.held() == b.held() && a.awaitingChannel() == b.awaitingChannel()
                 && a.testWithheld() == b.testWithheld() && a.sent() == b.sent()
                 && a.delivered() == b.delivered()
-                && a.failed() == b.failed() && a.read() == b.read() && a.clicked() == b.clicked()
+                && a.failed() == b.failed() && a.superseded() == b.superseded() && a.read() == b.read()
+                && a.clicked() == b.clicked()
                 && a.backlog().equals(b.backlog())
                 && seconds(a.estimatedDrainSeconds()).equals(seconds(b.estimatedDrainSeconds()));
     }

@@ -81,11 +81,12 @@ public class StatsService {
         long sent = 0;
         long delivered = 0;
         long failed = 0;
+        long superseded = 0;
         long read = 0;
         long clicked = 0;
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT channel, change, sum(notified), sum(sent), sum(delivered), sum(failed), sum(read),
-                       sum(clicked), sum(finished)
+                       sum(clicked), sum(finished), sum(superseded)
                 FROM event_count WHERE event_id = ? GROUP BY channel, change""")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
@@ -98,6 +99,7 @@ public class StatsService {
                     failed += rows.getLong(6);
                     read += rows.getLong(7);
                     clicked += rows.getLong(8);
+                    superseded += rows.getLong(10);
                 }
             }
         }
@@ -147,7 +149,7 @@ public class StatsService {
             }
         }
         return Optional.of(new EventStats(eventId, lastRevision, matched, notified, perChange, held, awaiting,
-                testWithheld, sent, delivered, failed, read, clicked, backlog, drain, clock.instant()));
+                testWithheld, sent, delivered, failed, superseded, read, clicked, backlog, drain, clock.instant()));
     }
 
     /** A sender's whole-channel plan: its time to drain, its waiting jobs, and per partition where it stands. */
@@ -232,9 +234,9 @@ public class StatsService {
                                       AND (SELECT count(*) FROM event_count WHERE event_id = ?) > ?
                                   RETURNING *)
                     INSERT INTO event_count (event_id, channel, change, notified, sent, delivered, failed, read,
-                                             clicked, finished)
+                                             clicked, finished, superseded)
                     SELECT event_id, channel, change, sum(notified), sum(sent), sum(delivered), sum(failed),
-                           sum(read), sum(clicked), sum(finished)
+                           sum(read), sum(clicked), sum(finished), sum(superseded)
                     FROM gone GROUP BY event_id, channel, change""")) {
                 s.setString(1, eventId);
                 s.setString(2, eventId);

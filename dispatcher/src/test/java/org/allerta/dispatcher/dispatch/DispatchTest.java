@@ -1224,6 +1224,33 @@ class DispatchTest {
         assertThat(waiting(nobody)).isZero();
     }
 
+    /**
+     * A notice the sender did not send because an urgent one of a later revision reached its person first (FAILED,
+     * SUPERSEDED) counts as superseded, not as failed, and no longer waits: the person heard the newer word.
+     */
+    @Test
+    void aNoticeSupersededAtTheSenderIsNeitherFailedNorWaiting() throws Exception {
+        Person p = person("Ugo", "it", sms("+393330000032", null), "\"POWER_OUTAGE\"", null);
+        Person q = person("Lia", "it", sms("+393330000033", null), "\"POWER_OUTAGE\"", null);
+        String e = id("superseded");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, p, Change.AFFECTED);
+        match(e, 1, q, Change.AFFECTED);
+        List<NotificationJob> jobs = jobs(Set.of(p.id(), q.id()), 2);
+        assertThat(jobs).hasSize(2);
+        String dropped = jobs.stream().filter(j -> j.subscriberId().equals(p.id())).findFirst().orElseThrow().jobId();
+        String failed = jobs.stream().filter(j -> j.subscriberId().equals(q.id())).findFirst().orElseThrow().jobId();
+        TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, dropped, Json.toBytes(new Receipt(dropped, Channel.SMS, e,
+                ReceiptStatus.FAILED, "SUPERSEDED", null, 0, Instant.now())));
+        TopicWriter.send(Topics.NOTIFICATIONS_RECEIPTS, failed, Json.toBytes(new Receipt(failed, Channel.SMS, e,
+                ReceiptStatus.FAILED, "MAX_ATTEMPTS: 503", null, 8, Instant.now())));
+        JsonPath stats = statsOnce(e, st -> st.getInt("superseded") + st.getInt("failed") >= 2);
+        assertThat(stats.getInt("superseded")).isEqualTo(1);
+        assertThat(stats.getInt("failed")).isEqualTo(1);
+        assertThat(stats.getInt("sent")).isZero();
+        assertThat(stats.getInt("backlog.SMS")).as("neither waits any more").isZero();
+    }
+
     private int waiting(String jobId) throws Exception {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT count(*) FROM dispatcher.receipt_orphan WHERE job_id = ?")) {

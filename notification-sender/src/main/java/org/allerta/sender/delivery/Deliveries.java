@@ -121,6 +121,8 @@ public class Deliveries {
     private final Duration longestBatch;
     /** How long a batch's jobs may keep waiting for their provider: three quarters of the longest batch. */
     private final Duration batchBudget;
+    /** Which urgent notices overtook the bulk: a notice of the bulk about an older revision is not sent after them. */
+    private final Overtaking overtaking;
 
     Deliveries(BrokerProbe broker, Jdbc jdbc, Outbox outbox, RecordProducer producer, Clock clock, Config config,
                Instance<Adapter> all) {
@@ -134,8 +136,9 @@ public class Deliveries {
         this.longestBatch = config.getOptionalValue("allerta.sender.longest-batch", Duration.class)
                 .orElse(Duration.ofHours(1));
         this.batchBudget = longestBatch.multipliedBy(3).dividedBy(4);
+        this.overtaking = new Overtaking(jdbc);
         this.recorder = new Recorder(jdbc, outbox,
-                config.getOptionalValue("allerta.sender.record-group", Integer.class).orElse(64));
+                config.getOptionalValue("allerta.sender.record-group", Integer.class).orElse(64), overtaking);
         for (Adapter adapter : all) {
             for (Channel channel : adapter.channels()) {
                 adapters.put(channel, adapter);
@@ -327,13 +330,34 @@ public class Deliveries {
                     LOG.warnf("job %s: an attempt was interrupted by a stop; not sent again (at most once), %s",
                             job.jobId(), UNCERTAIN);
                     try {
-                        record(lane, job, 0, null, ReceiptStatus.FAILED, UNCERTAIN);
+                        record(lane, job, 0, null, ReceiptStatus.FAILED, UNCERTAIN, urgent);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new ConsumerLoop.RetryLater("interrupted while recording");
                     }
                 } else {
                     todo.add(job);
+                }
+            }
+        }
+        if (!urgent && !todo.isEmpty()) {
+            // a notice of the bulk overtaken by an urgent notice of a later revision (the event escalated while it
+            // waited): the person has heard the newer word already, and the older one is not sent after it
+            Set<String> overtaken = overtaking.overtaken(todo);
+            if (!overtaken.isEmpty()) {
+                var outcomes = new ArrayList<Recorder.Outcome>();
+                for (java.util.Iterator<NotificationJob> it = todo.iterator(); it.hasNext(); ) {
+                    NotificationJob job = it.next();
+                    if (overtaken.contains(job.jobId())) {
+                        it.remove();
+                        outcomes.add(outcome(lane, job, 0, null, ReceiptStatus.FAILED, SUPERSEDED, false));
+                    }
+                }
+                try {
+                    recorder.recordAll(outcomes);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ConsumerLoop.RetryLater("interrupted while recording");
                 }
             }
         }
@@ -387,6 +411,27 @@ public class Deliveries {
         if (failure != null) {
             throw failure;   // the batch is consumed again; what was handled is skipped
         }
+    }
+
+    /**
+     * The reason of a notice of the bulk not sent because an urgent notice about a later revision of the same event
+     * reached its person on the same channel first.
+     */
+    public static final String SUPERSEDED = "SUPERSEDED";
+
+    /** After this long since its batch was read, a job of the bulk looks in the database whether it was overtaken. */
+    private static final long OVERTAKEN_RECHECK_NANOS = Duration.ofSeconds(1).toNanos();
+
+    /**
+     * Whether an urgent notice of a later revision overtook this notice of the bulk since its batch was read: sent by
+     * this instance (in memory), or by any (in the database, once the job has waited long enough for that).
+     */
+    private boolean overtakenSince(NotificationJob job, long readAt) {
+        if (!Overtaking.concerns(job)) {
+            return false;
+        }
+        return overtaking.overtakenHere(job) || (System.nanoTime() - readAt > OVERTAKEN_RECHECK_NANOS
+                && !overtaking.overtaken(List.of(job)).isEmpty());
     }
 
     private Set<String> handled(List<NotificationJob> jobs) {
@@ -549,12 +594,20 @@ public class Deliveries {
             java.util.concurrent.Semaphore slot = lane.accountSlots.orElse(null);
             boolean slotHeld = false;
             Outcome outcome = null;
+            boolean personBusy = false;
+            boolean overtaken = false;
             try {
                 if (slot != null) {
                     slotHeld = permit(slot, job, readAt);
                 }
+                if (!urgent && (slot == null || slotHeld)) {
+                    // while it waited for the limits, an urgent job of its person may have been read (it goes first)
+                    // or sent: one of a later revision of the same event overtook it
+                    personBusy = lane.urgentPeople.containsKey(job.subscriberId());
+                    overtaken = !personBusy && overtakenSince(job, readAt);
+                }
                 // checked again once the limits let the job go: the wait for them may outlast its expiry
-                if ((slot == null || slotHeld) && !expired(job)) {
+                if ((slot == null || slotHeld) && !personBusy && !overtaken && !expired(job)) {
                     attempts++;
                     if (s.guarantee() == Guarantee.AT_MOST_ONCE) {
                         announce(job, attempts);
@@ -566,6 +619,13 @@ public class Deliveries {
                     slot.release();
                 }
                 lane.sends.release();
+            }
+            if (personBusy) {
+                continue;   // waits for its person's urgent job, then looks again
+            }
+            if (overtaken) {
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, SUPERSEDED);
+                return;
             }
             if (outcome == null) {
                 // expired while it waited: recorded once the permits are back, for the jobs waiting on them
@@ -581,7 +641,7 @@ public class Deliveries {
             if (outcome instanceof Outcome.Sent sent) {
                 lane.messages.addAndGet(cost);
                 lane.sent.incrementAndGet();
-                recordSent(lane, job, attempts, sent.providerMessageId());
+                recordSent(lane, job, attempts, sent.providerMessageId(), urgent);
                 return;
             }
             if (outcome instanceof Outcome.Failed failed) {
@@ -593,7 +653,7 @@ public class Deliveries {
                     // the provider may hold it already: not sent again, whatever it costs (an SMS twice is paid twice)
                     LOG.warnf("job %s: %s; not sent again (at most once), reported %s", job.jobId(),
                             uncertain.reason(), UNCERTAIN);
-                    record(lane, job, attempts, null, ReceiptStatus.FAILED, UNCERTAIN);
+                    record(lane, job, attempts, null, ReceiptStatus.FAILED, UNCERTAIN, urgent);
                     return;
                 }
                 outcome = new Outcome.Retry(uncertain.reason(), null);
@@ -667,13 +727,13 @@ public class Deliveries {
      * were the batch consumed again, the job would be sent twice. So the record is retried, with backoff, until the
      * database takes it (the batch's offsets wait meanwhile); only a crash inside this window can repeat a job.
      */
-    private void recordSent(Lane lane, NotificationJob job, int attempts, String providerMessageId)
+    private void recordSent(Lane lane, NotificationJob job, int attempts, String providerMessageId, boolean urgent)
             throws InterruptedException {
         long wait = 100;
         boolean warned = false;
         while (true) {
             try {
-                record(lane, job, attempts, providerMessageId, ReceiptStatus.SENT, null);
+                record(lane, job, attempts, providerMessageId, ReceiptStatus.SENT, null, urgent);
                 if (warned) {
                     LOG.infof("job %s: sent, and now recorded", job.jobId());
                 }
@@ -696,9 +756,20 @@ public class Deliveries {
      */
     private void record(Lane lane, NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
                         String reason) throws InterruptedException {
+        record(lane, job, attempts, providerMessageId, status, reason, false);
+    }
+
+    /** {@link #record}, for a job of the urgent topic when {@code urgent}. */
+    private void record(Lane lane, NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
+                        String reason, boolean urgent) throws InterruptedException {
+        recorder.record(outcome(lane, job, attempts, providerMessageId, status, reason, urgent));
+    }
+
+    private Recorder.Outcome outcome(Lane lane, NotificationJob job, int attempts, String providerMessageId,
+                                     ReceiptStatus status, String reason, boolean urgent) {
         var receipt = new Receipt(job.jobId(), job.channel(), job.eventId(), status, reason, providerMessageId,
                 attempts, clock.instant());
-        recorder.record(new Recorder.Outcome(job, receipt, lane.settings.guarantee() == Guarantee.AT_MOST_ONCE));
+        return new Recorder.Outcome(job, receipt, lane.settings.guarantee() == Guarantee.AT_MOST_ONCE, urgent);
     }
 
     /** A provider's later report on a submission, known by the provider's message id. */

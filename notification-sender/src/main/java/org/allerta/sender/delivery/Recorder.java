@@ -32,8 +32,26 @@ final class Recorder implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Recorder.class);
 
-    /** One job's outcome; {@code announced} when its attempt's announcement in {@code sending_job} leaves with it. */
-    record Outcome(NotificationJob job, Receipt receipt, boolean announced) {
+    /**
+     * One job's outcome; {@code announced} when its attempt's announcement in {@code sending_job} leaves with it;
+     * {@code urgent} when the job came from its channel's urgent topic.
+     */
+    record Outcome(NotificationJob job, Receipt receipt, boolean announced, boolean urgent) {
+
+        Outcome(NotificationJob job, Receipt receipt, boolean announced) {
+            this(job, receipt, announced, false);
+        }
+
+        /**
+         * An urgent notice sent (or maybe sent: an attempt a stop interrupted, at most once) about a revision after
+         * the first, which may have overtaken a notice of the bulk about an older revision ({@link Overtaking}).
+         */
+        boolean overtakes() {
+            boolean out = receipt.status() == org.allerta.contracts.ReceiptStatus.SENT
+                    || (receipt.status() == org.allerta.contracts.ReceiptStatus.FAILED
+                        && Deliveries.UNCERTAIN.equals(receipt.reason()));
+            return urgent && out && Overtaking.concerns(job) && job.revision() > 1;
+        }
     }
 
     private record Pending(Outcome outcome, CompletableFuture<Void> committed) {
@@ -41,14 +59,20 @@ final class Recorder implements AutoCloseable {
 
     private final Jdbc jdbc;
     private final Outbox outbox;
+    private final Overtaking overtaking;
     private final int maxGroup;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closed;
 
     Recorder(Jdbc jdbc, Outbox outbox, int maxGroup) {
+        this(jdbc, outbox, maxGroup, new Overtaking(jdbc));
+    }
+
+    Recorder(Jdbc jdbc, Outbox outbox, int maxGroup, Overtaking overtaking) {
         this.jdbc = jdbc;
         this.outbox = outbox;
+        this.overtaking = overtaking;
         this.maxGroup = Math.max(1, maxGroup);
         this.thread = new Thread(this::run, "allerta-send-recorder");
         this.thread.setDaemon(true);
@@ -61,12 +85,24 @@ final class Recorder implements AutoCloseable {
      * its own (retry, or leave the batch to be consumed again).
      */
     void record(Outcome outcome) throws InterruptedException {
+        recordAll(List.of(outcome));
+    }
+
+    /** {@link #record} for several outcomes at once: queued together, so that they commit in as few groups. */
+    void recordAll(List<Outcome> outcomes) throws InterruptedException {
         if (closed) {
-            commit(List.of(outcome));   // after the stop's drain: the caller's own transaction
+            commit(outcomes);   // after the stop's drain: the caller's own transaction
             return;
         }
-        var pending = new Pending(outcome, new CompletableFuture<>());
-        queue.add(pending);
+        var pendings = outcomes.stream().map(o -> new Pending(o, new CompletableFuture<Void>())).toList();
+        queue.addAll(pendings);
+        for (Pending pending : pendings) {
+            await(pending);
+        }
+    }
+
+    private void await(Pending pending) throws InterruptedException {
+        Outcome outcome = pending.outcome();
         while (true) {
             try {
                 pending.committed().get(200, TimeUnit.MILLISECONDS);
@@ -119,9 +155,11 @@ final class Recorder implements AutoCloseable {
      * really inserted (a job recorded before, by a concurrent redelivery, keeps its first receipt alone).
      */
     private void commit(List<Outcome> outcomes) {
+        List<NotificationJob> overtakers = outcomes.stream().filter(Outcome::overtakes).map(Outcome::job).toList();
         jdbc.inTransaction(c -> {
             forget(c, outcomes.stream().filter(Outcome::announced).map(o -> o.job().jobId()).toList());
             Set<String> inserted = insert(c, outcomes);
+            overtaking.record(c, overtakers);
             for (Outcome o : outcomes) {
                 if (inserted.remove(o.job().jobId())) {
                     Receipt r = o.receipt();
@@ -131,6 +169,7 @@ final class Recorder implements AutoCloseable {
             }
             return null;
         });
+        overtaking.remember(overtakers);
     }
 
     /** Removes the announcements of these jobs' attempts, in the caller's transaction. */

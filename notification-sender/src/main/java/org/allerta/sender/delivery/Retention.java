@@ -32,6 +32,8 @@ public class Retention {
     static final int CHUNK = 10_000;
     /** The shortest period allowed: longer than any job can be read again. */
     static final Duration MINIMUM = Duration.ofDays(30);
+    /** How long the urgent notices that may overtake the bulk are remembered ({@code urgent_notice}, V5). */
+    static final Duration URGENT_NOTICES = Duration.ofDays(2);
 
     private final Jdbc jdbc;
     private final Clock clock;
@@ -95,6 +97,21 @@ public class Retention {
         if (total > 0) {
             LOG.infof("retention (%s): %d handled jobs older than %s forgotten", period, total, cutoff);
         }
+        // which urgent notices overtook the bulk matters only while a job of the bulk can still be sent (a job lives
+        // 12 hours by default)
+        Instant overtaken = now.minus(URGENT_NOTICES);
+        do {
+            deleted = jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("""
+                        DELETE FROM urgent_notice WHERE (person_event, channel) IN (
+                            SELECT person_event, channel FROM urgent_notice WHERE sent_at < ?
+                            ORDER BY sent_at LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
+                    s.setTimestamp(1, Timestamp.from(overtaken));
+                    s.setInt(2, CHUNK);
+                    return s.executeUpdate();
+                }
+            });
+        } while (deleted == CHUNK);
         return total;
     }
 }
