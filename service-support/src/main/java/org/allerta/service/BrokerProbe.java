@@ -9,8 +9,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.kafka.TopicCreator;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,7 +49,7 @@ public class BrokerProbe {
 
     private final Config config;
     private volatile State state = new State(false, false, "not probed yet", Instant.EPOCH);
-    private ScheduledExecutorService scheduler;
+    private Ticker ticker;
     private Admin admin;
 
     BrokerProbe(Config config) {
@@ -59,17 +57,12 @@ public class BrokerProbe {
     }
 
     void onStart(@Observes StartupEvent event) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-broker-probe");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(this::probe, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        ticker = Ticker.start("allerta-broker-probe").every(Duration.ZERO, interval, this::probe);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
         synchronized (this) {
             if (admin != null) {

@@ -12,9 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.Topics;
@@ -23,6 +20,7 @@ import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.events.StatsService;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.RecordProducer;
+import org.allerta.service.Ticker;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -72,7 +70,7 @@ public class Schedules {
     /** The events still active, as last read, and when (System.nanoTime). */
     private List<String> active = List.of();
     private long activeReadAt;
-    private ScheduledExecutorService executor;
+    private Ticker ticker;
 
     Schedules(MatchDispatcher dispatcher, StatsService stats, StatsPending pending, Receipts receipts,
               org.allerta.dispatcher.registry.SubscriberService subscribers, RecordProducer producer,
@@ -99,19 +97,12 @@ public class Schedules {
     }
 
     void onStart(@Observes StartupEvent event) {
-        executor = Executors.newScheduledThreadPool(3, r -> {
-            Thread thread = new Thread(r, "allerta-dispatcher-schedule");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.scheduleWithFixedDelay(this::release, releaseInterval.toMillis(), releaseInterval.toMillis(),
-                TimeUnit.MILLISECONDS);
-        executor.scheduleWithFixedDelay(this::publishStats, statsInterval.toMillis(), statsInterval.toMillis(),
-                TimeUnit.MILLISECONDS);
-        executor.scheduleWithFixedDelay(this::applyWaitingReceipts, 1, 1, TimeUnit.SECONDS);
-        executor.scheduleWithFixedDelay(this::forgetOldCodes, 1, 60, TimeUnit.MINUTES);
-        executor.scheduleWithFixedDelay(this::sweepRetention, retentionSweep.toMillis(), retentionSweep.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ticker = Ticker.start("allerta-dispatcher-schedule", 3)
+                .every(releaseInterval, this::release)
+                .every(statsInterval, this::publishStats)
+                .every(Duration.ofSeconds(1), this::applyWaitingReceipts)
+                .every(Duration.ofMinutes(1), Duration.ofHours(1), this::forgetOldCodes)
+                .every(retentionSweep, this::sweepRetention);
     }
 
     /** What is older than the retention period goes ({@link Retention}). */
@@ -144,8 +135,8 @@ public class Schedules {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
     }
 

@@ -13,6 +13,7 @@ import org.allerta.contracts.Topics;
 import org.allerta.matcher.matching.MatchingLock;
 import org.allerta.service.Jdbc;
 import org.allerta.service.RecordProducer;
+import org.allerta.service.Ticker;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
@@ -39,7 +40,7 @@ public class LateArrivals {
 
     private final Jdbc jdbc;
     private final RecordProducer producer;
-    private java.util.concurrent.ScheduledExecutorService retries;
+    private Ticker retries;
 
     LateArrivals(Jdbc jdbc, RecordProducer producer) {
         this.jdbc = jdbc;
@@ -47,23 +48,18 @@ public class LateArrivals {
     }
 
     void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
-        retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-late-arrivals");
-            thread.setDaemon(true);
-            return thread;
-        });
-        retries.scheduleWithFixedDelay(() -> {
+        retries = Ticker.start("allerta-late-arrivals").every(java.time.Duration.ofSeconds(1), () -> {
             try {
                 drain();
             } catch (RuntimeException e) {
                 LOG.debugf("late arrivals wait: %s", e.getMessage());
             }
-        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        });
     }
 
     void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
         if (retries != null) {
-            retries.shutdownNow();
+            retries.close();
         }
     }
 

@@ -5,9 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.allerta.service.Ticker;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -24,7 +22,7 @@ public class Refinements {
 
     private final PlaceService places;
     private final Duration every;
-    private ScheduledExecutorService scheduler;
+    private Ticker ticker;
 
     Refinements(PlaceService places,
                 @ConfigProperty(name = "allerta.matcher.refinement-check", defaultValue = "60s") Duration every) {
@@ -33,17 +31,12 @@ public class Refinements {
     }
 
     void onStart(@Observes StartupEvent event) {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-refinements");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(this::check, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        ticker = Ticker.start("allerta-refinements").every(every, this::check);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
     }
 

@@ -8,14 +8,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.allerta.contracts.Channel;
 import org.allerta.contracts.Receipt;
 import org.allerta.contracts.ReceiptStatus;
 import org.allerta.contracts.Topics;
 import org.allerta.service.Jdbc;
+import org.allerta.service.Ticker;
 import org.allerta.service.outbox.Outbox;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -37,7 +35,7 @@ public class EarlyReports {
     private final Outbox outbox;
     private final Clock clock;
     private final Duration every;
-    private ScheduledExecutorService executor;
+    private Ticker ticker;
 
     EarlyReports(Jdbc jdbc, Outbox outbox, Clock clock,
                  @ConfigProperty(name = "allerta.sender.early-report-check", defaultValue = "2s") Duration every) {
@@ -48,23 +46,18 @@ public class EarlyReports {
     }
 
     void onStart(@Observes StartupEvent event) {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-early-reports");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.scheduleWithFixedDelay(() -> {
+        ticker = Ticker.start("allerta-early-reports").every(every, () -> {
             try {
                 apply();
             } catch (RuntimeException e) {
                 LOG.debugf("early provider reports wait: %s", e.getMessage());
             }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
     }
 

@@ -9,10 +9,8 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.allerta.service.Jdbc;
+import org.allerta.service.Ticker;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -39,7 +37,7 @@ public class Retention {
     private final Clock clock;
     private final Duration period;
     private final Duration every;
-    private ScheduledExecutorService executor;
+    private Ticker ticker;
 
     Retention(Jdbc jdbc, Clock clock, @ConfigProperty(name = "allerta.sender.retention") Duration period,
               @ConfigProperty(name = "allerta.sender.retention-sweep") Duration every) {
@@ -55,23 +53,18 @@ public class Retention {
     }
 
     void onStart(@Observes StartupEvent event) {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-sender-retention");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.scheduleWithFixedDelay(() -> {
+        ticker = Ticker.start("allerta-sender-retention").every(every, () -> {
             try {
                 sweep(clock.instant());
             } catch (RuntimeException e) {
                 LOG.warnf("retention sweep paused: %s", e.getMessage());
             }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
     }
 

@@ -11,8 +11,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.allerta.contracts.Channel;
@@ -20,6 +18,7 @@ import org.allerta.contracts.ChannelBacklog;
 import org.allerta.contracts.Topics;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.RecordProducer;
+import org.allerta.service.Ticker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -49,7 +48,7 @@ public class SendPlan {
     private final Duration interval;
     private final String group;
     private final Map<Channel, RateWindow> history = new EnumMap<>(Channel.class);
-    private ScheduledExecutorService executor;
+    private Ticker ticker;
     private Admin admin;
 
     SendPlan(Deliveries deliveries, BrokerProbe broker, RecordProducer producer, Clock clock,
@@ -64,18 +63,12 @@ public class SendPlan {
     }
 
     void onStart(@Observes StartupEvent event) {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-send-plan");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.scheduleWithFixedDelay(this::publishSafely, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ticker = Ticker.start("allerta-send-plan").every(interval, this::publishSafely);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (executor != null) {
-            executor.shutdownNow();
+        if (ticker != null) {
+            ticker.close();
         }
         if (admin != null) {
             admin.close(Duration.ofSeconds(2));

@@ -16,14 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.allerta.contracts.Json;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.Jdbc;
+import org.allerta.service.Ticker;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -62,7 +61,7 @@ public class OutboxRelay {
     private final Jdbc jdbc;
     private final BrokerProbe broker;
     private final AtomicLong published = new AtomicLong();
-    private ScheduledExecutorService scheduler;
+    private Ticker ticker;
     private KafkaProducer<String, byte[]> producer;
 
     OutboxRelay(Jdbc jdbc, BrokerProbe broker) {
@@ -74,19 +73,13 @@ public class OutboxRelay {
         if (!enabled) {
             return;
         }
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "allerta-outbox-relay");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(this::relaySafely, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        ticker = Ticker.start("allerta-outbox-relay").every(Duration.ZERO, pollInterval, this::relaySafely);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (ticker != null) {
             try {
-                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+                ticker.close(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
