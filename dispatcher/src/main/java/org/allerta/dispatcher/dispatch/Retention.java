@@ -47,8 +47,8 @@ public class Retention {
               @ConfigProperty(name = "allerta.dispatcher.retention") Duration period) {
         if (period.compareTo(MINIMUM) < 0) {
             throw new IllegalArgumentException("allerta.dispatcher.retention (ALLERTA_RETENTION) is " + period
-                    + ": it must be at least " + MINIMUM.toDays() + " days, longer than alerts.matches keeps the"
-                    + " records that would act on what it deletes can be read again");
+                    + ": it must be at least " + MINIMUM.toDays() + " days, or a match the broker still holds could"
+                    + " tell a citizen twice");
         }
         this.jdbc = jdbc;
         this.statsPending = statsPending;
