@@ -150,27 +150,26 @@ class DispatchTest {
         return name + "-" + run;
     }
 
-    /** Every job of these subscribers on every channel, after the topics have been quiet for a while. */
+    /**
+     * Every job of these subscribers on every channel: once at least {@code atLeast} are there (or after 30 s, with
+     * what there is), and a second and a half more (two and a half expecting none), in which a job too many (a
+     * duplicate) would arrive.
+     */
     private static List<NotificationJob> jobs(Set<String> subscribers, int atLeast) {
-        var all = new ArrayList<NotificationJob>();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (true) {
-            all.clear();
-            // the bulk and the urgent topic of each channel (prioritised people and emergencies go on the latter)
-            try (var reader = new TopicReader(List.of(Channel.SMS.jobsTopic(), Channel.SMS.urgentJobsTopic(),
-                    Channel.EMAIL.jobsTopic(), Channel.EMAIL.urgentJobsTopic()))) {
-                for (ConsumerRecord<String, byte[]> r : reader.drain(Duration.ofMillis(2500))) {
-                    if (subscribers.contains(r.key())) {
-                        NotificationJob job = Json.fromBytes(r.value(), NotificationJob.class);
-                        if (job.eventId() != null) {
-                            all.add(job);
-                        }
-                    }
-                }
+        // the bulk and the urgent topic of each channel (prioritised people and emergencies go on the latter)
+        try (var reader = new TopicReader(List.of(Channel.SMS.jobsTopic(), Channel.SMS.urgentJobsTopic(),
+                Channel.EMAIL.jobsTopic(), Channel.EMAIL.urgentJobsTopic()))) {
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> ours = r -> subscribers.contains(r.key())
+                    && Json.fromBytes(r.value(), NotificationJob.class).eventId() != null;
+            try {
+                reader.await(ours, atLeast, Duration.ofSeconds(30));
+            } catch (AssertionError fewer) {
+                // the caller's assertion says what is missing
             }
-            if (all.size() >= atLeast || System.currentTimeMillis() > deadline) {
-                return all;
-            }
+            // expecting none, the window is the longer: nothing that should not come is given less time than before
+            return reader.drain(Duration.ofMillis(atLeast == 0 ? 2500 : 1500)).stream().filter(ours)
+                    .map(r -> Json.fromBytes(r.value(), NotificationJob.class))
+                    .collect(Collectors.toCollection(ArrayList::new));
         }
     }
 
