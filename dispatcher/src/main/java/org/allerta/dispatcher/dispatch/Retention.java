@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.service.Jdbc;
+import org.allerta.service.RetentionSweep;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -34,25 +35,16 @@ import org.jboss.logging.Logger;
 public class Retention {
 
     private static final Logger LOG = Logger.getLogger(Retention.class);
-    /** Rows deleted per transaction. */
-    static final int CHUNK = 10_000;
-    /** The shortest period allowed: longer than any record that acts on these rows can be read again. */
-    static final Duration MINIMUM = Duration.ofDays(30);
-
     private final Jdbc jdbc;
     private final StatsPending statsPending;
     private final Duration period;
 
     Retention(Jdbc jdbc, StatsPending statsPending,
               @ConfigProperty(name = "allerta.dispatcher.retention") Duration period) {
-        if (period.compareTo(MINIMUM) < 0) {
-            throw new IllegalArgumentException("allerta.dispatcher.retention (ALLERTA_RETENTION) is " + period
-                    + ": it must be at least " + MINIMUM.toDays() + " days, or a match the broker still holds could"
-                    + " tell a citizen twice");
-        }
         this.jdbc = jdbc;
         this.statsPending = statsPending;
-        this.period = period;
+        this.period = RetentionSweep.checked("allerta.dispatcher.retention", period,
+                "a match the broker still holds could tell a citizen twice");
     }
 
     /** What one sweep deleted. */
@@ -67,22 +59,14 @@ public class Retention {
         for (String eventId : ended) {
             ledger += forgetEvent(eventId);
         }
-        long jobs = 0;
-        int deleted;
-        do {
-            deleted = jdbc.inTransaction(c -> {
-                // the BRIN index of V16 finds the old rows while the table is in the order rows were written; once
-                // freed space is reused, the sweep reads the table, which the retention itself keeps bounded
-                try (PreparedStatement s = c.prepareStatement("""
-                        DELETE FROM job WHERE job_id IN (
-                            SELECT job_id FROM job WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
-                    s.setTimestamp(1, Timestamp.from(cutoff));
-                    s.setInt(2, CHUNK);
-                    return s.executeUpdate();
-                }
-            });
-            jobs += deleted;
-        } while (deleted == CHUNK);
+        // the BRIN index of V16 finds the old rows while the table is in the order rows were written; once freed
+        // space is reused, the sweep reads the table, which the retention itself keeps bounded
+        long jobs = RetentionSweep.deleteInChunks(jdbc, """
+                DELETE FROM job WHERE job_id IN (
+                    SELECT job_id FROM job WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
+            s.setTimestamp(1, Timestamp.from(cutoff));
+            return 2;
+        });
         if (!ended.isEmpty() || jobs > 0) {
             LOG.infof("retention (%s): %d events over before %s forgotten (%d ledger rows), %d job rows deleted",
                     period, ended.size(), cutoff, ledger, jobs);
@@ -119,21 +103,13 @@ public class Retention {
 
     /** Deletes an ended event's ledger rows (in chunks), held notices and job positions; returns the ledger rows. */
     private long forgetEvent(String eventId) {
-        long ledger = 0;
-        int deleted;
-        do {
-            deleted = jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("""
-                        DELETE FROM ledger WHERE event_id = ? AND subscriber_id IN (
-                            SELECT subscriber_id FROM ledger WHERE event_id = ? LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
-                    s.setString(1, eventId);
-                    s.setString(2, eventId);
-                    s.setInt(3, CHUNK);
-                    return s.executeUpdate();
-                }
-            });
-            ledger += deleted;
-        } while (deleted == CHUNK);
+        long ledger = RetentionSweep.deleteInChunks(jdbc, """
+                DELETE FROM ledger WHERE event_id = ? AND subscriber_id IN (
+                    SELECT subscriber_id FROM ledger WHERE event_id = ? LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
+            s.setString(1, eventId);
+            s.setString(2, eventId);
+            return 3;
+        });
         int held = jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM job_position WHERE event_id = ?")) {
                 s.setString(1, eventId);

@@ -64,11 +64,16 @@ final class Overtaking {
                 && j.revision() != null;
     }
 
+    /** An urgent notice that can overtake one of the bulk: a notice about a revision after the first. */
+    static boolean overtakes(NotificationJob j) {
+        return concerns(j) && j.revision() > 1;
+    }
+
     /** Records these urgent notices, sent (or maybe sent), in the caller's transaction; one row per key. */
     void record(Connection c, List<NotificationJob> jobs) throws SQLException {
         var newest = new TreeMap<String, NotificationJob>();
         for (NotificationJob j : jobs) {
-            if (concerns(j) && j.revision() > 1) {
+            if (overtakes(j)) {
                 newest.merge(slot(j), j, (a, b) -> a.revision() >= b.revision() ? a : b);
             }
         }
@@ -95,7 +100,7 @@ final class Overtaking {
         anyRecorded = true;
         synchronized (recent) {
             for (NotificationJob j : jobs) {
-                if (concerns(j) && j.revision() > 1) {
+                if (overtakes(j)) {
                     recent.merge(slot(j), j.revision(), Math::max);
                 }
             }

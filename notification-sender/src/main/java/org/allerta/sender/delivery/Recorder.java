@@ -50,7 +50,7 @@ final class Recorder implements AutoCloseable {
             boolean out = receipt.status() == org.allerta.contracts.ReceiptStatus.SENT
                     || (receipt.status() == org.allerta.contracts.ReceiptStatus.FAILED
                         && Deliveries.UNCERTAIN.equals(receipt.reason()));
-            return urgent && out && Overtaking.concerns(job) && job.revision() > 1;
+            return urgent && out && Overtaking.overtakes(job);
         }
     }
 

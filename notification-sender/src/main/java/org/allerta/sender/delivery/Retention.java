@@ -4,12 +4,12 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.allerta.service.Jdbc;
+import org.allerta.service.RetentionSweep;
 import org.allerta.service.Ticker;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -26,10 +26,6 @@ import org.jboss.logging.Logger;
 public class Retention {
 
     private static final Logger LOG = Logger.getLogger(Retention.class);
-    /** Rows deleted per transaction. */
-    static final int CHUNK = 10_000;
-    /** The shortest period allowed: longer than any job can be read again. */
-    static final Duration MINIMUM = Duration.ofDays(30);
     /** How long the urgent notices that may overtake the bulk are remembered ({@code urgent_notice}, V5). */
     static final Duration URGENT_NOTICES = Duration.ofDays(2);
 
@@ -41,14 +37,10 @@ public class Retention {
 
     Retention(Jdbc jdbc, Clock clock, @ConfigProperty(name = "allerta.sender.retention") Duration period,
               @ConfigProperty(name = "allerta.sender.retention-sweep") Duration every) {
-        if (period.compareTo(MINIMUM) < 0) {
-            throw new IllegalArgumentException("allerta.sender.retention (ALLERTA_RETENTION) is " + period
-                    + ": it must be at least " + MINIMUM.toDays() + " days, or a job the broker still holds could be"
-                    + " sent twice");
-        }
         this.jdbc = jdbc;
         this.clock = clock;
-        this.period = period;
+        this.period = RetentionSweep.checked("allerta.sender.retention", period,
+                "a job the broker still holds could be sent twice");
         this.every = every;
     }
 
@@ -71,40 +63,27 @@ public class Retention {
     /** Deletes the handled rows older than the retention period at {@code now}; returns how many went. */
     long sweep(Instant now) {
         Instant cutoff = now.minus(period);
-        long total = 0;
-        int deleted;
-        do {
-            deleted = jdbc.inTransaction(c -> {
-                // the B-tree of V4 finds the old rows in their order, whatever the table's
-                try (PreparedStatement s = c.prepareStatement("""
-                        DELETE FROM handled_job WHERE job_id IN (
-                            SELECT job_id FROM handled_job WHERE handled_at < ? ORDER BY handled_at LIMIT ?
-                            FOR UPDATE SKIP LOCKED)""")) {
-                    s.setTimestamp(1, Timestamp.from(cutoff));
-                    s.setInt(2, CHUNK);
-                    return s.executeUpdate();
-                }
-            });
-            total += deleted;
-        } while (deleted == CHUNK);
+        // the B-tree of V4 finds the old rows in their order, whatever the table's
+        long total = RetentionSweep.deleteInChunks(jdbc, """
+                DELETE FROM handled_job WHERE job_id IN (
+                    SELECT job_id FROM handled_job WHERE handled_at < ? ORDER BY handled_at LIMIT ?
+                    FOR UPDATE SKIP LOCKED)""", s -> {
+            s.setTimestamp(1, Timestamp.from(cutoff));
+            return 2;
+        });
         if (total > 0) {
             LOG.infof("retention (%s): %d handled jobs older than %s forgotten", period, total, cutoff);
         }
         // which urgent notices overtook the bulk matters only while a job of the bulk can still be sent (a job lives
         // 12 hours by default)
         Instant overtaken = now.minus(URGENT_NOTICES);
-        do {
-            deleted = jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("""
-                        DELETE FROM urgent_notice WHERE (person_event, channel) IN (
-                            SELECT person_event, channel FROM urgent_notice WHERE sent_at < ?
-                            ORDER BY sent_at LIMIT ? FOR UPDATE SKIP LOCKED)""")) {
-                    s.setTimestamp(1, Timestamp.from(overtaken));
-                    s.setInt(2, CHUNK);
-                    return s.executeUpdate();
-                }
-            });
-        } while (deleted == CHUNK);
+        RetentionSweep.deleteInChunks(jdbc, """
+                DELETE FROM urgent_notice WHERE (person_event, channel) IN (
+                    SELECT person_event, channel FROM urgent_notice WHERE sent_at < ?
+                    ORDER BY sent_at LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
+            s.setTimestamp(1, Timestamp.from(overtaken));
+            return 2;
+        });
         return total;
     }
 }
