@@ -10,7 +10,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.List;
 import java.util.Optional;
 import org.allerta.contracts.EventStats;
 import org.allerta.contracts.Json;
@@ -46,10 +45,18 @@ public class StatsResource {
     public Response stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                             @PathParam("eventId") String eventId) {
         authorise(authorization, eventId);
-        EventStats s = stats.stats(eventId)
-                .orElseThrow(() -> ProblemException.notFound("No event " + eventId + " reached the dispatcher."));
+        EventStats s = stats.stats(eventId).orElseThrow(() -> notKnown(eventId));
         // notifiedTotal and rates come with the record's JSON, as on alerts.stats
         return Response.ok(Json.toBytes(s), MediaType.APPLICATION_JSON).build();
+    }
+
+    /**
+     * 404, as alert-intake answers for an event that is not the caller's: whether another publisher's event exists is
+     * not told. An event just published reaches the dispatcher within seconds of its 202.
+     */
+    private static ProblemException notKnown(String eventId) {
+        return ProblemException.notFound("No event " + eventId + " is known here for this key (an event just"
+                + " published is here within seconds of its 202).");
     }
 
     /** The admin key, or the API key of the publisher of this event. */
@@ -81,8 +88,7 @@ public class StatsResource {
             throw ProblemException.unauthenticated();
         }
         if (!allowed.get()) {
-            throw ProblemException.forbidden("not-your-event", "Only the event's publisher reads its statistics.",
-                    List.of());
+            throw notKnown(eventId);
         }
     }
 }

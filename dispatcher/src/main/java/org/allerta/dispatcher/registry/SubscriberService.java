@@ -76,6 +76,8 @@ public class SubscriberService {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (channel_id) DO UPDATE SET position = excluded.position, kinds = excluded.kinds,
                 verified_at = coalesce(channel.verified_at, excluded.verified_at),
+                codes_before = CASE WHEN channel.verified_at IS NULL AND excluded.verified_at IS NOT NULL
+                                    THEN channel.codes_sent ELSE channel.codes_before END,
                 consent_source = coalesce(channel.consent_source, excluded.consent_source)""";
     private static final String INSERT_PLACE = """
             INSERT INTO place (place_id, subscriber_id, position, label, category, address, lon, lat)
@@ -470,7 +472,8 @@ public class SubscriberService {
             }
             try (PreparedStatement u = c.prepareStatement("""
                     UPDATE channel SET verified_at = ?, consent_source = 'double opt-in', code_sha256 = NULL,
-                        code_expires_at = NULL, code_attempts = 0, unsubscribed_at = NULL WHERE channel_id = ?""")) {
+                        code_expires_at = NULL, code_attempts = 0, unsubscribed_at = NULL, codes_before = codes_sent
+                    WHERE channel_id = ?""")) {
                 u.setTimestamp(1, Timestamp.from(clock.instant()));
                 u.setObject(2, channelId);
                 u.executeUpdate();
@@ -495,7 +498,7 @@ public class SubscriberService {
                 }
             }
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT type, address, verified_at, codes_sent, unsubscribed_at FROM channel
+                    SELECT type, address, verified_at, codes_sent, unsubscribed_at, codes_before FROM channel
                     WHERE channel_id = ? AND subscriber_id = ? FOR UPDATE""")) {
                 s.setObject(1, channelId);
                 s.setObject(2, id);
@@ -506,7 +509,8 @@ public class SubscriberService {
                     if (rows.getTimestamp(3) != null && rows.getTimestamp(5) == null) {
                         throw ProblemException.conflict("already-verified", "This channel is already verified.");
                     }
-                    if (rows.getInt(4) >= MAX_CODES) {
+                    // the codes sent since the channel was last confirmed (V18)
+                    if (rows.getInt(4) - rows.getInt(6) >= MAX_CODES) {
                         throw ProblemException.conflict("too-many-codes",
                                 "Too many codes were sent to this channel; register it again later.");
                     }

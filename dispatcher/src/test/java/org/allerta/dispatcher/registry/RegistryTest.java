@@ -269,6 +269,8 @@ class RegistryTest {
         // fields are ignored, the confirmed channel stays confirmed, and no new code goes to it
         String read = given().header("Authorization", APP).get("/v1/subscribers/" + id).then().statusCode(200)
                 .extract().asString();
+        // and it is valid under the published schema, read-only fields and all
+        assertThat(SubscriberSchemaTest.schema().validate(Json.mapper().readTree(read))).as(read).isEmpty();
         String renamed = read.replace("\"Giulia Rossi\"", "\"Giulia R.\"");
         given().header("Authorization", APP).contentType(ContentType.JSON).body(renamed)
                 .put("/v1/subscribers/" + id).then().statusCode(200).body("name", equalTo("Giulia R."))
@@ -308,6 +310,59 @@ class RegistryTest {
                  "places": [{"category": "WORK", "lon": 8.61, "lat": 44.91}]}""".formatted(run))
                 .put("/v1/subscribers/" + office).then().statusCode(200).body("channels[0].verified", equalTo(true))
                 .body("channels[0].consentSource", equalTo("signed form, 2026"));
+    }
+
+    /**
+     * A channel is sent at most 5 codes before it is confirmed; once confirmed, a person who unsubscribed it by mistake
+     * gets the same allowance again to confirm it anew, whatever it took the first time.
+     */
+    @Test
+    void aChannelConfirmedAgainAfterAnUnsubscribeGetsFreshCodes() throws Exception {
+        String phone = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON).body("""
+                {"externalId": "again-%s", "name": "Prova", "language": "it",
+                 "channels": [{"type": "SMS", "address": "%s"}],
+                 "places": [{"category": "HOME", "lon": 8.61, "lat": 44.91}], "interests": ["POWER_OUTAGE"]}"""
+                .formatted(run, phone)).post("/v1/subscribers").then().statusCode(201).extract().jsonPath();
+        String id = created.getString("id");
+        String channel = "/v1/subscribers/" + id + "/channels/" + created.getString("channels[0].id");
+        try (var reader = new TopicReader(org.allerta.contracts.Channel.SMS.urgentJobsTopic())) {
+            // the registration's code and four more: one more is refused
+            for (int i = 1; i < SubscriberService.MAX_CODES; i++) {
+                given().header("Authorization", APP).post(channel + "/code").then().statusCode(202);
+            }
+            given().header("Authorization", APP).post(channel + "/code").then().statusCode(409)
+                    .body("type", equalTo("urn:allerta:problem:too-many-codes"));
+            given().header("Authorization", APP).contentType(ContentType.JSON)
+                    .body("{\"code\": \"" + nthCode(reader, phone, SubscriberService.MAX_CODES) + "\"}")
+                    .post(channel + "/verify").then().statusCode(200).body("channels[0].verified", equalTo(true));
+
+            // unsubscribed, as the one-click link leaves it, then asked back: a fresh code, which confirms it again
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "UPDATE dispatcher.channel SET unsubscribed_at = now() WHERE subscriber_id = ?")) {
+                s.setObject(1, UUID.fromString(id));
+                assertThat(s.executeUpdate()).isEqualTo(1);
+            }
+            try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT dispatcher.refresh_dispatch_cards(ARRAY[?::uuid])")) {
+                s.setString(1, id);
+                s.execute();
+            }
+            given().header("Authorization", APP).post(channel + "/code").then().statusCode(202);
+            given().header("Authorization", APP).contentType(ContentType.JSON)
+                    .body("{\"code\": \"" + nthCode(reader, phone, SubscriberService.MAX_CODES + 1) + "\"}")
+                    .post(channel + "/verify").then().statusCode(200).body("channels[0].verified", equalTo(true));
+        }
+    }
+
+    /** The code in the {@code n}-th verification job to {@code phone}. */
+    private static String nthCode(TopicReader reader, String phone, int n) {
+        var jobs = reader.await(r -> phone.equals(Json.fromBytes(r.value(), NotificationJob.class).recipient()), n,
+                Duration.ofSeconds(30));
+        Matcher digits = Pattern.compile("\\b(\\d{6})\\b").matcher(Json.fromBytes(jobs.get(n - 1).value(),
+                NotificationJob.class).text());
+        assertThat(digits.find()).isTrue();
+        return digits.group(1);
     }
 
     /**
