@@ -92,6 +92,16 @@ public final class Samples {
                 new DeadLetter("dl-1", Topics.INTAKE_RAW, "alert-intake", "OMS-42",
                         List.of(new DeadLetter.Problem("bad-signature", "header:allerta-signature",
                                 "the signature does not match the payload")),
-                        "{\"type\":\"Feature\"}", "utf-8", Map.of("allerta-publisher", "pub-1"), 0, 17L, T0));
+                        "{\"type\":\"Feature\"}", "utf-8", Map.of("allerta-publisher", "pub-1"), 0, 17L, T0),
+                // every way a dead letter keeps its payload (RecordProducer.kept and the jobs' letters)
+                new DeadLetter("dl-2", Topics.ALERTS_MATCHES, "dispatcher", null,
+                        List.of(new DeadLetter.Problem("unparseable", "payload", "not JSON")),
+                        "AAEC/w==", "base64", Map.of(), 2, 18L, T0),
+                new DeadLetter("dl-3", Topics.ALERTS_EVENTS, "geo-matcher", "ev-1",
+                        List.of(new DeadLetter.Problem("record-too-large", "payload", "over 64 KiB")),
+                        "sha256:" + "ab".repeat(32), "digest", Map.of(), 1, 19L, T0),
+                new DeadLetter("dl-4", Topics.JOBS_PREFIX + "sms", "notification-sender", "job-1",
+                        List.of(new DeadLetter.Problem("unparseable", "payload", "not a job")),
+                        "sha256:" + "cd".repeat(32), "redacted", Map.of(), 0, 20L, T0));
     }
 }

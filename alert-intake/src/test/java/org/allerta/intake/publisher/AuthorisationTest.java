@@ -158,6 +158,16 @@ class AuthorisationTest {
         post(key, rome).then().statusCode(202);
         admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"POWER_OUTAGE\", null]}").then()
                 .statusCode(422).body("type", equalTo("urn:allerta:problem:invalid-kind"));
+        // a misspelt kind too, naming it and the kinds there are
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [\"POWER_OUTAGE\", \"WATER\"]}")
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:invalid-kind"))
+                .body("detail", org.hamcrest.Matchers.containsString("'WATER' is not one of"))
+                .body("detail", org.hamcrest.Matchers.containsString("WATER_OUTAGE"));
+        // and a value of the wrong type is a problem too, not the framework's own answer
+        admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"areaLimitKm2\": {\"km2\": 5}}")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:unparseable"));
     }
 
     @Test

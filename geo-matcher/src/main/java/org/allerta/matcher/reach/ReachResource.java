@@ -86,8 +86,9 @@ public class ReachResource {
         }
         JsonNode request = parse(body);
         var issues = new ArrayList<Issue>();
-        EventKind kind = enumValue(request.path("kind"), EventKind.class, "/kind", issues);
-        Severity severity = enumValue(request.path("severity"), Severity.class, "/severity", issues);
+        EventKind kind = enumValue(request.path("kind"), EventKind.class, "invalid-kind", "/kind", issues);
+        Severity severity = enumValue(request.path("severity"), Severity.class, "invalid-severity", "/severity",
+                issues);
         JsonNode geometry = request.has("geometry") ? request.get("geometry") : request;
         OutageArea area = areas.read(geometry, request.has("geometry") ? "/geometry" : "", issues);
         if (!issues.isEmpty()) {
@@ -168,14 +169,16 @@ public class ReachResource {
         }
     }
 
-    private static <E extends Enum<E>> E enumValue(JsonNode node, Class<E> type, String where, List<Issue> issues) {
+    /** The named constant of {@code type}, or null with an issue of type {@code slug} (as alert-intake names it). */
+    private static <E extends Enum<E>> E enumValue(JsonNode node, Class<E> type, String slug, String where,
+                                                   List<Issue> issues) {
         if (node.isMissingNode() || node.isNull()) {
             return null;
         }
         try {
             return Enum.valueOf(type, node.asText().trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            issues.add(Issue.of("invalid-" + type.getSimpleName().toLowerCase(Locale.ROOT), where,
+            issues.add(Issue.of(slug, where,
                     "'" + node.asText() + "' is not one of " + List.of(type.getEnumConstants()) + "."));
             return null;
         }

@@ -152,5 +152,13 @@ class ReachTest {
         given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
                 .body("{\"geometry\":{\"type\":\"Point\",\"coordinates\":[9.1,45.1]}}").post("/v1/reach").then()
                 .statusCode(422).body("type", equalTo("urn:allerta:problem:unsupported-geometry-type"));
+        // a misspelt kind or severity is named as alert-intake names it when publishing
+        given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
+                .body("{\"kind\":\"WATER\",\"geometry\":" + area + "}").post("/v1/reach").then()
+                .statusCode(422).body("type", equalTo("urn:allerta:problem:invalid-kind"));
+        given().header("Authorization", Gazetteers.ADMIN).contentType("application/json")
+                .body("{\"kind\":\"WATER_OUTAGE\",\"severity\":\"HUGE\",\"geometry\":" + area + "}")
+                .post("/v1/reach").then()
+                .statusCode(422).body("type", equalTo("urn:allerta:problem:invalid-severity"));
     }
 }

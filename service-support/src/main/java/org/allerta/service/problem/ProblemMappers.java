@@ -84,6 +84,41 @@ public class ProblemMappers {
         return unknownProperty(String.valueOf(e.getPropertyName()), e.getKnownPropertyIds());
     }
 
+    /**
+     * A body whose JSON is well formed but holds a value of the wrong type where a body is bound to a record (the
+     * body reader throws it as it is; without this mapper the framework's own would answer a 400 that is not
+     * problem+json): 400 naming where. A value that is not one of an enumeration's constants (a misspelt kind in a
+     * publisher's settings) is invalid content instead: 422 naming the field and the values it takes, as a
+     * hand-read body reports it.
+     */
+    @ServerExceptionMapper
+    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        var where = new StringBuilder();
+        for (var reference : e.getPath()) {
+            where.append('/').append(reference.getFieldName() != null ? reference.getFieldName()
+                    : String.valueOf(reference.getIndex()));
+        }
+        if (!e.getPath().isEmpty() && e.getPath().get(0).getFieldName() == null) {
+            // the generated deserialisers of records do not name the property: an index alone would point nowhere
+            where.setLength(0);
+        }
+        if (!(e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException format)
+                || format.getTargetType() == null || !format.getTargetType().isEnum()) {
+            String expected = e.getTargetType() == null ? "another type" : e.getTargetType().getSimpleName();
+            String detail = where.isEmpty() ? "The body is empty, or not the JSON object expected."
+                    : "The value at '" + where + "' is not of the type expected there (" + expected + ").";
+            return toResponse(Problem.of(400, "unparseable", "The request cannot be read", detail).with(List.of(
+                    Problem.Issue.of("unparseable", where.toString(), "expected " + expected))), java.util.Map.of());
+        }
+        Class<?> type = format.getTargetType();
+        String slug = type == org.allerta.contracts.EventKind.class ? "invalid-kind" : "invalid-value";
+        String value = String.valueOf(format.getValue());
+        String why = "'" + (value.length() > 100 ? value.substring(0, 100) + "…" : value) + "' is not one of "
+                + List.of(type.getEnumConstants()) + ".";
+        return toResponse(Problem.of(422, slug, "The content is invalid", why)
+                .with(List.of(Problem.Issue.of(slug, where.toString(), why))), java.util.Map.of());
+    }
+
     /** Jackson's words for an unknown property, as its generated deserialisers say them. */
     private static final java.util.regex.Pattern UNRECOGNIZED =
             java.util.regex.Pattern.compile("Unrecognized field \"([^\"]{1,100})\"");
