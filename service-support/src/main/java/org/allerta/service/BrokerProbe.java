@@ -78,7 +78,9 @@ public class BrokerProbe {
 
     /**
      * Kafka client settings shared by every client of the service: bootstrap servers and security, from every
-     * {@code kafka.*} property or {@code KAFKA_*} environment variable.
+     * {@code kafka.*} property or {@code KAFKA_*} environment variable. Of the environment variables only those that
+     * name a client setting are taken: {@code KAFKA_HEAP_OPTS} or {@code KAFKA_OPTS}, set for Kafka's own scripts on
+     * the same machine, are not settings of a client.
      */
     public Map<String, Object> clientConfig() {
         var settings = new HashMap<String, Object>();
@@ -89,6 +91,9 @@ public class BrokerProbe {
             } else if (name.startsWith("KAFKA_") && !name.startsWith("KAFKA_DEVSERVICES")) {
                 // Environment form: KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config.
                 key = name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+                if (!AdminClientConfig.configNames().contains(key)) {
+                    continue;
+                }
             }
             if (key != null) {
                 String clientKey = key;

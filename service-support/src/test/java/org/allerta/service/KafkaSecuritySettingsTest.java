@@ -23,7 +23,9 @@ class KafkaSecuritySettingsTest {
                 "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/allerta/kafka-ca.p12",
                 "KAFKA_SSL_TRUSTSTORE_TYPE", "PKCS12",
                 "kafka.ssl.endpoint.identification.algorithm", "https",
-                "KAFKA_DEVSERVICES_ENABLED", "false"), "environment", 300)).build();
+                "KAFKA_DEVSERVICES_ENABLED", "false",
+                // set for Kafka's own scripts, not a client's settings
+                "KAFKA_HEAP_OPTS", "-Xmx1g", "KAFKA_OPTS", "-Dx=y"), "environment", 300)).build();
         BrokerProbe probe = new BrokerProbe(config);
         probe.bootstrapServers = "kafka-1.example.org:9093";
 
@@ -35,7 +37,7 @@ class KafkaSecuritySettingsTest {
                 .containsEntry("ssl.truststore.type", "PKCS12")
                 .containsEntry("ssl.endpoint.identification.algorithm", "https")
                 .containsEntry("bootstrap.servers", "kafka-1.example.org:9093")
-                .doesNotContainKey("devservices.enabled");
+                .doesNotContainKey("devservices.enabled").doesNotContainKey("heap.opts").doesNotContainKey("opts");
         assertThat((String) client.get("sasl.jaas.config")).contains("password=\"from-the-secret-store\"");
         // every name is one the admin, producer and consumer clients know
         for (String name : client.keySet()) {
