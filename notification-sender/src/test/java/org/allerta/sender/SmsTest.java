@@ -225,8 +225,9 @@ class SmsTest {
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
             }
-            // the next offer (2 s after the last refusal at the latest) is acknowledged; none comes after it
-            Thread.sleep(8_000);
+            // the next offer (2 s after the last refusal at the latest) is acknowledged; none comes after it (a
+            // refused one would be offered again within 2 s)
+            Thread.sleep(5_000);
             assertThat(Peers.smsc.refusedReceipts() - refusedBefore).as("offers refused")
                     .isEqualTo(org.allerta.sender.channel.SmppAdapter.UNKNOWN_OFFERS - 1);
             assertThat(receipts.drain(Duration.ofSeconds(1)).stream().filter(r -> job.jobId().equals(r.key()))
@@ -336,7 +337,8 @@ class SmsTest {
     void atMostOnceAMessageAnsweredTooLateIsNotSubmittedAgain() throws Exception {
         NotificationJob late = sms("Giulia, risposta tardiva dal centro SMS.");
         try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
-            Peers.smsc.answerLate(1, Duration.ofSeconds(12));
+            // past the test profile's response timeout (5 s)
+            Peers.smsc.answerLate(1, Duration.ofSeconds(7));
             TopicWriter.send(Topics.JOBS_PREFIX + "sms", late.subscriberId(), Json.toBytes(late));
             Receipt uncertain = receipt(receipts, late.jobId(), ReceiptStatus.FAILED);
             assertThat(uncertain.reason()).isEqualTo("UNCERTAIN");

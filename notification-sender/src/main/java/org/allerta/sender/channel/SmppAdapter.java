@@ -66,6 +66,8 @@ public class SmppAdapter implements Adapter {
     private final int port;
     private final BindParameter bind;
     private final String source;
+    /** How long the SMSC has to answer a submit_sm ({@code allerta.sender.smpp.response-timeout}); then UNCERTAIN. */
+    private final Duration responseTimeout;
     private final TypeOfNumber sourceTon;
     private final Instance<Deliveries> deliveries;
 
@@ -84,7 +86,10 @@ public class SmppAdapter implements Adapter {
                 @ConfigProperty(name = "allerta.sender.smpp.system-type") java.util.Optional<String> systemType,
                 @ConfigProperty(name = "allerta.sender.smpp.bind") String bindType,
                 @ConfigProperty(name = "allerta.sender.smpp.source") String source,
+                @ConfigProperty(name = "allerta.sender.smpp.response-timeout", defaultValue = "10s")
+                Duration responseTimeout,
                 Instance<Deliveries> deliveries) {
+        this.responseTimeout = responseTimeout;
         this.enabled = enabled;
         this.host = host;
         this.port = port;
@@ -266,7 +271,7 @@ public class SmppAdapter implements Adapter {
             current.unbindAndClose();
         }
         var fresh = new SMPPSession();
-        fresh.setTransactionTimer(10_000);
+        fresh.setTransactionTimer(responseTimeout.toMillis());
         fresh.setEnquireLinkTimer(30_000);
         // deliver_sm waits for its receipt to be stored: more processors than the default three, so that the
         // submit_sm_resp behind a few waiting receipts are read at once

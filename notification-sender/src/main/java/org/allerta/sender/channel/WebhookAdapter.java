@@ -28,8 +28,8 @@ import org.eclipse.microprofile.config.Config;
  * (docs/senders.md), signed with {@code X-Allerta-Signature: t=<unix seconds>,sha256=HMAC(secret, "<t>.<body>")}
  * ({@link Signatures}). 2xx = sent (the provider's {@code id}, if its answer has one, links later callbacks); 429 and
  * 5xx = retry (honouring Retry-After, in seconds or as a date; 429, 502, 503 and 504 use up no attempt); 401 and 407
- * (our credentials refused) = wait for the operator's fix, using up no attempt; other 4xx = failed. The whole answer must come within
- * {@link #ANSWER_DEADLINE}, and only its first {@link #MAX_ANSWER_BYTES} bytes are read. Each channel is enabled by its URL ({@code ALLERTA_PUSH_WEBHOOK_URL}, ...) and secret.
+ * (our credentials refused) = wait for the operator's fix, using up no attempt; other 4xx = failed. The status line must come within
+ * {@code allerta.sender.webhook.timeout} (15 s) and the whole answer 5 s later, and only its first {@link #MAX_ANSWER_BYTES} bytes are read. Each channel is enabled by its URL ({@code ALLERTA_PUSH_WEBHOOK_URL}, ...) and secret.
  */
 @ApplicationScoped
 public class WebhookAdapter implements Adapter {
@@ -41,8 +41,15 @@ public class WebhookAdapter implements Adapter {
 
     private final Map<Channel, Endpoint> endpoints = new EnumMap<>(Channel.class);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** How long a provider has to answer a request's status line ({@code allerta.sender.webhook.timeout}). */
+    private final Duration requestTimeout;
+    /** How long a provider has for its whole answer, headers and body: 5 s more. */
+    private final Duration answerDeadline;
 
     WebhookAdapter(Config config) {
+        this.requestTimeout = config.getOptionalValue("allerta.sender.webhook.timeout", Duration.class)
+                .orElse(Duration.ofSeconds(15));
+        this.answerDeadline = requestTimeout.plusSeconds(5);
         for (Channel channel : WEBHOOK_CHANNELS) {
             String name = channel.name().toLowerCase(java.util.Locale.ROOT);
             Optional<String> url = config.getOptionalValue("allerta.sender.webhook." + name + ".url", String.class)
@@ -95,7 +102,7 @@ public class WebhookAdapter implements Adapter {
         }
         byte[] bytes = Json.toBytes(body);
         HttpRequest request = HttpRequest.newBuilder(endpoint.url())
-                .timeout(REQUEST_TIMEOUT)
+                .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .header("Idempotency-Key", job.jobId())
                 .header(Signatures.HEADER, Signatures.sign(endpoint.secret(), java.time.Instant.now(), bytes))
@@ -110,7 +117,7 @@ public class WebhookAdapter implements Adapter {
         });
         byte[] answer;
         try {
-            answer = exchange.get(ANSWER_DEADLINE.toSeconds(), TimeUnit.SECONDS).body();
+            answer = exchange.get(answerDeadline.toMillis(), TimeUnit.MILLISECONDS).body();
         } catch (TimeoutException e) {
             exchange.cancel(true);
             // the status line came and said accepted, the rest of the answer did not: the message is with the
@@ -120,7 +127,7 @@ public class WebhookAdapter implements Adapter {
             }
             if (status.get() == 0) {
                 // the request went out and no status came back: the provider may have taken it
-                return new Outcome.Uncertain("no answer within " + ANSWER_DEADLINE.toSeconds() + " s");
+                return new Outcome.Uncertain("no answer within " + answerDeadline.toSeconds() + " s");
             }
             return new Outcome.Retry("HTTP " + status.get() + ", its answer unfinished", null);
         } catch (ExecutionException e) {
@@ -133,7 +140,7 @@ public class WebhookAdapter implements Adapter {
                     || e.getCause() instanceof java.net.http.HttpConnectTimeoutException;
             if (!away && status.get() == 0 && e.getCause() instanceof java.net.http.HttpTimeoutException) {
                 // connected, the request sent, and no status within the request's timeout: it may have been taken
-                return new Outcome.Uncertain("no answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+                return new Outcome.Uncertain("no answer within " + requestTimeout.toSeconds() + " s");
             }
             return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null, away);
         } catch (InterruptedException e) {
@@ -160,11 +167,6 @@ public class WebhookAdapter implements Adapter {
         return new Outcome.Failed("HTTP_" + code);
     }
 
-    /** How long a provider has for its whole answer, headers and body. */
-    static final Duration ANSWER_DEADLINE = Duration.ofSeconds(20);
-
-    /** How long a provider has to answer a request's status line. */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     /** How much of an answer is read: its {@code id} is all that is used. */
     static final int MAX_ANSWER_BYTES = 64 * 1024;
 
