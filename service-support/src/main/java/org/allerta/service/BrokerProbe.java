@@ -82,6 +82,13 @@ public class BrokerProbe {
      * name a client setting are taken: {@code KAFKA_HEAP_OPTS} or {@code KAFKA_OPTS}, set for Kafka's own scripts on
      * the same machine, are not settings of a client.
      */
+    /** Every setting an admin client, a producer or a consumer knows ({@code client.rack} is a consumer's). */
+    private static final java.util.Set<String> CLIENT_SETTINGS = java.util.stream.Stream.of(
+                    AdminClientConfig.configNames(),
+                    org.apache.kafka.clients.producer.ProducerConfig.configNames(),
+                    org.apache.kafka.clients.consumer.ConsumerConfig.configNames())
+            .flatMap(java.util.Set::stream).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     public Map<String, Object> clientConfig() {
         var settings = new HashMap<String, Object>();
         for (String name : config.getPropertyNames()) {
@@ -91,7 +98,8 @@ public class BrokerProbe {
             } else if (name.startsWith("KAFKA_") && !name.startsWith("KAFKA_DEVSERVICES")) {
                 // Environment form: KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config.
                 key = name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
-                if (!AdminClientConfig.configNames().contains(key)) {
+                if (!CLIENT_SETTINGS.contains(key)) {
+                    LOG.debugf("%s names no Kafka client setting: not passed to the clients", name);
                     continue;
                 }
             }
