@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param reasons     the problems found
  * @param payload     the original payload as text (or base64 when not valid UTF-8, see payloadEncoding); past 64 KiB,
  *                    or for a notification job, which carries a person's address and text, only its SHA-256 digest
- *                    ("sha256:&lt;hex&gt;"): the record stays readable on its topic at partition and offset
+ *                    ("sha256:&lt;hex&gt;"): a record from a topic stays readable there at partition and offset
  * @param payloadEncoding "utf-8", "base64", "digest" (past 64 KiB) or "redacted" (a notification job)
  * @param headers     the original headers that are safe to keep
  * @param partition   source partition, for topics

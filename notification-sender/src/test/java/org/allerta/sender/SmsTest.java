@@ -329,8 +329,8 @@ class SmsTest {
     }
 
     /**
-     * At most once, a message the SMSC took but answered too late (its submit_sm_resp after the 10 s the sender
-     * waits) is not submitted again: it may already be on its way, and an SMS twice is paid twice. It fails as
+     * At most once, a message the SMSC took but answered too late (its submit_sm_resp after the sender's response
+     * timeout) is not submitted again: it may already be on its way, and an SMS twice is paid twice. It fails as
      * UNCERTAIN, the SMSC holding it once.
      */
     @Test

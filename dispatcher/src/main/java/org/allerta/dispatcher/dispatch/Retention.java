@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
  * <p>An alert that only expires is not over while its expiry is recent: its publisher may still extend or end it, and
  * the people told must hear that. Its ledger goes once it has been expired for the retention period, as that of an
  * event ended then (a revision published later still, an extension or an end, is told to nobody: who was told is no
- * longer known, and after so long nobody waits for it). An alert with no expiry that is never ended keeps its ledger (troubleshooting.md shows
- * how to find such alerts). The period outlives every record that could act on those rows again: a record of {@code
+ * longer known, and after so long nobody waits for it). An alert with no expiry that is never ended keeps its ledger
+ * (troubleshooting.md shows how to find such alerts). The period outlives every record that could act on those rows again: a record of {@code
  * alerts.matches} (kept 7 days) or of a job topic (a day) can stay readable for up to a segment's age (7 days) longer,
  * and a consumer group idle for 7 days starts again from the earliest record, hence the minimum of 30 days. Deletions
  * go in chunks, each its own short transaction that skips rows another transaction holds, so that dispatch, receipts
