@@ -10,7 +10,8 @@ import java.io.IOException;
 
 /**
  * The JSON form of the contracts: ISO-8601 instants, nulls omitted, unknown properties ignored on read (so that a
- * newer producer may add fields without breaking an older consumer).
+ * newer producer may add fields without breaking an older consumer), an enumeration's value only by its name (never
+ * a constant's position, which changes when a constant is added).
  */
 public final class Json {
 
@@ -25,6 +26,7 @@ public final class Json {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     }
 

@@ -164,6 +164,14 @@ class AuthorisationTest {
                 .body("type", equalTo("urn:allerta:problem:invalid-kind"))
                 .body("detail", org.hamcrest.Matchers.containsString("'WATER' is not one of"))
                 .body("detail", org.hamcrest.Matchers.containsString("WATER_OUTAGE"));
+        // a kind by its position, as a number or a numeric string, is no kind: it would grant whichever comes there
+        for (String position : java.util.List.of("6", "\"0\"")) {
+            admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"allowedKinds\": [" + position + "]}")
+                    .then().statusCode(422).contentType("application/problem+json")
+                    .body("type", equalTo("urn:allerta:problem:invalid-kind"));
+        }
+        admin("GET", "/v1/admin/publishers/" + publisherId, null).then().statusCode(200)
+                .body("allowedKinds", equalTo(java.util.List.of("POWER_OUTAGE")));
         // and a value of the wrong type is a problem too, not the framework's own answer
         admin("PUT", "/v1/admin/publishers/" + publisherId, "{\"areaLimitKm2\": {\"km2\": 5}}")
                 .then().statusCode(400).contentType("application/problem+json")
