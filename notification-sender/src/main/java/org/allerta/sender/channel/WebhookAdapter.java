@@ -40,7 +40,8 @@ public class WebhookAdapter implements Adapter {
     }
 
     private final Map<Channel, Endpoint> endpoints = new EnumMap<>(Channel.class);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Opening the connection: 5 s, or the whole timeout when that is shorter (it counts the connection too). */
+    private final HttpClient http;
     /** How long a provider has to answer a request's status line ({@code allerta.sender.webhook.timeout}). */
     private final Duration requestTimeout;
     /** How long a provider has for its whole answer, headers and body: 5 s more. */
@@ -49,6 +50,7 @@ public class WebhookAdapter implements Adapter {
     WebhookAdapter(Config config) {
         this.requestTimeout = config.getOptionalValue("allerta.sender.webhook.timeout", Duration.class)
                 .orElse(Duration.ofSeconds(15));
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout(requestTimeout)).build();
         this.answerDeadline = requestTimeout.plusSeconds(5);
         for (Channel channel : WEBHOOK_CHANNELS) {
             String name = channel.name().toLowerCase(java.util.Locale.ROOT);
@@ -63,6 +65,19 @@ public class WebhookAdapter implements Adapter {
                 endpoints.put(channel, new Endpoint(URI.create(url.get()), secret.get()));
             }
         }
+    }
+
+    /**
+     * How long a provider has to accept the connection: 5 s, or the whole timeout when that is shorter (the request's
+     * timeout counts the connection too). A timeout that is not positive is refused: the service does not start.
+     */
+    static Duration connectTimeout(Duration requestTimeout) {
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalStateException("allerta.sender.webhook.timeout (ALLERTA_WEBHOOK_TIMEOUT) must be positive, not "
+                    + requestTimeout);
+        }
+        Duration connect = Duration.ofSeconds(5);
+        return requestTimeout.compareTo(connect) < 0 ? requestTimeout : connect;
     }
 
     /** The secret a provider signs its callbacks of {@code channel} with, if the channel is enabled. */

@@ -15,7 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** What the sender reads of a provider's answer: Retry-After in both its forms, and a bounded body. */
+/** What the sender reads of a provider's answer: Retry-After in both its forms, and a bounded body; its timeouts. */
 class WebhookAnswerTest {
 
     @Test
@@ -30,6 +30,16 @@ class WebhookAnswerTest {
         assertThat(WebhookAdapter.retryAfter("999999999999")).contains(Duration.ofDays(1));
         assertThat(WebhookAdapter.retryAfter("-5")).isEmpty();
         assertThat(WebhookAdapter.retryAfter("soon")).isEmpty();
+    }
+
+    @Test
+    void theConnectionNeverHasLongerThanTheWholeTimeoutAndATimeoutMustBePositive() {
+        assertThat(WebhookAdapter.connectTimeout(Duration.ofSeconds(15))).isEqualTo(Duration.ofSeconds(5));
+        assertThat(WebhookAdapter.connectTimeout(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(2));
+        for (Duration none : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1)}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookAdapter.connectTimeout(none))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("ALLERTA_WEBHOOK_TIMEOUT");
+        }
     }
 
     @Test
