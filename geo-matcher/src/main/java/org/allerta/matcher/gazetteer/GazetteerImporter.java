@@ -90,8 +90,9 @@ public class GazetteerImporter {
             checkSrid(connection, srid);
             try (Statement s = connection.createStatement()) {
                 s.execute("""
-                        CREATE TEMP TABLE address_stage (line bigint, source_key text, street_type text, street text,
-                            street_norm text, name_norm text, number text, number_norm text, postcode text, city text,
+                        CREATE TEMP TABLE address_stage (line bigint, source_key text COLLATE "C", street_type text,
+                            street text, street_norm text COLLATE "C", name_norm text, number text,
+                            number_norm text COLLATE "C", postcode text, city text,
                             city_norm text, district text, district_norm text, x float8, y float8, unit boolean)
                             ON COMMIT DROP""");
             }
