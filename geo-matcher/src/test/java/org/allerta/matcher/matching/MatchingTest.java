@@ -589,6 +589,35 @@ class MatchingTest {
         }
     }
 
+    /**
+     * The spatial statements are planned for the area each is given, however often the connection ran them: a generic
+     * plan made without the area takes any area for a small one, and finds a city's million places one index probe
+     * at a time.
+     */
+    @Test
+    void aStatementRunOftenOnAConnectionIsStillPlannedForItsArea() throws Exception {
+        String box = "{\"type\":\"Polygon\",\"coordinates\":[[[8.0,44.0],[9.5,44.0],[9.5,45.5],[8.0,45.5],[8.0,44.0]]]}";
+        try (Connection c = dataSource.getConnection(); var s = c.createStatement()) {
+            s.execute("PREPARE inside_area (text) AS SELECT count(*) FROM place"
+                    + " WHERE ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON($1), 4326))");
+            try {
+                for (int i = 0; i < 8; i++) {
+                    s.execute("EXECUTE inside_area ('" + box + "')");
+                }
+                var plan = new StringBuilder();
+                try (var rows = s.executeQuery("EXPLAIN EXECUTE inside_area ('" + box + "')")) {
+                    while (rows.next()) {
+                        plan.append(rows.getString(1)).append('\n');
+                    }
+                }
+                assertThat(plan.toString()).as("planned with the area itself, not a parameter: %s", plan)
+                        .doesNotContain("$1");
+            } finally {
+                s.execute("DEALLOCATE inside_area");
+            }
+        }
+    }
+
     @Test
     void aNewEventsFirstSliceTellsEachPersonOnceWithAllTheirPlacesInside() throws Exception {
         // the test profile's first slice is found from two places inside: of the three here, at least one is this
