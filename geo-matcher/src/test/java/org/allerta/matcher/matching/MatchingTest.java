@@ -415,6 +415,52 @@ class MatchingTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    Retention retention;
+
+    /**
+     * Who was inside an alert that only expired is kept while its publisher may still extend or end it, and forgotten
+     * once it has been expired for the retention period; an alert without an expiry keeps its set.
+     */
+    @Test
+    void whoWasInsideAnAlertThatOnlyExpiredIsForgottenAfterTheRetentionPeriod() throws Exception {
+        subscriber("retained", 9.305, 44.305, Set.of(EventKind.WATER_OUTAGE), false);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!stored(id("retained")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        Instant expiry = Instant.now().plusSeconds(120);
+        String expiring = id("retention-expiring");
+        String open = id("retention-open");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            publish(new AlertEvent(expiring, 1, "pub", "p-" + expiring, EventKind.WATER_OUTAGE, EventStatus.ACTIVE,
+                    Severity.MODERATE, Urgency.EXPECTED, false, polygon(box(9.30, 44.30, 9.31, 44.31)), "test",
+                    Map.of("it", "Guasto"), Map.of(), null, null, expiry, t0, t0, List.of(), null),
+                    matches, progress, null);
+            publish(event(open, 1, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE,
+                    polygon(box(9.30, 44.30, 9.31, 44.31)), null, t0), matches, progress, null);
+        }
+        assertThat(affected(expiring)).isEqualTo(1);
+        assertThat(affected(open)).isEqualTo(1);
+        Duration period = Duration.ofDays(90);
+        retention.sweep(expiry.plus(period).minusSeconds(60));
+        assertThat(affected(expiring)).as("expired for less than the period").isEqualTo(1);
+        assertThat(retention.sweep(expiry.plus(period).plusSeconds(60)).events()).isPositive();
+        assertThat(affected(expiring)).as("expired for longer than the period").isZero();
+        assertThat(affected(open)).as("an alert without an expiry").isEqualTo(1);
+    }
+
+    private long affected(String eventId) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM affected WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
     private boolean stored(String subscriberId) throws Exception {
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT 1 FROM place WHERE subscriber_id = ?")) {
