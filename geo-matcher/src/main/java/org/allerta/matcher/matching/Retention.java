@@ -23,9 +23,9 @@ import org.jboss.logging.Logger;
  * alert that passes its expiry without an end keeps it, since its publisher may still extend or end it and those
  * inside must then hear it. Once the alert has been expired for the retention period its set is deleted, as the
  * dispatcher forgets what it told them then: the subscriber ids are pseudonymous, but together they say who lives
- * where. A revision published later still is matched as a first one. The event's own state (its last revision, no
- * personal data) stays. Swept every {@code allerta.matcher.retention-sweep}, in chunks, each its own short
- * transaction that skips rows a matching holds.
+ * where. A revision published later still is matched as though nobody inside had been told of it. The event's own
+ * state (its last revision, no personal data) stays. Swept every {@code allerta.matcher.retention-sweep}, in chunks,
+ * each its own short transaction that skips rows a matching holds.
  */
 @ApplicationScoped
 public class Retention {
