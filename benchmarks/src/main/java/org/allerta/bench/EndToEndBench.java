@@ -233,7 +233,9 @@ public final class EndToEndBench {
             Path pidFile = runDir.resolve(service + ".pid");
             String value = "?";
             if (Files.exists(pidFile)) {
-                Path status = Path.of("/proc", Files.readString(pidFile).trim(), "status");
+                // the PID file holds the process id, then its start time (deploy/local/lib.sh, write_pid)
+                String pid = Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+                Path status = Path.of("/proc", pid.isEmpty() ? "-" : pid, "status");
                 if (Files.exists(status)) {
                     for (String line : Files.readAllLines(status)) {
                         if (line.startsWith("VmHWM:")) {
