@@ -50,7 +50,7 @@ class ReliabilityTest {
     /** {@code ./allerta test reliability}: the suite alone, at its own size (the subset in {@code ./allerta test}). */
     private static final boolean SUITE = Boolean.getBoolean("allerta.reliability.suite");
     private static final int RECIPIENTS = Integer.getInteger("allerta.reliability.recipients",
-            FULL ? 100_000 : SUITE ? 20_000 : 3_000);
+            FULL ? 100_000 : SUITE ? 20_000 : 2_000);
     /**
      * The load scenario's event covers this many citizens (1,000,000 with {@code --full}): the box's, and those
      * registered for it in a second box beside it, where no earlier scenario's event reaches (citizens added inside
