@@ -2,13 +2,19 @@ package org.allerta.service;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * What the services' retention sweeps share: the shortest period they accept, and deletion in chunks, each its own
  * short transaction, so that the work they sweep beside never waits long behind them.
  */
 public final class RetentionSweep {
+
+    private static final Logger LOG = Logger.getLogger(RetentionSweep.class);
 
     /**
      * The shortest retention period: a record of {@code alerts.matches} (kept 7 days) or of a job topic (a day) can
@@ -30,6 +36,20 @@ public final class RetentionSweep {
                     + MINIMUM.toDays() + " days, or " + risk);
         }
         return period;
+    }
+
+    /**
+     * The task a service's {@link Ticker} runs: {@code sweep} at the clock's time. A sweep that fails (the database
+     * away) is logged and tried again at the next turn, so that the ticker keeps running it.
+     */
+    public static Runnable task(Clock clock, Consumer<Instant> sweep) {
+        return () -> {
+            try {
+                sweep.accept(clock.instant());
+            } catch (RuntimeException e) {
+                LOG.warnf("retention sweep paused: %s", e.getMessage());
+            }
+        };
     }
 
     /** Sets a statement's parameters before its chunk size; returns the index of the chunk size's parameter. */

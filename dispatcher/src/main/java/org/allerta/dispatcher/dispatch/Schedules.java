@@ -20,6 +20,7 @@ import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.events.StatsService;
 import org.allerta.service.BrokerProbe;
 import org.allerta.service.RecordProducer;
+import org.allerta.service.RetentionSweep;
 import org.allerta.service.Ticker;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -102,16 +103,7 @@ public class Schedules {
                 .every(statsInterval, this::publishStats)
                 .every(Duration.ofSeconds(1), this::applyWaitingReceipts)
                 .every(Duration.ofMinutes(1), Duration.ofHours(1), this::forgetOldCodes)
-                .every(retentionSweep, this::sweepRetention);
-    }
-
-    /** What is older than the retention period goes ({@link Retention}). */
-    private void sweepRetention() {
-        try {
-            retention.sweep(clock.instant());
-        } catch (RuntimeException e) {
-            LOG.warnf("retention sweep paused: %s", e.getMessage());
-        }
+                .every(retentionSweep, RetentionSweep.task(clock, retention::sweep));
     }
 
     /** The digests of addresses codes went to, after their day. */

@@ -7,6 +7,7 @@ import jakarta.enterprise.event.Observes;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,26 +34,22 @@ public class Retention {
     private static final Logger LOG = Logger.getLogger(Retention.class);
 
     private final Jdbc jdbc;
+    private final Clock clock;
     private final Duration period;
     private final Duration every;
     private Ticker ticker;
 
-    Retention(Jdbc jdbc, @ConfigProperty(name = "allerta.matcher.retention") Duration period,
+    Retention(Jdbc jdbc, Clock clock, @ConfigProperty(name = "allerta.matcher.retention") Duration period,
               @ConfigProperty(name = "allerta.matcher.retention-sweep") Duration every) {
         this.jdbc = jdbc;
+        this.clock = clock;
         this.period = RetentionSweep.checked("allerta.matcher.retention", period,
                 "an alert extended soon after its expiry would tell its people as if they had never heard of it");
         this.every = every;
     }
 
     void onStart(@Observes StartupEvent event) {
-        ticker = Ticker.start("allerta-retention").every(every, () -> {
-            try {
-                sweep(Instant.now());
-            } catch (RuntimeException e) {
-                LOG.warnf("retention sweep paused: %s", e.getMessage());
-            }
-        });
+        ticker = Ticker.start("allerta-retention").every(every, RetentionSweep.task(clock, this::sweep));
     }
 
     void onStop(@Observes ShutdownEvent event) {

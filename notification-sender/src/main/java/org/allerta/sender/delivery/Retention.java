@@ -45,13 +45,7 @@ public class Retention {
     }
 
     void onStart(@Observes StartupEvent event) {
-        ticker = Ticker.start("allerta-sender-retention").every(every, () -> {
-            try {
-                sweep(clock.instant());
-            } catch (RuntimeException e) {
-                LOG.warnf("retention sweep paused: %s", e.getMessage());
-            }
-        });
+        ticker = Ticker.start("allerta-sender-retention").every(every, RetentionSweep.task(clock, this::sweep));
     }
 
     void onStop(@Observes ShutdownEvent event) {
