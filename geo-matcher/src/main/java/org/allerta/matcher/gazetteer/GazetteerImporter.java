@@ -157,6 +157,7 @@ public class GazetteerImporter {
             int lastColumn = columns.values().stream().mapToInt(Integer::intValue).max().orElse(0);
             var memo = new Memo();
             var out = new StringBuilder(1 << 16);
+            boolean cityNeedsEscapes = city != null && needsEscapes(city);
             CsvRecords.Record record;
             while ((record = records.next()) != null) {
                 String line = record.text();
@@ -175,7 +176,8 @@ public class GazetteerImporter {
                     List<String> fields = CsvLine.split(line, format.separator());
                     // more fields than the header names: a separator inside a value shifted the columns
                     reason = fields.size() > headerColumns ? "wrong-column-count"
-                            : row(out, rows, fields, columns, lastColumn, format, city, memo);
+                            : row(out, rows, fields, columns, lastColumn, format, city, memo,
+                                    cityNeedsEscapes || needsEscapes(line));
                 }
                 if (reason != null) {
                     refused.merge(reason, 1L, Long::sum);
@@ -266,7 +268,8 @@ public class GazetteerImporter {
 
     /** Appends one row in COPY text format; returns why it was refused, or null. */
     private static String row(StringBuilder out, long line, List<String> fields, Map<String, Integer> columns,
-                              int lastColumn, GazetteerFormat format, String defaultCity, Memo memo) {
+                              int lastColumn, GazetteerFormat format, String defaultCity, Memo memo,
+                              boolean escapes) {
         if (lastColumn >= fields.size()) {
             return "wrong-column-count";
         }
@@ -293,7 +296,7 @@ public class GazetteerImporter {
                 ? field(fields, columns, "streetCode") + "|" + numberNorm
                 : streetNorm + "|" + numberNorm + "|" + cityNorm;
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
-        append(out, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
+        append(out, escapes, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),
                 cityNorm, district, memo.city(district), x, y, field(fields, columns, "unit").isBlank() ? "f" : "t");
         return null;
@@ -340,13 +343,18 @@ public class GazetteerImporter {
         return at == null || at >= fields.size() ? "" : fields.get(at).trim();
     }
 
-    private static void append(StringBuilder out, String... values) {
+    /**
+     * Appends one row's values in COPY text format. Without {@code escapes}, the caller knows that none holds a
+     * character COPY would read as a delimiter or an escape (the values come from a line without any, or are normal
+     * forms, which keep letters, digits, spaces, '/', '-' and '|' only): they go as they are.
+     */
+    private static void append(StringBuilder out, boolean escapes, String... values) {
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 out.append('\t');
             }
             String value = values[i];
-            if (plain(value)) {
+            if (!escapes || plain(value)) {
                 out.append(value);
                 continue;
             }
@@ -362,6 +370,12 @@ public class GazetteerImporter {
             }
         }
         out.append('\n');
+    }
+
+    /** Whether a text holds a character COPY's text format must escape (a backslash, a tab, a line break). */
+    static boolean needsEscapes(String text) {
+        return text.indexOf('\\') >= 0 || text.indexOf('\t') >= 0 || text.indexOf('\n') >= 0
+                || text.indexOf('\r') >= 0;
     }
 
     /** Whether a value goes into COPY's text format as it is (no backslash, tab or line break). */

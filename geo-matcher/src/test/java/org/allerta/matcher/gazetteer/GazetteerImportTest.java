@@ -262,6 +262,29 @@ class GazetteerImportTest {
                 .body("district", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem("AL")));
     }
 
+    /** A backslash or a tab in a value, or in the city given, is stored as written: it is data, not COPY's syntax. */
+    @Test
+    void aBackslashOrATabInAValueIsStoredAsWritten() throws Exception {
+        String file = "CodiceVia;DUG;DUF;CAP;QuartiereSobborgo;Civico;Esponente;InizioValidita;SezCensimento;"
+                + "CoordX;CoordY\n"
+                + "31;Via;Forno\\Vecchio;15997;Centro;1;;2001-08-31;1;1471500.0;4975500.0\n"
+                + "32;Via;Tessitori;15997;Porta\tNuova;2;;2001-08-31;1;1471510.0;4975500.0\n"
+                + "33;Via;Mulini;15997;Centro;3;;2001-08-31;1;1471520.0;4975500.0\n";
+        importInto("test-escapes", "San Pietro\\Borgo", file).then().statusCode(200).body("inserted", equalTo(3));
+        try (Connection c = LocalPostgis.shared().connect(); PreparedStatement s = c.prepareStatement("""
+                SELECT street, district, city FROM matcher.address WHERE source = 'test-escapes'
+                ORDER BY source_key""");
+             ResultSet rows = s.executeQuery()) {
+            var stored = new java.util.ArrayList<List<String>>();
+            while (rows.next()) {
+                stored.add(List.of(rows.getString(1), rows.getString(2), rows.getString(3)));
+            }
+            assertThat(stored).containsExactly(List.of("Forno\\Vecchio", "Centro", "San Pietro\\Borgo"),
+                    List.of("Tessitori", "Porta\tNuova", "San Pietro\\Borgo"),
+                    List.of("Mulini", "Centro", "San Pietro\\Borgo"));
+        }
+    }
+
     private static Response importInto(String source, String city, String file) {
         return given().header("Authorization", ADMIN).contentType("text/csv").queryParam("source", source)
                 .queryParam("format", "civici").queryParam("srid", 3003).queryParam("city", city)

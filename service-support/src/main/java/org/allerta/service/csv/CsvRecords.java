@@ -31,8 +31,11 @@ public final class CsvRecords {
     private int position;
     private int limit;
     private long line = 1;
-    /** The field separators, as far as quoting goes: both until the header has told which. */
-    private String separators = ",;";
+    /** The field separator, as far as quoting goes: 0 (a comma or a semicolon) until the header has told which. */
+    private char separator;
+    /** The record being read, and whether it has grown longer than allowed (its text is then not kept). */
+    private final StringBuilder text = new StringBuilder();
+    private boolean tooLong;
 
     public CsvRecords(Reader reader, int maxChars) {
         this.reader = reader;
@@ -55,7 +58,7 @@ public final class CsvRecords {
 
     /** The file's separator, once known: a quote opens a quoted field only at the start of a field. */
     public void separator(char separator) {
-        this.separators = String.valueOf(separator);
+        this.separator = separator;
     }
 
     /**
@@ -64,23 +67,39 @@ public final class CsvRecords {
      * elsewhere is a character like any other.
      */
     public Record next() throws IOException {
-        var text = new StringBuilder();
+        text.setLength(0);
+        tooLong = false;
         boolean quoted = false;
         boolean closing = false;     // a quote seen inside a quoted field: an escaped quote or the end of the field
         boolean fieldStart = true;
-        boolean tooLong = false;
         boolean any = false;
         long start = line;
+        // the record's characters are copied from the buffer a run at a time, not one by one
+        int run = position;
         while (true) {
             if (position == limit) {
+                keep(run, position);
                 limit = reader.read(buffer);
                 position = 0;
+                run = 0;
                 if (limit <= 0) {
                     limit = 0;
                     if (!any) {
                         return null;
                     }
-                    return new Record(start, tooLong ? null : strip(text));
+                    return record(start);
+                }
+            }
+            if (linesOnly && !afterReturn) {
+                // quotes end nothing here: straight to the next line break
+                int at = position;
+                while (at < limit && buffer[at] != '\n' && buffer[at] != '\r') {
+                    at++;
+                }
+                if (at > position) {
+                    any = true;
+                    position = at;
+                    continue;
                 }
             }
             char c = buffer[position++];
@@ -89,7 +108,8 @@ public final class CsvRecords {
                 position--;
                 line++;
                 afterReturn = false;
-                return new Record(start, tooLong ? null : strip(text));
+                keep(run, position);
+                return record(start);
             }
             afterReturn = c == '\r';
             any = true;
@@ -106,21 +126,31 @@ public final class CsvRecords {
             if (c == '\n') {
                 line++;
                 if (!quoted || linesOnly) {
-                    return new Record(start, tooLong ? null : strip(text));
+                    keep(run, position - 1);
+                    return record(start);
                 }
             }
             if (!quoted) {
-                fieldStart = separators.indexOf(c) >= 0;
-            }
-            if (!tooLong) {
-                if (text.length() >= maxChars) {
-                    tooLong = true;
-                    text.setLength(0);
-                } else {
-                    text.append(c);
-                }
+                fieldStart = c == separator || (separator == 0 && (c == ',' || c == ';'));
             }
         }
+    }
+
+    /** The record's text so far, plus the buffer's characters from {@code from} to {@code to}: or too long. */
+    private void keep(int from, int to) {
+        if (tooLong || to <= from) {
+            return;
+        }
+        if (text.length() + (to - from) > maxChars) {
+            tooLong = true;
+            text.setLength(0);
+        } else {
+            text.append(buffer, from, to - from);
+        }
+    }
+
+    private Record record(long start) {
+        return new Record(start, tooLong ? null : strip(text));
     }
 
     /** Without its final line break (LF or CRLF); a CR before a line break inside quotes goes too. */

@@ -2,9 +2,12 @@ package org.allerta.service.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class CsvRecordsTest {
@@ -79,5 +82,154 @@ class CsvRecordsTest {
             assertThat(mac.next().text()).isEqualTo(expected);
         }
         assertThat(mac.next()).isNull();
+    }
+
+    /**
+     * The records read a run of characters at a time are those read one character at a time (the reference below,
+     * the rules written out plainly), on 20,000 generated streams of quotes, separators and every kind of line
+     * break, delivered in reads of a few characters so that records span the buffer's refills.
+     */
+    @Test
+    void readsTheSameRecordsAsTheCharacterByCharacterRules() throws Exception {
+        Random random = new Random(7);
+        String alphabet = "ab;,\"\"\n\r\r\n é\t";
+        for (int round = 0; round < 20_000; round++) {
+            var csv = new StringBuilder();
+            int length = random.nextInt(round % 100 == 0 ? 20_000 : 60);
+            for (int i = 0; i < length; i++) {
+                csv.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            int maxChars = 1 + random.nextInt(30);
+            boolean linesOnly = random.nextBoolean();
+            char separator = random.nextBoolean() ? ';' : 0;
+            var records = new CsvRecords(new Trickle(csv.toString(), random), maxChars);
+            var reference = new Reference(csv.toString(), maxChars, linesOnly, separator);
+            if (linesOnly) {
+                records.linesOnly();
+            }
+            if (separator != 0) {
+                records.separator(separator);
+            }
+            for (int n = 0; ; n++) {
+                CsvRecords.Record expected = reference.next();
+                CsvRecords.Record actual = records.next();
+                int record = n;
+                assertThat(actual).as(() -> String.format("record %d of %s (max %d, lines only %s, separator %s)",
+                        record, csv.substring(0, Math.min(csv.length(), 300)).replace("\r", "\\r").replace("\n", "\\n"),
+                        maxChars, linesOnly,
+                        (int) separator)).isEqualTo(expected);
+                if (expected == null) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** A reader that gives a few characters at a time. */
+    private static final class Trickle extends Reader {
+        private final String text;
+        private final Random random;
+        private int at;
+
+        Trickle(String text, Random random) {
+            this.text = text;
+            this.random = random;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) {
+            if (at == text.length()) {
+                return -1;
+            }
+            int n = Math.min(Math.min(length, 1 + random.nextInt(9)), text.length() - at);
+            text.getChars(at, at + n, buffer, offset);
+            at += n;
+            return n;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The reading rules of {@link CsvRecords}, one character at a time. */
+    private static final class Reference {
+        private final String text;
+        private final int maxChars;
+        private final boolean linesOnly;
+        private final String separators;
+        private int position;
+        private long line = 1;
+        private boolean afterReturn;
+
+        Reference(String text, int maxChars, boolean linesOnly, char separator) {
+            this.text = text;
+            this.maxChars = maxChars;
+            this.linesOnly = linesOnly;
+            this.separators = separator == 0 ? ",;" : String.valueOf(separator);
+        }
+
+        CsvRecords.Record next() throws IOException {
+            var record = new StringBuilder();
+            boolean quoted = false;
+            boolean closing = false;
+            boolean fieldStart = true;
+            boolean tooLong = false;
+            boolean any = false;
+            long start = line;
+            while (true) {
+                if (position == text.length()) {
+                    return any ? new CsvRecords.Record(start, tooLong ? null : strip(record)) : null;
+                }
+                char c = text.charAt(position++);
+                if (linesOnly && afterReturn && c != '\n') {
+                    position--;
+                    line++;
+                    afterReturn = false;
+                    return new CsvRecords.Record(start, tooLong ? null : strip(record));
+                }
+                afterReturn = c == '\r';
+                any = true;
+                if (closing) {
+                    closing = false;
+                    if (c != '"') {
+                        quoted = false;
+                    }
+                } else if (quoted && c == '"') {
+                    closing = true;
+                } else if (!quoted && c == '"' && fieldStart) {
+                    quoted = true;
+                }
+                if (c == '\n') {
+                    line++;
+                    if (!quoted || linesOnly) {
+                        return new CsvRecords.Record(start, tooLong ? null : strip(record));
+                    }
+                }
+                if (!quoted) {
+                    fieldStart = separators.indexOf(c) >= 0;
+                }
+                if (!tooLong) {
+                    if (record.length() >= maxChars) {
+                        tooLong = true;
+                        record.setLength(0);
+                    } else {
+                        record.append(c);
+                    }
+                }
+            }
+        }
+
+        private static String strip(StringBuilder text) {
+            int end = text.length();
+            if (end > 0 && text.charAt(end - 1) == '\n') {
+                end--;
+            }
+            if (end > 0 && text.charAt(end - 1) == '\r') {
+                end--;
+            }
+            String record = text.substring(0, end);
+            return record.indexOf('\r') >= 0 ? record.replace("\r\n", "\n") : record;
+        }
     }
 }
