@@ -154,7 +154,7 @@ public final class CsvRecords {
     }
 
     /** Without its final line break (LF or CRLF); a CR before a line break inside quotes goes too. */
-    private static String strip(StringBuilder text) {
+    static String strip(StringBuilder text) {
         int end = text.length();
         if (end > 0 && text.charAt(end - 1) == '\n') {
             end--;
