@@ -167,11 +167,14 @@ public final class DispatcherBench {
             waitFor(c, "SELECT count(*) FROM dispatcher.job WHERE event_id = ?", eventId, n, Duration.ZERO);
             byte[] sample = sampleJob(bootstrap, eventId);
             double kafka = KafkaLimit.produce(bootstrap, "bench.jobs", n, sample);
+            double asSent = KafkaLimit.produceAsSent(bootstrap, "bench.jobs", n, sample, "dispatcher",
+                    "NotificationJob");
             System.out.printf(Locale.ROOT, "%,9d AFFECTED -> %,d jobs: last job acknowledged %.2f s after the revision"
                             + " = %,.0f jobs/s (the matches were on the topic, produced in %.2f s); dispatcher peak"
                             + " heap %d MB | limit: Kafka produce of %,d %d-byte records %.2f s = %,.0f records/s"
-                            + " -> ratio %.2f%n", n, n, total, n / total, produced, peak / (1024 * 1024), n,
-                    sample.length, kafka, n / kafka, total / kafka);
+                            + " -> ratio %.2f; of the records as sent %.2f s -> ratio %.2f%n", n, n, total, n / total,
+                    produced, peak / (1024 * 1024), n, sample.length, kafka, n / kafka, total / kafka, asSent,
+                    total / asSent);
         }
         forget(c, eventId);
     }

@@ -81,4 +81,68 @@ final class KafkaLimit {
             return (System.nanoTime() - t) / 1e9;
         }
     }
+
+    /**
+     * Seconds Kafka alone takes to acknowledge {@code count} records shaped like those the services send, where
+     * {@link #produce} sends copies of one value without headers (which compress to almost nothing): each record of
+     * {@code sample}'s size with two 36-byte stretches of it replaced by random hexadecimal, as two UUIDs differ from
+     * record to record (a subscriber's and a place's, a job's), and the seven CloudEvents headers the services write,
+     * their id and subject different for each record. The values and headers are made from prepared bytes, so that the
+     * time is Kafka's and not the making of JSON.
+     */
+    static double produceAsSent(String bootstrap, String topic, long count, byte[] sample, String service,
+                                String type) throws Exception {
+        var props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
+            }
+        }
+        var random = new java.util.Random(7);
+        byte[] pool = new byte[1 << 20];
+        byte[] hex = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = hex[random.nextInt(16)];
+        }
+        byte[] source = ("/allerta/" + service).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] typeBytes = ("org.allerta." + type).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] spec = "1.0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] json = "application/json".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] time = java.time.Instant.now().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int first = sample.length / 4;
+        int second = sample.length / 2;
+        try (var producer = producer(bootstrap)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (producer.partitionsFor(topic).stream().anyMatch(p -> p.leader() == null)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            for (int p = 0; p < 6; p++) {
+                producer.send(new ProducerRecord<>(topic, p, "warm-up", sample)).get();
+            }
+            long t = System.nanoTime();
+            for (long i = 0; i < count; i++) {
+                int at = (int) ((i * 7919) % (pool.length - 110));
+                byte[] value = sample.clone();
+                System.arraycopy(pool, at, value, first, Math.min(36, value.length - first));
+                System.arraycopy(pool, at + 36, value, second, Math.min(36, value.length - second));
+                String key = "bench-" + i;
+                var record = new ProducerRecord<>(topic, key, value);
+                var headers = record.headers();
+                headers.add(org.allerta.contracts.kafka.CloudEvents.ID, java.util.Arrays.copyOfRange(pool, at + 72,
+                        at + 110));
+                headers.add(org.allerta.contracts.kafka.CloudEvents.SOURCE, source);
+                headers.add(org.allerta.contracts.kafka.CloudEvents.TYPE, typeBytes);
+                headers.add(org.allerta.contracts.kafka.CloudEvents.SPECVERSION, spec);
+                headers.add(org.allerta.contracts.kafka.CloudEvents.TIME, time);
+                headers.add(org.allerta.contracts.kafka.CloudEvents.SUBJECT,
+                        key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                headers.add(org.allerta.contracts.kafka.CloudEvents.CONTENT_TYPE, json);
+                producer.send(record);
+            }
+            producer.flush();
+            return (System.nanoTime() - t) / 1e9;
+        }
+    }
 }
