@@ -54,8 +54,13 @@ final class KafkaLimit {
         return consumer;
     }
 
-    /** Seconds Kafka alone takes to acknowledge {@code count} records of {@code value} on a scratch topic. */
-    static double produce(String bootstrap, String topic, long count, byte[] value) throws Exception {
+    /**
+     * A producer with the services' settings for the scratch topic {@code topic} (created with six partitions if
+     * missing), each partition's leader known and one record of {@code value} acknowledged on each, so that the clock
+     * starts on a producer at full speed.
+     */
+    private static KafkaProducer<String, byte[]> ready(String bootstrap, String topic, byte[] value)
+            throws Exception {
         var props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         try (Admin admin = Admin.create(props)) {
@@ -63,7 +68,8 @@ final class KafkaLimit {
                 admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
             }
         }
-        try (var producer = producer(bootstrap)) {
+        var producer = producer(bootstrap);
+        try {
             // a new topic's partitions need their leaders before an idempotent producer writes at full speed
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (producer.partitionsFor(topic).stream().anyMatch(p -> p.leader() == null)
@@ -73,6 +79,16 @@ final class KafkaLimit {
             for (int p = 0; p < 6; p++) {
                 producer.send(new ProducerRecord<>(topic, p, "warm-up", value)).get();
             }
+            return producer;
+        } catch (Exception e) {
+            producer.close();
+            throw e;
+        }
+    }
+
+    /** Seconds Kafka alone takes to acknowledge {@code count} records of {@code value} on a scratch topic. */
+    static double produce(String bootstrap, String topic, long count, byte[] value) throws Exception {
+        try (var producer = ready(bootstrap, topic, value)) {
             long t = System.nanoTime();
             for (long i = 0; i < count; i++) {
                 producer.send(new ProducerRecord<>(topic, "bench-" + i, value));
@@ -92,13 +108,6 @@ final class KafkaLimit {
      */
     static double produceAsSent(String bootstrap, String topic, long count, byte[] sample, String service,
                                 String type) throws Exception {
-        var props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        try (Admin admin = Admin.create(props)) {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get();
-            }
-        }
         var random = new java.util.Random(7);
         byte[] pool = new byte[1 << 20];
         byte[] hex = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -112,15 +121,7 @@ final class KafkaLimit {
         byte[] time = java.time.Instant.now().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int first = sample.length / 4;
         int second = sample.length / 2;
-        try (var producer = producer(bootstrap)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (producer.partitionsFor(topic).stream().anyMatch(p -> p.leader() == null)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            for (int p = 0; p < 6; p++) {
-                producer.send(new ProducerRecord<>(topic, p, "warm-up", sample)).get();
-            }
+        try (var producer = ready(bootstrap, topic, sample)) {
             long t = System.nanoTime();
             for (long i = 0; i < count; i++) {
                 int at = (int) ((i * 7919) % (pool.length - 110));
