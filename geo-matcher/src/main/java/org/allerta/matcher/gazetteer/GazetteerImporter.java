@@ -354,7 +354,7 @@ public class GazetteerImporter {
                 out.append('\t');
             }
             String value = values[i];
-            if (!escapes || plain(value)) {
+            if (!escapes || !needsEscapes(value)) {
                 out.append(value);
                 continue;
             }
@@ -376,17 +376,6 @@ public class GazetteerImporter {
     static boolean needsEscapes(String text) {
         return text.indexOf('\\') >= 0 || text.indexOf('\t') >= 0 || text.indexOf('\n') >= 0
                 || text.indexOf('\r') >= 0;
-    }
-
-    /** Whether a value goes into COPY's text format as it is (no backslash, tab or line break). */
-    private static boolean plain(String value) {
-        for (int c = 0; c < value.length(); c++) {
-            char ch = value.charAt(c);
-            if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void flush(CopyIn copy, StringBuilder out) throws SQLException {
