@@ -39,6 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * homes (and one whose address does not exist is reported back, not told); then, on the same running system, every
  * example of docs/ that calls it is run as written.
  */
+@Order(1)   // the order of the system test classes: see junit-platform.properties
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndTest {
 

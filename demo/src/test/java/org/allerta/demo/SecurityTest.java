@@ -47,6 +47,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * random, truncated and mutated input on every public endpoint of every service never gets a 5xx, never leaves an
  * error in a log, never stops a consumer.
  */
+@Order(2)   // the order of the system test classes: see junit-platform.properties
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecurityTest {
 
