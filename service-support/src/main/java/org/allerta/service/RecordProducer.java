@@ -92,7 +92,7 @@ public class RecordProducer {
     /** Sends a contract record keyed by {@code key}; the future completes when the broker acknowledged it. */
     public Future<RecordMetadata> send(String topic, String key, Object record, String cloudEventId, String subject) {
         var out = new ProducerRecord<>(topic, key, Json.toBytes(record));
-        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), Instant.now(), subject)
+        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), CloudEvents.now(), subject)
                 .addTo(out.headers());
         return producer().send(out);
     }
@@ -101,7 +101,7 @@ public class RecordProducer {
     public void send(String topic, String key, Object record, String cloudEventId, String subject,
                      org.apache.kafka.clients.producer.Callback callback) {
         var out = new ProducerRecord<>(topic, key, Json.toBytes(record));
-        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), Instant.now(), subject)
+        CloudEvents.Attributes.of(cloudEventId, service, record.getClass(), CloudEvents.now(), subject)
                 .addTo(out.headers());
         producer().send(out, callback);
     }

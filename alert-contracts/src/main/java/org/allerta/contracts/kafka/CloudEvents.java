@@ -31,6 +31,11 @@ public final class CloudEvents {
     private static final Map<String, String> SOURCES = new ConcurrentHashMap<>();
     private static final Map<Class<?>, String> TYPES = new ConcurrentHashMap<>();
     private static final Map<String, byte[]> FIXED = new ConcurrentHashMap<>();
+    /** The last time written and its text: the records of one millisecond share it. */
+    private static volatile Formatted lastTime = new Formatted(Instant.EPOCH, Instant.EPOCH.toString());
+
+    private record Formatted(Instant time, String text) {
+    }
 
     private CloudEvents() {
     }
@@ -84,7 +89,7 @@ public final class CloudEvents {
             header.accept(SOURCE, source, true);
             header.accept(TYPE, type, true);
             header.accept(SPECVERSION, SPEC_VERSION, true);
-            header.accept(TIME, time.toString(), false);
+            header.accept(TIME, text(time), false);
             if (subject != null) {
                 header.accept(SUBJECT, subject, false);
             }
@@ -102,6 +107,26 @@ public final class CloudEvents {
             }
             return bytes.clone();
         }
+    }
+
+    /**
+     * Now, to the millisecond: the time a producer gives a record. A service sends thousands of records in a
+     * millisecond when it matches or dispatches a large event, and they share one formatted time instead of each
+     * formatting its own (formatting was a tenth of the matcher's streaming thread).
+     */
+    public static Instant now() {
+        return Instant.ofEpochMilli(System.currentTimeMillis());
+    }
+
+    /** The RFC 3339 text of a time, formatted once for consecutive records of the same time. */
+    static String text(Instant time) {
+        Formatted last = lastTime;
+        if (last.time().equals(time)) {
+            return last.text();
+        }
+        String text = time.toString();
+        lastTime = new Formatted(time, text);
+        return text;
     }
 
     /** Reads the attributes back from Kafka headers; throws when a required one is missing. */

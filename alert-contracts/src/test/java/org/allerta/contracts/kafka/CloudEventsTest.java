@@ -35,4 +35,20 @@ class CloudEventsTest {
                 .isEqualTo("org.allerta.MatchChange");
         assertThat(next.lastHeader("ce_subject")).isNull();
     }
+
+    @Test
+    void recordsOfTheSameMillisecondShareTheirTimeAndEachTimeIsWrittenAsItIs() {
+        Instant now = CloudEvents.now();
+        assertThat(now.getNano() % 1_000_000).as("to the millisecond").isZero();
+        Instant t1 = Instant.parse("2026-12-02T03:00:00.001Z");
+        Instant t2 = Instant.parse("2026-12-02T03:00:00.002Z");
+        String first = CloudEvents.text(t1);
+        assertThat(CloudEvents.text(Instant.parse("2026-12-02T03:00:00.001Z"))).isSameAs(first);
+        assertThat(CloudEvents.text(t2)).isEqualTo("2026-12-02T03:00:00.002Z");
+        assertThat(CloudEvents.text(t1)).isEqualTo("2026-12-02T03:00:00.001Z");
+        var headers = CloudEvents.Attributes.of("ev-1/1/s-1", "geo-matcher", MatchChange.class, t2, null)
+                .addTo(new RecordHeaders());
+        assertThat(new String(headers.lastHeader("ce_time").value(), StandardCharsets.UTF_8))
+                .isEqualTo("2026-12-02T03:00:00.002Z");
+    }
 }

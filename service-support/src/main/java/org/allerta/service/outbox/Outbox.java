@@ -4,7 +4,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.kafka.CloudEvents;
@@ -62,7 +61,7 @@ public class Outbox {
 
     private void bind(PreparedStatement statement, String topic, String key, Class<?> contract, byte[] json,
                       String cloudEventId, String subject) throws SQLException {
-        var attributes = CloudEvents.Attributes.of(cloudEventId, service, contract, Instant.now(), subject);
+        var attributes = CloudEvents.Attributes.of(cloudEventId, service, contract, CloudEvents.now(), subject);
         statement.setString(1, topic);
         statement.setString(2, key);
         statement.setBytes(3, json);
