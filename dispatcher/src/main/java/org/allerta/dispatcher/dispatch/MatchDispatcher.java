@@ -392,7 +392,8 @@ public class MatchDispatcher {
             Map<String, String> publishers = publishers(c, events.values());
             long t1 = System.nanoTime();
             var outcome = new Outcome();
-            outcome.expired = expiredEvents(c, events.values(), now);
+            outcome.expiries = latestExpiries(c, events.values());
+            outcome.now = now;
             for (Work w : work) {
                 AlertEvent event = events.get(w.rev());
                 Person person = people.get(w.subscriberId());
@@ -534,37 +535,34 @@ public class MatchDispatcher {
      * unless the event has expired.
      */
     private static boolean awaitsChannel(Person person, AlertEvent event, Outcome outcome) {
-        return !outcome.expired.contains(event.eventId()) && person.awaitsChannelFor(event.kind(), event.severity());
+        return !outcome.expired(event) && person.awaitsChannelFor(event.kind(), event.severity());
     }
 
     /**
-     * The events of these revisions whose latest revision is past its {@code expiresAt}: the alert no longer holds,
-     * and only its end is still told. The latest revision decides, not the one a held notice names: an alert extended
-     * since (a new {@code expiresAt} is no material change, so nothing renews the held notice) still holds.
+     * The expiry of each event of these revisions as its latest revision says (null: none). The latest revision
+     * decides, not the one a held notice names: an alert extended since (a new {@code expiresAt} is no material
+     * change, so nothing renews the held notice) still holds, and one whose later revision set or brought forward
+     * its expiry, now past, no longer does. Every event of the batch is asked (a probe of its latest revision each).
      */
-    static Set<String> expiredEvents(Connection c, java.util.Collection<AlertEvent> revisions, Instant now)
+    static Map<String, Instant> latestExpiries(Connection c, java.util.Collection<AlertEvent> revisions)
             throws SQLException {
-        String[] candidates = revisions.stream()
-                .filter(e -> e.expiresAt() != null && !e.expiresAt().isAfter(now))
-                .map(AlertEvent::eventId).distinct().toArray(String[]::new);
-        if (candidates.length == 0) {
-            return Set.of();
+        String[] events = revisions.stream().map(AlertEvent::eventId).distinct().toArray(String[]::new);
+        var expiries = new HashMap<String, Instant>();
+        if (events.length == 0) {
+            return expiries;
         }
-        var expired = new HashSet<String>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT DISTINCT ON (event_id) event_id, alert FROM event_revision WHERE event_id = ANY (?)
+                SELECT DISTINCT ON (event_id) event_id, expires_at FROM event_revision WHERE event_id = ANY (?)
                 ORDER BY event_id, revision DESC""")) {
-            s.setArray(1, c.createArrayOf("text", candidates));
+            s.setArray(1, c.createArrayOf("text", events));
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
-                    Instant expires = Json.fromBytes(rows.getBytes(2), AlertEvent.class).expiresAt();
-                    if (expires != null && !expires.isAfter(now)) {
-                        expired.add(rows.getString(1));
-                    }
+                    java.sql.Timestamp expires = rows.getTimestamp(2);
+                    expiries.put(rows.getString(1), expires == null ? null : expires.toInstant());
                 }
             }
         }
-        return expired;
+        return expiries;
     }
 
     /**
@@ -613,8 +611,7 @@ public class MatchDispatcher {
      */
     private int jobs(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
                      Instant now, Outcome outcome) {
-        if (outcome.expired.contains(event.eventId())
-                && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
+        if (outcome.expired(event) && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
             // an alert past its expiry is not announced or updated any more (a notice held for quiet hours, or
             // for a channel confirmed days later, would otherwise arrive after it ended); its end still is
             return 0;
@@ -639,8 +636,9 @@ public class MatchDispatcher {
         }
         ZoneId zone = person.quietHours() == null ? ZoneId.of("Europe/Rome") : person.quietHours().zone();
         Instant expires = now.plus(noticeTtl);
-        if (event.expiresAt() != null && event.expiresAt().isAfter(now) && event.expiresAt().isBefore(expires)) {
-            expires = event.expiresAt();
+        Instant alertExpires = outcome.expiry(event);   // the latest revision's: an extension moves it
+        if (alertExpires != null && alertExpires.isAfter(now) && alertExpires.isBefore(expires)) {
+            expires = alertExpires;
         }
         for (Person.Reach reach : person.channels()) {
             boolean carries = followsTold ? (told & bit(reach.type())) != 0
@@ -743,8 +741,20 @@ public class MatchDispatcher {
         final List<Held> supersede = new ArrayList<>();
         final List<Held> unhold = new ArrayList<>();
         final List<Key> dropHeld = new ArrayList<>();
-        /** The batch's events past their expiry ({@link #expiredEvents}). */
-        Set<String> expired = Set.of();
+        /** The expiry of each of the batch's events, as its latest revision says ({@link #latestExpiries}). */
+        Map<String, Instant> expiries = Map.of();
+        Instant now;
+
+        /** The expiry of the alert: its latest revision's, else the one this revision gave. */
+        Instant expiry(AlertEvent event) {
+            return expiries.containsKey(event.eventId()) ? expiries.get(event.eventId()) : event.expiresAt();
+        }
+
+        /** True when the alert is past its expiry: it is no longer announced or updated, only its end is told. */
+        boolean expired(AlertEvent event) {
+            Instant expiry = expiry(event);
+            return expiry != null && !expiry.isAfter(now);
+        }
 
         void hold(Held held) {
             Work w = held.work();

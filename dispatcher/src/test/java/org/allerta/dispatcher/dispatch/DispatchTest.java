@@ -829,8 +829,30 @@ class DispatchTest {
 
         clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30: the first expiry has passed
         awaitTold(e, sleeper, "AFFECTED");
-        assertThat(ids(jobs(Set.of(sleeper.id()), 1)))
-                .containsExactly(notice(e, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+        List<NotificationJob> jobs = jobs(Set.of(sleeper.id()), 1);
+        assertThat(ids(jobs)).containsExactly(notice(e, sleeper.id(), Change.AFFECTED, 1, Channel.SMS));
+        assertThat(jobs.get(0).expiresAt()).as("the job expires with the alert as extended")
+                .isEqualTo(Instant.parse("2026-11-29T11:00:00Z"));
+    }
+
+    /**
+     * The other way round: an alert with no expiry when the notice was held, whose later revision gives it one
+     * (again no material change) that has passed when the quiet hours end, is no longer announced.
+     */
+    @Test
+    void anAlertGivenAnExpiryAfterANoticeWasHeldIsNotAnnouncedOnceItHasPassed() throws Exception {
+        Person sleeper = nightOwl("Gea", "it", "+393330000044");
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        String e = id("expiry-given");
+        publish(expiring(e, 1, EventStatus.ACTIVE, null));
+        match(e, 1, sleeper, Change.AFFECTED);                    // held until 07:00
+        assertThat(awaitLedger(e, sleeper, 1)).isEqualTo("AFFECTED_HELD");
+        publish(expiring(e, 2, EventStatus.ACTIVE, Instant.parse("2026-11-29T05:00:00Z")));   // 06:00 in Rome
+        Thread.sleep(1_500);                                      // the revision is stored
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30: the alert expired an hour ago
+        awaitTold(e, sleeper, "NOTHING");
+        assertThat(jobs(Set.of(sleeper.id()), 0)).isEmpty();
     }
 
     private static AlertEvent expiring(String id, long revision, EventStatus status, Instant expiresAt) {
