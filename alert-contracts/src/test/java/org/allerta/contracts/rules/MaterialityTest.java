@@ -8,6 +8,7 @@ import java.util.Map;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.Samples;
 import org.allerta.contracts.Severity;
+import org.allerta.contracts.Urgency;
 import org.allerta.contracts.ZoneStatus;
 import org.junit.jupiter.api.Test;
 
@@ -59,5 +60,19 @@ class MaterialityTest {
                 .isTrue();
         assertThat(Materiality.isMaterial(started, anOutage().revision(2).zone(ZoneStatus.NOT_STARTED).build()))
                 .isFalse();
+    }
+
+    @Test
+    void anUrgencyThatMakesTheEventAnEmergencyOrEndsItIsMaterialAndOtherwiseNot() {
+        AlertEvent expected = anOutage().severity(Severity.SEVERE).urgency(Urgency.EXPECTED).build();
+        AlertEvent immediate = anOutage().revision(2).severity(Severity.SEVERE).urgency(Urgency.IMMEDIATE).build();
+        assertThat(Materiality.isMaterial(expected, immediate)).as("SEVERE: EXPECTED -> IMMEDIATE").isTrue();
+        assertThat(Materiality.isMaterial(immediate, expected)).as("SEVERE: IMMEDIATE -> EXPECTED").isTrue();
+        // quiet hours hold both revisions alike: the urgency alone tells nobody anything new
+        assertThat(Materiality.isMaterial(anOutage().urgency(Urgency.FUTURE).build(),
+                anOutage().revision(2).urgency(Urgency.IMMEDIATE).build())).as("MODERATE").isFalse();
+        assertThat(Materiality.isMaterial(anOutage().severity(Severity.EXTREME).urgency(Urgency.EXPECTED).build(),
+                anOutage().revision(2).severity(Severity.EXTREME).urgency(Urgency.IMMEDIATE).build()))
+                .as("EXTREME").isFalse();
     }
 }
