@@ -24,6 +24,7 @@ import org.allerta.contracts.Json;
 import org.allerta.contracts.MatchChange;
 import org.allerta.contracts.MatchProgress;
 import org.allerta.contracts.ProgressPhase;
+import org.allerta.contracts.Severity;
 import org.allerta.contracts.Topics;
 import org.allerta.contracts.rules.Interests;
 import org.allerta.contracts.rules.MatchRules;
@@ -121,6 +122,11 @@ public class EventMatcher {
                 event.eventId());
         boolean material = Materiality.isMaterial(previous, event);
         boolean everyone = Interests.overridden(event.kind(), event.severity());
+        // a civil-protection event no longer EXTREME keeps those the override reached while they stay inside (they are
+        // not "no longer affected" because the severity fell, and they hear its updates and its end); one that never
+        // was EXTREME follows interests like any other
+        boolean keepReached = !everyone && event.kind() == EventKind.CIVIL_PROTECTION && previous != null
+                && jdbc.inTransaction(c -> wasExtreme(c, event.eventId()));
         Map<Change, AtomicLong> counts = new EnumMap<>(Change.class);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong placesInside = new AtomicLong();
@@ -134,7 +140,7 @@ public class EventMatcher {
             // The prioritised who left are remembered (they are few) rather than found again by their flag, which
             // may change meanwhile.
             var toldFirst = new HashSet<String>();
-            inside(c, event, everyone, true);
+            inside(c, event, everyone, keepReached, true);
             markEarly(c, 1);
             long tp = System.nanoTime();
             stream(c, event, Pass.PRIORITISED_INSIDE, material, counts, failure, placesInside, toldFirst);
@@ -149,7 +155,7 @@ public class EventMatcher {
                 stream(c, event, Pass.FIRST_SLICE, material, counts, failure, placesInside, toldFirst);
             }
             long t1 = System.nanoTime();
-            inside(c, event, everyone, false);
+            inside(c, event, everyone, keepReached, false);
             if (previous != null) {
                 indexInside(c);
             }
@@ -230,8 +236,8 @@ public class EventMatcher {
      * no scan of the area), or everyone inside not added yet. Everyone not added by the first query is considered by
      * the second, whatever changed in between, so nobody is missed or counted twice.
      */
-    private static void inside(Connection c, AlertEvent event, boolean everyone, boolean prioritised)
-            throws SQLException {
+    private static void inside(Connection c, AlertEvent event, boolean everyone, boolean keepReached,
+                               boolean prioritised) throws SQLException {
         // everyone else's places inside: those of the whole area, or of its parts, each place once
         boolean parts = !prioritised && inParts(c, event);
         String placesInside = parts ? """
@@ -261,9 +267,8 @@ public class EventMatcher {
             s.setBoolean(2, !event.status().ended());
             s.setBoolean(3, everyone);
             s.setString(4, event.kind().name());
-            // a civil-protection event no longer EXTREME keeps those the override reached while they stay inside:
-            // they are not "no longer affected" because the severity fell, and they hear its updates and its end
-            s.setBoolean(5, !everyone && event.kind() == EventKind.CIVIL_PROTECTION);
+            // those already in the affected set stay while inside, whatever they follow (see keepReached)
+            s.setBoolean(5, keepReached);
             s.setString(6, event.eventId());
             s.executeUpdate();
         }
@@ -441,13 +446,13 @@ public class EventMatcher {
             throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO event_state (event_id, revision, kind, status, severity, sent_at, alert, area, updated_at,
-                                         finished)
+                                         finished, was_extreme)
                 VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, now(),
-                        ?::jsonb)
+                        ?::jsonb, ?)
                 ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, kind = excluded.kind,
                     status = excluded.status, severity = excluded.severity, sent_at = excluded.sent_at,
                     alert = excluded.alert, area = excluded.area, updated_at = now(),
-                    finished = excluded.finished""")) {
+                    finished = excluded.finished, was_extreme = event_state.was_extreme OR excluded.was_extreme""")) {
             s.setString(1, event.eventId());
             s.setLong(2, event.revision());
             s.setString(3, event.kind().name());
@@ -458,6 +463,7 @@ public class EventMatcher {
             s.setBoolean(8, !event.status().ended());
             s.setString(9, Json.toString(event.area()));
             s.setString(10, Json.toString(finished));
+            s.setBoolean(11, event.severity() == Severity.EXTREME);
             s.executeUpdate();
         }
         long changed = 0;
@@ -484,6 +490,16 @@ public class EventMatcher {
         // the next revision, perhaps seconds away, joins this set: planned as if the set were still absent, its
         // prioritised pass scanned the whole set for each person inside (327 s after a million-place first revision)
         Jdbc.analyseIfGrown(c, "affected", changed);
+    }
+
+    /** Whether the event has been EXTREME at a revision matched before. */
+    private static boolean wasExtreme(Connection c, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT was_extreme FROM event_state WHERE event_id = ?")) {
+            s.setString(1, eventId);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        }
     }
 
     private static Optional<AlertEvent> previous(Connection c, String eventId) throws SQLException {

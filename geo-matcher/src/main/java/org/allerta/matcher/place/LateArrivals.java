@@ -142,6 +142,9 @@ public class LateArrivals {
                     WHERE p.subscriber_id = ANY (?) AND e.area IS NOT NULL
                       -- an event past its expiry tells no newcomer of it, though its end was never published
                       AND %s
+                      -- not while a matching of the event is in doubt (started, not committed: a crash): the revision
+                      -- it was matching, perhaps its end, comes again and tells the newcomer what holds then
+                      AND NOT EXISTS (SELECT 1 FROM matching_under_way m WHERE m.event_id = e.event_id)
                       AND ((e.kind = 'CIVIL_PROTECTION' AND e.severity = 'EXTREME')
                            OR s.followed_kinds @> ARRAY[e.kind]::text[])
                       AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.event_id = e.event_id
@@ -169,10 +172,11 @@ public class LateArrivals {
                       -- not while a matching of the event is in doubt: its affected set may lag what was told
                       AND NOT EXISTS (SELECT 1 FROM matching_under_way m WHERE m.event_id = e.event_id)
                       -- inside as a revision's matching reckons it: a place in the area, and the kind followed (or a
-                      -- civil-protection event, whose override keeps whom it reached while they stay inside)
+                      -- civil-protection event that has been EXTREME, whose override keeps whom it reached while
+                      -- they stay inside)
                       AND NOT EXISTS (SELECT 1 FROM place p WHERE p.subscriber_id = a.subscriber_id
                                       AND ST_Intersects(p.geom, e.area)
-                                      AND (e.kind = 'CIVIL_PROTECTION'
+                                      AND ((e.kind = 'CIVIL_PROTECTION' AND e.was_extreme)
                                            OR s.followed_kinds @> ARRAY[e.kind]::text[]))""".formatted(NOT_EXPIRED))) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
@@ -184,6 +188,8 @@ public class LateArrivals {
                 }
             }
             found.addAll(left);
+            // prioritised subscribers first (rule 8), within the page as within a revision's matching
+            found.sort(java.util.Comparator.comparing(MatchChange::priority).reversed());
             if (!found.isEmpty()) {
                 var acknowledgements = new ArrayList<Future<RecordMetadata>>();
                 for (MatchChange change : found) {

@@ -354,6 +354,42 @@ class MatchingTest {
     }
 
     /**
+     * A civil-protection alert that was never EXTREME follows interests like any other: someone who stops following
+     * civil protection while inside is told NO_LONGER_AFFECTED at once, and hears neither its updates nor its end;
+     * someone who still follows it does.
+     */
+    @Test
+    void aCivilProtectionAlertNeverExtremeLetsGoWhoStopsFollowingIt() throws Exception {
+        String civil = id("never-extreme");
+        JsonNode area = polygon(box(8.98, 44.60, 8.99, 44.61));
+        Set<EventKind> both = Set.of(EventKind.CIVIL_PROTECTION, EventKind.POWER_OUTAGE);
+        subscriber("cp-stays", 8.985, 44.605, both, false);
+        subscriber("cp-quits", 8.986, 44.606, both, false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> stored(id("cp-stays")) && stored(id("cp-quits")));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(civil, 1, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.ACTIVE, area,
+                    null, t0), matches, progress, null))
+                    .isEqualTo(Map.of("cp-stays", Change.AFFECTED, "cp-quits", Change.AFFECTED));
+
+            subscriber("cp-quits", 8.986, 44.606, Set.of(EventKind.POWER_OUTAGE), false);
+            MatchChange gone = awaitChange(matches, civil, "cp-quits", Change.NO_LONGER_AFFECTED);
+            assertThat(gone.revision()).isEqualTo(1);
+
+            AlertEvent worse = event(civil, 2, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.ACTIVE, area,
+                    null, t0.plusSeconds(60));
+            worse = new AlertEvent(worse.eventId(), worse.revision(), worse.publisherId(), worse.publisherEventId(),
+                    worse.kind(), worse.status(), worse.severity(), worse.urgency(), worse.test(), worse.area(),
+                    worse.areaDescription(), Map.of("it", "Allerta estesa"), worse.description(), worse.startedAt(),
+                    worse.expectedRestorationAt(), worse.expiresAt(), worse.sentAt(), worse.receivedAt(),
+                    worse.references(), worse.zone());
+            assertThat(publish(worse, matches, progress, null)).isEqualTo(Map.of("cp-stays", Change.UPDATED));
+            assertThat(publish(event(civil, 3, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.RESOLVED, area,
+                    null, t0.plusSeconds(120)), matches, progress, null)).isEqualTo(Map.of("cp-stays", Change.RESOLVED));
+        }
+    }
+
+    /**
      * A matching that failed after some of its changes left may have told the dispatcher more than the affected set
      * says: until a matching of that event commits, nobody there is told between revisions that they left.
      */
@@ -372,13 +408,20 @@ class MatchingTest {
                 s.executeUpdate();
             }
             subscriber("doubt", 8.990, 44.790, Set.of(EventKind.WATER_OUTAGE), false);
+            // nor is a newcomer told they are inside: the revision in doubt, which comes again, may be its end
+            subscriber("doubt-newcomer", 8.946, 44.706, Set.of(EventKind.WATER_OUTAGE), false);
             awaitStoredAt("doubt", 8.990);
-            assertThat(changesOf(matches, eventId, "doubt")).extracting(MatchChange::change)
-                    .containsExactly(Change.AFFECTED);
+            awaitStoredAt("doubt-newcomer", 8.946);
+            List<MatchChange> told = matches.drain(Duration.ofSeconds(3)).stream()
+                    .map(r -> Json.fromBytes(r.value(), MatchChange.class))
+                    .filter(m -> m.eventId().equals(eventId)).toList();
+            assertThat(told).as("nothing told while the matching is in doubt: only the first revision's notice")
+                    .extracting(m -> m.subscriberId(), MatchChange::change)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(id("doubt"), Change.AFFECTED));
             // the event's next matching tells them, and clears the doubt
             assertThat(publish(event(eventId, 2, EventKind.WATER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
                     t0.plusSeconds(7200), t0.plusSeconds(60)), matches, progress, null))
-                    .isEqualTo(Map.of("doubt", Change.NO_LONGER_AFFECTED));
+                    .isEqualTo(Map.of("doubt", Change.NO_LONGER_AFFECTED, "doubt-newcomer", Change.AFFECTED));
             try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
                     "SELECT count(*) FROM matching_under_way WHERE event_id = ?")) {
                 s.setString(1, eventId);
@@ -684,6 +727,45 @@ class MatchingTest {
                     .findFirst().orElseThrow();
             assertThat(twoPlaces.placeIds()).containsExactly("home", "work");
         }
+    }
+
+    /**
+     * Rule 5 as Allerta refines it: an urgency that makes a SEVERE alert an emergency that quiet hours do not hold is
+     * material (those inside hear it, and a notice held for someone's night goes out at the dispatcher); below that
+     * threshold the urgency alone is not.
+     */
+    @Test
+    void anUrgencyThatMakesTheAlertAnEmergencyIsToldAsAnUpdate() throws Exception {
+        subscriber("urgent-gas", 8.805, 44.705, Set.of(EventKind.GAS_OUTAGE), false);
+        Thread.sleep(3000);
+        String eventId = id("urgency");
+        JsonNode area = polygon(box(8.80, 44.70, 8.81, 44.71));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            AlertEvent first = event(eventId, 1, EventKind.GAS_OUTAGE, Severity.SEVERE, EventStatus.ACTIVE, area,
+                    null, t0);
+            assertThat(publish(first, matches, progress, null)).isEqualTo(Map.of("urgent-gas", Change.AFFECTED));
+            assertThat(publish(withUrgency(event(eventId, 2, EventKind.GAS_OUTAGE, Severity.SEVERE,
+                    EventStatus.ACTIVE, area, null, t0.plusSeconds(60)), Urgency.IMMEDIATE), matches, progress, null))
+                    .as("SEVERE, EXPECTED -> IMMEDIATE").isEqualTo(Map.of("urgent-gas", Change.UPDATED));
+            assertThat(publish(withUrgency(event(eventId, 3, EventKind.GAS_OUTAGE, Severity.SEVERE,
+                    EventStatus.ACTIVE, area, null, t0.plusSeconds(120)), Urgency.IMMEDIATE), matches, progress, null))
+                    .as("a repeat").isEmpty();
+        }
+        String moderate = id("urgency-moderate");
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            publish(event(moderate, 1, EventKind.GAS_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area, null, t0),
+                    matches, progress, null);
+            assertThat(publish(withUrgency(event(moderate, 2, EventKind.GAS_OUTAGE, Severity.MODERATE,
+                    EventStatus.ACTIVE, area, null, t0.plusSeconds(60)), Urgency.IMMEDIATE), matches, progress, null))
+                    .as("MODERATE: quiet hours hold it either way").isEmpty();
+        }
+    }
+
+    private static AlertEvent withUrgency(AlertEvent e, Urgency urgency) {
+        return new AlertEvent(e.eventId(), e.revision(), e.publisherId(), e.publisherEventId(), e.kind(), e.status(),
+                e.severity(), urgency, e.test(), e.area(), e.areaDescription(), e.headline(), e.description(),
+                e.startedAt(), e.expectedRestorationAt(), e.expiresAt(), e.sentAt(), e.receivedAt(), e.references(),
+                e.zone());
     }
 
     @Test
