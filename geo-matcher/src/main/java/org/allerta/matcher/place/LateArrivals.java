@@ -225,6 +225,19 @@ public class LateArrivals {
                     s.executeBatch();
                 }
             }
+            // someone still inside whose places changed (a home replaced by another inside the area) is told nothing,
+            // but the event's later changes name their places as they are now: a RESOLVED names the new home
+            try (PreparedStatement s = c.prepareStatement("""
+                    UPDATE affected a SET place_ids = now_inside.ids
+                    FROM (SELECT e.event_id, p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id) AS ids
+                          FROM event_state e JOIN place p ON ST_Intersects(p.geom, e.area)
+                          WHERE p.subscriber_id = ANY (?) AND e.area IS NOT NULL
+                          GROUP BY e.event_id, p.subscriber_id) now_inside
+                    WHERE a.event_id = now_inside.event_id AND a.subscriber_id = now_inside.subscriber_id
+                      AND a.place_ids IS DISTINCT FROM now_inside.ids""")) {
+                s.setArray(1, c.createArrayOf("text", waiting.toArray()));
+                s.executeUpdate();
+            }
             try (PreparedStatement s = c.prepareStatement("DELETE FROM late_arrival WHERE subscriber_id = ANY (?)")) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 s.executeUpdate();

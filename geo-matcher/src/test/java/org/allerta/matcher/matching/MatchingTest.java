@@ -354,6 +354,45 @@ class MatchingTest {
     }
 
     /**
+     * Someone still inside whose places changed between revisions (a home replaced by another inside the area) is told
+     * nothing, and the end names the place they have now.
+     */
+    @Test
+    void theEndNamesThePlacesSomeoneInsideHasNow() throws Exception {
+        String eventId = id("moved-inside");
+        JsonNode area = polygon(box(8.98, 44.62, 8.99, 44.63));
+        String subscriberId = id("mover");
+        send(Topics.SUBSCRIBERS_PLACES, subscriberId, new SubscriberPlaces(subscriberId, List.of(
+                new SubscriberPlaces.Place("old-home", PlaceCategory.HOME, null, new LonLat(8.985, 44.625))),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now()));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(subscriberId));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            assertThat(publish(event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.ACTIVE, area,
+                    null, t0), matches, progress, null)).isEqualTo(Map.of("mover", Change.AFFECTED));
+            send(Topics.SUBSCRIBERS_PLACES, subscriberId, new SubscriberPlaces(subscriberId, List.of(
+                    new SubscriberPlaces.Place("new-home", PlaceCategory.HOME, null, new LonLat(8.986, 44.626))),
+                    Set.of(EventKind.POWER_OUTAGE), false, Instant.now()));
+            awaitStoredAt("mover", 8.986);
+            // the place-id refresh happens in the late-arrival step, once the place is stored: give it its turn
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                        "SELECT 1 FROM late_arrival WHERE subscriber_id = ?")) {
+                    s.setString(1, subscriberId);
+                    try (ResultSet rows = s.executeQuery()) {
+                        return !rows.next();
+                    }
+                }
+            });
+            assertThat(changesOf(matches, eventId, "mover")).extracting(MatchChange::change)
+                    .as("still inside: nothing new to tell").containsExactly(Change.AFFECTED);
+            publish(event(eventId, 2, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED, area, null,
+                    t0.plusSeconds(60)), matches, progress, null);
+            MatchChange end = awaitChange(matches, eventId, "mover", Change.RESOLVED);
+            assertThat(end.placeIds()).containsExactly("new-home");
+        }
+    }
+
+    /**
      * A civil-protection alert that was never EXTREME follows interests like any other: someone who stops following
      * civil protection while inside is told NO_LONGER_AFFECTED at once, and hears neither its updates nor its end;
      * someone who still follows it does.
