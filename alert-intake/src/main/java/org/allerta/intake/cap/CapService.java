@@ -52,12 +52,21 @@ public class CapService {
     }
 
     public Submission submit(PublisherRecord publisher, CapAlert alert) {
-        if (!alert.bareCancel()) {
-            // a bare Cancel can only name this publisher's own alerts, which passed this check
-            remit.check(publisher, alert.input().kind(), "/alert/info[0]/category", alert.input().area(),
-                    "/alert/info/area");
+        // a bare Cancel can only name this publisher's own alerts, which passed this check; an end (a Cancel with its
+        // alert, an AllClear Update) is checked once the alert it follows is known, as a GeoJSON end is
+        if (!alert.bareCancel() && !ending(alert)) {
+            checkRemit(publisher, alert);
         }
         return jdbc.inTransactionRetryingConflicts(c -> handle(c, publisher, alert));
+    }
+
+    private static boolean ending(CapAlert alert) {
+        return !alert.bareCancel() && alert.input().status() != EventStatus.ACTIVE;
+    }
+
+    private void checkRemit(PublisherRecord publisher, CapAlert alert) {
+        remit.check(publisher, alert.input().kind(), "/alert/info[0]/category", alert.input().area(),
+                "/alert/info/area");
     }
 
     private Submission handle(Connection c, PublisherRecord publisher, CapAlert alert) throws SQLException {
@@ -81,6 +90,11 @@ public class CapService {
                 followed = repository.lockById(c, referenced.get().eventId());
                 break;
             }
+        }
+        if (ending(alert) && !EventService.endsAsItStands(followed, alert.input())) {
+            // the end of an active alert, of its kind and over its area, ends what was allowed when it began: a remit
+            // narrowed since must not leave its people told that the alert goes on; any other end is checked
+            checkRemit(publisher, alert);
         }
         Submission submission;
         // a publisher in test mode publishes tests only, whatever its messages say

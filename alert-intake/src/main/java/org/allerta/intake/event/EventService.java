@@ -48,9 +48,13 @@ public class EventService {
         this.remit = remit;
     }
 
-    /** True when the input ends an active event of the same kind over the same area. */
-    private static boolean endsAsItStands(Optional<Current> current, EventInput input) {
-        return current.isPresent() && current.get().alert().status() == EventStatus.ACTIVE
+    /**
+     * True when the input ends an active event of the same kind over the same area, or says again the end it had (a
+     * retry of the end, answered as a repeat).
+     */
+    public static boolean endsAsItStands(Optional<Current> current, EventInput input) {
+        return current.isPresent() && (current.get().alert().status() == EventStatus.ACTIVE
+                || current.get().alert().status() == input.status())
                 && current.get().alert().kind() == input.kind()
                 && GeoJson.write(input.area().geometry()).equals(current.get().alert().area());
     }

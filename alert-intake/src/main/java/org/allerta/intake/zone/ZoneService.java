@@ -85,9 +85,10 @@ public class ZoneService {
         }
         if (existing.isPresent() && existing.get().openEventId() != null) {
             Current open = repository.lockById(c, existing.get().openEventId()).orElseThrow();
+            // a zone opened in test mode stays a test until a status ends it (below)
             events.revise(c, publisher, open, input(zoneId, definition.name(), definition.area(),
                     existing.get().status(), open.alert().zone() == null ? null : open.alert().zone().note(),
-                    open.alert().expectedRestorationAt(), open.alert().publisherEventId()));
+                    open.alert().expectedRestorationAt(), open.alert().publisherEventId(), open.alert().test()));
         }
         return lock(c, publisher.publisherId(), zoneId).orElseThrow();
     }
@@ -121,21 +122,37 @@ public class ZoneService {
                 }
                 int next = countEvents(c, publisher.publisherId(), zoneId) + 1;
                 Submission created = events.create(c, publisher, input(zoneId, zone.name(), area, status, note,
-                        expectedAt, "zone:" + zoneId + ":" + next));
+                        expectedAt, "zone:" + zoneId + ":" + next, false));
                 save(c, publisher.publisherId(), zoneId, status, created.eventId(), created.eventId(), next);
                 return created;
             }
             Current open = repository.lockById(c, zone.openEventId()).orElseThrow();
+            if (open.alert().test() && !publisher.testMode()) {
+                // opened while the publisher was in test mode, which is over: the test ends as a test (nobody is
+                // told), and what the crew posts from now on is real, a status that opens going out as a new event
+                Submission ended = events.revise(c, publisher, open, input(zoneId, zone.name(), area,
+                        ZoneStatus.CLEARED, null, null, open.alert().publisherEventId(), true));
+                int count = countEvents(c, publisher.publisherId(), zoneId);
+                save(c, publisher.publisherId(), zoneId, ZoneStatus.CLEARED, null, open.eventId(), count);
+                if (status == ZoneStatus.CLEARED) {
+                    return ended;
+                }
+                Submission created = events.create(c, publisher, input(zoneId, zone.name(), area, status, note,
+                        expectedAt, "zone:" + zoneId + ":" + (count + 1), false));
+                save(c, publisher.publisherId(), zoneId, status, created.eventId(), created.eventId(), count + 1);
+                return created;
+            }
             Submission revised = events.revise(c, publisher, open, input(zoneId, zone.name(), area, status, note,
-                    expectedAt, open.alert().publisherEventId()));
+                    expectedAt, open.alert().publisherEventId(), false));
             save(c, publisher.publisherId(), zoneId, status, status == ZoneStatus.CLEARED ? null : open.eventId(),
                     open.eventId(), countEvents(c, publisher.publisherId(), zoneId));
             return revised;
         });
     }
 
+    /** {@code test}: a test whatever the publisher's mode (a zone opened in test mode); else as the mode says. */
     static EventInput input(String zoneId, String name, OutageArea area, ZoneStatus status, String note,
-                            Instant expectedAt, String publisherEventId) {
+                            Instant expectedAt, String publisherEventId, boolean test) {
         Map<String, String> headline = switch (status) {
             case NOT_STARTED -> Map.of("it", "Sgombero neve non ancora iniziato: " + name,
                     "en", "Snow clearing not started yet: " + name);
@@ -147,7 +164,7 @@ public class ZoneService {
         Map<String, String> description = note == null || note.isBlank() ? Map.of() : Map.of("it", note);
         return new EventInput(publisherEventId, EventKind.ROAD_CLEARING,
                 status == ZoneStatus.CLEARED ? EventStatus.RESOLVED : EventStatus.ACTIVE, Severity.MODERATE,
-                Urgency.EXPECTED, false, area, name, headline, description, null,
+                Urgency.EXPECTED, test, area, name, headline, description, null,
                 status == ZoneStatus.CLEARED ? null : expectedAt, null, Instant.now(), List.of(),
                 new ZoneRef(zoneId, name, status, note, expectedAt));
     }

@@ -268,6 +268,45 @@ class CapTest {
                 .body("problems[0].where", equalTo("/alert/info[0]/category"));
     }
 
+    /**
+     * A remit narrowed during an alert (its kinds) still lets its publisher end it: an AllClear Update, or a Cancel
+     * carrying its alert, over its area; an Update that keeps it going is refused, and a retry of the end is a repeat.
+     */
+    @Test
+    void aRemitNarrowedDuringAnAlertStillLetsItsPublisherEndIt() {
+        var grid = Features.newPublisher("grid", "Rete elettrica", false, "POWER_OUTAGE");
+        String sender = "protezionecivile@comune.alessandria.it";
+        String first = "NARROW-" + UUID.randomUUID();
+        String second = "NARROW-" + UUID.randomUUID();
+        for (String id : java.util.List.of(first, second)) {
+            postAs(grid.key(), power(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))).then()
+                    .statusCode(202);
+        }
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"allowedKinds\": [\"WATER_OUTAGE\"]}").put("/v1/admin/publishers/" + grid.id()).then()
+                .statusCode(200);
+        String update = power(alert(first + "-u", "2026-11-28T09:00:00+01:00", "Update",
+                sender + "," + first + ",2026-11-28T08:00:00+01:00", CENTRE));
+        postAs(grid.key(), update).then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        String allClear = update.replace("<info>", "<info><responseType>AllClear</responseType>");
+        postAs(grid.key(), allClear).then().statusCode(202).body("status", equalTo("RESOLVED"));
+        postAs(grid.key(), allClear).then().statusCode(200).body("outcome", equalTo("UNCHANGED"));
+        postAs(grid.key(), power(alert(second + "-c", "2026-11-28T09:00:00+01:00", "Cancel",
+                sender + "," + second + ",2026-11-28T08:00:00+01:00", CENTRE))).then().statusCode(202)
+                .body("status", equalTo("CANCELLED"));
+    }
+
+    /** The test alert as a grid operator's: a power cut. */
+    private static String power(String xml) {
+        return xml.replace("<category>Met</category>", "<category>Infra</category>")
+                .replace("<event>Allerta neve</event>", "<event>Interruzione di corrente</event>");
+    }
+
+    private static Response postAs(String key, String xml) {
+        return given().header("Authorization", "Bearer " + key).contentType("application/cap+xml").body(xml)
+                .post("/v1/cap");
+    }
+
     @Test
     void aLanguageTagThatNamesNoLanguageIsRefused() {
         post(alert("LANG-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)

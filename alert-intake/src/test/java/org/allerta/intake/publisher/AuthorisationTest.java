@@ -13,6 +13,7 @@ import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Topics;
@@ -121,6 +122,9 @@ class AuthorisationTest {
                 .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
         post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED").json())
                 .then().statusCode(202).body("revision", equalTo(2)).body("status", equalTo("RESOLVED"));
+        // the same end again (a retry) is a repeat
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED").json())
+                .then().statusCode(200).body("outcome", equalTo("UNCHANGED"));
         // once ended, a further revision of its end is checked too
         post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "CANCELLED").json())
                 .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));

@@ -66,6 +66,51 @@ class ZoneTest {
         assertThat(next).isNotEqualTo(eventId);
     }
 
+    /**
+     * A crew onboarded in test mode opens its zone as a test; once the mode is switched off, the zone is not stuck on
+     * that test: its next status ends the test quietly and, when it opens, goes out as a new, real event.
+     */
+    @Test
+    void aZoneOpenedInTestModeGoesOnAsARealEventOnceTheModeIsOff() {
+        var crew = Features.newPublisher("crew", "Squadra neve", true, "ROAD_CLEARING");
+        String key = "Bearer " + crew.key();
+        String zoneId = "zt-" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", key).contentType("application/geo+json")
+                .body(Features.outage("unused").property("name", "Zona di prova").json()
+                        .replace("\"publisherEventId\":\"unused\",", ""))
+                .put("/v1/zones/" + zoneId).then().statusCode(200);
+        String drill = statusAs(key, zoneId, "NOT_STARTED").then().statusCode(202).extract().path("eventId");
+        assertThat(eventAs(key, drill).test()).isTrue();
+
+        given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
+                .body("{\"testMode\": false}").put("/v1/admin/publishers/" + crew.id()).then().statusCode(200);
+        given().header("Authorization", key).contentType("application/geo+json")
+                .body(Features.outage("unused").property("name", "Zona di prova").json()
+                        .replace("\"publisherEventId\":\"unused\",", ""))
+                .put("/v1/zones/" + zoneId).then().statusCode(200);
+        String real = statusAs(key, zoneId, "IN_PROGRESS").then().statusCode(202).body("revision", equalTo(1))
+                .extract().path("eventId");
+        assertThat(real).isNotEqualTo(drill);
+        assertThat(eventAs(key, real).test()).isFalse();
+        assertThat(eventAs(key, real).zone().status()).isEqualTo(ZoneStatus.IN_PROGRESS);
+        AlertEvent ended = eventAs(key, drill);
+        assertThat(ended.status()).isEqualTo(EventStatus.RESOLVED);
+        assertThat(ended.test()).as("the test ended as a test").isTrue();
+        statusAs(key, zoneId, "CLEARED").then().statusCode(202).body("eventId", equalTo(real))
+                .body("status", equalTo("RESOLVED"));
+    }
+
+    private static Response statusAs(String key, String zoneId, String status) {
+        return given().header("Authorization", key).contentType("application/json")
+                .body("{\"status\":\"" + status + "\"}").post("/v1/zones/" + zoneId + "/status").then()
+                .log().ifValidationFails().extract().response();
+    }
+
+    private static AlertEvent eventAs(String key, String eventId) {
+        return Json.fromBytes(given().header("Authorization", key).get("/v1/events/" + eventId).asByteArray(),
+                AlertEvent.class);
+    }
+
     @Test
     void loadsACollectionOfZonesAllOrNothing() {
         String a = "za-" + UUID.randomUUID().toString().substring(0, 8);
