@@ -109,7 +109,12 @@ public class SmppAdapter implements Adapter {
         }
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /**
+     * Unbinds once the deliveries have stopped (a later priority than theirs): a {@code submit_sm} under way when the
+     * stop began gets its answer, and is recorded sent, instead of ending uncertain on a closed session.
+     */
+    void onStop(@Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER)
+                ShutdownEvent event) {
         SMPPSession current = session;
         if (current != null) {
             current.unbindAndClose();

@@ -286,7 +286,9 @@ public class SmtpAdapter implements Adapter {
         }
     }
 
-    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+    /** Closes the connections once the deliveries have stopped (a later priority than theirs), as SMPP does. */
+    void onStop(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(
+            jakarta.interceptor.Interceptor.Priority.LIBRARY_AFTER) io.quarkus.runtime.ShutdownEvent event) {
         for (Relay transport : open) {
             try {
                 transport.close();
