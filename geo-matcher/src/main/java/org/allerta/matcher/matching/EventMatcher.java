@@ -93,7 +93,8 @@ public class EventMatcher {
                     i.why())).toList());
             return;
         }
-        Optional<AlertEvent> previous = jdbc.inTransaction(c -> previous(c, event.eventId()));
+        Optional<State> state = jdbc.inTransaction(c -> state(c, event.eventId()));
+        Optional<AlertEvent> previous = state.map(State::alert);
         if (previous.isPresent() && !RevisionOrder.isNewer(event, previous.get())) {
             if (previous.get().revision() == event.revision()) {
                 // matched already; its FINISHED may not have left (a crash or a broker refusal after the commit)
@@ -102,10 +103,11 @@ public class EventMatcher {
             }
             return;
         }
-        match(event, previous.orElse(null));
+        match(event, previous.orElse(null), state.map(State::wasExtreme).orElse(false));
     }
 
-    private void match(AlertEvent event, AlertEvent previous) {
+    /** {@code wasExtreme}: the event was EXTREME at a revision matched before. */
+    private void match(AlertEvent event, AlertEvent previous, boolean wasExtreme) {
         jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("""
                     INSERT INTO matching_under_way (event_id, revision) VALUES (?, ?)
@@ -125,8 +127,7 @@ public class EventMatcher {
         // a civil-protection event no longer EXTREME keeps those the override reached while they stay inside (they are
         // not "no longer affected" because the severity fell, and they hear its updates and its end); one that never
         // was EXTREME follows interests like any other
-        boolean keepReached = !everyone && event.kind() == EventKind.CIVIL_PROTECTION && previous != null
-                && jdbc.inTransaction(c -> wasExtreme(c, event.eventId()));
+        boolean keepReached = !everyone && event.kind() == EventKind.CIVIL_PROTECTION && wasExtreme;
         Map<Change, AtomicLong> counts = new EnumMap<>(Change.class);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong placesInside = new AtomicLong();
@@ -492,21 +493,17 @@ public class EventMatcher {
         Jdbc.analyseIfGrown(c, "affected", changed);
     }
 
-    /** Whether the event has been EXTREME at a revision matched before. */
-    private static boolean wasExtreme(Connection c, String eventId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT was_extreme FROM event_state WHERE event_id = ?")) {
-            s.setString(1, eventId);
-            try (ResultSet rows = s.executeQuery()) {
-                return rows.next() && rows.getBoolean(1);
-            }
-        }
+    /** The last revision matched of an event, and whether one of its revisions matched so far was EXTREME. */
+    private record State(AlertEvent alert, boolean wasExtreme) {
     }
 
-    private static Optional<AlertEvent> previous(Connection c, String eventId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT alert FROM event_state WHERE event_id = ?")) {
+    private static Optional<State> state(Connection c, String eventId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT alert, was_extreme FROM event_state WHERE event_id = ?")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
-                return rows.next() ? Optional.of(Json.fromBytes(rows.getBytes(1), AlertEvent.class)) : Optional.empty();
+                return rows.next() ? Optional.of(new State(Json.fromBytes(rows.getBytes(1), AlertEvent.class),
+                        rows.getBoolean(2))) : Optional.empty();
             }
         }
     }

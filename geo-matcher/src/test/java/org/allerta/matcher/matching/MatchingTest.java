@@ -415,14 +415,10 @@ class MatchingTest {
             MatchChange gone = awaitChange(matches, civil, "cp-quits", Change.NO_LONGER_AFFECTED);
             assertThat(gone.revision()).isEqualTo(1);
 
-            AlertEvent worse = event(civil, 2, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.ACTIVE, area,
-                    null, t0.plusSeconds(60));
-            worse = new AlertEvent(worse.eventId(), worse.revision(), worse.publisherId(), worse.publisherEventId(),
-                    worse.kind(), worse.status(), worse.severity(), worse.urgency(), worse.test(), worse.area(),
-                    worse.areaDescription(), Map.of("it", "Allerta estesa"), worse.description(), worse.startedAt(),
-                    worse.expectedRestorationAt(), worse.expiresAt(), worse.sentAt(), worse.receivedAt(),
-                    worse.references(), worse.zone());
-            assertThat(publish(worse, matches, progress, null)).isEqualTo(Map.of("cp-stays", Change.UPDATED));
+            // a material revision (an end now expected): an update to whoever still follows it
+            assertThat(publish(event(civil, 2, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.ACTIVE, area,
+                    t0.plusSeconds(7200), t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("cp-stays", Change.UPDATED));
             assertThat(publish(event(civil, 3, EventKind.CIVIL_PROTECTION, Severity.SEVERE, EventStatus.RESOLVED, area,
                     null, t0.plusSeconds(120)), matches, progress, null)).isEqualTo(Map.of("cp-stays", Change.RESOLVED));
         }
