@@ -120,11 +120,7 @@ public class ZoneService {
                     throw ProblemException.conflict("zone-not-open", "Zone " + zoneId
                             + " has no open event to clear; post NOT_STARTED or IN_PROGRESS first.");
                 }
-                int next = countEvents(c, publisher.publisherId(), zoneId) + 1;
-                Submission created = events.create(c, publisher, input(zoneId, zone.name(), area, status, note,
-                        expectedAt, "zone:" + zoneId + ":" + next, false));
-                save(c, publisher.publisherId(), zoneId, status, created.eventId(), created.eventId(), next);
-                return created;
+                return openNext(c, publisher, zone, area, status, note, expectedAt);
             }
             Current open = repository.lockById(c, zone.openEventId()).orElseThrow();
             if (open.alert().test() && !publisher.testMode()) {
@@ -132,15 +128,10 @@ public class ZoneService {
                 // told), and what the crew posts from now on is real, a status that opens going out as a new event
                 Submission ended = events.revise(c, publisher, open, input(zoneId, zone.name(), area,
                         ZoneStatus.CLEARED, null, null, open.alert().publisherEventId(), true));
-                int count = countEvents(c, publisher.publisherId(), zoneId);
-                save(c, publisher.publisherId(), zoneId, ZoneStatus.CLEARED, null, open.eventId(), count);
-                if (status == ZoneStatus.CLEARED) {
-                    return ended;
-                }
-                Submission created = events.create(c, publisher, input(zoneId, zone.name(), area, status, note,
-                        expectedAt, "zone:" + zoneId + ":" + (count + 1), false));
-                save(c, publisher.publisherId(), zoneId, status, created.eventId(), created.eventId(), count + 1);
-                return created;
+                save(c, publisher.publisherId(), zoneId, ZoneStatus.CLEARED, null, open.eventId(),
+                        countEvents(c, publisher.publisherId(), zoneId));
+                return status == ZoneStatus.CLEARED ? ended
+                        : openNext(c, publisher, zone, area, status, note, expectedAt);
             }
             Submission revised = events.revise(c, publisher, open, input(zoneId, zone.name(), area, status, note,
                     expectedAt, open.alert().publisherEventId(), false));
@@ -148,6 +139,17 @@ public class ZoneService {
                     open.eventId(), countEvents(c, publisher.publisherId(), zoneId));
             return revised;
         });
+    }
+
+    /** Opens the zone's next event (the next snowfall) with this status. */
+    private Submission openNext(Connection c, PublisherRecord publisher, Zone zone, OutageArea area,
+                                ZoneStatus status, String note, Instant expectedAt) throws SQLException {
+        String zoneId = zone.zoneId();
+        int next = countEvents(c, publisher.publisherId(), zoneId) + 1;
+        Submission created = events.create(c, publisher, input(zoneId, zone.name(), area, status, note, expectedAt,
+                "zone:" + zoneId + ":" + next, false));
+        save(c, publisher.publisherId(), zoneId, status, created.eventId(), created.eventId(), next);
+        return created;
     }
 
     /** {@code test}: a test whatever the publisher's mode (a zone opened in test mode); else as the mode says. */

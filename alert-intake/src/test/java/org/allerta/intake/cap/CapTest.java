@@ -47,8 +47,11 @@ class CapTest {
     }
 
     static Response post(byte[] xml, String contentType) {
-        return given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY).contentType(contentType)
-                .body(xml).post("/v1/cap");
+        return post(Features.PUBLISHER_KEY, xml, contentType);
+    }
+
+    static Response post(String key, byte[] xml, String contentType) {
+        return given().header("Authorization", "Bearer " + key).contentType(contentType).body(xml).post("/v1/cap");
     }
 
     static AlertEvent event(String eventId) {
@@ -303,8 +306,7 @@ class CapTest {
     }
 
     private static Response postAs(String key, String xml) {
-        return given().header("Authorization", "Bearer " + key).contentType("application/cap+xml").body(xml)
-                .post("/v1/cap");
+        return post(key, xml.getBytes(StandardCharsets.UTF_8), "application/cap+xml");
     }
 
     @Test

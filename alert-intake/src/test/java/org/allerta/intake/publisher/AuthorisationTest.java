@@ -13,7 +13,6 @@ import io.restassured.response.Response;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import org.allerta.contracts.Json;
 import org.allerta.contracts.Topics;

@@ -30,16 +30,20 @@ class ZoneTest {
     }
 
     static AlertEvent event(String eventId) {
-        return Json.fromBytes(given().header("Authorization", KEY).get("/v1/events/" + eventId).asByteArray(),
-                AlertEvent.class);
+        return eventAs(KEY, eventId);
     }
 
     static String register(String zoneId) {
-        given().header("Authorization", KEY).contentType("application/geo+json")
-                .body(Features.outage("unused").property("name", "Zona 4 - Cristo").json()
-                        .replace("\"publisherEventId\":\"unused\",", ""))
-                .put("/v1/zones/" + zoneId).then().statusCode(200).body("name", equalTo("Zona 4 - Cristo"));
+        put(KEY, zoneId, "Zona 4 - Cristo").then().statusCode(200).body("name", equalTo("Zona 4 - Cristo"));
         return zoneId;
+    }
+
+    /** Registers (or changes) a zone with the test outage's square as its area. */
+    static Response put(String key, String zoneId, String name) {
+        return given().header("Authorization", key).contentType("application/geo+json")
+                .body(Features.outage("unused").property("name", name).json()
+                        .replace("\"publisherEventId\":\"unused\",", ""))
+                .put("/v1/zones/" + zoneId);
     }
 
     @Test
@@ -75,19 +79,13 @@ class ZoneTest {
         var crew = Features.newPublisher("crew", "Squadra neve", true, "ROAD_CLEARING");
         String key = "Bearer " + crew.key();
         String zoneId = "zt-" + UUID.randomUUID().toString().substring(0, 8);
-        given().header("Authorization", key).contentType("application/geo+json")
-                .body(Features.outage("unused").property("name", "Zona di prova").json()
-                        .replace("\"publisherEventId\":\"unused\",", ""))
-                .put("/v1/zones/" + zoneId).then().statusCode(200);
+        put(key, zoneId, "Zona di prova").then().statusCode(200);
         String drill = statusAs(key, zoneId, "NOT_STARTED").then().statusCode(202).extract().path("eventId");
         assertThat(eventAs(key, drill).test()).isTrue();
 
         given().header("Authorization", "Bearer " + Features.ADMIN_KEY).contentType("application/json")
                 .body("{\"testMode\": false}").put("/v1/admin/publishers/" + crew.id()).then().statusCode(200);
-        given().header("Authorization", key).contentType("application/geo+json")
-                .body(Features.outage("unused").property("name", "Zona di prova").json()
-                        .replace("\"publisherEventId\":\"unused\",", ""))
-                .put("/v1/zones/" + zoneId).then().statusCode(200);
+        put(key, zoneId, "Zona di prova").then().statusCode(200);
         String real = statusAs(key, zoneId, "IN_PROGRESS").then().statusCode(202).body("revision", equalTo(1))
                 .extract().path("eventId");
         assertThat(real).isNotEqualTo(drill);
