@@ -19,7 +19,8 @@ import org.allerta.contracts.Change;
  *       update of a held AFFECTED renews it (it will be rendered from the newer revision), or sends it at once when
  *       the update does not wait for quiet hours (an escalation to an emergency); a held NO_LONGER_AFFECTED or
  *       RESOLVED is withdrawn when the person is AFFECTED again, since what they last heard (AFFECTED) is true
- *       again.</li>
+ *       again (if the event changed materially since their last notice, the dispatcher tells them that UPDATED:
+ *       it keeps which revision they last heard).</li>
  * </ul>
  */
 public final class NoticeRules {

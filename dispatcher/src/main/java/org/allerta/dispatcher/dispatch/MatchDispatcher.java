@@ -40,6 +40,7 @@ import org.allerta.contracts.NotificationJob;
 import org.allerta.contracts.PlaceCategory;
 import org.allerta.contracts.rules.Interests;
 import org.allerta.contracts.rules.JobIds;
+import org.allerta.contracts.rules.Materiality;
 import org.allerta.contracts.rules.NoticeRules;
 import org.allerta.contracts.rules.NoticeRules.Action;
 import org.allerta.contracts.rules.NoticeRules.Decision;
@@ -176,6 +177,8 @@ public class MatchDispatcher {
         int stays;
         /** The matcher's time of the last change applied; null when unknown. */
         Instant lastAt;
+        /** The revision of the last AFFECTED or UPDATED notice that went out to the person; 0 when unknown (V19). */
+        long heard;
         boolean fresh;
         boolean dirty;
 
@@ -388,12 +391,14 @@ public class MatchDispatcher {
             ErasureFence.pass(c);
             Map<Key, Entry> ledger = lockLedger(c, work);
             Set<Work> gone = noLongerHeld(c, work);
+            Map<Rev, AlertEvent> heard = heardBeforeReturning(c, work, ledger, events);
             Map<UUID, Person> people = people(c, work);
             Map<String, String> publishers = publishers(c, events.values());
             long t1 = System.nanoTime();
             var outcome = new Outcome();
             outcome.expiries = latestExpiries(c, events.values());
             outcome.now = now;
+            outcome.heard = heard;
             for (Work w : work) {
                 AlertEvent event = events.get(w.rev());
                 Person person = people.get(w.subscriberId());
@@ -476,7 +481,20 @@ public class MatchDispatcher {
                 outcome.supersede(w);
                 outcome.hold(new Held(w, holdUntil.get()));
             }
-            case DROP_HELD -> outcome.dropHeld(new Key(w.eventId(), w.subscriberId()));
+            case DROP_HELD -> {
+                outcome.dropHeld(new Key(w.eventId(), w.subscriberId()));
+                if (w.change() == Change.AFFECTED && changedSinceHeard(w, event, entry, outcome)) {
+                    // back inside before the held end went out: AFFECTED is true again, but the event changed since
+                    // the last notice they had (its UPDATED was held and gave way to the leave, or came while they
+                    // were outside), so they hear that UPDATED now, or when their quiet hours end
+                    Work update = asChange(w, Change.UPDATED);
+                    if (holdUntil.isPresent()) {
+                        outcome.hold(new Held(update, holdUntil.get()));
+                    } else {
+                        jobs(update, event, person, entry, publishers, now, outcome);
+                    }
+                }
+            }
             // the held AFFECTED will be rendered from this newer revision
             case RENEW_HELD -> outcome.hold(new Held(asAffected(w), holdUntil.get()));
             case SEND_HELD -> {
@@ -507,8 +525,50 @@ public class MatchDispatcher {
 
     /** The AFFECTED notice a person has not heard yet, as this newer change's revision and places tell it. */
     private static Work asAffected(Work w) {
-        return new Work(w.eventId(), w.revision(), w.subscriberId(), Change.AFFECTED, w.placeIds(), w.priority(),
+        return asChange(w, Change.AFFECTED);
+    }
+
+    /** Another notice of this change's revision and places. */
+    private static Work asChange(Work w, Change change) {
+        return new Work(w.eventId(), w.revision(), w.subscriberId(), change, w.placeIds(), w.priority(),
                 w.released());
+    }
+
+    /**
+     * True when the revision of this change tells something (rule 5) that the last notice the person had did not.
+     * False when that notice is not known (a ledger row written before V19, or its revision no longer stored).
+     */
+    private static boolean changedSinceHeard(Work w, AlertEvent event, Entry entry, Outcome outcome) {
+        AlertEvent heard = outcome.heard.get(new Rev(w.eventId(), entry.heard));
+        return heard != null && Materiality.isMaterial(heard, event);
+    }
+
+    /**
+     * The batch's revisions, and those last heard by the people whose AFFECTED of this batch may withdraw a held end
+     * ({@link #changedSinceHeard}): read only for them, a few at most.
+     */
+    private static Map<Rev, AlertEvent> heardBeforeReturning(Connection c, List<Work> work, Map<Key, Entry> ledger,
+                                                             Map<Rev, AlertEvent> events) throws SQLException {
+        var wanted = new LinkedHashSet<Rev>();
+        for (Work w : work) {
+            if (w.released() || w.change() != Change.AFFECTED) {
+                continue;
+            }
+            Entry entry = ledger.get(new Key(w.eventId(), w.subscriberId()));
+            if (entry != null && entry.heard > 0
+                    && (entry.told == Told.NO_LONGER_AFFECTED_HELD || entry.told == Told.RESOLVED_HELD)) {
+                Rev rev = new Rev(w.eventId(), entry.heard);
+                if (!events.containsKey(rev)) {
+                    wanted.add(rev);
+                }
+            }
+        }
+        if (wanted.isEmpty()) {
+            return events;
+        }
+        var found = new HashMap<>(events);
+        found.putAll(revisions(c, wanted));
+        return found;
     }
 
     /**
@@ -585,8 +645,9 @@ public class MatchDispatcher {
             return;
         }
         int channelsBefore = entry.channels;
+        long heardBefore = entry.heard;
         int emitted = jobs(w, event, person, entry, publishers, now, outcome);
-        entry.dirty |= entry.channels != channelsBefore;
+        entry.dirty |= entry.channels != channelsBefore || entry.heard != heardBefore;
         if (emitted == 0 && entry.told == Told.AFFECTED_HELD && w.change() == Change.AFFECTED
                 && awaitsChannel(person, event, outcome)) {
             // quiet hours are over, but no verified channel carries it yet: it waits for one that would
@@ -669,6 +730,9 @@ public class MatchDispatcher {
         if (emitted > 0 && !followsTold) {
             entry.channels = sentOn;
         }
+        if (emitted > 0 && (w.change() == Change.AFFECTED || w.change() == Change.UPDATED)) {
+            entry.heard = w.revision();
+        }
         return emitted;
     }
 
@@ -743,6 +807,8 @@ public class MatchDispatcher {
         final List<Key> dropHeld = new ArrayList<>();
         /** The expiry of each of the batch's events, as its latest revision says ({@link #latestExpiries}). */
         Map<String, Instant> expiries = Map.of();
+        /** The batch's revisions and those last heard by people coming back inside ({@link #heardBeforeReturning}). */
+        Map<Rev, AlertEvent> heard = Map.of();
         Instant now;
 
         /** The expiry of the alert: its latest revision's, else the one this revision gave. */
@@ -872,21 +938,21 @@ public class MatchDispatcher {
 
     private static final String LEDGER_INSERT = """
             INSERT INTO ledger (event_id, subscriber_id, told, last_revision, last_change, channels, stays, last_at,
-                                updated_at)
-            SELECT e, s, t, r, ch, cs, st, la, now()
+                                heard_revision, updated_at)
+            SELECT e, s, t, r, ch, cs, st, la, h, now()
             FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[], ?::smallint[],
-                        ?::timestamptz[])
-                AS u(e, s, t, r, ch, cs, st, la)""";
+                        ?::timestamptz[], ?::bigint[])
+                AS u(e, s, t, r, ch, cs, st, la, h)""";
 
     private static final String LEDGER_UPDATE = """
             UPDATE ledger l SET told = u.t, last_revision = u.r, last_change = u.ch, channels = u.cs, stays = u.st,
-                last_at = u.la, updated_at = now()
+                last_at = u.la, heard_revision = u.h, updated_at = now()
             FROM unnest(?::text[], ?::uuid[], ?::text[], ?::bigint[], ?::text[], ?::smallint[], ?::smallint[],
-                        ?::timestamptz[])
-                AS u(e, s, t, r, ch, cs, st, la)
+                        ?::timestamptz[], ?::bigint[])
+                AS u(e, s, t, r, ch, cs, st, la, h)
             WHERE l.event_id = u.e AND l.subscriber_id = u.s""";
 
-    /** Writes these ledger entries with {@code sql}, which takes them as eight arrays of the same length. */
+    /** Writes these ledger entries with {@code sql}, which takes them as nine arrays of the same length. */
     private static void writeLedger(Connection c, List<Map.Entry<Key, Entry>> entries, String sql)
             throws SQLException {
         if (entries.isEmpty()) {
@@ -901,6 +967,7 @@ public class MatchDispatcher {
         var channels = new Short[n];
         var stays = new Short[n];
         var lastAt = new Timestamp[n];
+        var heard = new Long[n];
         for (int i = 0; i < n; i++) {
             var e = entries.get(i);
             events[i] = e.getKey().eventId();
@@ -911,6 +978,7 @@ public class MatchDispatcher {
             channels[i] = e.getValue().channels == UNKNOWN ? null : (short) e.getValue().channels;
             stays[i] = (short) Math.min(Short.MAX_VALUE, e.getValue().stays);
             lastAt[i] = e.getValue().lastAt == null ? null : Timestamp.from(e.getValue().lastAt);
+            heard[i] = e.getValue().heard == 0 ? null : e.getValue().heard;
         }
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setArray(1, c.createArrayOf("text", events));
@@ -921,6 +989,7 @@ public class MatchDispatcher {
             s.setArray(6, c.createArrayOf("int2", channels));
             s.setArray(7, c.createArrayOf("int2", stays));
             s.setArray(8, c.createArrayOf("timestamptz", lastAt));
+            s.setArray(9, c.createArrayOf("bigint", heard));
             s.executeUpdate();
         }
     }
@@ -945,6 +1014,7 @@ public class MatchDispatcher {
                     entry.stays = rows.getShort(7);
                     Timestamp lastAt = rows.getTimestamp(8);
                     entry.lastAt = lastAt == null ? null : lastAt.toInstant();
+                    entry.heard = rows.getLong(9);
                     ledger.put(new Key(rows.getString(1), rows.getObject(2, UUID.class)), entry);
                 }
             }
@@ -956,7 +1026,7 @@ public class MatchDispatcher {
     /** The batch's ledger rows, locked: the events (1) and subscribers (2) as arrays of the same length. */
     static final String LEDGER_LOOKUP = """
             SELECT l.event_id, l.subscriber_id, l.told, l.last_revision, l.last_change, l.channels, l.stays,
-                   l.last_at FROM ledger l
+                   l.last_at, l.heard_revision FROM ledger l
             JOIN unnest(?::text[], ?::uuid[]) AS k(e, s) ON l.event_id = k.e AND l.subscriber_id = k.s
             ORDER BY l.event_id, l.subscriber_id
             FOR UPDATE OF l""";
@@ -1116,6 +1186,11 @@ public class MatchDispatcher {
         for (Work w : work) {
             keys.add(w.rev());
         }
+        return revisions(c, keys);
+    }
+
+    /** These revisions, those stored. */
+    static Map<Rev, AlertEvent> revisions(Connection c, java.util.Collection<Rev> keys) throws SQLException {
         var events = new HashMap<Rev, AlertEvent>();
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT r.event_id, r.revision, r.alert FROM event_revision r

@@ -552,6 +552,65 @@ class DispatchTest {
     }
 
     /**
+     * Told AFFECTED; at night a new estimate (UPDATED, held), then the area shrinks (NO_LONGER_AFFECTED held, the
+     * UPDATED gives way) and grows back: the morning tells the new estimate. Another person, outside (their
+     * NO_LONGER_AFFECTED held) when the estimate of their event changed, is back inside when it becomes an emergency
+     * and hears the UPDATED at once. Before, both kept the estimate of their first notice until the next material
+     * revision or the end.
+     */
+    @Test
+    void someoneBackInsideBeforeTheirHeldEndWentOutHearsWhatChangedMeanwhile() throws Exception {
+        Person nadia = nightOwl("Nadia", "it", "+393330000031");
+        Person oscar = nightOwl("Oscar", "en", "+393330000032");
+        String e = id("estimate");
+        String grave = id("grave");
+        Instant nine = Instant.parse("2026-11-29T08:00:00Z");     // 09:00 in Rome
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        publish(event(grave, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        for (long revision = 2; revision <= 4; revision++) {
+            publish(event(e, revision, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE,
+                    Urgency.EXPECTED, false, nine));
+        }
+        publish(event(grave, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED,
+                false, nine));
+        publish(event(grave, 3, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.SEVERE, Urgency.IMMEDIATE,
+                false, nine));
+        clock.set(Instant.parse("2026-11-28T20:50:00Z"));         // 21:50
+        match(e, 1, nadia, Change.AFFECTED);
+        match(grave, 1, oscar, Change.AFFECTED);
+        assertThat(awaitLedger(e, nadia, 1)).isEqualTo("AFFECTED");
+        assertThat(awaitLedger(grave, oscar, 1)).isEqualTo("AFFECTED");
+        clock.set(Instant.parse("2026-11-28T21:30:00Z"));         // 22:30
+        match(e, 2, nadia, Change.UPDATED);                       // held for the morning
+        match(grave, 2, oscar, Change.NO_LONGER_AFFECTED);        // held; outside when the estimate changed
+        assertThat(awaitLedger(e, nadia, 2)).isEqualTo("AFFECTED");
+        assertThat(awaitLedger(grave, oscar, 2)).isEqualTo("NO_LONGER_AFFECTED_HELD");
+        clock.set(Instant.parse("2026-11-28T21:45:00Z"));         // 22:45
+        match(e, 3, nadia, Change.NO_LONGER_AFFECTED);            // the held UPDATED gives way
+        assertThat(awaitLedger(e, nadia, 3)).isEqualTo("NO_LONGER_AFFECTED_HELD");
+        clock.set(Instant.parse("2026-11-28T22:00:00Z"));         // 23:00
+        match(e, 4, nadia, Change.AFFECTED);
+        match(grave, 3, oscar, Change.AFFECTED);                  // back inside, and an emergency now
+        assertThat(awaitLedger(e, nadia, 4)).isEqualTo("AFFECTED");
+        assertThat(awaitLedger(grave, oscar, 3)).isEqualTo("AFFECTED");
+        List<NotificationJob> jobs = jobs(Set.of(nadia.id(), oscar.id()), 4);
+        assertThat(jobs.stream().map(j -> j.subscriberId() + " " + j.change() + "@" + j.revision()))
+                .as("in the night: the first notices, and Oscar's emergency at once")
+                .containsExactlyInAnyOrder(nadia.id() + " AFFECTED@1", oscar.id() + " AFFECTED@1",
+                        oscar.id() + " UPDATED@3");
+        assertThat(ids(jobs)).contains(notice(grave, oscar.id(), Change.UPDATED, 3, Channel.SMS));
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        jobs = jobs(Set.of(nadia.id()), 2);
+        assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()))
+                .containsExactlyInAnyOrder("AFFECTED@1", "UPDATED@4");
+        NotificationJob update = jobs.stream().filter(j -> j.change() == Change.UPDATED).findFirst().orElseThrow();
+        assertThat(update.jobId()).isEqualTo(notice(e, nadia.id(), Change.UPDATED, 4, Channel.SMS));
+        assertThat(update.text()).as("the new estimate").contains("09:00");
+        assertThat(awaitLedger(e, nadia, 4)).isEqualTo("AFFECTED");
+    }
+
+    /**
      * Several changes of one person in one batch (the matches wait for their revisions, then come back in one poll):
      * a held notice that a later change of the batch drops, sends at once or supersedes is not held as well. Before,
      * the batch wrote its holds after its deletions: the morning brought "your power is out" about an event already
