@@ -589,6 +589,35 @@ class SenderTest {
         }
     }
 
+    /**
+     * A channel with a limit (Telegram, four a second here) whose provider is away: once a full window of plans has
+     * gone by with the job waiting and nothing finished, the plan gives no time to drain, rather than the limit's
+     * quarter of a second for a job that is not going out. Once sent, the queue is empty again.
+     */
+    @Test
+    void aChannelWhoseProviderIsAwayHasNoEstimateOfItsDrain() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // away until the plan has said so (the plans' window is six of them, 3 s here)
+        Peers.TROUBLES.add(new Peers.Trouble("Away-" + run, 503, new java.util.concurrent.atomic.AtomicInteger(1000)));
+        NotificationJob job = job(Channel.TELEGRAM, "7200", "Away-" + run, Instant.now().plusSeconds(3600));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS);
+             var backlog = new TopicReader(Topics.NOTIFICATIONS_BACKLOG)) {
+            put(job);
+            Instant put = Instant.now();
+            var stalled = backlog.await(r -> {
+                ChannelBacklog plan = Json.fromBytes(r.value(), ChannelBacklog.class);
+                return plan.channel() == Channel.TELEGRAM && plan.at().isAfter(put) && plan.waiting() > 0
+                        && plan.estimatedDrainSeconds() == null;
+            }, 1, Duration.ofSeconds(30));
+            assertThat(Json.fromBytes(stalled.get(0).value(), ChannelBacklog.class).at())
+                    .as("not before a full window").isAfter(put.plusMillis(2500));
+            Peers.TROUBLES.clear();   // the provider is back
+            receipt(receipts, job.jobId(), ReceiptStatus.SENT);
+        } finally {
+            Peers.TROUBLES.clear();
+        }
+    }
+
     @Test
     void aPoisonJobIsDeadLetteredAndConsumptionGoesOn() throws Exception {
         try (var dlq = new TopicReader(Topics.ALERTS_DLQ); var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {

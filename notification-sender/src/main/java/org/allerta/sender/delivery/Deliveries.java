@@ -174,6 +174,8 @@ public class Deliveries {
         final java.util.concurrent.ConcurrentHashMap<String, Integer> urgentPeople =
                 new java.util.concurrent.ConcurrentHashMap<>();
         final AtomicLong sent = new AtomicLong();
+        /** The jobs finished, sent or not (failed, expired, superseded): while none is, nothing drains. */
+        final AtomicLong finished = new AtomicLong();
         /** The messages the sent jobs took (a long SMS takes one per part), as the limits count them. */
         final AtomicLong messages = new AtomicLong();
 
@@ -763,6 +765,7 @@ public class Deliveries {
     private void record(Lane lane, NotificationJob job, int attempts, String providerMessageId, ReceiptStatus status,
                         String reason, boolean urgent) throws InterruptedException {
         recorder.record(outcome(lane, job, attempts, providerMessageId, status, reason, urgent));
+        lane.finished.incrementAndGet();
     }
 
     private Recorder.Outcome outcome(Lane lane, NotificationJob job, int attempts, String providerMessageId,

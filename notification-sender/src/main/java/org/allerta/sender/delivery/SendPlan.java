@@ -31,8 +31,10 @@ import org.jboss.logging.Logger;
  * The send plan on {@code notifications.backlog}, every few seconds per enabled channel: how many jobs wait (the
  * consumer group's lag on the channel's topic plus the jobs being sent), the current rate (over the last 30 s), and
  * the estimated time to drain: waiting ÷ the channel's limit (or ÷ the measured rate when there is no limit, or when
- * a full 30-s window shows the provider slower than the limit), with the group's committed position and the end
- * offset of each partition. The dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed, and
+ * a full window of six plans, 30 s, shows the provider slower than the limit), with the group's committed position and
+ * the end offset of each partition. When a full window went by with jobs waiting and none finished (the provider is
+ * away, or throttles every attempt), no time is given: nothing tells when it will be back, and the limit would
+ * promise a drain that is not happening. The dispatcher combines it with what it knows per event (jobs emitted minus jobs sent or failed, and
  * the offsets where the event's last jobs lie) for each event's send plan: the share of the queue ahead of the
  * event's last job.
  */
@@ -101,14 +103,13 @@ public class SendPlan {
                     ends) + lag(Deliveries.consumerGroup(group, lane.channel, true), lane.channel.urgentJobsTopic(),
                     new java.util.TreeMap<>(), new java.util.TreeMap<>());
             long waiting = Math.max(lag, lane.inFlight.get());
-            RateWindow window = history.computeIfAbsent(lane.channel, c -> new RateWindow());
-            window.observe(now, lane.sent.get(), waiting == 0);
-            double seconds = window.seconds();
+            RateWindow window = history.computeIfAbsent(lane.channel, c -> new RateWindow(interval.multipliedBy(6)));
+            window.observe(now, lane.sent.get(), lane.finished.get(), waiting == 0);
             double rate = window.rate();
             long sentJobs = lane.sent.get();
             double perJob = sentJobs > 0 ? Math.max(1.0, (double) lane.messages.get() / sentJobs) : 1.0;
-            Double drain = drainSeconds(waiting, lane.bucket.rate(), lane.account.map(TokenBucket::rate).orElse(0.0),
-                    perJob, rate, seconds >= 25);
+            Double drain = window.stalled() ? null : drainSeconds(waiting, lane.bucket.rate(),
+                    lane.account.map(TokenBucket::rate).orElse(0.0), perJob, rate, window.full());
             producer.send(Topics.NOTIFICATIONS_BACKLOG, lane.channel.name(), new ChannelBacklog(lane.channel, null,
                     waiting, rate, drain, clock.instant(), positions, ends), lane.channel + "/" + now, lane.channel.name());
         }
@@ -116,32 +117,47 @@ public class SendPlan {
     }
 
     /**
-     * Jobs sent per second over the last 30 s of a channel's current busy spell. An idle moment starts a new spell:
-     * the rate of a burst is measured from its start, not diluted by the quiet before it (an unlimited channel's
-     * first plan of a burst would otherwise promise minutes for what takes seconds).
+     * Jobs sent per second over the last window (six plans, 30 s) of a channel's current busy spell. An idle moment
+     * starts a new spell: the rate of a burst is measured from its start, not diluted by the quiet before it (an
+     * unlimited channel's first plan of a burst would otherwise promise minutes for what takes seconds).
      */
     static final class RateWindow {
+        private final long length;
         private final ArrayDeque<long[]> samples = new ArrayDeque<>();
         private double seconds;
         private double rate;
+        private boolean stalled;
 
-        /** The count of jobs sent at {@code now} (nanoseconds); {@code idle} when nothing waits. */
-        void observe(long now, long sent, boolean idle) {
+        RateWindow(Duration length) {
+            this.length = length.toNanos();
+        }
+
+        /**
+         * The count of jobs sent and of jobs finished (sent or not) at {@code now} (nanoseconds); {@code idle} when
+         * nothing waits.
+         */
+        void observe(long now, long sent, long finished, boolean idle) {
             if (idle) {
                 samples.clear();
             }
-            samples.addLast(new long[] {now, sent});
-            while (samples.size() > 2 && now - samples.peekFirst()[0] > TimeUnit.SECONDS.toNanos(30)) {
+            samples.addLast(new long[] {now, sent, finished});
+            while (samples.size() > 2 && now - samples.peekFirst()[0] > length) {
                 samples.removeFirst();
             }
             long[] first = samples.peekFirst();
             seconds = (now - first[0]) / 1e9;
             rate = seconds > 0 ? (sent - first[1]) / seconds : 0;
+            stalled = full() && finished == first[2];
         }
 
-        /** How long the rate was measured over. */
-        double seconds() {
-            return seconds;
+        /** True once the rate covers most of a window (five of its six plans): it then says what the provider does. */
+        boolean full() {
+            return seconds * 1e9 >= length * 5 / 6;
+        }
+
+        /** True when jobs waited for a full window and not one of them finished. */
+        boolean stalled() {
+            return stalled;
         }
 
         double rate() {

@@ -31,21 +31,45 @@ class DrainTest {
 
     @Test
     void aBurstAfterAQuietSpellIsMeasuredFromItsStart() {
-        var window = new SendPlan.RateWindow();
+        var window = new SendPlan.RateWindow(java.time.Duration.ofSeconds(30));
         long second = 1_000_000_000L;
         // a minute idle, a plan every 5 s, 100 jobs sent long ago
         for (long t = 0; t <= 60; t += 5) {
-            window.observe(t * second, 100, true);
+            window.observe(t * second, 100, 100, true);
         }
         // then 50 jobs sent in the next 5 s: 10 a second, not 50 over the last 30 s
-        window.observe(65 * second, 150, false);
+        window.observe(65 * second, 150, 150, false);
         assertThat(window.rate()).isEqualTo(10.0);
-        assertThat(window.seconds()).isEqualTo(5.0);
+        assertThat(window.full()).isFalse();
         // and while the spell goes on, the window is its last 30 s
         for (long t = 70; t <= 105; t += 5) {
-            window.observe(t * second, 150 + (t - 65) * 10, false);
+            window.observe(t * second, 150 + (t - 65) * 10, 150 + (t - 65) * 10, false);
         }
-        assertThat(window.seconds()).isEqualTo(30.0);
+        assertThat(window.full()).isTrue();
         assertThat(window.rate()).isEqualTo(10.0);
+        assertThat(window.stalled()).isFalse();
+    }
+
+    @Test
+    void jobsWaitingAFullWindowWithNoneFinishedHaveNoEstimate() {
+        var window = new SendPlan.RateWindow(java.time.Duration.ofSeconds(30));
+        long second = 1_000_000_000L;
+        // jobs waiting from t = 0, the provider away: nothing sent or finished for 25 s, then 30
+        for (long t = 0; t <= 20; t += 5) {
+            window.observe(t * second, 40, 42, false);
+            assertThat(window.stalled()).as("at %d s", t).isFalse();
+        }
+        window.observe(25 * second, 40, 42, false);
+        assertThat(window.stalled()).isTrue();
+        window.observe(30 * second, 40, 42, false);
+        assertThat(window.stalled()).isTrue();
+        // one job failed (say it expired while waiting): the queue moves, and a time is given again
+        window.observe(35 * second, 40, 43, false);
+        assertThat(window.stalled()).isFalse();
+        assertThat(window.rate()).isZero();
+        // the queue emptied: a new spell starts, not stalled
+        window.observe(40 * second, 40, 50, true);
+        window.observe(45 * second, 40, 50, false);
+        assertThat(window.stalled()).isFalse();
     }
 }
