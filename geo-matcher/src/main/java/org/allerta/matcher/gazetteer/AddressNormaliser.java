@@ -38,7 +38,27 @@ public final class AddressNormaliser {
             "(?<=\\d|\\d[a-z]|\\d [a-z]|\\d/[a-z])\\s+(?:int|interno|scala|sc|piano|app|appartamento|pal|palazzina)"
                     + "(?![\\p{L}]).*$");
     /** "n. 90", "n° 90", "civ. 90", "civico 90": the word before a number that says it is one. */
-    private static final Pattern NUMBER_WORD = Pattern.compile("^(?:n|nr|num|numero|civ|civico)\\s+(?=\\d)");
+    private static final Pattern NUMBER_WORD = Pattern.compile(
+            "(?<![\\p{L}\\d])(?:n|nr|num|numero|civ|civico)\\s+(?=\\d)");
+    /** A floor written before the word ("3° piano", "primo piano"): no house number ("piano 3" is {@link #UNIT}). */
+    private static final Pattern FLOOR = Pattern.compile("(?<![\\p{L}\\d])(?:\\d{1,2}|primo|secondo|terzo|quarto|quinto"
+            + "|sesto|settimo|ottavo|nono|decimo|ultimo)\\s+piano(?![\\p{L}\\d])");
+    /** A part of the address about the inside of the building ("scala B", "piano 2", "int. 4"): no number, no city. */
+    private static final Pattern UNIT_PART = Pattern.compile(
+            "^(?:int|interno|scala|sc|piano|app|appartamento|pal|palazzina|edificio|lotto|ingresso|citofono)(?![\\p{L}])");
+    /** "snc", "s.n.c." (senza numero civico): a building with no house number. */
+    private static final Pattern NO_NUMBER = Pattern.compile("(?<![\\p{L}\\d])(?:snc|s n c)(?![\\p{L}\\d])");
+    /**
+     * "km 3", "km 3,5", "Km. 12+300": a position along a road, not a house number (the comma of "3,5" would otherwise
+     * start a part of its own, read as the number 5).
+     */
+    private static final Pattern KILOMETRE = Pattern.compile(
+            "(?iu)(?<![\\p{L}\\d])km\\.?\\s*\\d+(?:\\s*[.,+]\\s*\\d+)?(?!\\d)");
+    /** The initials of the Italian provinces, as people add them after the city ("Alessandria, AL"). */
+    private static final java.util.Set<String> PROVINCES = java.util.Set.of(("ag al an ao ap aq ar at av ba bg bi bl bn"
+            + " bo br bs bt bz ca cb ce ch ci cl cn co cr cs ct cz en fc fe fg fi fm fr ge go gr im is kr lc le li lo lt"
+            + " lu mb mc me mi mn mo ms mt na no nu og or ot pa pc pd pe pg pi pn po pr pt pu pv pz ra rc re rg ri rm rn"
+            + " ro sa si so sp sr ss su sv ta te tn to tp tr ts tv ud va vb vc ve vi vr vs vt vv").split(" "));
 
     private AddressNormaliser() {
     }
@@ -168,7 +188,7 @@ public final class AddressNormaliser {
 
     /** Splits free text ("V. Dazio 90/H, 15121 Alessandria") into normalised parts. */
     public static Parsed parse(String text) {
-        String[] segments = text == null ? new String[0] : text.split(",");
+        String[] segments = text == null ? new String[0] : KILOMETRE.matcher(text).replaceAll(" ").split(",");
         String postcode = "";
         String city = "";
         String number = "";
@@ -178,49 +198,37 @@ public final class AddressNormaliser {
             Matcher postcodeMatcher = POSTCODE.matcher(segment);
             if (postcodeMatcher.find()) {
                 postcode = postcodeMatcher.group(1);
-                segment = (segment.substring(0, postcodeMatcher.start()) + " "
-                        + segment.substring(postcodeMatcher.end())).replaceAll("\\s+", " ").trim();
+                segment = segment.substring(0, postcodeMatcher.start()) + " " + segment.substring(postcodeMatcher.end());
             }
+            segment = NO_NUMBER.matcher(FLOOR.matcher(segment).replaceAll(" ")).replaceAll(" ")
+                    .replaceAll("\\s+", " ").trim();
+            segment = NUMBER_WORD.matcher(UNIT.matcher(segment).replaceFirst("")).replaceAll("").trim();
             if (segment.isEmpty()) {
                 continue;
             }
-            segment = UNIT.matcher(segment).replaceFirst("").trim();
             if (i == 0) {
-                street = segment;
+                // the street, and the number written with it: a number after a comma is then a flat's ("Via Dazio
+                // 90, 3"), not the house's
+                String[] split = numberOf(segment);
+                street = split[0];
+                number = split[1];
+                city = split[2];
                 continue;
             }
-            segment = NUMBER_WORD.matcher(segment).replaceFirst("");
+            if (UNIT_PART.matcher(segment).find() || PROVINCES.contains(segment)) {
+                // "scala B", "piano terra", "AL": about the building or the province, neither number nor city
+                continue;
+            }
             Matcher leading = LEADING_NUMBER.matcher(segment);
-            if (number.isEmpty() && leading.lookingAt()) {
-                // "Via Dazio, 90/H" or "Via Dazio, 90/H Alessandria": the number, then perhaps the city
-                number = houseNumber(leading);
+            if (leading.lookingAt()) {
+                if (number.isEmpty()) {
+                    // "Via Dazio, 90/H" or "Via Dazio, 90/H Alessandria": the number, then perhaps the city
+                    number = houseNumber(leading);
+                }
                 segment = segment.substring(leading.end()).trim();
             }
             if (city.isEmpty() && !segment.isEmpty() && !segment.matches(".*\\d.*")) {
                 city = segment;
-            }
-        }
-        if (number.isEmpty()) {
-            Matcher numberMatcher = NUMBER.matcher(street);
-            int start = -1;
-            int end = -1;
-            while (numberMatcher.find()) {
-                number = houseNumber(numberMatcher);
-                start = numberMatcher.start();
-                end = numberMatcher.end();
-            }
-            if (start >= 0) {
-                // "via dazio 90 h alessandria": words after the number name the city, when the street before it
-                // has a name of its own (in "via 20 settembre" the number is the name)
-                String before = street.substring(0, start).trim();
-                String after = street.substring(end).trim();
-                if (city.isEmpty() && !after.isEmpty() && !after.matches(".*\\d.*")
-                        && hasName(before)) {
-                    city = after;
-                    street = before;
-                } else {
-                    street = before + " " + after;
-                }
             }
         }
         street = street.replace('/', ' ').replace('-', ' ').replaceAll("\\s+", " ").trim();
@@ -237,6 +245,37 @@ public final class AddressNormaliser {
             }
         }
         return new Parsed(type, street, number, postcode, city);
+    }
+
+    /**
+     * The street, the house number written in it (or "") and the words after that number that name the city (or ""):
+     * "via dazio 90 h alessandria" is "via dazio", "90h", "alessandria". The last number is the house's; but when
+     * the street has no name before it ("via 20 settembre", "strada provinciale 10"), the number is the name, and no
+     * house number was given.
+     */
+    private static String[] numberOf(String street) {
+        Matcher numberMatcher = NUMBER.matcher(street);
+        int start = -1;
+        int end = -1;
+        String number = "";
+        while (numberMatcher.find()) {
+            number = houseNumber(numberMatcher);
+            start = numberMatcher.start();
+            end = numberMatcher.end();
+        }
+        if (start < 0) {
+            return new String[] {street, "", ""};
+        }
+        String before = street.substring(0, start).trim();
+        String after = street.substring(end).trim();
+        if (!hasName(before)) {
+            return new String[] {street, "", ""};
+        }
+        boolean wordsAfter = !after.isEmpty() && !after.matches(".*\\d.*");
+        if (wordsAfter) {
+            return new String[] {before, number, after};
+        }
+        return new String[] {(before + " " + after).trim(), number, ""};
     }
 
     /** The number as the register stores it: "24/1", "90h", "12bis", "7". */

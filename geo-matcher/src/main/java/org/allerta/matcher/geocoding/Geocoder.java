@@ -90,6 +90,12 @@ public class Geocoder {
                 // "24/1" the register does not subdivide, or a range "10-12": the building's number, a little less sure
                 house = houseNumber(c, found.lessSure(0.9), parsed.number().substring(0, slash));
             }
+            java.util.regex.Matcher lettered = LETTERED.matcher(parsed.number());
+            if (house.isEmpty() && lettered.matches()) {
+                // "90/B" the register does not list (it has 90 and 90/A): the building's number, a little less sure,
+                // rather than the middle of the street
+                house = houseNumber(c, found.lessSure(0.9), lettered.group(1));
+            }
             if (house.isPresent()) {
                 return house.get();
             }
@@ -232,6 +238,9 @@ public class Geocoder {
 
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
     private static final java.util.regex.Pattern PROVINCE = java.util.regex.Pattern.compile(" [a-z]{2}$");
+
+    /** A house number with a letter or word suffix ("90h", "12bis"), the building's number in group 1. */
+    private static final java.util.regex.Pattern LETTERED = java.util.regex.Pattern.compile("(\\d+)[a-z]+");
 
     /**
      * The known city whose name is closest to {@code city} by trigram similarity, when it is at least

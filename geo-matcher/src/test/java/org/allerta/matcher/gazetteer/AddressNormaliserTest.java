@@ -56,6 +56,30 @@ class AddressNormaliserTest {
             "Via Roma 5, Saint-Vincent         | via      | roma             | 5      |       | saint-vincent",
             "Via Roma 5, Bolzano/Bozen         | via      | roma             | 5      |       | bolzano/bozen",
             "Via Scala 4 scala A               | via      | scala            | 4      |       | ",
+            // a floor or a flat is not the house number, and the house's own number wins over a later one
+            "Via Dazio 90, 3° piano            | via      | dazio            | 90     |       | ",
+            "Via Dazio 90 2° piano             | via      | dazio            | 90     |       | ",
+            "Via Dazio 90 primo piano          | via      | dazio            | 90     |       | ",
+            "Via Dazio 90, primo piano, Alessandria | via | dazio            | 90     |       | alessandria",
+            "Via Dazio 90, 3                   | via      | dazio            | 90     |       | ",
+            "Via del Piano 5                   | via      | del piano        | 5      |       | ",
+            // parts about the building, 'no number' and the province's initials are neither number nor city
+            "Via Dazio 90, scala B, Alessandria | via     | dazio            | 90     |       | alessandria",
+            "Via Dazio, snc, Alessandria       | via      | dazio            |        |       | alessandria",
+            "Via Dazio snc                     | via      | dazio            |        |       | ",
+            "Via Dazio 90, AL                  | via      | dazio            | 90     |       | ",
+            "Via Dazio 90, Alessandria, AL     | via      | dazio            | 90     |       | alessandria",
+            // a number that is the street's name is no house number
+            "Corso 20 Settembre, Alessandria   | corso    | 20 settembre     |        |       | alessandria",
+            "Via 4 Novembre                    | via      | 4 novembre       |        |       | ",
+            "Via 4 Novembre, 10                | via      | 4 novembre       | 10     |       | ",
+            // a kilometre along a road is no house number
+            "Via Casale km 3, Alessandria      | via      | casale           |        |       | alessandria",
+            "Via Casale km 3,5                 | via      | casale           |        |       | ",
+            "Strada Provinciale 10 Km. 12+300  | strada provinciale | 10     |        |       | ",
+            // the word that says a number is one, wherever it stands
+            "Corso Roma civico 3               | corso    | roma             | 3      |       | ",
+            "Via Dazio n. 90/H                 | via      | dazio            | 90h    |       | ",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {

@@ -64,6 +64,12 @@ class GeocodingTest {
             "Via Dazio 90/H scala B              | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H int. 3, Alessandria  | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H, Valle S. Bartolomeo | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, 3° piano            | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, scala B, Alessandria | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio civico 90/H               | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H, Alessandria, AL     | Via Dazio 90/H, 15122 Alessandria",
+            // the register has 90, 90/A and 90/E to 90/H: the building, not the middle of the street
+            "Via Dazio 90/B                      | Via Dazio 90, 15122 Alessandria",
     })
     void resolvesWhatPeopleWriteToTheHouseNumber(String query, String matched) {
         JsonPath answer = resolved(query);
@@ -102,6 +108,16 @@ class GeocodingTest {
         assertThat(answer.getString("result.reason")).isEqualTo("NO_SUCH_NUMBER");
         assertThat(answer.getDouble("result.confidence")).isLessThanOrEqualTo(0.5);
         assertThat(geocode("Via Dazio").getString("result.reason")).isEqualTo("NO_NUMBER_GIVEN");
+        // a number that names the street, a kilometre along a road, "senza numero civico": no house was given, and
+        // none is made up from them
+        for (String noHouse : List.of("Corso Venti Settembre, Alessandria", "Corso 20 Settembre, Alessandria",
+                "Via Casale km 3, Alessandria", "Via Casale km 3,5", "Via Dazio snc")) {
+            JsonPath street = geocode(noHouse);
+            assertThat(street.getString("result.status")).as(noHouse).isNotEqualTo("RESOLVED");
+            if (street.getString("result.status").equals("STREET_CENTROID")) {
+                assertThat(street.getString("result.reason")).as(noHouse).isEqualTo("NO_NUMBER_GIVEN");
+            }
+        }
     }
 
     /**
