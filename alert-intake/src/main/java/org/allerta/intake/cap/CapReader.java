@@ -20,7 +20,7 @@ import org.allerta.service.problem.ProblemException;
 import org.locationtech.jts.geom.Coordinate;
 import org.locationtech.jts.geom.Geometry;
 import org.locationtech.jts.geom.Polygon;
-import org.locationtech.jts.operation.union.UnaryUnionOp;
+import org.locationtech.jts.operation.overlayng.OverlayNGRobust;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -184,9 +184,11 @@ public final class CapReader {
                     text(info, "instruction").orElse("")).trim();
             if (!text.isEmpty()) {
                 // each block's text is kept: a second block of one language speaks of another area or gravity
-                String kept = printable(text, at + "/description", issues);
-                description.merge(language, kept, (before, more) -> before.contains(more) ? before
-                        : before + "\n\n" + more);
+                // each cut to what is kept in the end before it is compared, so that many long blocks cost no more
+                // than short ones
+                String kept = printable(cut(text, 5000), at + "/description", issues);
+                description.merge(language, kept, (before, more) -> before.length() >= 5000 || before.contains(more)
+                        ? before : before + "\n\n" + more);
             }
             List<Element> areaElements = children(info, "area");
             for (int a = 0; a < areaElements.size(); a++) {
@@ -254,7 +256,16 @@ public final class CapReader {
         if (!issues.isEmpty()) {
             return null;
         }
-        OutageArea area = areas.check(UnaryUnionOp.union(parts), "/alert/info/area", issues);
+        Geometry union;
+        try {
+            union = OverlayNGRobust.union(parts);
+        } catch (RuntimeException e) {
+            // shapes so nearly coincident that no overlay can merge them
+            issues.add(Issue.of("invalid-geometry", "/alert/info/area", "The areas of the alert could not be merged"
+                    + " into one shape; send them as one <polygon>."));
+            return null;
+        }
+        OutageArea area = areas.check(union, "/alert/info/area", issues);
         if (area == null) {
             return null;
         }

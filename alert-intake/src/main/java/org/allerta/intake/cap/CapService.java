@@ -116,7 +116,7 @@ public class CapService {
                 input = cancelled(current, alert.key(), alert.sent(), alert.references());
             } else if (early.isEmpty()) {
                 input = alert.input();
-            } else if (alert.input().sentAt().isBefore(current.sentAt())) {
+            } else if (current.sentAt() != null && alert.input().sentAt().isBefore(current.sentAt())) {
                 // older than the event as it stands, this message alone would be stale: the event is cancelled as
                 // it stands, not taken back to what this message said
                 input = cancelled(current, early.get().cancelKeys().get(0), later(current.sentAt(),

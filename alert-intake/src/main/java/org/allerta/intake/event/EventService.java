@@ -49,14 +49,20 @@ public class EventService {
     }
 
     /**
-     * True when the input ends an active event of the same kind over the same area, or says again the end it had (a
-     * retry of the end, answered as a repeat).
+     * True when the input ends an active event of the same kind over the same area, or says again the end it had, in
+     * the same words (a retry of the end, answered as a repeat). A new wording of an end already told is a change like
+     * any other, checked against the remit.
      */
     public static boolean endsAsItStands(Optional<Current> current, EventInput input) {
-        return current.isPresent() && (current.get().alert().status() == EventStatus.ACTIVE
-                || current.get().alert().status() == input.status())
-                && current.get().alert().kind() == input.kind()
-                && GeoJson.write(input.area().geometry()).equals(current.get().alert().area());
+        if (current.isEmpty()) {
+            return false;
+        }
+        AlertEvent now = current.get().alert();
+        boolean sameEnd = now.status() == input.status() && now.headline().equals(input.headline())
+                && now.description().equals(input.description())
+                && java.util.Objects.equals(now.areaDescription(), input.areaDescription());
+        return (now.status() == EventStatus.ACTIVE || sameEnd) && now.kind() == input.kind()
+                && GeoJson.write(input.area().geometry()).equals(now.area());
     }
 
     /** Authorises and versions one input under the publisher's own event id. */

@@ -212,7 +212,11 @@ public final class FeatureReader {
         node.fields().forEachRemaining(entry -> {
             String language = entry.getKey();
             String at = where + "/" + pointerEscape(language);
-            if (!language.matches(LANGUAGE)) {
+            if (language.length() > 35) {
+                // checked before the pattern, whose repeated group a very long key would make recurse too deep
+                issues.add(Issue.of("invalid-language", where, "'" + language.substring(0, 35)
+                        + "...' is not a language tag (\"it\", \"en\")."));
+            } else if (!language.matches(LANGUAGE)) {
                 issues.add(Issue.of("invalid-language", at, "'" + language + "' is not a language tag (\"it\", \"en\")."));
             } else if (!entry.getValue().isTextual() || entry.getValue().asText().isBlank()) {
                 issues.add(Issue.of("invalid-language-map", at, "The text must be a non-empty string."));

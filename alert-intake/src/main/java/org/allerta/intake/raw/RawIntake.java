@@ -94,7 +94,9 @@ public class RawIntake {
             }
             deadLetter(record, reasons(e.problem()));
         } catch (RuntimeException e) {
-            if (org.allerta.service.problem.DatabaseErrors.isUnavailable(e)) {
+            if (org.allerta.service.problem.DatabaseErrors.isUnavailable(e)
+                    || org.allerta.service.problem.DatabaseErrors.isTransient(e)) {
+                // the record is not at fault: it is read again once the database answers
                 throw ProblemException.unavailable("database unavailable", 5);
             }
             String id = UUID.randomUUID().toString();

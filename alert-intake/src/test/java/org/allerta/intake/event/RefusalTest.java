@@ -73,6 +73,10 @@ class RefusalTest {
                 Arguments.of("not a language tag",
                         ok().property("headline", Json.mapper().createObjectNode().put("Italiano", "Guasto")).json(),
                         422, "invalid-language"),
+                // a key so long that matching it against the language pattern would recurse out of the stack
+                Arguments.of("a language tag of 45,000 characters",
+                        ok().property("headline", Json.mapper().createObjectNode().put("ab" + "-xx".repeat(15_000),
+                                "Guasto")).json(), 422, "invalid-language"),
                 Arguments.of("one language twice, once with its region",
                         ok().property("headline", Json.mapper().createObjectNode().put("it", "Guasto")
                                 .put("it-IT", "Guasto in zona")).json(), 422, "duplicate-language"),

@@ -124,8 +124,11 @@ class AuthorisationTest {
         // the same end again (a retry) is a repeat
         post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED").json())
                 .then().statusCode(200).body("outcome", equalTo("UNCHANGED"));
-        // once ended, a further revision of its end is checked too
+        // once ended, a further revision of its end is checked too: another status, or the same end in new words
         post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "CANCELLED").json())
+                .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
+        post(key, Features.outage(publisherEventId).square(8.60, 44.90, 0.01).property("status", "RESOLVED")
+                .property("headline", Json.mapper().createObjectNode().put("it", "Corrente tornata ovunque")).json())
                 .then().statusCode(403).body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
     }
 
