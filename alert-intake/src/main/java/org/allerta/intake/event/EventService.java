@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
@@ -58,8 +59,9 @@ public class EventService {
             return false;
         }
         AlertEvent now = current.get().alert();
-        boolean sameEnd = now.status() == input.status() && now.headline().equals(input.headline())
-                && now.description().equals(input.description())
+        boolean sameEnd = now.status() == input.status()
+                && now.headline().equals(input.headline() == null ? Map.of() : input.headline())
+                && now.description().equals(input.description() == null ? Map.of() : input.description())
                 && java.util.Objects.equals(now.areaDescription(), input.areaDescription());
         return (now.status() == EventStatus.ACTIVE || sameEnd) && now.kind() == input.kind()
                 && GeoJson.write(input.area().geometry()).equals(now.area());
