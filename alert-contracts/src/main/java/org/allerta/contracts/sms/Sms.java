@@ -84,8 +84,9 @@ public final class Sms {
     }
 
     /**
-     * Replaces typographic characters that would force UCS-2 (curly quotes, dashes, ellipsis, non-breaking and thin
-     * spaces, accented capitals without a GSM-7 form) with their plain equivalents, writes Latin letters whose accent
+     * Replaces typographic characters that would force UCS-2 (curly quotes and primes, dashes and hyphens, bullets,
+     * ellipsis, non-breaking and thin spaces, accented capitals without a GSM-7 form; invisible characters such as a
+     * soft hyphen or a zero-width space go) with their plain equivalents, writes Latin letters whose accent
      * GSM-7 lacks without it (Zoë, Mădălina, Łukasz: Zoe, Madalina, Lukasz, as phones do), and turns line breaks and
      * tabs into spaces: the text stays readable and fits 160 characters per segment instead of 70.
      */
@@ -103,9 +104,14 @@ public final class Sms {
                 continue;
             }
             switch (ch) {
-                case '\u2018', '\u2019', '\u201b', '\u00b4', '`' -> out.append('\'');
-                case '\u201c', '\u201d', '\u201e', '\u00ab', '\u00bb' -> out.append('"');
-                case '\u2013', '\u2014', '\u2212' -> out.append('-');
+                case '\u2018', '\u2019', '\u201a', '\u201b', '\u2032', '\u2039', '\u203a', '\u00b4', '`' ->
+                        out.append('\'');
+                case '\u201c', '\u201d', '\u201e', '\u201f', '\u2033', '\u00ab', '\u00bb' -> out.append('"');
+                case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\u2022', '\u00b7' ->
+                        out.append('-');
+                case '\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff' -> {
+                    // invisible: a soft hyphen, zero-width spaces and joiners, a byte-order mark pasted with the text
+                }
                 case '\u2026' -> out.append("...");
                 case '\u00a0', '\t', '\n', '\r', '\u2028', '\u2029' -> out.append(' ');
                 case '\u00c8' -> out.append("E'");
@@ -202,6 +208,8 @@ public final class Sms {
     private static final java.util.regex.Pattern MARKS = java.util.regex.Pattern.compile("\\p{M}+");
 
     /** The characters above ASCII that {@link #plain} replaces. */
-    private static final String CHANGED_LATIN1 = "\u00b4\u00ab\u00bb\u00a0\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa";
-    private static final String CHANGED_OTHER = "\u2018\u2019\u201b\u201c\u201d\u201e\u2013\u2014\u2212\u2026\u2028\u2029";
+    private static final String CHANGED_LATIN1 = "\u00b4\u00ab\u00bb\u00a0\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa"
+            + "\u00ad\u00b7";
+    private static final String CHANGED_OTHER = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a\u201c\u201d\u201e\u201f\u2033"
+            + "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2022\u2026\u2028\u2029\u200b\u200c\u200d\u2060\ufeff";
 }

@@ -32,6 +32,11 @@ class SmsTest {
         String plain = Sms.plain("L’acqua “torna”\u00a0alle 18 – forse… È così");
         assertThat(plain).isEqualTo("L'acqua \"torna\" alle 18 - forse... E' così");
         assertThat(Sms.encoding(plain)).isEqualTo(Sms.Encoding.GSM7);
+        // pasted from a word processor: a non-breaking hyphen, a soft hyphen, a zero-width space, low and angle quotes
+        String pasted = Sms.plain("\ufeffAllerta arancione\u2011caldo \u2022 \u201aper\u2019 tutta la pro\u00advincia"
+                + "\u200b \u2039oggi\u203a \u201fsempre\u201d \u2015 5\u2032");
+        assertThat(pasted).isEqualTo("Allerta arancione-caldo - 'per' tutta la provincia 'oggi' \"sempre\" - 5'");
+        assertThat(Sms.encoding(pasted)).isEqualTo(Sms.Encoding.GSM7);
     }
 
     /**
@@ -85,7 +90,7 @@ class SmsTest {
     void fastPathsAgreeWithTheRulesCharacterByCharacter() {
         String alphabet = "ab Z9.€[^ \u00a0\t\n\r\u2018\u2019\u201b\u00b4`\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014"
                 + "\u2212\u2026\u2028\u2029\u00c8\u00c0\u00cc\u00d2\u00d9\u00e1\u00ed\u00f3\u00fa\u00e8шé\u000b"
-                + "ëăşłœ\u202f°";
+                + "ëăşłœ\u202f°\u00ad\u00b7\u200b\u2011\u201a\u2039\u2022\u2033\ufeff";
         var random = new java.util.Random(20261130L);
         int plainAlready = 0;
         for (int n = 0; n < 20_000; n++) {

@@ -120,6 +120,17 @@ final class Phrases {
         return kind == EventKind.ROAD_CLEARING ? "this snow-clearing notice" : "the " + WHAT.get(language).get(kind);
     }
 
+    /**
+     * What the notice is about, by its name: the kind's phrase, and for snow clearing "avviso di sgombero neve" /
+     * "snow-clearing notice" ("Fuori zona: sgombero neve" would read as "your street will not be cleared").
+     */
+    static String noticeName(String language, EventKind kind) {
+        if (kind == EventKind.ROAD_CLEARING) {
+            return "en".equals(language) ? "snow-clearing notice" : "avviso di sgombero neve";
+        }
+        return WHAT.get(language).get(kind);
+    }
+
     static String over(String language, EventKind kind) {
         return OVER.get(language).get(kind);
     }

@@ -183,7 +183,9 @@ public class Renderer {
                 what,
                 Phrases.ofWhat(language, event.kind()),
                 over,
-                Phrases.heading(language, input.change(), cancelled, what, over),
+                // leaving a snow zone is told by the notice's name, not by the state of the roads the person left
+                Phrases.heading(language, input.change(), cancelled, input.change() == Change.NO_LONGER_AFFECTED
+                        ? Phrases.noticeName(language, event.kind()) : what, over),
                 placePhrase(language, input.places(), true),
                 since,
                 event.startedAt() == null ? null : time(event.startedAt(), input),
@@ -192,7 +194,7 @@ public class Renderer {
                 restoring ? time(event.expectedRestorationAt(), input) : null,
                 oneLine(pick(event.headline(), language)),
                 event.kind() == EventKind.CIVIL_PROTECTION && applies
-                        ? withoutFinalStop(oneLine(pick(event.headline(), language))) : null,
+                        ? asSentence(oneLine(pick(event.headline(), language))) : null,
                 withoutMarks(pick(event.description(), language)),
                 oneLine(event.areaDescription()),
                 input.publisher() == null ? "Allerta" : oneLine(input.publisher()),
@@ -216,7 +218,7 @@ public class Renderer {
                 && label != null ? "\u201c" + label + "\u201d" : Phrases.place(language, first.category());
         String address = oneLine(first.address());
         if (withAddress && address != null) {
-            phrase = phrase + ("it".equals(language) ? " in " : " in ") + address;
+            phrase = phrase + " in " + address;
         }
         int others = places.size() - 1;
         if (others > 0) {
@@ -318,7 +320,18 @@ public class Renderer {
         return kept.toString();
     }
 
-    private static String withoutFinalStop(String text) {
-        return text == null ? null : text.replaceAll("[.!;:\\s]+$", "");
+    /**
+     * The text as a sentence of its own: ending in one full stop, or in its own question or exclamation mark
+     * ("Evacuare i piani bassi?" stays as it is, not "bassi?.").
+     */
+    private static String asSentence(String text) {
+        if (text == null) {
+            return null;
+        }
+        String bare = text.replaceAll("[.;:,\\s]+$", "");
+        if (bare.isEmpty()) {
+            return null;
+        }
+        return bare.endsWith("?") || bare.endsWith("!") ? bare : bare + ".";
     }
 }

@@ -29,9 +29,11 @@ public class EventPageResource {
             .withZone(ZoneId.of("Europe/Rome"));
 
     private final Jdbc jdbc;
+    private final java.time.Clock clock;
 
-    EventPageResource(Jdbc jdbc) {
+    EventPageResource(Jdbc jdbc, java.time.Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     @GET
@@ -56,12 +58,15 @@ public class EventPageResource {
             return Pages.notFound();
         }
         AlertEvent e = latest.get();
+        java.time.Instant now = clock.instant();
         var body = new StringBuilder();
         if (e.test()) {
             body.append("<p><strong>PROVA / TEST</strong></p>\n");
         }
+        boolean expired = e.expiresAt() != null && !e.expiresAt().isAfter(now);
         String status = switch (e.status()) {
-            case ACTIVE -> "In corso <span lang=\"en\">/ Ongoing</span>";
+            case ACTIVE -> expired ? "Scaduto <span lang=\"en\">/ Expired</span> " + WHEN.format(e.expiresAt())
+                    : "In corso <span lang=\"en\">/ Ongoing</span>";
             case RESOLVED -> "Risolto <span lang=\"en\">/ Resolved</span>";
             case CANCELLED -> "Annullato <span lang=\"en\">/ Withdrawn</span>";
         };
@@ -86,13 +91,18 @@ public class EventPageResource {
             body.append("<dt>Inizio <span lang=\"en\">/ Start</span></dt><dd>").append(WHEN.format(e.startedAt()))
                     .append("</dd>\n");
         }
-        if (e.expectedRestorationAt() != null && !e.status().ended()) {
+        if (e.expectedRestorationAt() != null && !e.status().ended() && !expired) {
             // what the end is called depends on the kind: a school reopens, a road is cleared
             body.append("<dt>").append(org.allerta.dispatcher.render.Renderer.expectedLabel("it", e.kind()))
                     .append(" <span lang=\"en\">/ ")
                     .append(org.allerta.dispatcher.render.Renderer.expectedLabel("en", e.kind()))
                     .append("</span></dt><dd>")
-                    .append(WHEN.format(e.expectedRestorationAt())).append("</dd>\n");
+                    .append(WHEN.format(e.expectedRestorationAt()))
+                    // an estimate the publisher has not renewed once it passed says so, rather than a time gone by
+                    .append(e.expectedRestorationAt().isAfter(now) ? ""
+                            : " (previsione superata, in attesa di aggiornamento <span lang=\"en\">/ estimate passed,"
+                            + " awaiting an update</span>)")
+                    .append("</dd>\n");
         }
         body.append("</dl>\n");
         // Italian first, as the page is, then the others in a fixed order
@@ -104,9 +114,10 @@ public class EventPageResource {
                     .append("\">")
                     .append(Pages.escape(description.getValue())).append("</p>\n");
         }
-        body.append("<p><small>Aggiornato <span lang=\"en\">/ Updated</span> ")
-                .append(WHEN.format(e.receivedAt() == null ? java.time.Instant.now() : e.receivedAt()))
-                .append(" (ora italiana / Italian time)</small></p>");
+        if (e.receivedAt() != null) {
+            body.append("<p><small>Aggiornato <span lang=\"en\">/ Updated</span> ").append(WHEN.format(e.receivedAt()))
+                    .append(" (ora italiana / Italian time)</small></p>");
+        }
         // the status and the estimate change: a browser or a cache in between asks again each time
         return Response.ok(Pages.page(it.isEmpty() ? "Allerta" : it, body.toString()))
                 .header("Cache-Control", "no-cache").build();

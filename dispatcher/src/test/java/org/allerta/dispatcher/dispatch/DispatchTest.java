@@ -921,6 +921,43 @@ class DispatchTest {
                 expiresAt, Instant.now(), Instant.now(), List.of(), null);
     }
 
+    /**
+     * The public page tells the latest revision as it stands now: an estimate gone by without a new one is marked
+     * as passed, and an alert past its expiry as expired, not as ongoing.
+     */
+    @Test
+    void thePublicPageSaysWhenTheEstimateHasPassedAndWhenTheAlertHasExpired() throws Exception {
+        String e = id("page");
+        Instant noon = Instant.parse("2026-11-28T11:00:00Z");     // 12:00 in Rome
+        publish(new AlertEvent(e, 1, "pub-dispatch", "oms-" + e, EventKind.POWER_OUTAGE, EventStatus.ACTIVE,
+                Severity.MODERATE, Urgency.EXPECTED, false, null, "Quartiere Cristo",
+                Map.of("it", "Guasto", "en", "Fault"), Map.of(), noon, noon.plusSeconds(3600),
+                noon.plusSeconds(3 * 3600), noon, noon, List.of(), null));
+        clock.set(noon.plusSeconds(600));
+        String page = eventPage(e);
+        assertThat(page).contains("In corso").contains("13:00").doesNotContain("superata")
+                .doesNotContain("Scaduto");
+        clock.set(noon.plusSeconds(2 * 3600));                    // 14:00: the 13:00 estimate has passed
+        page = eventPage(e);
+        assertThat(page).contains("In corso").contains("13:00").contains("previsione superata");
+        clock.set(noon.plusSeconds(4 * 3600));                    // 16:00: expired at 15:00
+        page = eventPage(e);
+        assertThat(page).contains("Scaduto").contains("15:00").doesNotContain("In corso").doesNotContain("13:00");
+    }
+
+    /** The event's public page, once the dispatcher has its revision. */
+    private static String eventPage(String eventId) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            var response = given().get("/e/" + eventId);
+            if (response.statusCode() == 200) {
+                return response.body().asString();
+            }
+            assertThat(System.currentTimeMillis()).as("the page of " + eventId).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
     @Test
     void aMatchWaitsForTheRevisionItNames() throws Exception {
         Person p = person("Elena", "en", sms("+393330000006", null), "\"GAS_OUTAGE\"", null);

@@ -64,6 +64,9 @@ class RenderingTest {
                 Change.UPDATED, Samples.home(), Channel.SMS));
         m.put("sms snow left", render(l, EventKind.ROAD_CLEARING, EventStatus.ACTIVE, ZoneStatus.NOT_STARTED,
                 Change.NO_LONGER_AFFECTED, Samples.home(), Channel.SMS));
+        // its heading names the notice, not the state of the roads the person left
+        m.put("push snow left", render(l, EventKind.ROAD_CLEARING, EventStatus.ACTIVE, ZoneStatus.NOT_STARTED,
+                Change.NO_LONGER_AFFECTED, Samples.home(), Channel.PUSH));
         m.put("sms school", render(l, EventKind.SCHOOL_CLOSURE, EventStatus.ACTIVE, null, Change.AFFECTED, SCHOOL,
                 Channel.SMS));
         m.put("whatsapp gas two places", render(l, EventKind.GAS_OUTAGE, EventStatus.ACTIVE, null, Change.AFFECTED,
@@ -106,10 +109,27 @@ class RenderingTest {
         }
         java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
         java.nio.file.Files.writeString(java.nio.file.Path.of("target", "notices.rendered.txt"), actual);
-        assertThat(expected).hasSize(34);
+        assertThat(expected).hasSize(36);
         for (String lang : List.of("it", "en")) {
             rendered(lang).forEach((label, text) ->
                     assertThat(text).as(lang + " " + label).isEqualTo(expected.get(lang + "|" + label)));
+        }
+    }
+
+    /** A civil-protection headline that is a question or an exclamation keeps its own mark, and gets no full stop. */
+    @Test
+    void anInstructionKeepsItsOwnFinalMark() {
+        for (String headline : List.of("Evacuare i piani bassi?", "Evacuare i piani bassi!", "Evacuare i piani bassi")) {
+            AlertEvent base = Samples.event(EventKind.CIVIL_PROTECTION, EventStatus.ACTIVE, null);
+            AlertEvent event = new AlertEvent(base.eventId(), base.revision(), base.publisherId(),
+                    base.publisherEventId(), base.kind(), base.status(), base.severity(), base.urgency(), base.test(),
+                    base.area(), base.areaDescription(), Map.of("it", headline), base.description(), base.startedAt(),
+                    base.expectedRestorationAt(), base.expiresAt(), base.sentAt(), base.receivedAt(), base.references(),
+                    base.zone());
+            String sms = renderer.notice(Samples.input("Giulia", "it", event, Change.AFFECTED, Samples.home()),
+                    Channel.SMS).text();
+            String expected = headline.endsWith("bassi") ? headline + ". " : headline + " ";
+            assertThat(sms).as(headline).contains(expected).doesNotContain("?.").doesNotContain("!.");
         }
     }
 
