@@ -9,7 +9,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Local mode only: creates the development publisher that {@code ./allerta up} generated credentials for (every kind,
- * whole world, no area limit), or refreshes it when they changed. Safe to repeat: nothing is written when the stored
+ * whole world, no area limit), or gives it new ones when they changed; a revocation or a narrower remit an
+ * administrator gave it since stays. Safe to repeat: nothing is written when the stored
  * publisher already has this key hash and signing secret. Nothing happens unless
  * {@code allerta.bootstrap-publisher.key-sha256} is set; only the key's hash is known here.
  */
@@ -41,7 +42,10 @@ public class DevPublisherBootstrap {
         if (signingSecret.filter(s -> !s.isBlank()).isEmpty()) {
             throw new IllegalStateException("allerta.bootstrap-publisher.signing-secret is required with its key hash");
         }
-        publishers.ensure(publisherId, "Local development publisher", hash.get(), signingSecret.get().trim());
-        LOG.infof("development publisher %s is in place", publisherId);
+        if (publishers.ensure(publisherId, "Local development publisher", hash.get(), signingSecret.get().trim())) {
+            LOG.infof("development publisher %s is in place", publisherId);
+        } else {
+            LOG.warnf("development publisher %s was revoked by an administrator and stays revoked", publisherId);
+        }
     }
 }

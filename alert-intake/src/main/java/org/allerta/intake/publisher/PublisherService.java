@@ -158,21 +158,29 @@ public class PublisherService {
     }
 
     /**
-     * Creates or refreshes a publisher whose key hash and signing secret are given (local development): safe to
-     * repeat; nothing is written when nothing changed.
+     * Creates a publisher whose key hash and signing secret are given (local development), or gives the one there
+     * these credentials when they changed: safe to repeat; nothing is written when nothing changed. What an
+     * administrator decided since it was created stays: a publisher revoked stays revoked, a narrowed remit narrowed.
+     * Returns false when the publisher is there but revoked.
      */
-    public void ensure(String id, String name, String keySha256, String signingSecret) {
-        changing(() -> jdbc.inTransaction(connection -> {
+    public boolean ensure(String id, String name, String keySha256, String signingSecret) {
+        return changing(() -> jdbc.inTransaction(connection -> {
             lock(connection, id);
             var current = repository.byId(connection, id);
-            boolean same = current.isPresent() && current.get().apiKeySha256().equals(keySha256)
-                    && current.get().active()
-                    && secrets.open(current.get().sealedSigningSecret()).filter(signingSecret::equals).isPresent();
-            if (!same) {
+            if (current.isEmpty()) {
                 save(connection, new PublisherRecord(id, name, keySha256, secrets.seal(signingSecret),
                         EnumSet.allOf(EventKind.class), null, 510_072_000, false, true, Instant.now()));
+                return true;
             }
-            return null;
+            PublisherRecord there = current.get();
+            boolean same = there.apiKeySha256().equals(keySha256)
+                    && secrets.open(there.sealedSigningSecret()).filter(signingSecret::equals).isPresent();
+            if (!same) {
+                save(connection, new PublisherRecord(id, there.name(), keySha256, secrets.seal(signingSecret),
+                        there.allowedKinds(), there.territory(), there.areaLimitKm2(), there.testMode(),
+                        there.active(), Instant.now()));
+            }
+            return there.active();
         }));
     }
 

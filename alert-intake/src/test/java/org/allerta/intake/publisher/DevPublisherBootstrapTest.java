@@ -48,6 +48,32 @@ class DevPublisherBootstrapTest {
         assertThat(record.headers().lastHeader("ce_specversion")).isNotNull();
     }
 
+    @jakarta.inject.Inject
+    PublisherService publishers;
+
+    /**
+     * Started again (the bootstrap runs at every start), the development publisher keeps what an administrator
+     * decided: revoked stays revoked, a narrower remit stays narrow, even with new credentials.
+     */
+    @Test
+    void aRevokedOrNarrowedDevelopmentPublisherStaysSoAtTheNextStart() {
+        String id = "dev-" + UUID.randomUUID().toString().substring(0, 8);
+        String key = ApiKeys.sha256("key-" + id);
+        assertThat(publishers.ensure(id, "Local development publisher", key, "secret-1")).isTrue();
+        publishers.update(id, new PublisherService.PublisherSpec(null, null, EnumSet.of(EventKind.WATER_OUTAGE), null,
+                null, null, null));
+        assertThat(publishers.ensure(id, "Local development publisher", key, "secret-1")).isTrue();
+        assertThat(publishers.get(id).allowedKinds()).containsExactly(EventKind.WATER_OUTAGE);
+        publishers.update(id, new PublisherService.PublisherSpec(null, null, null, null, null, null, false));
+        assertThat(publishers.ensure(id, "Local development publisher", key, "secret-1")).isFalse();
+        assertThat(publishers.ensure(id, "Local development publisher", ApiKeys.sha256("new-" + id), "secret-2"))
+                .isFalse();
+        Publisher after = publishers.get(id);
+        assertThat(after.active()).isFalse();
+        assertThat(after.allowedKinds()).containsExactly(EventKind.WATER_OUTAGE);
+        assertThat(after.apiKeySha256()).isEqualTo(ApiKeys.sha256("new-" + id));
+    }
+
     private ConsumerRecord<String, byte[]> awaitPublisher(String id) {
         Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
