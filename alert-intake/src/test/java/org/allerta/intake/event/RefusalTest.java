@@ -1,6 +1,7 @@
 package org.allerta.intake.event;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -45,6 +46,21 @@ class RefusalTest {
         }
         ring.add(ring.get(0).deepCopy());
         return withGeometry("{\"type\":\"Polygon\",\"coordinates\":[" + ring + "]}");
+    }
+
+    /** An input wrong in many places is told of the first hundred, and how many more there are. */
+    @org.junit.jupiter.api.Test
+    void anInputWrongInManyPlacesListsTheFirstHundred() {
+        Features feature = ok();
+        for (int i = 0; i < 250; i++) {
+            feature = feature.property("unknown" + i, "x");
+        }
+        io.restassured.path.json.JsonPath answer = given().header("Authorization", "Bearer " + Features.PUBLISHER_KEY)
+                .contentType("application/geo+json").body(feature.json()).post("/v1/events").then().statusCode(422)
+                .extract().jsonPath();
+        assertThat(answer.getList("problems")).hasSize(101);
+        assertThat(answer.getString("problems[100].type")).isEqualTo("urn:allerta:problem:more-issues");
+        assertThat(answer.getString("problems[100].why")).startsWith("150 more issues");
     }
 
     static Stream<Arguments> invalidEvents() {

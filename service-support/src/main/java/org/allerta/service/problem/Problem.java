@@ -36,8 +36,19 @@ public record Problem(String type, String title, int status, String detail, List
 
     /** The same problem with a list of issues. */
     public Problem with(List<Issue> issues) {
-        return new Problem(type, title, status, detail, issues);
+        if (issues == null || issues.size() <= MAX_ISSUES) {
+            return new Problem(type, title, status, detail, issues);
+        }
+        // an input wrong in a hundred thousand places is told of the first hundred: the answer (or the dead letter)
+        // stays small enough to be sent and read
+        var listed = new java.util.ArrayList<>(issues.subList(0, MAX_ISSUES));
+        listed.add(Issue.of("more-issues", "", (issues.size() - MAX_ISSUES) + " more issues of this input are not"
+                + " listed; mend those above and send it again."));
+        return new Problem(type, title, status, detail, listed);
     }
+
+    /** The most issues one problem lists. */
+    public static final int MAX_ISSUES = 100;
 
     /**
      * One issue in a refused input.
