@@ -41,6 +41,9 @@ public final class FeatureReader {
 
     static final Set<String> PROPERTIES = Set.of("publisherEventId", "kind", "status", "severity", "urgency",
             "headline", "description", "areaDescription", "startedAt", "expectedRestorationAt", "expiresAt", "sentAt");
+    /** The event ids Allerta gives a zone's events ({@code zone:<zone>:<n>}) and CAP alerts (sender,identifier,sent). */
+    private static final java.util.regex.Pattern RESERVED_ID = java.util.regex.Pattern.compile(
+            "zone:.*|[^,\\s]+,[^,\\s]+,\\d{4}-\\d{2}-\\d{2}T.*");
     private static final String LANGUAGE = "[a-z]{2,3}(-[A-Za-z0-9]{2,8})*";
 
     private final AreaValidator areas;
@@ -102,6 +105,11 @@ public final class FeatureReader {
         String publisherEventId = text(properties, "publisherEventId", true, 200, issues);
         if (publisherEventId != null && publisherEventId.isBlank()) {
             issues.add(Issue.of("missing-property", "/properties/publisherEventId", "publisherEventId is empty."));
+        } else if (publisherEventId != null && RESERVED_ID.matcher(publisherEventId.trim()).matches()) {
+            // the ids Allerta gives a zone's events and a CAP alert's: taken here, the zone's or the alert's own
+            // event could never be stored under it
+            issues.add(Issue.of("reserved-publisher-event-id", "/properties/publisherEventId", "'zone:...' and"
+                    + " 'sender,identifier,sent' name the events of snow zones and CAP alerts; choose another id."));
         }
         EventKind kind = enumValue(properties, "kind", EventKind.class, null, issues);
         EventStatus status = enumValue(properties, "status", EventStatus.class, EventStatus.ACTIVE, issues);
