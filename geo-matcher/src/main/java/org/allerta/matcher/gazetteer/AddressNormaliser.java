@@ -1,7 +1,9 @@
 package org.allerta.matcher.gazetteer;
 
 import java.text.Normalizer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -282,6 +284,95 @@ public final class AddressNormaliser {
     private static String houseNumber(Matcher m) {
         return m.group(2) != null ? m.group(1) + "/" + m.group(2)
                 : m.group(1) + Optional.ofNullable(m.group(3)).orElse("");
+    }
+
+    private static final String[] UNITS = {"", "uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove",
+            "dieci", "undici", "dodici", "tredici", "quattordici", "quindici", "sedici", "diciassette", "diciotto",
+            "diciannove"};
+    private static final String[] TENS = {"", "", "venti", "trenta", "quaranta", "cinquanta", "sessanta", "settanta",
+            "ottanta", "novanta"};
+    private static final String[] ORDINALS = {"", "primo", "secondo", "terzo", "quarto", "quinto", "sesto", "settimo",
+            "ottavo", "nono", "decimo", "undicesimo", "dodicesimo", "tredicesimo", "quattordicesimo", "quindicesimo",
+            "sedicesimo", "diciassettesimo", "diciottesimo", "diciannovesimo", "ventesimo"};
+    private static final java.util.Set<String> MONTHS = java.util.Set.of("gennaio", "febbraio", "marzo", "aprile",
+            "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre");
+    private static final Pattern ROMAN = Pattern.compile("x{0,3}(?:ix|iv|v?i{0,3})");
+
+    /** An Italian number from 1 to 99 in words, without accents: "venticinque", "ventitre", "ventotto". */
+    static String inWords(int n) {
+        if (n < 20) {
+            return UNITS[n];
+        }
+        String tens = TENS[n / 10];
+        int unit = n % 10;
+        if (unit == 1 || unit == 8) {
+            tens = tens.substring(0, tens.length() - 1);
+        }
+        return tens + UNITS[unit];
+    }
+
+    /** The value of a Roman numeral from I to XXXIX, or 0 when the word is not one. */
+    static int roman(String word) {
+        if (word.isEmpty() || !ROMAN.matcher(word).matches()) {
+            return 0;
+        }
+        int total = 0;
+        for (int i = 0; i < word.length(); i++) {
+            int value = switch (word.charAt(i)) {
+                case 'x' -> 10;
+                case 'v' -> 5;
+                default -> 1;
+            };
+            boolean subtract = i + 1 < word.length() && value == 1 && word.charAt(i + 1) != 'i';
+            total += subtract ? -value : value;
+        }
+        return total;
+    }
+
+    /**
+     * Other ways a register may spell this street's name, when it has a number in it: a date in words ("25 aprile",
+     * "xxv aprile": "venticinque aprile"; the first of the month "primo"), a Roman numeral after a name as an ordinal
+     * ("pio v": "pio quinto", "alessandro iii": "alessandro terzo"), and a saint's "s" spelt out ("s ubaldo": "san
+     * ubaldo", "santa", "santo", "sant"). Empty when there is none.
+     */
+    public static List<String> spellings(String street) {
+        String[] words = street.split(" ");
+        var variants = new ArrayList<String>();
+        boolean changed = false;
+        var spelt = new String[words.length];
+        for (int i = 0; i < words.length; i++) {
+            String word = words[i];
+            spelt[i] = word;
+            boolean beforeMonth = i + 1 < words.length && MONTHS.contains(words[i + 1]);
+            int value = word.matches("\\d{1,2}") ? Integer.parseInt(word) : 0;
+            boolean isRoman = value == 0 && i > 0 && roman(word) > 0;
+            if (value == 0 && (beforeMonth || isRoman)) {
+                value = roman(word);
+            }
+            if (value <= 0 || value > 99) {
+                continue;
+            }
+            if (beforeMonth) {
+                spelt[i] = value == 1 ? "primo" : inWords(value);
+            } else if (isRoman && value < ORDINALS.length) {
+                spelt[i] = ORDINALS[value];
+            } else if (value < 100 && !isRoman) {
+                spelt[i] = inWords(value);
+            }
+            changed |= !spelt[i].equals(word);
+        }
+        if (changed) {
+            variants.add(String.join(" ", spelt));
+        }
+        int saint = java.util.Arrays.asList(words).indexOf("s");
+        if (saint >= 0 && saint + 1 < words.length) {
+            for (String form : new String[] {"san", "santa", "santo", "sant"}) {
+                String[] named = words.clone();
+                named[saint] = form;
+                variants.add(String.join(" ", named));
+            }
+        }
+        return variants;
     }
 
     /** True when the text names a street beyond its type: "via dazio" and "dazio", not "via" alone. */

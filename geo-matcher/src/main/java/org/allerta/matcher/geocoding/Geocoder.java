@@ -200,7 +200,25 @@ public class Geocoder {
 
     private Optional<Street> street(Connection c, Parsed parsed) {
         List<Street> exact = exactStreets(c, parsed);
-        return exact.isEmpty() ? closestStreet(c, parsed) : Optional.of(choose(c, exact, parsed.number()));
+        if (!exact.isEmpty()) {
+            return Optional.of(choose(c, exact, parsed.number()));
+        }
+        // "Via 25 Aprile", "Corso XX Settembre", "Via Pio V", "Via S. Baudolino": the register may spell the number
+        // or the saint out ("Venticinque Aprile", "San Pio Quinto", "San Baudolino"), a little less sure
+        List<Parsed> spellings = AddressNormaliser.spellings(parsed.street()).stream()
+                .map(name -> new Parsed(parsed.streetType(), name, parsed.number(), parsed.postcode(), parsed.city()))
+                .toList();
+        for (Parsed spelt : spellings) {
+            exact = exactStreets(c, spelt);
+            if (!exact.isEmpty()) {
+                return Optional.of(choose(c, exact, parsed.number()).lessSure(0.95));
+            }
+        }
+        Optional<Street> closest = closestStreet(c, parsed);
+        for (int i = 0; closest.isEmpty() && i < spellings.size(); i++) {
+            closest = closestStreet(c, spellings.get(i)).map(s -> s.lessSure(0.95));
+        }
+        return closest;
     }
 
     /** How much less sure an answer is when the address fits several streets equally ("Marengo 10", two cities). */
@@ -311,19 +329,26 @@ public class Geocoder {
                        (? = '' OR street_norm LIKE ? || ' %') AS same_type
                 FROM address_street WHERE name_norm % ? AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
                 GROUP BY street_norm, city_norm, name_norm
-                ORDER BY score DESC, same_type DESC, sum(addresses) DESC LIMIT 1""")) {
+                ORDER BY score DESC, same_type DESC, sum(addresses) DESC LIMIT 5""")) {
             s.setString(1, parsed.street());
             s.setString(2, parsed.streetType());
             s.setString(3, parsed.streetType());
             s.setString(4, parsed.street());
             bindPlace(s, 5, parsed);
+            var ties = new java.util.ArrayList<Street>();
             try (ResultSet rows = s.executeQuery()) {
                 if (!rows.next() || rows.getDouble(3) < minSimilarity) {
                     return Optional.empty();
                 }
-                double confidence = rows.getDouble(3) * (rows.getBoolean(4) ? 0.95 : 0.85);
-                return Optional.of(new Street(rows.getString(1), rows.getString(2), confidence));
+                double score = rows.getDouble(3);
+                boolean sameType = rows.getBoolean(4);
+                do {
+                    ties.add(new Street(rows.getString(1), rows.getString(2), score * (sameType ? 0.95 : 0.85)));
+                } while (rows.next() && rows.getDouble(3) == score && rows.getBoolean(4) == sameType);
             }
+            // as alike as each other ("Viale Marengo" for Via Marengo and Spalto Marengo): the house number tells
+            // them apart, or the answer says it is unsure, as for an exact name
+            return Optional.of(choose(c, ties, parsed.number()));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -102,6 +102,31 @@ class AddressNormaliserTest {
         assertThat(AddressNormaliser.streetType(type)).isEqualTo(expected);
     }
 
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "25 aprile          | venticinque aprile",
+            "xxv aprile         | venticinque aprile",
+            "1 maggio           | primo maggio",
+            "xx settembre       | venti settembre",
+            "21 aprile          | ventuno aprile",
+            "28 marzo 1921      | ventotto marzo 1921",
+            "23 marzo           | ventitre marzo",
+            "pio v              | pio quinto",
+            "vittorio emanuele ii | vittorio emanuele secondo",
+            "alessandro iii     | alessandro terzo",
+            "s baudolino        | san baudolino",
+    })
+    void spellsNumbersAndSaintsAsRegistersDo(String street, String first) {
+        assertThat(AddressNormaliser.spellings(street)).first().isEqualTo(first);
+    }
+
+    @Test
+    void aNameWithoutNumberOrSaintHasNoOtherSpelling() {
+        assertThat(AddressNormaliser.spellings("dazio")).isEmpty();
+        assertThat(AddressNormaliser.spellings("dei mille")).isEmpty();
+        assertThat(AddressNormaliser.spellings("vivaldi")).isEmpty();
+    }
+
     /** The definition {@link AddressNormaliser#clean} implements in one pass, spelt as regular expressions. */
     private static String cleanByDefinition(String text) {
         return Normalizer.normalize(text, Normalizer.Form.NFD).replaceAll("\\p{M}+", "").toLowerCase(Locale.ROOT)

@@ -101,6 +101,29 @@ class GeocodingTest {
         assertThat(geocode("Spalto Marengo 10").getDouble("result.confidence")).isEqualTo(1.0);
     }
 
+    /**
+     * The register spells dates, regnal numbers and saints out ("Venticinque Aprile", "San Pio Quinto", "San
+     * Baudolino"); people write them with digits, Roman numerals and "S.". A type that fits neither of two streets of
+     * the same name ("Viale Marengo") leaves the house number to tell them apart.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "Via 25 Aprile 3                     | Via Venticinque Aprile 3,",
+            "Via XXV Aprile 3                    | Via Venticinque Aprile 3,",
+            "Corso XX Settembre 10               | Corso Venti Settembre 10,",
+            "Corso 20 Settembre 10, Alessandria  | Corso Venti Settembre 10,",
+            "Via 24 Maggio 2/A                   | Via Ventiquattro Maggio 2/A,",
+            "Via Alessandro III 2                | Via Alessandro Terzo 2,",
+            "Via Pio V 3                         | Via San Pio Quinto 3,",
+            "Via S. Baudolino 4                  | Via San Baudolino 4,",
+            "Viale Marengo 3A                    | Spalto Marengo 3/A,",
+    })
+    void numbersAndSaintsAreFoundAsTheRegisterSpellsThem(String query, String matched) {
+        JsonPath answer = resolved(query);
+        assertThat(answer.getString("result.matchedAddress")).startsWith(matched);
+        assertThat(answer.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.6);
+    }
+
     @Test
     void anUnknownNumberFallsBackToTheStreetCentroidFlaggedAsSuch() {
         JsonPath answer = geocode("Via Dazio 9999");
