@@ -159,6 +159,33 @@ public final class AddressNormaliser {
         return true;
     }
 
+    /**
+     * A street written with its type in its name, as OpenAddresses writes it ("Via Garibaldi", "P.zza Duomo", "V.le
+     * Medaglie d'Oro"): the type and the name, each as written ("P.zza", "Duomo"); null when it begins with no type.
+     */
+    public static String[] splitType(String street) {
+        String[] tokens = street.trim().split("\\s+");
+        String norm = words(street);
+        for (String key : STREET_TYPES.keySet()) {
+            if (!norm.startsWith(key + " ")) {
+                continue;
+            }
+            var prefix = new StringBuilder();
+            for (int n = 1; n < tokens.length; n++) {
+                prefix.append(n > 1 ? " " : "").append(tokens[n - 1]);
+                String typed = words(prefix.toString());
+                if (typed.equals(key)) {
+                    String name = String.join(" ", java.util.Arrays.copyOfRange(tokens, n, tokens.length));
+                    return words(name).isEmpty() ? null : new String[] {prefix.toString(), name};
+                }
+                if (typed.length() >= key.length()) {
+                    break;
+                }
+            }
+        }
+        return null;
+    }
+
     /** A street type as the register writes it ("Via", "Strada Provinciale", "V.le") in its normal form. */
     public static String streetType(String type) {
         String cleaned = words(type);

@@ -236,6 +236,7 @@ public class GazetteerImporter {
         private final Map<String, String> names = new HashMap<>();
         private final Map<String, String> cities = new HashMap<>();
         private final Map<String, String> numbers = new HashMap<>();
+        private final Map<String, String> splits = new HashMap<>();
 
         String type(String raw) {
             return get(types, raw, AddressNormaliser::streetType);
@@ -243,6 +244,15 @@ public class GazetteerImporter {
 
         String name(String raw) {
             return get(names, raw, AddressNormaliser::streetName);
+        }
+
+        /** {@link AddressNormaliser#splitType}, once per distinct street. */
+        String[] split(String street) {
+            String both = get(splits, street, raw -> {
+                String[] split = AddressNormaliser.splitType(raw);
+                return split == null ? "" : split[0] + '\u0000' + split[1];
+            });
+            return both.isEmpty() ? null : both.split("\u0000", 2);
         }
 
         String city(String raw) {
@@ -283,6 +293,18 @@ public class GazetteerImporter {
             return "invalid-coordinates";
         }
         String type = field(fields, columns, "type");
+        // an address's key as it was before the type was split off the name, so that a register imported before is
+        // recognised address by address
+        String keyStreet = columns.containsKey("type") ? null : memo.name(street);
+        if (!columns.containsKey("type")) {
+            // OpenAddresses writes the type in the street's name: "Via Garibaldi" is found as "Garibaldi 5" too, and
+            // a misspelt name is compared with names, not with a type and a name
+            String[] split = memo.split(street);
+            if (split != null) {
+                type = split[0];
+                street = split[1];
+            }
+        }
         String number = field(fields, columns, "number");
         String suffix = field(fields, columns, "suffix");
         String city = columns.containsKey("city") ? field(fields, columns, "city") : defaultCity;
@@ -294,7 +316,7 @@ public class GazetteerImporter {
         String numberNorm = memo.number(number, suffix);
         String key = format == GazetteerFormat.CIVICI && columns.containsKey("streetCode")
                 ? field(fields, columns, "streetCode") + "|" + numberNorm
-                : streetNorm + "|" + numberNorm + "|" + cityNorm;
+                : (keyStreet == null ? streetNorm : keyStreet) + "|" + numberNorm + "|" + cityNorm;
         String displayNumber = suffix.isBlank() ? number.trim() : number.trim() + "/" + suffix.trim();
         append(out, escapes, Long.toString(line), key, type.trim(), street.trim(), streetNorm, nameNorm,
                 displayNumber, numberNorm, field(fields, columns, "postcode"), city == null ? "" : city.trim(),

@@ -120,6 +120,25 @@ class AddressNormaliserTest {
         assertThat(AddressNormaliser.spellings(street)).first().isEqualTo(first);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "Via Garibaldi            | Via       | Garibaldi",
+            "P.zza Duomo              | P.zza     | Duomo",
+            "V.le Medaglie d'Oro      | V.le      | Medaglie d'Oro",
+            "Strada Provinciale 10    | Strada Provinciale | 10",
+            "Vicolo  Cavour           | Vicolo    | Cavour",
+    })
+    void splitsTheTypeOffAStreetWrittenWithIt(String street, String type, String name) {
+        assertThat(AddressNormaliser.splitType(street)).containsExactly(type, name);
+    }
+
+    @Test
+    void aStreetWithoutTypeIsNotSplit() {
+        assertThat(AddressNormaliser.splitType("Garibaldi")).isNull();
+        assertThat(AddressNormaliser.splitType("Via")).isNull();
+        assertThat(AddressNormaliser.splitType("Viareggio")).isNull();
+    }
+
     @Test
     void aNameWithoutNumberOrSaintHasNoOtherSpelling() {
         assertThat(AddressNormaliser.spellings("dazio")).isEmpty();

@@ -124,6 +124,25 @@ class GeocodingTest {
         assertThat(answer.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.6);
     }
 
+    /**
+     * OpenAddresses writes the street's type in its name: the address is found without the type, and with the type
+     * written out where the register abbreviates it, as exactly as a register with a type column.
+     */
+    @Test
+    void anOpenAddressesStreetIsFoundWithOrWithoutItsType() {
+        given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv").queryParam("format", "openaddresses")
+                .queryParam("source", "oa-borgo-prova")
+                .body("lon,lat,number,street,city\n8.71,44.96,7,Via Garibaldona,Borgo Prova\n"
+                        + "8.72,44.97,3,P.zza Garibaldona,Borgo Prova\n")
+                .post("/v1/gazetteer").then().statusCode(200);
+        JsonPath via = resolved("Garibaldona 7, Borgo Prova");
+        assertThat(via.getString("result.matchedAddress")).startsWith("Via Garibaldona 7");
+        assertThat(via.getDouble("result.confidence")).isGreaterThanOrEqualTo(0.9);
+        JsonPath piazza = resolved("Piazza Garibaldona 3, Borgo Prova");
+        assertThat(piazza.getString("result.matchedAddress")).startsWith("P.zza Garibaldona 3");
+        assertThat(piazza.getDouble("result.confidence")).isEqualTo(1.0);
+    }
+
     @Test
     void anUnknownNumberFallsBackToTheStreetCentroidFlaggedAsSuch() {
         JsonPath answer = geocode("Via Dazio 9999");
