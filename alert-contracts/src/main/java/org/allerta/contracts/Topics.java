@@ -90,6 +90,9 @@ public final class Topics {
             if (cleanup != Cleanup.DELETE) {
                 config.put("min.cleanable.dirty.ratio", "0.1");
                 config.put("segment.ms", Long.toString(Duration.ofHours(6).toMillis()));
+                // a record replaced or erased (a tombstone of subscribers.places: where an erased person lived) is
+                // compacted away within a day, however little else changed in its partition
+                config.put("max.compaction.lag.ms", Long.toString(DAY.toMillis()));
             }
             return Map.copyOf(config);
         }

@@ -38,9 +38,8 @@ public final class Contacts {
             case SMS, WHATSAPP -> phone(value, defaultCountryCode)
                     .map(p -> new Checked(p, null))
                     .orElseGet(() -> new Checked(null, "not a phone number in E.164 form (+393331234567)"));
-            case EMAIL -> value.length() <= 254 && EMAIL.matcher(value).matches() && !value.contains("..")
-                    ? new Checked(lowerDomain(value), null)
-                    : new Checked(null, "not an e-mail address");
+            case EMAIL -> email(value).map(e -> new Checked(e, null))
+                    .orElseGet(() -> new Checked(null, "not an e-mail address"));
             case PUSH -> PUSH_TOKEN.matcher(value).matches()
                     ? new Checked(value, null)
                     : new Checked(null, "not a push token (16 to 4096 letters, digits, ':', '_', '-', '.')");
@@ -58,7 +57,13 @@ public final class Contacts {
      * person's.
      */
     static Optional<String> phone(String raw, String defaultCountryCode) {
-        String digits = raw.replaceAll("[\\s\\u00A0\\u2007\\u202F().\\-/]", "");
+        // "+44 (0)20 ...": the trunk zero some write in brackets after the country code is not dialled, except in
+        // Italy, whose numbers keep it ("+39 (0)131 ..." is +390131...)
+        String bare = raw.strip();
+        if (!bare.startsWith("+39") && !bare.startsWith("0039") && (bare.startsWith("+") || bare.startsWith("00"))) {
+            bare = bare.replace("(0)", "");
+        }
+        String digits = bare.replaceAll("[\\s\\u00A0\\u2007\\u202F().\\-/]", "");
         if (digits.startsWith("00")) {
             digits = "+" + digits.substring(2);
         } else if (!digits.startsWith("+")) {
@@ -69,11 +74,56 @@ public final class Contacts {
             }
             digits = "+" + (international ? "" : defaultCountryCode) + digits;
         }
-        return E164.matcher(digits).matches() ? Optional.of(digits) : Optional.empty();
+        if (!E164.matcher(digits).matches() || (digits.startsWith("+39") && !ITALIAN.matcher(digits).matches())) {
+            return Optional.empty();
+        }
+        return Optional.of(digits);
     }
 
-    private static String lowerDomain(String email) {
-        int at = email.lastIndexOf('@');
-        return email.substring(0, at + 1) + email.substring(at + 1).toLowerCase(Locale.ROOT);
+    /**
+     * An Italian number as the numbering plan has them: a mobile (3 and 8 or 9 more digits) or a landline (0 and 5 to
+     * 10 more). A landline's leading 0 dropped by a spreadsheet, or a digit too many, is refused rather than sent a
+     * code that reaches somebody else or nobody.
+     */
+    private static final Pattern ITALIAN = Pattern.compile("\\+39(?:3[0-9]{8,9}|0[0-9]{5,10})");
+
+    /**
+     * An e-mail address as mail servers take it: the domain in lower case, in its ASCII (punycode) form when it is
+     * internationalised ("comunità.it"); a local part of ASCII characters, not beginning or ending with a dot.
+     */
+    static Optional<String> email(String value) {
+        int at = value.lastIndexOf('@');
+        if (at <= 0 || at == value.length() - 1) {
+            return Optional.empty();
+        }
+        String local = value.substring(0, at);
+        String domain;
+        try {
+            domain = java.net.IDN.toASCII(value.substring(at + 1), java.net.IDN.USE_STD3_ASCII_RULES)
+                    .toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        String address = local + "@" + domain;
+        if (address.length() > 254 || !EMAIL.matcher(address).matches() || address.contains("..")
+                || local.startsWith(".") || local.endsWith(".")) {
+            return Optional.empty();
+        }
+        return Optional.of(address);
     }
+
+    /**
+     * The form under which an address's codes are counted: one mailbox whatever the case it is written in, one phone
+     * whether it is reached by SMS or WhatsApp, one Telegram chat whatever zeros lead its id.
+     */
+    public static String counted(Channel type, String address) {
+        return switch (type) {
+            case SMS, WHATSAPP -> "PHONE:" + address;
+            case EMAIL -> "EMAIL:" + address.toLowerCase(Locale.ROOT);
+            case TELEGRAM -> "TELEGRAM:" + (address.startsWith("-") ? "-" + address.substring(1)
+                    .replaceFirst("^0+(?=.)", "") : address.replaceFirst("^0+(?=.)", ""));
+            case PUSH -> "PUSH:" + address;
+        };
+    }
+
 }

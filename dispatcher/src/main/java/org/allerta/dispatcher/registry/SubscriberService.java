@@ -1,6 +1,7 @@
 package org.allerta.dispatcher.registry;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Array;
 import java.sql.Connection;
@@ -457,7 +458,7 @@ public class SubscriberService {
                     if (hash == null || expires == null || expires.toInstant().isBefore(clock.instant())) {
                         throw ProblemException.conflict("code-expired", "The code has expired: ask for a new one.");
                     }
-                    if (code == null || !ApiKeys.matches(channelId + ":" + code.strip(), hash)) {
+                    if (code == null || !codeMatches(channelId, code.strip(), hash)) {
                         try (PreparedStatement u = c.prepareStatement(
                                 "UPDATE channel SET code_attempts = code_attempts + 1 WHERE channel_id = ?")) {
                             u.setObject(1, channelId);
@@ -596,6 +597,20 @@ public class SubscriberService {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SubscriberService.class);
 
     /**
+     * A code as stored: keyed with the dispatcher's own key, so that a copy of the database does not give the pending
+     * codes away (a million plain hashes of a known channel id would).
+     */
+    private String codeHash(UUID channelId, String code) {
+        return tokens.addressDigest("code:" + channelId + ":" + code);
+    }
+
+    /** True when the code is the one stored for the channel (or, sent before codes were keyed, its plain hash). */
+    private boolean codeMatches(UUID channelId, String code, String stored) {
+        return java.security.MessageDigest.isEqual(codeHash(channelId, code).getBytes(StandardCharsets.US_ASCII),
+                stored.getBytes(StandardCharsets.US_ASCII)) || ApiKeys.matches(channelId + ":" + code, stored);
+    }
+
+    /**
      * Sends a one-time code to a channel, unless its address had too many in the last day. Asked for again
      * ({@code askedFor}), that is refused (409); at a registration, the channel is registered all the same, unverified,
      * without a code: someone who typed another person's number ten times must not keep that person from registering.
@@ -603,7 +618,7 @@ public class SubscriberService {
     private void sendCode(Connection c, UUID id, UUID channelId, Channel type, String address, String language,
                           int attempt, boolean askedFor) throws SQLException {
         Instant now = clock.instant();
-        String addressDigest = tokens.addressDigest(type + ":" + address);
+        String addressDigest = tokens.addressDigest(Contacts.counted(type, address));
         try (PreparedStatement s = c.prepareStatement(
                 "SELECT count(*) FROM code_sent WHERE address_digest = ? AND sent_at >= ?")) {
             s.setString(1, addressDigest);
@@ -630,7 +645,7 @@ public class SubscriberService {
         try (PreparedStatement s = c.prepareStatement("""
                 UPDATE channel SET code_sha256 = ?, code_expires_at = ?, code_attempts = 0, codes_sent = ?
                 WHERE channel_id = ?""")) {
-            s.setString(1, ApiKeys.sha256(channelId + ":" + code));
+            s.setString(1, codeHash(channelId, code));
             s.setTimestamp(2, Timestamp.from(now.plus(CODE_VALIDITY)));
             s.setInt(3, attempt);
             s.setObject(4, channelId);
