@@ -145,6 +145,10 @@ SQL
 start() {
     local pid
     if pid="$(running_pid)"; then
+        local running_port
+        running_port="$(cat "$DIR/port" 2>/dev/null || echo "$PORT")"
+        [ "$running_port" = "$PORT" ] \
+            || fail "PostGIS is running on 127.0.0.1:$running_port, not $PORT: stop it first to move it (./allerta down)"
         say "PostGIS already running (pid $pid) on 127.0.0.1:$PORT"
         return 0
     fi
@@ -157,7 +161,8 @@ start() {
     echo "$BASE" >"$DIR/base"
     echo "$PORT" >"$DIR/port"
     as_pg mkdir -p "$SOCKETS"
-    as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -s start \
+    # the port given now, not the one the cluster was created with (ALLERTA_PG_PORT after a clash)
+    as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -o "-p $PORT" -w -t 60 -s start \
         || { tail -20 "$LOG" >&2; stop; fail "PostgreSQL did not start (log: $LOG)"; }
     setup_database
     say "PostGIS started (pid $(running_pid)) on 127.0.0.1:$PORT, database $DB, user $USER_NAME"

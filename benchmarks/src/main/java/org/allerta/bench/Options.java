@@ -16,6 +16,18 @@ final class Options {
                 options.put(args[i].substring(2), args[++i]);
             }
         }
+        // secrets come from the environment, which other users of the machine cannot read, not from the command line
+        secret(options, "db-password", "ALLERTA_BENCH_DB_PASSWORD");
+        secret(options, "admin-key", "ALLERTA_BENCH_ADMIN_KEY");
+        secret(options, "key", "ALLERTA_BENCH_PUBLISHER_KEY");
+        secret(options, "publisher-key", "ALLERTA_BENCH_PUBLISHER_KEY");
         return options;
+    }
+
+    private static void secret(Map<String, String> options, String name, String variable) {
+        String value = System.getenv(variable);
+        if (!options.containsKey(name) && value != null && !value.isEmpty()) {
+            options.put(name, value);
+        }
     }
 }
