@@ -153,6 +153,21 @@ public final class Demo {
                             citizen.registration());
                     switch (answer.status()) {
                         case 201 -> created.incrementAndGet();
+                        case 409 -> {
+                            // registered by an earlier run, with quiet hours set around that run's moment: the
+                            // registration says something else now, and a PUT moves them to now
+                            existing.incrementAndGet();
+                            String where = answer.location().orElse("");
+                            Api.Answer moved = where.isEmpty() ? answer : api.put(
+                                    (where.startsWith("http") ? "" : at.dispatcher()) + where, adminKey,
+                                    "application/json", Json.toString(citizen.registration()));
+                            if (moved.status() != 200) {
+                                synchronized (refused) {
+                                    refused.add(citizen.externalId() + ": registration not updated, HTTP "
+                                            + moved.status() + " " + moved.text());
+                                }
+                            }
+                        }
                         case 200 -> {
                             existing.incrementAndGet();
                             // registered by an earlier run: quiet hours are set around the moment of each run,

@@ -33,6 +33,29 @@ public record Registration(
         PriorityConsent priority,
         QuietHours quietHours) {
 
+    /**
+     * A digest of what this registration says, whatever the order of its sets: two requests that say the same thing
+     * have the same fingerprint (the {@code externalId} aside).
+     */
+    public String fingerprint() {
+        var text = new StringBuilder();
+        text.append(name).append('\u0001').append(language).append('\u0001');
+        for (ChannelInput channel : channels) {
+            text.append(channel.type()).append('\u0002').append(channel.address()).append('\u0002')
+                    .append(new java.util.TreeSet<>(channel.kinds())).append('\u0002').append(channel.verified())
+                    .append('\u0002').append(channel.consentSource()).append('\u0003');
+        }
+        text.append('\u0001');
+        for (PlaceInput place : places) {
+            text.append(place.label()).append('\u0002').append(place.category()).append('\u0002')
+                    .append(place.address()).append('\u0002').append(place.point()).append('\u0003');
+        }
+        text.append('\u0001').append(new java.util.TreeSet<>(interests)).append('\u0001')
+                .append(new java.util.TreeSet<>(profile)).append('\u0001').append(priority).append('\u0001')
+                .append(quietHours);
+        return org.allerta.service.ApiKeys.sha256(text.toString());
+    }
+
     /** Who a person is; the city's app uses it to group people, the rules do not. */
     public enum Profile { RESIDENT, BUSINESS, PARENT, STUDENT, WORKER, VULNERABLE, CARER }
 

@@ -69,8 +69,8 @@ public class SubscriberService {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String INSERT_SUBSCRIBER = """
             INSERT INTO subscriber (subscriber_id, external_id, name, language, interests, profile, priority,
-                priority_consent_at, priority_consent_wording, quiet_from, quiet_to, quiet_zone)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                priority_consent_at, priority_consent_wording, quiet_from, quiet_to, quiet_zone, registration_sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_CHANNEL = """
             INSERT INTO channel (channel_id, subscriber_id, position, type, address, kinds, verified_at,
                                  consent_source)
@@ -106,12 +106,32 @@ public class SubscriberService {
     public record Registered(SubscriberView subscriber, boolean created) {
     }
 
-    /** Registers a person; with an {@code externalId} already known, answers the existing subscriber unchanged. */
+    /**
+     * Registers a person. With an {@code externalId} already known, the same registration again (a retry) answers the
+     * existing subscriber unchanged; one that says something else is refused (409 {@code external-id-registered},
+     * with the subscriber's {@code Location}): what changes a registration is a {@code PUT}.
+     */
     public Registered register(Registration registration) {
+        return register(registration, true);
+    }
+
+    /**
+     * {@link #register(Registration)}; without {@code strict}, a known {@code externalId} is answered as the existing
+     * subscriber whatever the details (a bulk import's rule: already registered, left unchanged).
+     */
+    private Registered register(Registration registration, boolean strict) {
         return jdbc.inTransactionRetryingConflicts(c -> {
             if (registration.externalId() != null) {
                 Optional<UUID> existing = idByExternalId(c, registration.externalId());
                 if (existing.isPresent()) {
+                    String said = strict ? fingerprintOf(c, existing.get()) : null;
+                    if (said != null && !said.equals(registration.fingerprint())) {
+                        throw new ProblemException(Problem.of(409, "external-id-registered",
+                                "Registered with other details", "A subscriber with this externalId is registered"
+                                        + " with other details; change them with PUT /v1/subscribers/"
+                                        + existing.get() + "."),
+                                Map.of("Location", "/v1/subscribers/" + existing.get()));
+                    }
                     return new Registered(view(c, existing.get()).orElseThrow(), false);
                 }
             }
@@ -166,7 +186,7 @@ public class SubscriberService {
         var outcomes = new ArrayList<Outcome>(registrations.size());
         for (Registration r : registrations) {
             try {
-                outcomes.add(new Outcome(register(r).created(), null));
+                outcomes.add(new Outcome(register(r, false).created(), null));
             } catch (ProblemException e) {
                 if (e.problem().status() == 503) {
                     throw e;
@@ -288,11 +308,12 @@ public class SubscriberService {
             try (PreparedStatement s = c.prepareStatement("""
                     UPDATE subscriber SET external_id = coalesce(?, external_id), name = ?, language = ?,
                         interests = ?, profile = ?, priority = ?, priority_consent_at = ?,
-                        priority_consent_wording = ?, quiet_from = ?, quiet_to = ?, quiet_zone = ?, updated_at = now()
+                        priority_consent_wording = ?, quiet_from = ?, quiet_to = ?, quiet_zone = ?,
+                        registration_sha256 = ?, updated_at = now()
                     WHERE subscriber_id = ?""")) {
                 s.setString(1, registration.externalId());
                 bindPerson(c, s, registration, 2);
-                s.setObject(12, id);
+                s.setObject(13, id);
                 s.executeUpdate();
             }
             writeChannels(c, id, registration, before.channels());
@@ -545,6 +566,17 @@ public class SubscriberService {
         // nothing of this is on the person's dispatch card: notices name a place by the citizen's own words
     }
 
+    /** What the registration of this subscriber said, as {@link Registration#fingerprint}; null for older rows. */
+    private static String fingerprintOf(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT registration_sha256 FROM subscriber WHERE subscriber_id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        }
+    }
+
     private void bindPerson(Connection c, PreparedStatement s, Registration r, int first) throws SQLException {
         int i = first;
         s.setString(i++, r.name());
@@ -556,7 +588,8 @@ public class SubscriberService {
         s.setString(i++, r.priority() == null ? null : r.priority().wording());
         s.setTime(i++, r.quietHours() == null ? null : Time.valueOf(r.quietHours().from()));
         s.setTime(i++, r.quietHours() == null ? null : Time.valueOf(r.quietHours().to()));
-        s.setString(i, r.quietHours() == null ? null : r.quietHours().zone().getId());
+        s.setString(i++, r.quietHours() == null ? null : r.quietHours().zone().getId());
+        s.setString(i, r.fingerprint());
     }
 
     /** Keeps unchanged channels (same type and address) with their verification; new ones get a code. */

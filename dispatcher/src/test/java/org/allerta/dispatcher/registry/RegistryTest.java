@@ -150,6 +150,14 @@ class RegistryTest {
 
         given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
                 .post("/v1/subscribers").then().statusCode(200).body("id", equalTo(id));
+        // the same externalId with other details is not a retry: nothing changes, and the answer says where to PUT
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(body.replace("333 123 4567", "333 765 4321")).post("/v1/subscribers").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:allerta:problem:external-id-registered"))
+                .header("Location", containsString("/v1/subscribers/" + id));
+        given().header("Authorization", APP).get("/v1/subscribers/" + id).then().statusCode(200)
+                .body("channels[0].address", equalTo("+393331234567"));
         given().header("Authorization", ADMIN).queryParam("externalId", "app-" + run)
                 .get("/v1/subscribers").then().statusCode(200).body("id", equalTo(List.of(id)));
 
