@@ -56,7 +56,8 @@ public class SubscriberResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Register a person (201); with a known externalId, the same subscriber again (200)")
+    @Operation(summary = "Register a person (201); with a known externalId, the same subscriber again (200), or 409"
+            + " external-id-registered when the details differ (change them with PUT)")
     public Response register(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
         Role role = keys.require(authorization, Role.ADMIN, Role.APP);
         Registration registration = RegistrationReader.read(parse(body), role == Role.ADMIN, defaultCountryCode);
