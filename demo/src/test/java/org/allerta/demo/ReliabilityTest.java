@@ -142,7 +142,7 @@ class ReliabilityTest {
         for (int first = from; first < to; first += chunk) {
             StringBuilder csv = new StringBuilder(header);
             for (int i = first; i < Math.min(to, first + chunk); i++) {
-                String sms = i % 3 == 0 ? String.format("+39300770%05d", i) : "";
+                String sms = i % 3 == 0 ? String.format("+39300%07d", i) : "";
                 String email = i % 3 == 1 ? "r" + i + "@example.org" : "";
                 String push = i % 3 == 2 ? "reliability-device-" + i : "";
                 ADDRESSES.add(sms + email + push);
