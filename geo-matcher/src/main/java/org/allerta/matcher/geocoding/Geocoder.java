@@ -85,16 +85,11 @@ public class Geocoder {
         Street found = street.get();
         if (!parsed.number().isEmpty()) {
             Optional<Geocoded> house = houseNumber(c, found, parsed.number());
-            int slash = parsed.number().indexOf('/');
-            if (house.isEmpty() && slash > 0) {
-                // "24/1" the register does not subdivide, or a range "10-12": the building's number, a little less sure
-                house = houseNumber(c, found.lessSure(0.9), parsed.number().substring(0, slash));
-            }
-            java.util.regex.Matcher lettered = LETTERED.matcher(parsed.number());
-            if (house.isEmpty() && lettered.matches()) {
-                // "90/B" the register does not list (it has 90 and 90/A): the building's number, a little less sure,
-                // rather than the middle of the street
-                house = houseNumber(c, found.lessSure(0.9), lettered.group(1));
+            java.util.regex.Matcher building = BUILDING.matcher(parsed.number());
+            if (house.isEmpty() && building.matches()) {
+                // "24/1" the register does not subdivide, a range "10-12", or "90/B" where it has 90 and 90/A: the
+                // building's number, a little less sure, rather than the middle of the street
+                house = houseNumber(c, found.lessSure(0.9), building.group(1));
             }
             if (house.isPresent()) {
                 return house.get();
@@ -257,8 +252,11 @@ public class Geocoder {
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */
     private static final java.util.regex.Pattern PROVINCE = java.util.regex.Pattern.compile(" [a-z]{2}$");
 
-    /** A house number with a letter or word suffix ("90h", "12bis"), the building's number in group 1. */
-    private static final java.util.regex.Pattern LETTERED = java.util.regex.Pattern.compile("(\\d+)[a-z]+");
+    /**
+     * A house number with a suffix, after a slash ("24/1", "10/12") or a letter or word ("90h", "12bis"): the
+     * building's number in group 1.
+     */
+    private static final java.util.regex.Pattern BUILDING = java.util.regex.Pattern.compile("(\\d+)(?:/.+|[a-z]+)");
 
     /**
      * The known city whose name is closest to {@code city} by trigram similarity, when it is at least
