@@ -20,6 +20,7 @@ public final class Topics {
     public static final String ALERTS_EVENTS = "alerts.events";
     public static final String ALERTS_DLQ = "alerts.dlq";
     public static final String SUBSCRIBERS_PLACES = "subscribers.places";
+    public static final String SUBSCRIBERS_ERASED = "subscribers.erased";
     public static final String PLACES_GEOCODED = "places.geocoded";
     public static final String ALERTS_MATCHES = "alerts.matches";
     public static final String ALERTS_PROGRESS = "alerts.progress";
@@ -115,6 +116,9 @@ public final class Topics {
                             Set.of(Party.OPERATORS)),
                     spec(SUBSCRIBERS_PLACES, "subscriber id", "SubscriberPlaces", 6, Cleanup.COMPACT, null,
                             Set.of(Party.DISPATCHER), Set.of(Party.GEO_MATCHER)),
+                    // kept longer than any job it withdraws (the job topics keep theirs a day)
+                    spec(SUBSCRIBERS_ERASED, "subscriber id", "SubscriberErased", 3, Cleanup.DELETE,
+                            DAY.multipliedBy(2), Set.of(Party.DISPATCHER), Set.of(Party.NOTIFICATION_SENDER)),
                     spec(PLACES_GEOCODED, "subscriber id", "PlaceGeocoded", 6, Cleanup.DELETE, DAY.multipliedBy(7),
                             Set.of(Party.GEO_MATCHER), Set.of(Party.DISPATCHER)),
                     spec(ALERTS_MATCHES, "subscriber id", "MatchChange", 6, Cleanup.DELETE, DAY.multipliedBy(7),

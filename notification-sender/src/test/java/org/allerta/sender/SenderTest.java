@@ -645,4 +645,47 @@ class SenderTest {
             assertThat(mailTo(to)).as("sent once, by its canonical id").hasSize(1);
         }
     }
+
+    /**
+     * A person erased from the registry after their jobs were queued: the jobs still on the topic are not sent but
+     * fail as ERASED, on the bulk and the urgent topic alike; another person's job goes out.
+     */
+    @Test
+    void theQueuedJobsOfAnErasedPersonAreNotSent() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String erased = UUID.randomUUID().toString();
+        String kept = UUID.randomUUID().toString();
+        NotificationJob bulk = notice("ev-erased-" + run, 1, Change.AFFECTED, erased, "Erased-" + run);
+        NotificationJob urgent = notice("ev-erased-urgent-" + run, 1, Change.AFFECTED, erased, "Urgent-" + run);
+        NotificationJob other = notice("ev-erased-" + run, 1, Change.AFFECTED, kept, "Kept-" + run);
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Topics.SUBSCRIBERS_ERASED, erased,
+                    Json.toBytes(new org.allerta.contracts.SubscriberErased(erased, Instant.now())));
+            // the erasure is stored before the jobs are read: the sender reads it on a consumer of its own
+            java.time.Instant deadline = Instant.now().plusSeconds(30);
+            while (erasedRows() == 0 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100);
+            }
+            put(bulk);
+            TopicWriter.send(Channel.TELEGRAM.urgentJobsTopic(), erased, Json.toBytes(urgent));
+            put(other);
+            Receipt withdrawn = receipt(receipts, bulk.jobId(), ReceiptStatus.FAILED);
+            assertThat(withdrawn.reason()).isEqualTo("ERASED");
+            assertThat(withdrawn.attempts()).isZero();
+            assertThat(receipt(receipts, urgent.jobId(), ReceiptStatus.FAILED).reason()).isEqualTo("ERASED");
+            receipt(receipts, other.jobId(), ReceiptStatus.SENT);
+        }
+        List<String> bodies = Peers.HOOKS.stream()
+                .map(h -> new String(h.body(), java.nio.charset.StandardCharsets.UTF_8)).filter(b -> b.contains(run))
+                .toList();
+        assertThat(bodies).hasSize(1).allMatch(b -> b.contains("Kept-" + run));
+    }
+
+    private long erasedRows() throws Exception {
+        try (var c = db.getConnection(); var s = c.prepareStatement("SELECT count(*) FROM erased_subscriber");
+             var rows = s.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
 }

@@ -118,6 +118,12 @@ public final class RegistrationReader {
         Set<Profile> profile = body.has("profile")
                 ? enums(body.get("profile"), "profile", Profile.class, Profile::valueOf) : Set.of();
         PriorityConsent priority = priority(body.get("priority"));
+        if (profile.contains(Profile.VULNERABLE) && priority == null
+                && !body.path("priority").path("medicallyDependent").asBoolean(false)) {
+            // health data (GDPR art. 9): kept only with the person's explicit consent, the one recorded for priority
+            issue("consent-required", "profile", "VULNERABLE says something of the person's health: it is stored only"
+                    + " with their consent, recorded as priority.consent (with medicallyDependent: true)");
+        }
         QuietHours quiet = quietHours(body.get("quietHours"));
         return new Registration(externalId, name, language, channels, places, interests, profile, priority, quiet);
     }

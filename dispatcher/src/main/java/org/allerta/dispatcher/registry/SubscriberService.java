@@ -341,7 +341,8 @@ public class SubscriberService {
 
     /**
      * GDPR erasure: the person, their channels, places, ledger and held notices are deleted; the jobs already sent
-     * stay only as anonymous counts; {@code subscribers.places} gets a tombstone.
+     * stay only as anonymous counts; {@code subscribers.places} gets a tombstone, and {@code subscribers.erased} the
+     * id, so that the notification-sender withdraws the person's jobs not yet sent.
      */
     public boolean erase(UUID id) {
         var heldEvents = new java.util.HashSet<String>();
@@ -403,6 +404,10 @@ public class SubscriberService {
                 s.executeUpdate();
             }
             outbox.addTombstone(c, Topics.SUBSCRIBERS_PLACES, id.toString());
+            // the sender withdraws their jobs still queued on the job topics (keyed by the same id, written before)
+            outbox.add(c, Topics.SUBSCRIBERS_ERASED, id.toString(),
+                    new org.allerta.contracts.SubscriberErased(id.toString(), clock.instant()),
+                    UUID.randomUUID().toString(), id.toString());
             return true;
         });
         statsPending.touch(heldEvents);

@@ -191,6 +191,31 @@ class RegistryTest {
                 .body("problems.type", hasItem("urn:allerta:problem:timestamp-out-of-range"));
     }
 
+    /**
+     * A VULNERABLE profile says something of the person's health: refused without the consent recorded for priority
+     * (also when priority is declined), kept with it.
+     */
+    @Test
+    void aVulnerableProfileIsStoredOnlyWithConsent() {
+        String body = """
+                {"name": "Giulia Rossi", "language": "it",
+                 "channels": [{"type": "SMS", "address": "+393331234567"}],
+                 "places": [{"label": "Casa", "category": "HOME", "lon": 8.615, "lat": 44.913}],
+                 "interests": ["POWER_OUTAGE"],
+                 "profile": ["RESIDENT", "VULNERABLE"]%s}""";
+        for (String priority : List.of("", ", \"priority\": {\"medicallyDependent\": false}")) {
+            given().header("Authorization", APP).contentType(ContentType.JSON).body(body.formatted(priority))
+                    .post("/v1/subscribers").then().statusCode(422).contentType("application/problem+json")
+                    .body("problems.where", hasItem("profile"))
+                    .body("problems.type", hasItem("urn:allerta:problem:consent-required"));
+        }
+        given().header("Authorization", APP).contentType(ContentType.JSON).body(body.formatted(
+                        ", \"priority\": {\"medicallyDependent\": true, \"consent\": {\"at\": \"2026-11-20T10:00:00Z\","
+                                + " \"wording\": \"v1\"}}"))
+                .post("/v1/subscribers").then().statusCode(201)
+                .body("profile", hasItem("VULNERABLE"));
+    }
+
     /** A fixed offset is refused as the zone of quiet hours: it is an hour off half the year in Rome. */
     @Test
     void quietHoursNeedARegionNotAFixedOffset() {
@@ -432,6 +457,7 @@ class RegistryTest {
                 given().header("Authorization", APP).delete("/v1/subscribers/" + id).then().statusCode(204);
                 assertThat(outbox(id, false)).as("records with personal data left waiting").isZero();
                 assertThat(outbox(id, true)).as("the tombstone").isEqualTo(1);
+                assertThat(erasures(id)).as("the erasure, for the sender to withdraw the queued jobs").isEqualTo(1);
             } finally {
                 try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_unlock(" + lock + ")")) {
                     rows.next();
@@ -442,13 +468,32 @@ class RegistryTest {
 
     private long outbox(String key, boolean tombstones) throws Exception {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT count(*) FROM dispatcher.outbox WHERE record_key = ? AND (payload IS NULL) = ?")) {
+                "SELECT count(*) FROM dispatcher.outbox WHERE record_key = ? AND (payload IS NULL) = ?"
+                        + " AND topic <> '" + Topics.SUBSCRIBERS_ERASED + "'")) {
             s.setString(1, key);
             s.setBoolean(2, tombstones);
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
             }
+        }
+    }
+
+    /** The erasure records waiting in the outbox for this subscriber: nothing but the id and the time. */
+    private long erasures(String key) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT payload FROM dispatcher.outbox WHERE record_key = ? AND topic = ?")) {
+            s.setString(1, key);
+            s.setString(2, Topics.SUBSCRIBERS_ERASED);
+            long n = 0;
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    var erased = Json.fromBytes(rows.getBytes(1), org.allerta.contracts.SubscriberErased.class);
+                    assertThat(erased.subscriberId()).isEqualTo(key);
+                    n++;
+                }
+            }
+            return n;
         }
     }
 
@@ -497,6 +542,12 @@ class RegistryTest {
         }
         try (var reader = new TopicReader(Topics.SUBSCRIBERS_PLACES)) {
             reader.await(r -> id.equals(r.key()) && r.value() == null, 1, Duration.ofSeconds(30));
+        }
+        // the notification-sender hears of it too, and withdraws the jobs of theirs still queued
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_ERASED)) {
+            var erased = Json.fromBytes(reader.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30)).get(0).value(),
+                    org.allerta.contracts.SubscriberErased.class);
+            assertThat(erased.subscriberId()).isEqualTo(id);
         }
     }
 }

@@ -123,6 +123,8 @@ public class Deliveries {
     private final Duration batchBudget;
     /** Which urgent notices overtook the bulk: a notice of the bulk about an older revision is not sent after them. */
     private final Overtaking overtaking;
+    /** Who was erased from the registry: their queued jobs are not sent. */
+    private final Erasures erasures;
 
     Deliveries(BrokerProbe broker, Jdbc jdbc, Outbox outbox, RecordProducer producer, Clock clock, Config config,
                Instance<Adapter> all) {
@@ -136,7 +138,9 @@ public class Deliveries {
         this.longestBatch = config.getOptionalValue("allerta.sender.longest-batch", Duration.class)
                 .orElse(Duration.ofHours(1));
         this.batchBudget = longestBatch.multipliedBy(3).dividedBy(4);
-        this.overtaking = new Overtaking(jdbc);
+        SenderKey key = new SenderKey(jdbc);
+        this.overtaking = new Overtaking(jdbc, key);
+        this.erasures = new Erasures(jdbc, key);
         this.recorder = new Recorder(jdbc, outbox,
                 config.getOptionalValue("allerta.sender.record-group", Integer.class).orElse(64), overtaking);
         for (Adapter adapter : all) {
@@ -206,6 +210,7 @@ public class Deliveries {
 
     void onStart(@Observes StartupEvent event) {
         String group = config.getOptionalValue("allerta.sender.group-id", String.class).orElse("notification-sender");
+        erasures.start(broker, producer, group);
         for (Channel channel : adapters.keySet()) {
             Lane lane = new Lane(channel, settings(channel));
             lanes.put(channel, lane);
@@ -262,6 +267,7 @@ public class Deliveries {
                 pool.shutdownNow();
             }
         }
+        erasures.close();
         recorder.close();
     }
 
@@ -299,6 +305,10 @@ public class Deliveries {
      * is being sent, the bulk's jobs take no token from the limits: it goes first whatever the bulk's backlog.
      */
     void handle(Lane lane, List<ConsumerRecord<String, byte[]>> batch, boolean urgent) {
+        if (!erasures.caughtUp()) {
+            // a sender that was away while someone was erased sends none of their queued jobs on its return
+            throw new ConsumerLoop.RetryLater("the erasures on " + Topics.SUBSCRIBERS_ERASED + " are not read yet");
+        }
         var jobs = new ArrayList<NotificationJob>();
         var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
@@ -340,6 +350,24 @@ public class Deliveries {
                 } else {
                     todo.add(job);
                 }
+            }
+        }
+        // the jobs of a person erased from the registry since they were queued are withdrawn
+        Set<String> withdrawn = todo.isEmpty() ? Set.of() : erasures.withdrawn(todo);
+        if (!withdrawn.isEmpty()) {
+            var outcomes = new ArrayList<Recorder.Outcome>();
+            for (java.util.Iterator<NotificationJob> it = todo.iterator(); it.hasNext(); ) {
+                NotificationJob job = it.next();
+                if (withdrawn.contains(job.jobId())) {
+                    it.remove();
+                    outcomes.add(outcome(lane, job, 0, null, ReceiptStatus.FAILED, Erasures.ERASED, urgent));
+                }
+            }
+            try {
+                recorder.recordAll(outcomes);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConsumerLoop.RetryLater("interrupted while recording");
             }
         }
         if (!urgent && !todo.isEmpty()) {
@@ -581,6 +609,11 @@ public class Deliveries {
             // an expired job takes no token from the jobs behind it
             if (expired(job)) {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
+                return;
+            }
+            // nor does one whose person was erased while it waited
+            if (erasures.changedSince(readAt) && !erasures.withdrawn(List.of(job)).isEmpty()) {
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, Erasures.ERASED);
                 return;
             }
             lane.bucket.acquire(cost);

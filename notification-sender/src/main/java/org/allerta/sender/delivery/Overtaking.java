@@ -1,8 +1,5 @@
 package org.allerta.sender.delivery;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.allerta.contracts.JobPurpose;
 import org.allerta.contracts.NotificationJob;
 import org.allerta.service.Jdbc;
@@ -37,16 +32,7 @@ final class Overtaking {
     private static final int REMEMBERED = 50_000;
 
     private final Jdbc jdbc;
-    private volatile byte[] key;
-    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(() -> {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key(), "HmacSHA256"));
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    });
+    private final SenderKey key;
     private final Map<String, Long> recent = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -54,8 +40,9 @@ final class Overtaking {
         }
     };
 
-    Overtaking(Jdbc jdbc) {
+    Overtaking(Jdbc jdbc, SenderKey key) {
         this.jdbc = jdbc;
+        this.key = key;
     }
 
     /** A notice that an urgent one of a later revision can overtake, or that can overtake one of the bulk. */
@@ -176,32 +163,6 @@ final class Overtaking {
 
     /** HMAC-SHA256 of the event and the person under the sender's own key, in hex. */
     private String digest(NotificationJob j) {
-        return HexFormat.of().formatHex(macs.get().doFinal((j.eventId() + "\u0000" + j.subscriberId())
-                .getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** The sender's key, generated on first use and kept in its own schema. */
-    private byte[] key() {
-        byte[] k = key;
-        if (k == null) {
-            byte[] fresh = new byte[32];
-            new SecureRandom().nextBytes(fresh);
-            k = jdbc.inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO service_key (name, secret) VALUES ('urgent-notice', ?)
-                        ON CONFLICT (name) DO NOTHING""")) {
-                    s.setBytes(1, fresh);
-                    s.executeUpdate();
-                }
-                try (PreparedStatement s = c.prepareStatement(
-                        "SELECT secret FROM service_key WHERE name = 'urgent-notice'");
-                     ResultSet rows = s.executeQuery()) {
-                    rows.next();
-                    return rows.getBytes(1);
-                }
-            });
-            key = k;
-        }
-        return k;
+        return HexFormat.of().formatHex(key.digest(j.eventId() + "\u0000" + j.subscriberId()));
     }
 }

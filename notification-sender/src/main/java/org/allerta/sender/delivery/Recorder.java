@@ -66,7 +66,7 @@ final class Recorder implements AutoCloseable {
     private volatile boolean closed;
 
     Recorder(Jdbc jdbc, Outbox outbox, int maxGroup) {
-        this(jdbc, outbox, maxGroup, new Overtaking(jdbc));
+        this(jdbc, outbox, maxGroup, new Overtaking(jdbc, new SenderKey(jdbc)));
     }
 
     Recorder(Jdbc jdbc, Outbox outbox, int maxGroup, Overtaking overtaking) {

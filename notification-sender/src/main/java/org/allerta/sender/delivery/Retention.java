@@ -28,6 +28,8 @@ public class Retention {
     private static final Logger LOG = Logger.getLogger(Retention.class);
     /** How long the urgent notices that may overtake the bulk are remembered ({@code urgent_notice}, V5). */
     static final Duration URGENT_NOTICES = Duration.ofDays(2);
+    /** How long erased subscribers are remembered ({@code erased_subscriber}, V6), as their topic keeps them. */
+    static final Duration ERASURES = Duration.ofDays(2);
 
     private final Jdbc jdbc;
     private final Clock clock;
@@ -76,6 +78,15 @@ public class Retention {
                     SELECT person_event, channel FROM urgent_notice WHERE sent_at < ?
                     ORDER BY sent_at LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
             s.setTimestamp(1, Timestamp.from(overtaken));
+            return 2;
+        });
+        // so does who was erased: a job lives a day on its topic at most
+        Instant erased = now.minus(ERASURES);
+        RetentionSweep.deleteInChunks(jdbc, """
+                DELETE FROM erased_subscriber WHERE subscriber IN (
+                    SELECT subscriber FROM erased_subscriber WHERE erased_at < ?
+                    ORDER BY erased_at LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
+            s.setTimestamp(1, Timestamp.from(erased));
             return 2;
         });
         return total;
