@@ -92,7 +92,13 @@ public final class Smsc implements AutoCloseable {
     private volatile long receiptDelayMillis = 50;
     private final List<Received> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private final Map<String, List<byte[]>> partial = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong(1000);
+    /**
+     * The SMSC's message ids: ten digits from a random start, so that a sender sharing its database with an earlier
+     * SMSC (a restart, another test) never meets an id twice, as a real SMSC's ids do not repeat within the time its
+     * receipts may take.
+     */
+    private final AtomicLong ids = new AtomicLong(1_000_000_000L
+            + java.util.concurrent.ThreadLocalRandom.current().nextLong(8_000_000_000L));
     private final AtomicInteger throttle = new AtomicInteger();
     private final AtomicInteger acceptBeforeThrottle = new AtomicInteger();
     private final AtomicInteger answerLate = new AtomicInteger();
