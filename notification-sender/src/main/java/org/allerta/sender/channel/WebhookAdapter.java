@@ -157,6 +157,13 @@ public class WebhookAdapter implements Adapter {
                 // connected, the request sent, and no status within the request's timeout: it may have been taken
                 return new Outcome.Uncertain("no answer within " + requestTimeout.toSeconds() + " s");
             }
+            if (!away && status.get() == 0 && e.getCause() instanceof java.io.IOException
+                    && !(e.getCause() instanceof javax.net.ssl.SSLHandshakeException)) {
+                // connected, and the connection closed or reset with no status: the request may have been read
+                // whole and taken (the client does not send a POST again by itself)
+                return new Outcome.Uncertain("connection closed without an answer: "
+                        + e.getCause().getClass().getSimpleName());
+            }
             return new Outcome.Retry("connection: " + e.getCause().getClass().getSimpleName(), null, away);
         } catch (InterruptedException e) {
             exchange.cancel(true);

@@ -19,6 +19,18 @@ class ProviderTextTest {
     }
 
     @Test
+    void deviceTokensAndChatIdsAreReplaced() {
+        String token = "dGhpc0lzQVB1c2hUb2tlbg:APA91bH-x_y9Zq0eRkT2";
+        assertThat(ProviderText.redacted("unregistered token " + token + " (NotRegistered)"))
+                .isEqualTo("unregistered token <token> (NotRegistered)");
+        assertThat(ProviderText.redacted("chat 5123456789 not found")).isEqualTo("chat <number> not found");
+        // words and status codes stay: no digit, or too short
+        assertThat(ProviderText.redacted("InvalidRegistration: messaging/registration-token-not-registered"))
+                .isEqualTo("InvalidRegistration: messaging/registration-token-not-registered");
+        assertThat(ProviderText.redacted("554 5.7.1 relay denied")).isEqualTo("554 5.7.1 relay denied");
+    }
+
+    @Test
     void controlCharactersGoAndTheTextIsCut() {
         assertThat(ProviderText.redacted("bad\u0000 token\r\n\tnow")).isEqualTo("bad token now");
         assertThat(ProviderText.redacted("x".repeat(500))).hasSize(200);
