@@ -288,15 +288,23 @@ public class MatchDispatcher {
         return now - Math.max(recordTime, since) < revisionWait.toMillis();
     }
 
-    /** Sends the held notices whose quiet hours are over; returns how many notices were considered. */
+    /**
+     * Sends the held notices whose quiet hours are over; returns how many notices were considered (at least
+     * {@code limit} while more may be due).
+     */
     public int releaseDue(int limit) {
         Instant now = clock.instant();
         int dropped = jdbc.inTransaction(c -> dropEndedBeforeTold(c, now, limit));
         List<Work> due = jdbc.inTransaction(c -> {
             var list = new ArrayList<Work>();
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT event_id, subscriber_id, change, revision, place_ids, priority FROM held
-                    WHERE release_at <= ? ORDER BY priority DESC, release_at LIMIT ?""")) {
+                    SELECT event_id, subscriber_id, change, revision, place_ids, priority FROM held h
+                    WHERE release_at <= ?
+                      -- a held AFFECTED whose event has ended is dropped (above, a page at a time), never sent
+                      AND NOT (h.change = 'AFFECTED' AND EXISTS (SELECT 1 FROM event_revision r
+                               WHERE r.event_id = h.event_id AND r.revision > h.revision
+                                 AND r.status IN ('RESOLVED', 'CANCELLED')))
+                    ORDER BY priority DESC, release_at LIMIT ?""")) {
                 s.setTimestamp(1, Timestamp.from(now));
                 s.setInt(2, limit);
                 try (ResultSet rows = s.executeQuery()) {
@@ -555,8 +563,8 @@ public class MatchDispatcher {
                 continue;
             }
             Entry entry = ledger.get(new Key(w.eventId(), w.subscriberId()));
-            if (entry != null && entry.heard > 0
-                    && (entry.told == Told.NO_LONGER_AFFECTED_HELD || entry.told == Told.RESOLVED_HELD)) {
+            // whatever their state now: a leave held earlier in this same batch makes the AFFECTED a return too
+            if (entry != null && entry.heard > 0) {
                 Rev rev = new Rev(w.eventId(), entry.heard);
                 if (!events.containsKey(rev)) {
                     wanted.add(rev);

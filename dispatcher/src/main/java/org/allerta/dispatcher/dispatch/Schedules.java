@@ -137,7 +137,7 @@ public class Schedules {
             return;
         }
         try {
-            while (dispatcher.releaseDue(RELEASE_BATCH) == RELEASE_BATCH) {
+            while (dispatcher.releaseDue(RELEASE_BATCH) >= RELEASE_BATCH) {
                 // more are due
             }
         } catch (RuntimeException e) {

@@ -611,6 +611,35 @@ class DispatchTest {
     }
 
     /**
+     * The same return when the leave and the return come in one batch (their matches waited for their revisions):
+     * the leave, held for the night, gives way, and the emergency the return brings is told at once.
+     */
+    @Test
+    void aLeaveAndAReturnInOneBatchTellWhatChangedMeanwhile() throws Exception {
+        Person oscar = nightOwl("Oscar", "en", "+393330000043");
+        String grave = id("grave-batch");
+        Instant nine = Instant.parse("2026-11-29T08:00:00Z");     // 09:00 in Rome
+        publish(event(grave, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        clock.set(Instant.parse("2026-11-28T20:50:00Z"));         // 21:50
+        match(grave, 1, oscar, Change.AFFECTED);
+        assertThat(awaitLedger(grave, oscar, 1)).isEqualTo("AFFECTED");
+        clock.set(Instant.parse("2026-11-28T21:30:00Z"));         // 22:30
+        match(grave, 2, oscar, Change.NO_LONGER_AFFECTED);
+        match(grave, 3, oscar, Change.AFFECTED);
+        Thread.sleep(1500);
+        // the later revision first: the batch waits for the earlier, then both changes are decided together
+        publish(event(grave, 3, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.SEVERE, Urgency.IMMEDIATE,
+                false, nine));
+        publish(event(grave, 2, EventKind.POWER_OUTAGE, EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED,
+                false, nine));
+        assertThat(awaitLedger(grave, oscar, 3)).isEqualTo("AFFECTED");
+        List<NotificationJob> jobs = jobs(Set.of(oscar.id()), 2);
+        assertThat(jobs.stream().map(j -> j.change() + "@" + j.revision()))
+                .as("the first notice, and the emergency at once")
+                .containsExactlyInAnyOrder("AFFECTED@1", "UPDATED@3");
+    }
+
+    /**
      * Several changes of one person in one batch (the matches wait for their revisions, then come back in one poll):
      * a held notice that a later change of the batch drops, sends at once or supersedes is not held as well. Before,
      * the batch wrote its holds after its deletions: the morning brought "your power is out" about an event already
@@ -684,6 +713,31 @@ class DispatchTest {
         match(e, 2, dino, Change.RESOLVED);
         assertThat(awaitLedger(e, dino, 2)).isEqualTo("NOTHING");
         assertThat(jobs(Set.of(dino.id()), 0)).as("never told: neither the outage nor its end").isEmpty();
+    }
+
+    /**
+     * More held AFFECTED notices of an ended event than one release drops at a time: the ones past the first page are
+     * not sent meanwhile but dropped by the next (here a page of one, as a night's thousands would be paged).
+     */
+    @Test
+    void heldNoticesOfAnEndedEventBeyondOnePageAreDroppedToo() throws Exception {
+        Person ada = nightOwl("Ada", "it", "+393330000041");
+        Person bea = nightOwl("Bea", "it", "+393330000042");
+        String e = id("ended-paged");
+        clock.set(Instant.parse("2026-11-28T22:30:00Z"));         // 23:30 in Rome
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        match(e, 1, ada, Change.AFFECTED);
+        match(e, 1, bea, Change.AFFECTED);
+        assertThat(awaitLedger(e, ada, 1)).isEqualTo("AFFECTED_HELD");
+        assertThat(awaitLedger(e, bea, 1)).isEqualTo("AFFECTED_HELD");
+        publish(event(e, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED));   // its matches not yet dispatched
+        Thread.sleep(1000);
+
+        clock.set(Instant.parse("2026-11-29T06:00:30Z"));         // 07:00:30
+        dispatcher.releaseDue(1);
+        awaitTold(e, ada, "NOTHING");
+        awaitTold(e, bea, "NOTHING");
+        assertThat(jobs(Set.of(ada.id(), bea.id()), 0)).as("neither told of an outage already over").isEmpty();
     }
 
     /**
