@@ -132,6 +132,15 @@ public class LateArrivals {
             if (waiting.isEmpty()) {
                 return false;
             }
+            // the erased among them: a revision matched while they were erased may have written their affected rows
+            // back; removed without a word (the dispatcher no longer knows them)
+            try (PreparedStatement s = c.prepareStatement("""
+                    DELETE FROM affected a USING event_state e
+                    WHERE a.event_id = e.event_id AND a.subscriber_id = ANY (?)
+                      AND NOT EXISTS (SELECT 1 FROM subscriber s WHERE s.subscriber_id = a.subscriber_id)""")) {
+                s.setArray(1, c.createArrayOf("text", waiting.toArray()));
+                s.executeUpdate();
+            }
             var found = new ArrayList<MatchChange>();
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT e.event_id, e.revision, p.subscriber_id, array_agg(p.place_id ORDER BY p.place_id),
@@ -168,7 +177,8 @@ public class LateArrivals {
                     JOIN affected a ON a.event_id = e.event_id AND a.subscriber_id = w.subscriber_id
                     LEFT JOIN subscriber s ON s.subscriber_id = a.subscriber_id
                     WHERE e.area IS NOT NULL
-                      AND %s
+                      -- past its expiry too: whoever was told of it and leaves hears so, and is not told its end
+                      -- about a place that is no longer theirs
                       -- not while a matching of the event is in doubt: its affected set may lag what was told
                       AND NOT EXISTS (SELECT 1 FROM matching_under_way m WHERE m.event_id = e.event_id)
                       -- inside as a revision's matching reckons it: a place in the area, and the kind followed (or a
@@ -177,7 +187,7 @@ public class LateArrivals {
                       AND NOT EXISTS (SELECT 1 FROM place p WHERE p.subscriber_id = a.subscriber_id
                                       AND ST_Intersects(p.geom, e.area)
                                       AND ((e.kind = 'CIVIL_PROTECTION' AND e.was_extreme)
-                                           OR s.followed_kinds @> ARRAY[e.kind]::text[]))""".formatted(NOT_EXPIRED))) {
+                                           OR s.followed_kinds @> ARRAY[e.kind]::text[]))""")) {
                 s.setArray(1, c.createArrayOf("text", waiting.toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {

@@ -156,20 +156,16 @@ public class PlaceService {
                     s.setArray(1, c.createArrayOf("text", erased.toArray()));
                     s.executeUpdate();
                 }
-                // nor is an erased person kept among the affected of the events, or waiting to join them (a revision
-                // matched at this moment may still write their row: the dispatcher, which no longer knows them,
-                // tells them nothing)
+                // nor is an erased person kept among the affected of the events
                 try (PreparedStatement s = c.prepareStatement("""
                         DELETE FROM affected a USING event_state e
                         WHERE a.event_id = e.event_id AND a.subscriber_id = ANY (?)""")) {
                     s.setArray(1, c.createArrayOf("text", erased.toArray()));
                     s.executeUpdate();
                 }
-                try (PreparedStatement s = c.prepareStatement(
-                        "DELETE FROM late_arrival WHERE subscriber_id = ANY (?)")) {
-                    s.setArray(1, c.createArrayOf("text", erased.toArray()));
-                    s.executeUpdate();
-                }
+                // a revision being matched at this moment, which saw them inside, writes their row back when it
+                // commits: they wait as late arrivals, whose next pass (never beside a matching) removes it silently
+                LateArrivals.record(c, erased);
             }
             if (stored.isEmpty()) {
                 return List.<PlaceGeocoded>of();

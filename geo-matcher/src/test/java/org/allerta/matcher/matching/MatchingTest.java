@@ -490,6 +490,33 @@ class MatchingTest {
         }
     }
 
+    /**
+     * Someone told of an alert who moves away after its expiry (its end not yet published) hears that they are no
+     * longer affected, and is not told its end about a place that is no longer theirs.
+     */
+    @Test
+    void whoLeavesAnExpiredEventIsToldSoAndNotItsEnd() throws Exception {
+        String eventId = id("expired-leaver");
+        JsonNode area = polygon(box(8.84, 44.70, 8.85, 44.71));
+        subscriber("late-leaver", 8.845, 44.705, Set.of(EventKind.WATER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored(id("late-leaver")));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            Instant expiry = Instant.now().plusSeconds(3);
+            assertThat(publish(new AlertEvent(eventId, 1, "pub", "p-" + eventId, EventKind.WATER_OUTAGE,
+                    EventStatus.ACTIVE, Severity.MODERATE, Urgency.EXPECTED, false, area, "test",
+                    Map.of("it", "Guasto"), Map.of(), null, null, expiry, t0, t0, List.of(), null),
+                    matches, progress, null)).isEqualTo(Map.of("late-leaver", Change.AFFECTED));
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), expiry).toMillis()) + 500);
+            subscriber("late-leaver", 8.950, 44.750, Set.of(EventKind.WATER_OUTAGE), false);
+            MatchChange left = awaitChange(matches, eventId, "late-leaver", Change.NO_LONGER_AFFECTED);
+            assertThat(left.revision()).isEqualTo(1);
+            assertThat(publish(new AlertEvent(eventId, 2, "pub", "p-" + eventId, EventKind.WATER_OUTAGE,
+                    EventStatus.RESOLVED, Severity.MODERATE, Urgency.EXPECTED, false, area, "test",
+                    Map.of("it", "Guasto"), Map.of(), null, null, expiry, t0, t0.plusSeconds(60), List.of(), null),
+                    matches, progress, null)).as("no end told about a place that left").isEmpty();
+        }
+    }
+
     @Inject
     AgroalDataSource dataSource;
 
@@ -604,6 +631,53 @@ class MatchingTest {
             assertThat(publish(event(eventId, 2, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED,
                     area, null, t0.plusSeconds(60)), matches, progress, null))
                     .isEqualTo(Map.of("kept", Change.RESOLVED));
+        }
+    }
+
+    /**
+     * Erased while a revision that saw them inside is being matched: the revision's commit writes their affected row
+     * back, and the next pass of the late arrivals removes it without a word; the event's end does not name them.
+     */
+    @Test
+    void anErasedPersonIsForgottenAlsoByARevisionMatchedMeanwhile() throws Exception {
+        subscriber("erased-midway", 8.875, 44.775, Set.of(EventKind.POWER_OUTAGE), false);
+        subscriber("kept-midway", 8.876, 44.776, Set.of(EventKind.POWER_OUTAGE), false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> stored(id("erased-midway")) && stored(id("kept-midway")));
+        String eventId = id("erasure-midway");
+        JsonNode area = polygon(box(8.87, 44.77, 8.88, 44.78));
+        try (var matches = new TopicReader(Topics.ALERTS_MATCHES); var progress = new TopicReader(Topics.ALERTS_PROGRESS)) {
+            try (Connection hold = dataSource.getConnection()) {
+                hold.setAutoCommit(false);
+                try (var s = hold.createStatement()) {
+                    // the matching's save waits behind this lock, after its changes were sent
+                    s.execute("LOCK TABLE event_state IN SHARE MODE");
+                }
+                send(Topics.ALERTS_EVENTS, eventId, event(eventId, 1, EventKind.POWER_OUTAGE, Severity.MODERATE,
+                        EventStatus.ACTIVE, area, null, t0));
+                awaitChange(matches, eventId, "erased-midway", Change.AFFECTED);
+                TopicWriter.send(Topics.SUBSCRIBERS_PLACES, id("erased-midway"), null);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> !stored(id("erased-midway")));
+                hold.commit();
+            }
+            progress.await(r -> {
+                MatchProgress p = Json.fromBytes(r.value(), MatchProgress.class);
+                return p.eventId().equals(eventId) && p.phase() == ProgressPhase.FINISHED;
+            }, 1, Duration.ofSeconds(60));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                        "SELECT count(*) FROM affected WHERE subscriber_id = ?")) {
+                    s.setString(1, id("erased-midway"));
+                    try (ResultSet rows = s.executeQuery()) {
+                        rows.next();
+                        return rows.getLong(1) == 0;
+                    }
+                }
+            });
+            assertThat(publish(event(eventId, 2, EventKind.POWER_OUTAGE, Severity.MODERATE, EventStatus.RESOLVED,
+                    area, null, t0.plusSeconds(60)), matches, progress, null))
+                    .isEqualTo(Map.of("kept-midway", Change.RESOLVED));
         }
     }
 
