@@ -729,9 +729,12 @@ public class MatchDispatcher {
                     message.text(), message.html(), message.headers(), link, w.priority() || person.priority(),
                     expires, now);
             // a prioritised person, or an emergency (as grave as to wake people in their quiet hours), does not wait
-            // behind the bulk of the notices on the channel
-            outcome.jobs.add(new JobRow(job, reach.channelId(),
-                    job.priority() || QuietHoursPolicy.bypasses(event.severity(), event.urgency())));
+            // behind the bulk of the notices on the channel. Its end does not overtake them: a RESOLVED or a
+            // NO_LONGER_AFFECTED follows the person's earlier notices of the event on the bulk, where an AFFECTED
+            // may still wait (the sender would drop that AFFECTED as overtaken, and the person hear of the end only)
+            boolean ending = w.change() == Change.RESOLVED || w.change() == Change.NO_LONGER_AFFECTED;
+            outcome.jobs.add(new JobRow(job, reach.channelId(), job.priority()
+                    || (!ending && QuietHoursPolicy.bypasses(event.severity(), event.urgency()))));
             emitted++;
             sentOn |= bit(reach.type());
         }

@@ -250,14 +250,20 @@ public class StatsService {
     static final int FOLD_ABOVE = 64;
 
     /**
-     * The last revision whose matching finished (alerts.progress) and whose changes have all been dispatched: the
-     * dispatcher's consumer is past every match the matcher announced for it.
+     * The last revision whose matching finished (alerts.progress) and whose changes have all been dispatched, as have
+     * those of every revision before it: the dispatcher's consumer is past every match the matcher announced for
+     * them. A revision that changes nothing (its expiry extended) does not pass one still being dispatched.
      */
-    private static long lastComplete(Connection c, String eventId) throws SQLException {
+    public static long lastComplete(Connection c, String eventId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT p.revision FROM revision_progress p
                 LEFT JOIN revision_dispatched d ON d.event_id = p.event_id AND d.revision = p.revision
                 WHERE p.event_id = ? AND p.subscribers <= coalesce(d.changes, 0)
+                  AND NOT EXISTS (SELECT 1 FROM revision_progress q
+                                  LEFT JOIN revision_dispatched e ON e.event_id = q.event_id
+                                                                 AND e.revision = q.revision
+                                  WHERE q.event_id = p.event_id AND q.revision < p.revision
+                                    AND q.subscribers > coalesce(e.changes, 0))
                 ORDER BY p.revision DESC LIMIT 1""")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {

@@ -741,6 +741,24 @@ class DispatchTest {
     }
 
     /**
+     * A revision that changes nothing (its expiry extended) finishes at once while the one before it is still being
+     * dispatched: the event is not complete up to it until the one before is.
+     */
+    @Test
+    void aRevisionIsCompleteOnlyOnceEveryRevisionBeforeItIs() throws Exception {
+        String e = id("complete-in-order");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        try (var c = db.getConnection(); var s = c.createStatement()) {
+            s.execute("INSERT INTO dispatcher.revision_progress VALUES ('" + e + "', 1, 0, now()), ('" + e + "', 2, 100, now()),"
+                    + " ('" + e + "', 3, 0, now())");
+            s.execute("INSERT INTO dispatcher.revision_dispatched VALUES ('" + e + "', 2, 10)");
+            assertThat(org.allerta.dispatcher.events.StatsService.lastComplete(c, e)).isEqualTo(1);
+            s.execute("UPDATE dispatcher.revision_dispatched SET changes = 100 WHERE event_id = '" + e + "'");
+            assertThat(org.allerta.dispatcher.events.StatsService.lastComplete(c, e)).isEqualTo(3);
+        }
+    }
+
+    /**
      * Someone who registers while an event covers their home has no verified channel yet when the matcher finds them
      * inside: the AFFECTED notice waits for their first channel, and goes out as soon as it is verified. Before, they
      * were recorded as told nothing and never heard of the event that made them sign up.
@@ -1216,8 +1234,8 @@ class DispatchTest {
 
     /**
      * Rule 8, and rule 7's emergencies: a prioritised person's notice, and every notice of an emergency (as grave as
-     * to wake people in their quiet hours), go on the channel's urgent topic, which the sender serves before the
-     * bulk; any other notice goes on the bulk topic.
+     * to wake people in their quiet hours) but its end, go on the channel's urgent topic, which the sender serves
+     * before the bulk; any other notice goes on the bulk topic.
      */
     @Test
     void prioritisedPeopleAndEmergenciesGoOnTheUrgentTopic() throws Exception {
@@ -1250,6 +1268,15 @@ class DispatchTest {
                     .containsExactlyInAnyOrder("prioritised@outage", "plain@storm");
             assertThat(bulk.drain(Duration.ofSeconds(1)).stream().filter(ours).map(notice))
                     .containsExactly("plain@outage");
+
+            // the outage ends as an emergency: its end follows the AFFECTED on the bulk, which it must not overtake
+            publish(event(outage, 2, EventKind.POWER_OUTAGE, EventStatus.RESOLVED, Severity.EXTREME,
+                    Urgency.IMMEDIATE, false, null));
+            match(outage, 2, plain, Change.RESOLVED);
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> end = r -> ours.test(r)
+                    && Json.fromBytes(r.value(), NotificationJob.class).change() == Change.RESOLVED;
+            bulk.await(end, 1, Duration.ofSeconds(30));
+            assertThat(urgent.drain(Duration.ofSeconds(1)).stream().filter(end)).isEmpty();
         }
     }
 
