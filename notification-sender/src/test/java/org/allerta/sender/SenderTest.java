@@ -539,6 +539,42 @@ class SenderTest {
         assertThat(bodies).hasSize(2).noneMatch(b -> b.contains("Affected-" + run));
     }
 
+    /**
+     * One person's urgent job refused for a while (a 500, retried after a backoff) holds back only that person's bulk
+     * notices of the same event: their notice of another event, and everyone else's, go on meanwhile.
+     */
+    @Test
+    void anUrgentJobInItsBackoffHoldsBackNoOneElsesBulk() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String person = UUID.randomUUID().toString();
+        NotificationJob urgent = notice("ev-storm-" + run, 2, Change.UPDATED, person, "URGENT-REFUSED-" + run);
+        NotificationJob otherEvent = notice("ev-water-" + run, 1, Change.AFFECTED, person, "Water-" + run);
+        NotificationJob someoneElse = notice("ev-water-" + run, 1, Change.AFFECTED, UUID.randomUUID().toString(),
+                "Else-" + run);
+        var refusals = new java.util.concurrent.atomic.AtomicInteger(7);
+        Peers.TROUBLES.add(new Peers.Trouble("URGENT-REFUSED-" + run, 500, refusals));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            TopicWriter.send(Channel.TELEGRAM.urgentJobsTopic(), person, Json.toBytes(urgent));
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (refusals.get() == 7 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);   // the urgent job read, refused once, now waiting out its backoff
+            }
+            put(otherEvent);
+            Thread.sleep(300);
+            put(someoneElse);
+            receipt(receipts, someoneElse.jobId(), ReceiptStatus.SENT);
+            receipt(receipts, otherEvent.jobId(), ReceiptStatus.SENT);
+            receipt(receipts, urgent.jobId(), ReceiptStatus.SENT);
+        } finally {
+            Peers.TROUBLES.clear();
+        }
+        List<String> order = Peers.HOOKS.stream().map(Peers.Hook::idempotencyKey)
+                .filter(id -> id.equals(urgent.jobId()) || id.equals(otherEvent.jobId())
+                        || id.equals(someoneElse.jobId())).toList();
+        assertThat(order).as("the bulk went on while the urgent job waited out its refusals")
+                .containsExactly(otherEvent.jobId(), someoneElse.jobId(), urgent.jobId());
+    }
+
     private static NotificationJob notice(String event, long revision, Change change, String person, String text) {
         return new NotificationJob(UUID.randomUUID().toString(), JobPurpose.NOTICE, Channel.TELEGRAM, event,
                 revision, change, person, "7199", "it", null, text, null, Map.of(), null, false,

@@ -172,11 +172,11 @@ public class Deliveries {
         /** Sends under way at once on the channel, the bulk's and the urgent ones together. */
         final java.util.concurrent.Semaphore sends;
         /**
-         * The people with an urgent job read and not finished, and how many: a job of theirs from the bulk waits for
-         * it even while it waits out a backoff, so that one person's notices keep their order across the two topics.
+         * The urgent jobs read and not finished, per person and event: a job of the bulk about the same event waits
+         * for them even while they wait out a backoff, so that one person's notices keep their order across the two
+         * topics.
          */
-        final java.util.concurrent.ConcurrentHashMap<String, Integer> urgentPeople =
-                new java.util.concurrent.ConcurrentHashMap<>();
+        final UrgentPending urgentPeople = new UrgentPending();
         final AtomicLong sent = new AtomicLong();
         /** The jobs finished, sent or not (failed, expired, superseded): while none is, nothing drains. */
         final AtomicLong finished = new AtomicLong();
@@ -277,7 +277,7 @@ public class Deliveries {
     }
 
     private static void finishedUrgent(Lane lane, NotificationJob job) {
-        lane.urgentPeople.computeIfPresent(job.subscriberId(), (person, n) -> n > 1 ? n - 1 : null);
+        lane.urgentPeople.finish(job);
     }
 
     /** The consumer group of a channel's bulk or urgent jobs topic: {@code <group>-<channel>[-urgent]}. */
@@ -402,7 +402,7 @@ public class Deliveries {
         queues.sort(Comparator.comparing((List<NotificationJob> q) -> q.stream().noneMatch(NotificationJob::priority)));
         lane.inFlight.addAndGet(todo.size());
         if (urgent) {
-            todo.forEach(job -> lane.urgentPeople.merge(job.subscriberId(), 1, Integer::sum));
+            todo.forEach(lane.urgentPeople::add);
         }
         var futures = new ArrayList<Future<?>>();
         long readAt = System.nanoTime();
@@ -587,9 +587,9 @@ public class Deliveries {
                 : 1;
         while (true) {
             // the bulk waits while urgent jobs are being sent (not those waiting out a backoff), and while its person
-            // has an urgent job not finished
+            // has an urgent job of the same event not finished
             boolean waited = false;
-            while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPeople.containsKey(job.subscriberId()))) {
+            while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPeople.holds(job))) {
                 mayGoOn(readAt);
                 if (expired(job)) {
                     record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
@@ -638,7 +638,7 @@ public class Deliveries {
                 if (!urgent && (slot == null || slotHeld)) {
                     // while it waited for the limits, an urgent job of its person may have been read (it goes first)
                     // or sent: one of a later revision of the same event overtook it
-                    personBusy = lane.urgentPeople.containsKey(job.subscriberId());
+                    personBusy = lane.urgentPeople.holds(job);
                     overtaken = !personBusy && overtakenSince(job, readAt);
                 }
                 // checked again once the limits let the job go: the wait for them may outlast its expiry
