@@ -353,43 +353,11 @@ public class Deliveries {
             }
         }
         // the jobs of a person erased from the registry since they were queued are withdrawn
-        Set<String> withdrawn = todo.isEmpty() ? Set.of() : erasures.withdrawn(todo);
-        if (!withdrawn.isEmpty()) {
-            var outcomes = new ArrayList<Recorder.Outcome>();
-            for (java.util.Iterator<NotificationJob> it = todo.iterator(); it.hasNext(); ) {
-                NotificationJob job = it.next();
-                if (withdrawn.contains(job.jobId())) {
-                    it.remove();
-                    outcomes.add(outcome(lane, job, 0, null, ReceiptStatus.FAILED, Erasures.ERASED, urgent));
-                }
-            }
-            try {
-                recorder.recordAll(outcomes);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ConsumerLoop.RetryLater("interrupted while recording");
-            }
-        }
+        notSent(lane, todo, todo.isEmpty() ? Set.of() : erasures.withdrawn(todo), Erasures.ERASED, urgent);
         if (!urgent && !todo.isEmpty()) {
             // a notice of the bulk overtaken by an urgent notice of a later revision (the event escalated while it
             // waited): the person has heard the newer word already, and the older one is not sent after it
-            Set<String> overtaken = overtaking.overtaken(todo);
-            if (!overtaken.isEmpty()) {
-                var outcomes = new ArrayList<Recorder.Outcome>();
-                for (java.util.Iterator<NotificationJob> it = todo.iterator(); it.hasNext(); ) {
-                    NotificationJob job = it.next();
-                    if (overtaken.contains(job.jobId())) {
-                        it.remove();
-                        outcomes.add(outcome(lane, job, 0, null, ReceiptStatus.FAILED, SUPERSEDED, false));
-                    }
-                }
-                try {
-                    recorder.recordAll(outcomes);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ConsumerLoop.RetryLater("interrupted while recording");
-                }
-            }
+            notSent(lane, todo, overtaking.overtaken(todo), SUPERSEDED, false);
         }
         // one person's jobs go out one after the other, in the order they came (an AFFECTED and its RESOLVED in one
         // batch must not cross); people with a priority job first
@@ -440,6 +408,27 @@ public class Deliveries {
         }
         if (failure != null) {
             throw failure;   // the batch is consumed again; what was handled is skipped
+        }
+    }
+
+    /** Takes the jobs named by {@code ids} out of {@code todo} and records them FAILED with {@code reason}, unsent. */
+    private void notSent(Lane lane, List<NotificationJob> todo, Set<String> ids, String reason, boolean urgent) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        var outcomes = new ArrayList<Recorder.Outcome>();
+        for (java.util.Iterator<NotificationJob> it = todo.iterator(); it.hasNext(); ) {
+            NotificationJob job = it.next();
+            if (ids.contains(job.jobId())) {
+                it.remove();
+                outcomes.add(outcome(lane, job, 0, null, ReceiptStatus.FAILED, reason, urgent));
+            }
+        }
+        try {
+            recorder.recordAll(outcomes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConsumerLoop.RetryLater("interrupted while recording");
         }
     }
 
