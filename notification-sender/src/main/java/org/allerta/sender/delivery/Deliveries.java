@@ -176,7 +176,7 @@ public class Deliveries {
          * for them even while they wait out a backoff, so that one person's notices keep their order across the two
          * topics.
          */
-        final UrgentPending urgentPeople = new UrgentPending();
+        final UrgentPending urgentPending = new UrgentPending();
         final AtomicLong sent = new AtomicLong();
         /** The jobs finished, sent or not (failed, expired, superseded): while none is, nothing drains. */
         final AtomicLong finished = new AtomicLong();
@@ -277,7 +277,7 @@ public class Deliveries {
     }
 
     private static void finishedUrgent(Lane lane, NotificationJob job) {
-        lane.urgentPeople.finish(job);
+        lane.urgentPending.finish(job);
     }
 
     /** The consumer group of a channel's bulk or urgent jobs topic: {@code <group>-<channel>[-urgent]}. */
@@ -353,7 +353,7 @@ public class Deliveries {
             }
         }
         // the jobs of a person erased from the registry since they were queued are withdrawn
-        notSent(lane, todo, todo.isEmpty() ? Set.of() : erasures.withdrawn(todo), Erasures.ERASED, urgent);
+        notSent(lane, todo, erasures.withdrawn(todo), Erasures.ERASED, urgent);
         if (!urgent && !todo.isEmpty()) {
             // a notice of the bulk overtaken by an urgent notice of a later revision (the event escalated while it
             // waited): the person has heard the newer word already, and the older one is not sent after it
@@ -370,7 +370,7 @@ public class Deliveries {
         queues.sort(Comparator.comparing((List<NotificationJob> q) -> q.stream().noneMatch(NotificationJob::priority)));
         lane.inFlight.addAndGet(todo.size());
         if (urgent) {
-            todo.forEach(lane.urgentPeople::add);
+            todo.forEach(lane.urgentPending::add);
         }
         var futures = new ArrayList<Future<?>>();
         long readAt = System.nanoTime();
@@ -578,7 +578,7 @@ public class Deliveries {
             // the bulk waits while urgent jobs are being sent (not those waiting out a backoff), and while its person
             // has an urgent job of the same event not finished
             boolean waited = false;
-            while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPeople.holds(job))) {
+            while (!urgent && (lane.urgentActive.get() > 0 || lane.urgentPending.holds(job))) {
                 mayGoOn(readAt);
                 if (expired(job)) {
                     record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
@@ -627,7 +627,7 @@ public class Deliveries {
                 if (!urgent && (slot == null || slotHeld)) {
                     // while it waited for the limits, an urgent job of its person may have been read (it goes first)
                     // or sent: one of a later revision of the same event overtook it
-                    personBusy = lane.urgentPeople.holds(job);
+                    personBusy = lane.urgentPending.holds(job);
                     overtaken = !personBusy && overtakenSince(job, readAt);
                 }
                 // checked again once the limits let the job go: the wait for them may outlast its expiry

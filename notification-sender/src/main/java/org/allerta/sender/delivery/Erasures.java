@@ -87,7 +87,7 @@ final class Erasures implements AutoCloseable {
             try {
                 SubscriberErased erased = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
                         SubscriberErased.class);
-                digests.add(digest(erased.subscriberId()));
+                digests.add(key.digest(erased.subscriberId()));
             } catch (IllegalArgumentException | NullPointerException e) {
                 letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record", "value",
                         String.valueOf(e.getMessage()))));
@@ -131,6 +131,11 @@ final class Erasures implements AutoCloseable {
                     admin = Admin.create(props);
                 }
                 caughtUp = readToEnd(admin, Topics.SUBSCRIBERS_ERASED, group);
+                if (caughtUp) {
+                    // asked once per start: the client is not needed any more
+                    admin.close(Duration.ofSeconds(2));
+                    admin = null;
+                }
             } catch (Exception e) {
                 LOG.debugf("erasures: catch-up not known yet: %s", e.getMessage());
             }
@@ -190,7 +195,7 @@ final class Erasures implements AutoCloseable {
             try (PreparedStatement s = c.prepareStatement("""
                     SELECT u.job_id FROM unnest(?::text[], ?::text[]) AS u(d, job_id)
                     JOIN erased_subscriber e ON e.subscriber = decode(u.d, 'hex')""")) {
-                s.setArray(1, c.createArrayOf("text", people.stream().map(j -> digest(j.subscriberId())).toArray()));
+                s.setArray(1, c.createArrayOf("text", people.stream().map(j -> key.digest(j.subscriberId())).toArray()));
                 s.setArray(2, c.createArrayOf("text", people.stream().map(NotificationJob::jobId).toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
@@ -200,11 +205,6 @@ final class Erasures implements AutoCloseable {
             }
             return found;
         });
-    }
-
-    /** HMAC-SHA256 of the subscriber id under the sender's own key, in hex. */
-    private String digest(String subscriberId) {
-        return java.util.HexFormat.of().formatHex(key.digest(subscriberId));
     }
 
     /**

@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +162,6 @@ final class Overtaking {
 
     /** HMAC-SHA256 of the event and the person under the sender's own key, in hex. */
     private String digest(NotificationJob j) {
-        return HexFormat.of().formatHex(key.digest(j.eventId() + "\u0000" + j.subscriberId()));
+        return key.digest(j.eventId() + "\u0000" + j.subscriberId());
     }
 }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.allerta.service.Jdbc;
@@ -35,9 +36,9 @@ final class SenderKey {
         this.jdbc = jdbc;
     }
 
-    /** HMAC-SHA256 of {@code text} under the key. */
-    byte[] digest(String text) {
-        return macs.get().doFinal(text.getBytes(StandardCharsets.UTF_8));
+    /** HMAC-SHA256 of {@code text} under the key, in hex (as the tables receive it, through {@code decode}). */
+    String digest(String text) {
+        return HexFormat.of().formatHex(macs.get().doFinal(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private byte[] key() {
