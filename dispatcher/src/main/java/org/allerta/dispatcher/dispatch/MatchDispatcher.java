@@ -301,10 +301,8 @@ public class MatchDispatcher {
                     SELECT event_id, subscriber_id, change, revision, place_ids, priority FROM held h
                     WHERE release_at <= ?
                       -- a held AFFECTED whose event has ended is dropped (above, a page at a time), never sent
-                      AND NOT (h.change = 'AFFECTED' AND EXISTS (SELECT 1 FROM event_revision r
-                               WHERE r.event_id = h.event_id AND r.revision > h.revision
-                                 AND r.status IN ('RESOLVED', 'CANCELLED')))
-                    ORDER BY priority DESC, release_at LIMIT ?""")) {
+                      AND NOT (%s)
+                    ORDER BY priority DESC, release_at LIMIT ?""".formatted(HELD_AFFECTED_OF_ENDED))) {
                 s.setTimestamp(1, Timestamp.from(now));
                 s.setInt(2, limit);
                 try (ResultSet rows = s.executeQuery()) {
@@ -323,6 +321,11 @@ public class MatchDispatcher {
         return dropped + due.size();
     }
 
+    /** A held notice ({@code h}) that is an AFFECTED of an event a newer stored revision has ended. */
+    private static final String HELD_AFFECTED_OF_ENDED = """
+            h.change = 'AFFECTED' AND EXISTS (SELECT 1 FROM event_revision r WHERE r.event_id = h.event_id
+                                              AND r.revision > h.revision AND r.status IN ('RESOLVED', 'CANCELLED'))""";
+
     /**
      * Rule 7 at release time: a held AFFECTED whose event has already ended (a newer revision RESOLVED or CANCELLED
      * is stored, its matches still on their way behind a backlog) is dropped instead of sent, and the person left
@@ -336,13 +339,11 @@ public class MatchDispatcher {
         try (PreparedStatement s = c.prepareStatement("""
                 SELECT l.event_id, l.subscriber_id FROM ledger l
                 JOIN (SELECT h.event_id, h.subscriber_id FROM held h
-                      WHERE h.release_at <= ? AND h.change = 'AFFECTED'
-                        AND EXISTS (SELECT 1 FROM event_revision r WHERE r.event_id = h.event_id
-                                    AND r.revision > h.revision AND r.status IN ('RESOLVED', 'CANCELLED'))
+                      WHERE h.release_at <= ? AND %s
                       LIMIT ?) d ON l.event_id = d.event_id AND l.subscriber_id = d.subscriber_id
                 WHERE l.told = 'AFFECTED_HELD'
                 ORDER BY l.event_id, l.subscriber_id
-                FOR UPDATE OF l""")) {
+                FOR UPDATE OF l""".formatted(HELD_AFFECTED_OF_ENDED))) {
             s.setTimestamp(1, Timestamp.from(now));
             s.setInt(2, limit);
             try (ResultSet rows = s.executeQuery()) {

@@ -256,15 +256,13 @@ public class StatsService {
      */
     public static long lastComplete(Connection c, String eventId) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT p.revision FROM revision_progress p
-                LEFT JOIN revision_dispatched d ON d.event_id = p.event_id AND d.revision = p.revision
-                WHERE p.event_id = ? AND p.subscribers <= coalesce(d.changes, 0)
-                  AND NOT EXISTS (SELECT 1 FROM revision_progress q
-                                  LEFT JOIN revision_dispatched e ON e.event_id = q.event_id
-                                                                 AND e.revision = q.revision
-                                  WHERE q.event_id = p.event_id AND q.revision < p.revision
-                                    AND q.subscribers > coalesce(e.changes, 0))
-                ORDER BY p.revision DESC LIMIT 1""")) {
+                WITH r AS (SELECT p.revision, p.subscribers <= coalesce(d.changes, 0) AS complete
+                           FROM revision_progress p
+                           LEFT JOIN revision_dispatched d ON d.event_id = p.event_id AND d.revision = p.revision
+                           WHERE p.event_id = ?)
+                SELECT revision FROM r
+                WHERE complete AND NOT EXISTS (SELECT 1 FROM r o WHERE NOT o.complete AND o.revision < r.revision)
+                ORDER BY revision DESC LIMIT 1""")) {
             s.setString(1, eventId);
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() ? rows.getLong(1) : 0;
