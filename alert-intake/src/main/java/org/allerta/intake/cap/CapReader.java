@@ -78,8 +78,10 @@ public final class CapReader {
                     "The alert must be in the CAP 1.2 namespace " + CAP_12 + "."));
             return null;
         }
-        String identifier = bounded(required(root, "identifier", "/alert", issues), "/alert/identifier", issues);
-        String sender = bounded(required(root, "sender", "/alert", issues), "/alert/sender", issues);
+        String identifier = name(bounded(required(root, "identifier", "/alert", issues), "/alert/identifier",
+                issues), "/alert/identifier", issues);
+        String sender = name(bounded(required(root, "sender", "/alert", issues), "/alert/sender", issues),
+                "/alert/sender", issues);
         String sentText = required(root, "sent", "/alert", issues);
         Instant sent = sentText == null ? null : timestamp(sentText, "/alert/sent", issues);
         String status = required(root, "status", "/alert", issues);
@@ -92,6 +94,13 @@ public final class CapReader {
                 default -> issues.add(Issue.of("cap-status-not-publishable", "/alert/status",
                         "Status '" + status + "' is not published; Actual, Test and Exercise are."));
             }
+        }
+        // CAP 1.2 <scope>: Allerta tells the public; a Restricted or Private alert is for its addressees alone
+        String scope = text(root, "scope").map(String::strip).orElse(null);
+        if (scope != null && !"Public".equals(scope)) {
+            issues.add(Issue.of("cap-scope-not-public", "/alert/scope", "Scope '" + scope + "' is not published:"
+                    + " Allerta tells every citizen inside the area, so it takes Public alerts only. Send a"
+                    + " Restricted or Private alert to its addressees by other means."));
         }
         if (msgType != null && !List.of("Alert", "Update", "Cancel").contains(msgType)) {
             issues.add(Issue.of("cap-msgtype-unsupported", "/alert/msgType",
@@ -510,6 +519,21 @@ public final class CapReader {
     }
 
     static final int MAX_NAME = 200;
+
+    /**
+     * An identifier or a sender as CAP 1.2 allows them, without spaces or commas: references name a message as
+     * "sender,identifier,sent" separated by spaces, so one with either could be published and never be updated or
+     * cancelled.
+     */
+    private static String name(String value, String at, List<Issue> issues) {
+        if (value != null && (value.isEmpty()
+                || value.chars().anyMatch(ch -> ch == ',' || Character.isWhitespace(ch)))) {
+            issues.add(Issue.of("cap-invalid-name", at, "'" + value + "' has a space or a comma (or is empty):"
+                    + " CAP 1.2 forbids them, since references could not name this alert."));
+            return null;
+        }
+        return value;
+    }
 
     private static Instant timestamp(String text, String at, List<Issue> issues) {
         Timestamps.Reading reading = Timestamps.read(text);

@@ -72,13 +72,15 @@ public class CapService {
     private Submission handle(Connection c, PublisherRecord publisher, CapAlert alert) throws SQLException {
         String publisherId = publisher.publisherId();
         EventService.lock(c, publisherId + "\u001fcap");
-        Optional<Seen> seen = seen(c, publisherId, alert.key());
+        // named before by a later message (which may have written its sent with another offset), or received before
+        Optional<Seen> seen = seen(c, publisherId, alert.key()).or(() -> sameMoment(c, publisherId, alert.key()));
         if (seen.isPresent()) {
             Current current = repository.lockById(c, seen.get().eventId()).orElseThrow();
             Outcome outcome = Outcome.UNCHANGED;
             if (seen.get().referencedOnly()) {
-                markReceived(c, publisherId, alert.key());
+                markReceived(c, publisherId, seen.get().key());
                 outcome = Outcome.FOLDED;
+                endTheAlertItFollows(c, publisher, alert, current);
             }
             return new Submission(current.eventId(), current.revision(), current.alert().status(), outcome,
                     alert.bareCancel() ? List.of() : alert.input().area().normalisations());
@@ -148,7 +150,36 @@ public class CapService {
         return submission;
     }
 
-    private record Seen(String eventId, boolean referencedOnly) {
+    /**
+     * A late message folded into the event a later one started, that itself follows an alert known under another
+     * event (A, then U naming A, then X naming only U, where X came before U): the two events are one alert. When the
+     * later one has ended, the alert it follows ends the same way, so that the people told about it hear its end; it
+     * would otherwise stay active with nothing left to end it.
+     */
+    private void endTheAlertItFollows(Connection c, PublisherRecord publisher, CapAlert alert, Current later)
+            throws SQLException {
+        if (later.alert().status() == EventStatus.ACTIVE) {
+            return;
+        }
+        for (String reference : alert.references()) {
+            Optional<Seen> referenced = seen(c, publisher.publisherId(), reference)
+                    .or(() -> sameMoment(c, publisher.publisherId(), reference));
+            if (referenced.isEmpty() || referenced.get().eventId().equals(later.eventId())) {
+                continue;
+            }
+            Current followed = repository.lockById(c, referenced.get().eventId()).orElseThrow();
+            AlertEvent current = followed.alert();
+            if (current.status() == EventStatus.ACTIVE && current.test() == later.alert().test()) {
+                Instant sent = current.sentAt() == null ? later.alert().sentAt()
+                        : later(current.sentAt(), later.alert().sentAt());
+                events.revise(c, publisher, followed, ended(current, later.alert().status(), alert.key(), sent,
+                        alert.references()));
+            }
+            return;
+        }
+    }
+
+    private record Seen(String key, String eventId, boolean referencedOnly) {
     }
 
     /** The bare Cancels kept because they came before the message they cancel, and the latest one's sent. */
@@ -256,12 +287,18 @@ public class CapService {
 
     /** The event as it stands, cancelled by a Cancel that names only what it cancels. */
     private static EventInput cancelled(AlertEvent current, String key, Instant sent, List<String> references) {
+        return ended(current, EventStatus.CANCELLED, key, sent, references);
+    }
+
+    /** The event as it stands, ended ({@code status}) by a message that does not say more. */
+    private static EventInput ended(AlertEvent current, EventStatus status, String key, Instant sent,
+                                    List<String> references) {
         var issues = new java.util.ArrayList<Issue>();
         OutageArea area = new AreaValidator(Integer.MAX_VALUE).read(current.area(), "/area", issues);
         if (area == null) {
             throw new IllegalStateException("the stored area of " + current.eventId() + " does not read: " + issues);
         }
-        return new EventInput(key, current.kind(), EventStatus.CANCELLED, current.severity(),
+        return new EventInput(key, current.kind(), status, current.severity(),
                 current.urgency(), current.test(), area, current.areaDescription(),
                 current.headline(), current.description(), current.startedAt(), current.expectedRestorationAt(),
                 current.expiresAt(), sent, references, current.zone());
@@ -273,7 +310,8 @@ public class CapService {
             s.setString(1, publisherId);
             s.setString(2, key);
             try (ResultSet rows = s.executeQuery()) {
-                return rows.next() ? Optional.of(new Seen(rows.getString(1), rows.getBoolean(2))) : Optional.empty();
+                return rows.next() ? Optional.of(new Seen(key, rows.getString(1), rows.getBoolean(2)))
+                        : Optional.empty();
             }
         }
     }
@@ -299,7 +337,7 @@ public class CapService {
                 while (rows.next()) {
                     // a key whose sent is not a timestamp, or with more after the prefix, names another message
                     if (canonical(rows.getString(1)).equals(wanted)) {
-                        return Optional.of(new Seen(rows.getString(2), rows.getBoolean(3)));
+                        return Optional.of(new Seen(rows.getString(1), rows.getString(2), rows.getBoolean(3)));
                     }
                 }
             }

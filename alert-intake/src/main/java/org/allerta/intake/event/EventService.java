@@ -50,9 +50,9 @@ public class EventService {
     }
 
     /**
-     * True when the input ends an active event of the same kind over the same area, or says again the end it had, in
-     * the same words (a retry of the end, answered as a repeat). A new wording of an end already told is a change like
-     * any other, checked against the remit.
+     * True when the input ends an active event of the same kind over its area (or a part of it), or says again the end
+     * it had, in the same words (a retry of the end, answered as a repeat). A new wording of an end already told is a
+     * change like any other, checked against the remit.
      */
     public static boolean endsAsItStands(Optional<Current> current, EventInput input) {
         if (current.isEmpty()) {
@@ -64,7 +64,20 @@ public class EventService {
                 && now.description().equals(input.description() == null ? Map.of() : input.description())
                 && java.util.Objects.equals(now.areaDescription(), input.areaDescription());
         return (now.status() == EventStatus.ACTIVE || sameEnd) && now.kind() == input.kind()
-                && GeoJson.write(input.area().geometry()).equals(now.area());
+                && within(input, now);
+    }
+
+    /**
+     * Whether the input's area lies within the event's as it stands: the same area written again (its ring from
+     * another vertex, a point added on an edge, as a publisher's system exports it anew) or a part of it.
+     */
+    private static boolean within(EventInput input, AlertEvent now) {
+        if (GeoJson.write(input.area().geometry()).equals(now.area())) {
+            return true;
+        }
+        var stood = new org.allerta.service.geometry.AreaValidator(Integer.MAX_VALUE).read(now.area(), "/area",
+                new java.util.ArrayList<>());
+        return stood != null && stood.geometry().covers(input.area().geometry());
     }
 
     /** Authorises and versions one input under the publisher's own event id. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.allerta.contracts.AlertEvent;
 import org.allerta.contracts.EventStatus;
@@ -281,7 +282,8 @@ class CapTest {
         String sender = "protezionecivile@comune.alessandria.it";
         String first = "NARROW-" + UUID.randomUUID();
         String second = "NARROW-" + UUID.randomUUID();
-        for (String id : java.util.List.of(first, second)) {
+        String third = "NARROW-" + UUID.randomUUID();
+        for (String id : java.util.List.of(first, second, third)) {
             postAs(grid.key(), power(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))).then()
                     .statusCode(202);
         }
@@ -294,9 +296,16 @@ class CapTest {
         String allClear = update.replace("<info>", "<info><responseType>AllClear</responseType>");
         postAs(grid.key(), allClear).then().statusCode(202).body("status", equalTo("RESOLVED"));
         postAs(grid.key(), allClear).then().statusCode(200).body("outcome", equalTo("UNCHANGED"));
+        // the area as the publisher's system exports it again: the ring from another vertex, a point on an edge
         postAs(grid.key(), power(alert(second + "-c", "2026-11-28T09:00:00+01:00", "Cancel",
-                sender + "," + second + ",2026-11-28T08:00:00+01:00", CENTRE))).then().statusCode(202)
+                sender + "," + second + ",2026-11-28T08:00:00+01:00",
+                "44.90,8.62 44.92,8.62 44.92,8.60 44.90,8.60 44.90,8.61 44.90,8.62"))).then().statusCode(202)
                 .body("status", equalTo("CANCELLED"));
+        // an end over more than the event's area is a publication of its own: checked
+        postAs(grid.key(), power(alert(third + "-c", "2026-11-28T09:00:00+01:00", "Cancel",
+                sender + "," + third + ",2026-11-28T08:00:00+01:00",
+                "44.90,8.60 44.90,8.63 44.93,8.63 44.93,8.60 44.90,8.60"))).then().statusCode(403)
+                .body("type", equalTo("urn:allerta:problem:kind-not-allowed"));
     }
 
     /** The test alert as a grid operator's: a power cut. */
@@ -364,6 +373,66 @@ class CapTest {
             reader.await(r -> eventId.equals(r.key()), 1, Duration.ofSeconds(30));
             assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> eventId.equals(r.key()))).hasSize(1);
         }
+    }
+
+    /** A late original whose own sent is written with another offset than its Update's reference is still it. */
+    @Test
+    void aLateOriginalWrittenWithAnotherOffsetIsFolded() {
+        String id = "LATE-OFFSET-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String eventId = post(alert(id + "-u", "2026-11-28T09:00:00+01:00", "Update",
+                sender + "," + id + ",2026-11-28T07:00:00Z", CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(200).body("eventId", equalTo(eventId)).body("outcome", equalTo("FOLDED"));
+    }
+
+    /**
+     * Alert A, then its Update U, then a Cancel X naming only U, X received before U: X starts its own event,
+     * cancelled; when U comes, A's event is cancelled too, or the people told about A would never hear its end.
+     */
+    @Test
+    void aCancelNamingOnlyALateUpdateEndsTheAlertTheUpdateFollows() {
+        String id = "CHAIN-" + UUID.randomUUID();
+        String sender = "protezionecivile@comune.alessandria.it";
+        String original = post(alert(id, "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE))
+                .then().statusCode(202).extract().path("eventId");
+        post(alert(id + "-x", "2026-11-28T10:00:00+01:00", "Cancel",
+                sender + "," + id + "-u,2026-11-28T09:00:00+01:00", CENTRE))
+                .then().statusCode(202).body("status", equalTo("CANCELLED"));
+        assertThat(event(original).status()).isEqualTo(EventStatus.ACTIVE);
+        post(alert(id + "-u", "2026-11-28T09:00:00+01:00", "Update",
+                sender + "," + id + ",2026-11-28T08:00:00+01:00", CENTRE))
+                .then().statusCode(200).body("outcome", equalTo("FOLDED"));
+        AlertEvent ended = event(original);
+        assertThat(ended.status()).isEqualTo(EventStatus.CANCELLED);
+        assertThat(ended.revision()).isEqualTo(2);
+        // the same Update again changes nothing more
+        post(alert(id + "-u", "2026-11-28T09:00:00+01:00", "Update",
+                sender + "," + id + ",2026-11-28T08:00:00+01:00", CENTRE))
+                .then().statusCode(200).body("outcome", equalTo("UNCHANGED"));
+        assertThat(event(original).revision()).isEqualTo(2);
+    }
+
+    /** A Restricted or Private alert is for its addressees: refused, never told to every citizen of the area. */
+    @Test
+    void onlyPublicAlertsArePublished() {
+        for (String scope : List.of("Restricted", "Private")) {
+            post(alert("SCOPE-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                    .replace("<scope>Public</scope>", "<scope>" + scope + "</scope>")).then().statusCode(422)
+                    .body("problems.type", org.hamcrest.Matchers.hasItem("urn:allerta:problem:cap-scope-not-public"));
+        }
+    }
+
+    /** An identifier or a sender that references could not name (a comma, a space) is refused up front. */
+    @Test
+    void anIdentifierOrASenderWithACommaOrASpaceIsRefused() {
+        post(alert("DPC," + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)).then()
+                .statusCode(422)
+                .body("problems.type", org.hamcrest.Matchers.hasItem("urn:allerta:problem:cap-invalid-name"));
+        post(alert("SPACE-" + UUID.randomUUID(), "2026-11-28T08:00:00+01:00", "Alert", null, CENTRE)
+                .replace("protezionecivile@comune.alessandria.it", "Protezione Civile")).then()
+                .statusCode(422).body("problems.where", org.hamcrest.Matchers.hasItem("/alert/sender"));
     }
 
     @Test
