@@ -216,6 +216,8 @@ public class MatchDispatcher {
         var sources = new HashMap<Work, ConsumerRecord<String, byte[]>>();
         var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         var eventIds = new HashMap<String, String>();
+        // the dead-lettered matches of each revision: the consumer is past them, as past the dispatched ones
+        var past = new TreeMap<Rev, Long>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             try {
                 MatchChange match = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
@@ -232,10 +234,14 @@ public class MatchDispatcher {
             } catch (IllegalArgumentException | NullPointerException e) {
                 letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record",
                         "value", String.valueOf(e.getMessage()))));
+                Rev named = namedRevision(record.value());
+                if (named != null) {
+                    past.merge(new Rev(canonical(eventIds, named.eventId()), named.revision()), 1L, Long::sum);
+                }
             }
         }
         if (work.isEmpty()) {
-            producer.deadLetters(letters);
+            deadLetters(letters, past);
             return;
         }
         Map<Rev, AlertEvent> events = jdbc.inTransaction(c -> revisions(c, work));
@@ -264,11 +270,47 @@ public class MatchDispatcher {
             letters.put(sources.get(w), List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "unknown-revision",
                     "value", "revision " + w.revision() + " of event " + w.eventId()
                             + " never arrived on alerts.events within " + revisionWait)));
+            past.merge(w.rev(), 1L, Long::sum);
         }
         dispatch(ready, events);
         // once the batch is through: a batch tried again (a revision awaited, the database away) does not write the
         // same dead letters again at each try
+        deadLetters(letters, past);
+    }
+
+    /**
+     * Writes a batch's dead letters, having first counted them with their revisions' dispatched changes: a revision
+     * one of whose matches could not be dispatched is still complete once the consumer is past all of them (its
+     * statistics name it as the last revision processed, and those after it can follow); the dead letter on
+     * alerts.dlq says what was not dispatched. A batch read again after a crash between the two counts its dead
+     * letters twice, which can only make a revision complete that was already past.
+     */
+    private void deadLetters(Map<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>> letters,
+                             Map<Rev, Long> past) {
+        if (!past.isEmpty()) {
+            jdbc.inTransaction(c -> {
+                countDispatched(c, past);
+                return null;
+            });
+            statsPending.touch(past.keySet().stream().map(Rev::eventId).collect(Collectors.toSet()));
+        }
         producer.deadLetters(letters);
+    }
+
+    /** The event and revision a match that cannot be read as a whole still names, or null. */
+    static Rev namedRevision(byte[] value) {
+        try {
+            JsonNode tree = Json.fromBytes(value == null ? new byte[0] : value, JsonNode.class);
+            JsonNode eventId = tree == null ? null : tree.get("eventId");
+            JsonNode revision = tree == null ? null : tree.get("revision");
+            if (eventId == null || !eventId.isTextual() || eventId.asText().isBlank() || revision == null
+                    || !revision.canConvertToLong() || revision.asLong() < 1) {
+                return null;
+            }
+            return new Rev(eventId.asText(), revision.asLong());
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -424,11 +466,11 @@ public class MatchDispatcher {
                 if (event == null || person == null) {
                     continue;
                 }
+                Entry entry = ledger.computeIfAbsent(key, k -> new Entry(Told.NOTHING, 0, null, 0, true));
                 if (!NoticeRules.reachesCitizens(event)) {
-                    outcome.testWithheld.merge(w.eventId(), 1L, Long::sum);
+                    withhold(w, entry, outcome);
                     continue;
                 }
-                Entry entry = ledger.computeIfAbsent(key, k -> new Entry(Told.NOTHING, 0, null, 0, true));
                 if (w.released()) {
                     release(w, event, person, entry, publishers, now, outcome);
                 } else {
@@ -452,6 +494,23 @@ public class MatchDispatcher {
                     (System.nanoTime() - t4) / 1_000_000);
             return null;
         });
+    }
+
+    /**
+     * A change of a test event: nobody is told, and the change counts once as withheld. The ledger keeps the change
+     * applied (the person still told nothing), so that the same match delivered again is not counted again.
+     */
+    private static void withhold(Work w, Entry entry, Outcome outcome) {
+        if (alreadyApplied(entry, w)) {
+            return;
+        }
+        outcome.testWithheld.merge(w.eventId(), 1L, Long::sum);
+        entry.lastRevision = w.revision();
+        entry.lastChange = w.change();
+        if (w.at() != null) {
+            entry.lastAt = w.at();
+        }
+        entry.dirty = true;
     }
 
     private void decide(Work w, AlertEvent event, Person person, Entry entry, Map<String, String> publishers,
@@ -920,18 +979,7 @@ public class MatchDispatcher {
             hold.executeBatch();
         }
         JobRow.insert(c, outcome.jobs);
-        try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO revision_dispatched (event_id, revision, changes) VALUES (?, ?, ?)
-                ON CONFLICT (event_id, revision) DO UPDATE SET changes = revision_dispatched.changes
-                    + excluded.changes""")) {
-            for (var e : outcome.dispatched.entrySet()) {
-                s.setString(1, e.getKey().eventId());
-                s.setLong(2, e.getKey().revision());
-                s.setLong(3, e.getValue());
-                s.addBatch();
-            }
-            s.executeBatch();
-        }
+        countDispatched(c, outcome.dispatched);
         var tallied = new TreeSet<String>(outcome.matched.keySet());
         tallied.addAll(outcome.testWithheld.keySet());
         try (PreparedStatement s = c.prepareStatement("""
@@ -942,6 +990,22 @@ public class MatchDispatcher {
                 s.setString(1, eventId);
                 s.setLong(2, outcome.matched.getOrDefault(eventId, 0L));
                 s.setLong(3, outcome.testWithheld.getOrDefault(eventId, 0L));
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    /** Adds to each revision's count of changes the consumer is past. */
+    private static void countDispatched(Connection c, Map<Rev, Long> dispatched) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO revision_dispatched (event_id, revision, changes) VALUES (?, ?, ?)
+                ON CONFLICT (event_id, revision) DO UPDATE SET changes = revision_dispatched.changes
+                    + excluded.changes""")) {
+            for (var e : dispatched.entrySet()) {
+                s.setString(1, e.getKey().eventId());
+                s.setLong(2, e.getKey().revision());
+                s.setLong(3, e.getValue());
                 s.addBatch();
             }
             s.executeBatch();

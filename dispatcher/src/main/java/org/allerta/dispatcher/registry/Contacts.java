@@ -113,17 +113,42 @@ public final class Contacts {
     }
 
     /**
-     * The form under which an address's codes are counted: one mailbox whatever the case it is written in, one phone
-     * whether it is reached by SMS or WhatsApp, one Telegram chat whatever zeros lead its id.
+     * Whether two addresses of a channel type reach the same recipient as written: one mailbox whatever the case it
+     * is written in, one Telegram chat whatever zeros lead its id. A channel whose address changed only so stays the
+     * channel it was, verified if it was.
+     */
+    public static boolean sameAddress(Channel type, String a, String b) {
+        return recipient(type, a).equals(recipient(type, b));
+    }
+
+    private static String recipient(Channel type, String address) {
+        return switch (type) {
+            case SMS, WHATSAPP, PUSH -> address;
+            case EMAIL -> address.toLowerCase(Locale.ROOT);
+            case TELEGRAM -> address.startsWith("-") ? "-" + address.substring(1).replaceFirst("^0+(?=.)", "")
+                    : address.replaceFirst("^0+(?=.)", "");
+        };
+    }
+
+    /**
+     * The form under which an address's codes are counted: one mailbox whatever the case it is written in and
+     * whatever sub-address it is given ("giulia+1@" is giulia's mailbox, RFC 5233), one phone whether it is reached by
+     * SMS or WhatsApp, one Telegram chat whatever zeros lead its id.
      */
     public static String counted(Channel type, String address) {
         return switch (type) {
             case SMS, WHATSAPP -> "PHONE:" + address;
-            case EMAIL -> "EMAIL:" + address.toLowerCase(Locale.ROOT);
-            case TELEGRAM -> "TELEGRAM:" + (address.startsWith("-") ? "-" + address.substring(1)
-                    .replaceFirst("^0+(?=.)", "") : address.replaceFirst("^0+(?=.)", ""));
+            case EMAIL -> "EMAIL:" + withoutSubAddress(address.toLowerCase(Locale.ROOT));
+            case TELEGRAM -> "TELEGRAM:" + recipient(type, address);
             case PUSH -> "PUSH:" + address;
         };
+    }
+
+    /** An e-mail address without the "+tag" of its local part. */
+    private static String withoutSubAddress(String address) {
+        int at = address.lastIndexOf('@');
+        int plus = address.indexOf('+');
+        return plus > 0 && plus < at ? address.substring(0, plus) + address.substring(at) : address;
     }
 
 }

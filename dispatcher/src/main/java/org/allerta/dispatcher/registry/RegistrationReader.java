@@ -37,6 +37,7 @@ public final class RegistrationReader {
     public static final Set<String> LANGUAGES = Set.of("it", "en");
     static final int MAX_CHANNELS = 10;
     static final int MAX_PLACES = 10;
+    private static final java.util.regex.Pattern HH_MM = java.util.regex.Pattern.compile("\\d{2}:\\d{2}");
     private static final Set<String> FIELDS = Set.of("externalId", "name", "language", "channels", "places",
             "interests", "profile", "priority", "quietHours");
     private static final Set<String> CHANNEL_FIELDS = Set.of("type", "address", "kinds", "verified",
@@ -165,6 +166,12 @@ public final class RegistrationReader {
                     ? enums(c.get("kinds"), where + ".kinds", EventKind.class, EventKind::valueOf) : Set.of();
             boolean verified = bool(c, "verified", where + ".verified");
             String consentSource = c.path("consentSource").isTextual() ? c.get("consentSource").asText().strip() : null;
+            if (admin && verified && SubscriberService.DOUBLE_OPT_IN.equalsIgnoreCase(consentSource)) {
+                // what Allerta records once the person confirmed a code, echoed back (a GET's channel, its read-only
+                // verifiedAt dropped by a client): it declares no consent, so an address not verified gets its code
+                verified = false;
+                consentSource = null;
+            }
             if (replacing && verified && (!admin || consentSource == null || c.has("verifiedAt"))) {
                 // as a GET said it (its verifiedAt with it): an unchanged address stays verified, a new one gets its
                 // code; only the admin key declaring a channel verified, with its source and without a verifiedAt
@@ -273,8 +280,20 @@ public final class RegistrationReader {
         }
         known(node, QUIET_FIELDS, "quietHours.", "the quiet hours");
         try {
-            LocalTime from = LocalTime.parse(node.path("from").asText(""));
-            LocalTime to = LocalTime.parse(node.path("to").asText(""));
+            String fromText = node.path("from").asText("");
+            String toText = node.path("to").asText("");
+            if (!HH_MM.matcher(fromText).matches() || !HH_MM.matcher(toText).matches()) {
+                // "22:00:30" would lose its seconds unsaid
+                throw new DateTimeException("not HH:mm");
+            }
+            LocalTime from = LocalTime.parse(fromText);
+            LocalTime to = LocalTime.parse(toText);
+            if (from.equals(to)) {
+                // an empty span would be stored and shown, and keep nothing quiet
+                issue("invalid-value", "quietHours", "from and to are the same time: quiet hours need a span of at"
+                        + " least a minute (22:00 to 07:00)");
+                return null;
+            }
             ZoneId zone = ZoneId.of(node.path("zone").asText("Europe/Rome"));
             if (zone.getRules().isFixedOffset() && !zone.normalized().equals(java.time.ZoneOffset.UTC)) {
                 // "+01:00" or "GMT+1" is an hour off in Rome half the year: the times in messages too

@@ -65,6 +65,8 @@ public class SubscriberService {
      * most: a channel removed and added again gets no fresh allowance of codes or of guesses.
      */
     static final int MAX_CODES_PER_ADDRESS = 10;
+    /** The consent source of a channel verified by the code its person confirmed. */
+    static final String DOUBLE_OPT_IN = "double opt-in";
     static final Duration CODES_WINDOW = Duration.ofDays(1);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String INSERT_SUBSCRIBER = """
@@ -122,7 +124,8 @@ public class SubscriberService {
     private Registered register(Registration registration, boolean strict) {
         return jdbc.inTransactionRetryingConflicts(c -> {
             if (registration.externalId() != null) {
-                Optional<UUID> existing = idByExternalId(c, registration.externalId());
+                // locked against an erasure of that person under way: it is waited for, and then nobody has the id
+                Optional<UUID> existing = idByExternalId(c, registration.externalId(), true);
                 if (existing.isPresent()) {
                     String said = strict ? fingerprintOf(c, existing.get()) : null;
                     if (said != null && !said.equals(registration.fingerprint())) {
@@ -299,7 +302,7 @@ public class SubscriberService {
             Cards.lock(c, List.of(id));
             SubscriberView before = view(c, id).orElseThrow(() -> notFound(id));
             if (registration.externalId() != null && !registration.externalId().equals(before.externalId())) {
-                Optional<UUID> other = idByExternalId(c, registration.externalId());
+                Optional<UUID> other = idByExternalId(c, registration.externalId(), false);
                 if (other.isPresent() && !other.get().equals(id)) {
                     throw ProblemException.conflict("external-id-taken",
                             "Another subscriber has this externalId.");
@@ -334,7 +337,7 @@ public class SubscriberService {
     /** The subscriber with this externalId, if any. */
     public Optional<SubscriberView> byExternalId(String externalId) {
         return jdbc.inTransaction(c -> {
-            Optional<UUID> id = idByExternalId(c, externalId);
+            Optional<UUID> id = idByExternalId(c, externalId, false);
             return id.isEmpty() ? Optional.empty() : view(c, id.get());
         });
     }
@@ -498,11 +501,12 @@ public class SubscriberService {
                 }
             }
             try (PreparedStatement u = c.prepareStatement("""
-                    UPDATE channel SET verified_at = ?, consent_source = 'double opt-in', code_sha256 = NULL,
+                    UPDATE channel SET verified_at = ?, consent_source = ?, code_sha256 = NULL,
                         code_expires_at = NULL, code_attempts = 0, unsubscribed_at = NULL, codes_before = codes_sent
                     WHERE channel_id = ?""")) {
                 u.setTimestamp(1, Timestamp.from(clock.instant()));
-                u.setObject(2, channelId);
+                u.setString(2, DOUBLE_OPT_IN);
+                u.setObject(3, channelId);
                 u.executeUpdate();
             }
             Cards.refresh(c, List.of(id));
@@ -602,8 +606,10 @@ public class SubscriberService {
         var kept = new ArrayList<UUID>();
         for (int i = 0; i < r.channels().size(); i++) {
             ChannelInput input = r.channels().get(i);
+            // the same mailbox whatever the case it is written in, the same chat whatever zeros lead its id
             Optional<ChannelView> same = before.stream()
-                    .filter(b -> b.type() == input.type() && b.address().equals(input.address())).findFirst();
+                    .filter(b -> b.type() == input.type() && Contacts.sameAddress(b.type(), b.address(),
+                            input.address())).findFirst();
             UUID channelId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
             kept.add(channelId);
             try (PreparedStatement s = c.prepareStatement(INSERT_CHANNEL)) {
@@ -613,6 +619,17 @@ public class SubscriberService {
             if (same.isEmpty() && !input.verified()) {
                 sendCode(c, id, channelId, input.type(), input.address(), r.language(), 1, false);
             }
+        }
+        // a code still waiting to leave for an address no longer registered (a mistyped number, corrected) stays
+        // unsent: it would reach a stranger
+        try (PreparedStatement s = c.prepareStatement("""
+                DELETE FROM outbox o USING job j
+                WHERE o.record_key = ? AND j.subscriber_id = ? AND j.event_id IS NULL
+                  AND NOT (j.channel_id = ANY (?)) AND o.headers ->> 'ce_id' = j.job_id::text""")) {
+            s.setString(1, id.toString());
+            s.setObject(2, id);
+            s.setArray(3, c.createArrayOf("uuid", kept.toArray()));
+            s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement(
                 "DELETE FROM channel WHERE subscriber_id = ? AND NOT (channel_id = ANY (?))")) {
@@ -775,8 +792,10 @@ public class SubscriberService {
         s.setObject(8, p.point() == null ? null : p.point().lat());
     }
 
-    private static Optional<UUID> idByExternalId(Connection c, String externalId) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT subscriber_id FROM subscriber WHERE external_id = ?")) {
+    /** The subscriber with this externalId; with {@code lock}, its row kept from being deleted until commit. */
+    private static Optional<UUID> idByExternalId(Connection c, String externalId, boolean lock) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT subscriber_id FROM subscriber WHERE external_id = ?"
+                + (lock ? " FOR KEY SHARE" : ""))) {
             s.setString(1, externalId);
             try (ResultSet rows = s.executeQuery()) {
                 return rows.next() ? Optional.of(rows.getObject(1, UUID.class)) : Optional.empty();

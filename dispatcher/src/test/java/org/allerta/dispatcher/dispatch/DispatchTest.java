@@ -406,6 +406,15 @@ class DispatchTest {
         JsonPath drill = statsOnce(e, st -> st.getInt("testWithheld") > 0);
         assertThat(drill.getInt("testWithheld")).isEqualTo(1);
         assertThat(drill.getInt("notifiedTotal")).isZero();
+        // the drill's match delivered again counts once; a real event's match behind it (the same person's key, so
+        // read after it) shows that it was consumed
+        match(e, 1, p, Change.AFFECTED);
+        String after = id("control-after");
+        publish(event(after, 1, EventKind.WATER_OUTAGE, EventStatus.ACTIVE));
+        match(after, 1, p, Change.AFFECTED);
+        assertThat(jobs(Set.of(p.id()), 2)).extracting(NotificationJob::eventId).containsExactlyInAnyOrder(control,
+                after);
+        assertThat(statsOnce(e, st -> true).getInt("testWithheld")).isEqualTo(1);
     }
 
     @Test
@@ -1463,6 +1472,35 @@ class DispatchTest {
                 return rows.getInt(1);
             }
         }
+    }
+
+    /**
+     * A match that cannot be read goes to alerts.dlq with its reason, and the revision it names is still complete
+     * once the consumer is past it: the statistics name it as the last revision processed instead of staying behind
+     * it for the rest of the event.
+     */
+    @Test
+    void anUnreadableMatchIsDeadLetteredAndItsRevisionStillCompletes() throws Exception {
+        Person p = person("Nina", "it", sms("+393330000041", null), "\"POWER_OUTAGE\"", null);
+        String e = id("poison");
+        publish(event(e, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
+        String poison = UUID.randomUUID().toString();
+        try (var dlq = new TopicReader(Topics.ALERTS_DLQ)) {
+            match(e, 1, p, Change.AFFECTED);
+            TopicWriter.send(Topics.ALERTS_MATCHES, poison, ("{\"eventId\":\"" + e + "\",\"revision\":1,"
+                    + "\"subscriberId\":\"" + poison + "\",\"change\":\"EXPLODED\",\"placeIds\":[]}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            TopicWriter.send(Topics.ALERTS_PROGRESS, e, Json.toBytes(new MatchProgress(e, 1, ProgressPhase.FINISHED,
+                    Map.of(Change.AFFECTED, 2L), 2, Instant.now())));
+            var letter = Json.fromBytes(dlq.await(r -> poison.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), org.allerta.contracts.DeadLetter.class);
+            assertThat(letter.source()).isEqualTo(Topics.ALERTS_MATCHES);
+            assertThat(letter.reasons().get(0).type()).endsWith("invalid-record");
+        }
+        assertThat(jobs(Set.of(p.id()), 1)).hasSize(1);
+        JsonPath stats = statsOnce(e, st -> st.getLong("lastRevisionComplete") == 1);
+        assertThat(stats.getLong("lastRevisionComplete")).isEqualTo(1);
+        assertThat(stats.getInt("notifiedTotal")).isEqualTo(1);
     }
 
     @Test

@@ -68,5 +68,23 @@ class ContactsTest {
         assertThat(Contacts.counted(Channel.TELEGRAM, "0")).isEqualTo("TELEGRAM:0");
         assertThat(Contacts.counted(Channel.SMS, "+393331234567"))
                 .isNotEqualTo(Contacts.counted(Channel.SMS, "+393331234568"));
+        // a sub-address reaches the same mailbox (RFC 5233): it does not open another day's allowance of codes
+        assertThat(Contacts.counted(Channel.EMAIL, "giulia+1@example.org"))
+                .isEqualTo(Contacts.counted(Channel.EMAIL, "Giulia+alerts@example.org"))
+                .isEqualTo(Contacts.counted(Channel.EMAIL, "giulia@example.org"))
+                .isNotEqualTo(Contacts.counted(Channel.EMAIL, "giulia1@example.org"));
+        assertThat(Contacts.counted(Channel.EMAIL, "+x@example.org")).isEqualTo("EMAIL:+x@example.org");
+    }
+
+    /** Whether a channel whose address was written again is still the same channel. */
+    @Test
+    void anAddressWrittenAgainReachesTheSameRecipient() {
+        assertThat(Contacts.sameAddress(Channel.EMAIL, "Giulia@example.org", "giulia@example.org")).isTrue();
+        assertThat(Contacts.sameAddress(Channel.TELEGRAM, "007", "7")).isTrue();
+        assertThat(Contacts.sameAddress(Channel.TELEGRAM, "-0012", "-12")).isTrue();
+        // a sub-address may be filtered to another folder: a new address, confirmed anew
+        assertThat(Contacts.sameAddress(Channel.EMAIL, "giulia+1@example.org", "giulia@example.org")).isFalse();
+        assertThat(Contacts.sameAddress(Channel.SMS, "+393331234567", "+393331234568")).isFalse();
+        assertThat(Contacts.sameAddress(Channel.PUSH, "Token", "token")).isFalse();
     }
 }

@@ -216,6 +216,25 @@ class RegistryTest {
                 .body("profile", hasItem("VULNERABLE"));
     }
 
+    /**
+     * Quiet hours from and to the same time would keep nothing quiet though shown as set; seconds would be lost
+     * unsaid: both are refused.
+     */
+    @Test
+    void quietHoursNeedASpanInMinutes() {
+        for (String span : List.of("\"from\": \"00:00\", \"to\": \"00:00\"", "\"from\": \"22:00\", \"to\": \"22:00\"",
+                "\"from\": \"22:00:30\", \"to\": \"07:00\"", "\"from\": \"7:00\", \"to\": \"22:00\"")) {
+            given().header("Authorization", APP).contentType(ContentType.JSON).body("""
+                    {"name": "Giulia Rossi", "language": "it",
+                     "channels": [{"type": "SMS", "address": "+393331234567"}],
+                     "places": [{"label": "Casa", "category": "HOME", "lon": 8.615, "lat": 44.913}],
+                     "interests": ["POWER_OUTAGE"],
+                     "quietHours": {%s, "zone": "Europe/Rome"}}""".formatted(span))
+                    .post("/v1/subscribers").then().statusCode(422)
+                    .body("problems.where", hasItem("quietHours"));
+        }
+    }
+
     /** A fixed offset is refused as the zone of quiet hours: it is an hour off half the year in Rome. */
     @Test
     void quietHoursNeedARegionNotAFixedOffset() {
@@ -309,6 +328,15 @@ class RegistryTest {
                 .put("/v1/subscribers/" + id).then().statusCode(200).body("name", equalTo("Giulia R."))
                 .body("channels[0].id", equalTo(sms)).body("channels[0].verified", equalTo(true))
                 .body("channels[1].verified", equalTo(false));
+        // nor an admin tool that drops the read-only verifiedAt and changes the number: "double opt-in" is what
+        // Allerta recorded, not a consent the tool declares, and the new number gets its code
+        var tool = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().readTree(read);
+        var first = (com.fasterxml.jackson.databind.node.ObjectNode) tool.get("channels").get(0);
+        assertThat(first.path("consentSource").asText()).isEqualTo("double opt-in");
+        first.remove("verifiedAt");
+        first.put("address", "+393338888" + (100 + (int) (Math.random() * 899)));
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(tool.toString())
+                .put("/v1/subscribers/" + id).then().statusCode(200).body("channels[0].verified", equalTo(false));
         // an app still cannot make a new address verified by saying so: it gets its code
         given().header("Authorization", APP).contentType(ContentType.JSON)
                 .body(renamed.replace(phone, "+393339999" + (100 + (int) (Math.random() * 899))))
@@ -463,6 +491,106 @@ class RegistryTest {
                     rows.next();
                 }
             }
+        }
+    }
+
+    /**
+     * A mistyped number corrected before its code left (the broker away): the stranger at the mistyped number gets
+     * no code; the corrected one does.
+     */
+    @Test
+    void aCorrectedNumbersCodeWaitingToLeaveIsWithdrawn() throws Exception {
+        String mistyped = "+39333" + (1000000 + (int) (Math.random() * 8999999));
+        String corrected = "+39334" + (1000000 + (int) (Math.random() * 8999999));
+        String id;
+        try (Connection relay = db.getConnection(); java.sql.Statement hold = relay.createStatement()) {
+            long lock = org.allerta.service.outbox.OutboxRelay.lockId("dispatcher");
+            try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_lock(" + lock + ")")) {
+                rows.next();
+            }
+            try {
+                id = given().header("Authorization", APP).contentType(ContentType.JSON)
+                        .body(giulia("corrected-" + run, mistyped)).post("/v1/subscribers").then()
+                        .statusCode(201).extract().path("id");
+                assertThat(codesWaiting(id)).contains(mistyped);
+                given().header("Authorization", APP).contentType(ContentType.JSON)
+                        .body(giulia("corrected-" + run, corrected)).put("/v1/subscribers/" + id).then()
+                        .statusCode(200).body("channels[0].address", equalTo(corrected));
+                assertThat(codesWaiting(id)).contains(corrected).doesNotContain(mistyped)
+                        // the e-mail channel did not change: its code still leaves
+                        .contains("giulia@example.org");
+            } finally {
+                try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_unlock(" + lock + ")")) {
+                    rows.next();
+                }
+            }
+        }
+        try (var reader = new TopicReader(org.allerta.contracts.Channel.SMS.urgentJobsTopic())) {
+            reader.await(r -> id.equals(r.key()) && corrected.equals(Json.fromBytes(r.value(),
+                    NotificationJob.class).recipient()), 1, Duration.ofSeconds(30));
+            assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> id.equals(r.key()))
+                    .map(r -> Json.fromBytes(r.value(), NotificationJob.class).recipient())).doesNotContain(mistyped);
+        }
+    }
+
+    /** The recipients of the jobs waiting in the outbox for this subscriber. */
+    private List<String> codesWaiting(String key) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT payload FROM dispatcher.outbox WHERE record_key = ? AND topic LIKE 'notifications.jobs.%'")) {
+            s.setString(1, key);
+            var recipients = new java.util.ArrayList<String>();
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    recipients.add(Json.fromBytes(rows.getBytes(1), NotificationJob.class).recipient());
+                }
+            }
+            return recipients;
+        }
+    }
+
+    /** A confirmed e-mail address written again in another case is the same mailbox: confirmed still, no new code. */
+    @Test
+    void anAddressWrittenAgainInAnotherCaseStaysConfirmed() {
+        String mail = "Giulia.Case-" + run + "@Example.org";
+        String body = """
+                {"name": "Giulia Rossi", "language": "it",
+                 "channels": [{"type": "EMAIL", "address": "%s"%s}],
+                 "places": [{"label": "Casa", "category": "HOME", "lon": 8.615, "lat": 44.913}]}""";
+        JsonPath created = given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(body.formatted(mail, ", \"verified\": true, \"consentSource\": \"signed form, 2026\""))
+                .post("/v1/subscribers").then().statusCode(201).body("channels[0].verified", equalTo(true))
+                .extract().jsonPath();
+        given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(body.formatted(mail.toLowerCase(java.util.Locale.ROOT), ""))
+                .put("/v1/subscribers/" + created.getString("id")).then().statusCode(200)
+                .body("channels[0].id", equalTo(created.getString("channels[0].id")))
+                .body("channels[0].verified", equalTo(true));
+    }
+
+    /**
+     * A registration retried while the same person's erasure is under way waits for it, then registers the person
+     * anew: never the subscriber being erased, nor an error.
+     */
+    @Test
+    void aRegistrationRetriedDuringItsErasureRegistersAnew() throws Exception {
+        String body = giulia("erased-retry-" + run, "+39335" + (1000000 + (int) (Math.random() * 8999999)));
+        String before = given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
+                .post("/v1/subscribers").then().statusCode(201).extract().path("id");
+        try (Connection erasing = db.getConnection()) {
+            erasing.setAutoCommit(false);
+            try (PreparedStatement s = erasing.prepareStatement(
+                    "DELETE FROM dispatcher.subscriber WHERE subscriber_id = ?")) {
+                s.setObject(1, UUID.fromString(before));
+                assertThat(s.executeUpdate()).isEqualTo(1);
+            }
+            var retry = java.util.concurrent.CompletableFuture.supplyAsync(() -> given()
+                    .header("Authorization", APP).contentType(ContentType.JSON).body(body).post("/v1/subscribers"));
+            Thread.sleep(1_000);
+            assertThat(retry).as("waits for the erasure").isNotDone();
+            erasing.commit();
+            var answer = retry.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).isEqualTo(201);
+            assertThat(answer.jsonPath().getString("id")).isNotEqualTo(before);
         }
     }
 
