@@ -74,6 +74,7 @@ public final class Samples {
                         new SubscriberPlaces.Place("pl-2", PlaceCategory.SCHOOL, null, new LonLat(8.615, 44.913))),
                         Set.of(EventKind.POWER_OUTAGE, EventKind.ROAD_CLEARING), true, T0),
                 new SubscriberErased("sub-2", T0),
+                new SubscriberErased("sub-3", T0, Channel.SMS),
                 new PlaceGeocoded("sub-1", "pl-1", GeocodingStatus.RESOLVED, new LonLat(8.6123, 44.9101),
                         "Via Dazio 90/H, 15121 Alessandria", 0.93, null, T0),
                 new MatchChange("ev-1", 2, "sub-1", Change.AFFECTED, List.of("pl-1"), true, T0),

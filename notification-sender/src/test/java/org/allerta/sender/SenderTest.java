@@ -717,6 +717,51 @@ class SenderTest {
         assertThat(bodies).hasSize(1).allMatch(b -> b.contains("Kept-" + run));
     }
 
+    /**
+     * A channel removed from a person after their jobs were queued (the number replaced, the channel unsubscribed):
+     * the jobs of that channel type made before the removal are not sent (CHANNEL_REMOVED); one made after it (the
+     * new number's) goes out, and so do the jobs made before the removal of another of the person's channels.
+     */
+    @Test
+    void theQueuedJobsOfARemovedChannelAreNotSentThoseMadeSinceAre() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String person = UUID.randomUUID().toString();
+        Instant removedAt = Instant.now();
+        NotificationJob before = made(notice("ev-removed-" + run, 1, Change.AFFECTED, person, "Before-" + run),
+                removedAt.minusSeconds(5));
+        NotificationJob since = made(notice("ev-removed-" + run, 2, Change.UPDATED, person, "Since-" + run),
+                removedAt.plusMillis(1));
+        try (var receipts = new TopicReader(Topics.NOTIFICATIONS_RECEIPTS)) {
+            long rows = erasedRows();
+            TopicWriter.send(Topics.SUBSCRIBERS_ERASED, person, Json.toBytes(
+                    new org.allerta.contracts.SubscriberErased(person, removedAt, Channel.TELEGRAM)));
+            // another channel of theirs removed later: the Telegram jobs stay its own business
+            TopicWriter.send(Topics.SUBSCRIBERS_ERASED, person, Json.toBytes(
+                    new org.allerta.contracts.SubscriberErased(person, removedAt.plusSeconds(3600), Channel.SMS)));
+            java.time.Instant deadline = Instant.now().plusSeconds(30);
+            while (erasedRows() < rows + 2 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100);
+            }
+            put(before);
+            put(since);
+            Receipt withdrawn = receipt(receipts, before.jobId(), ReceiptStatus.FAILED);
+            assertThat(withdrawn.reason()).isEqualTo("CHANNEL_REMOVED");
+            assertThat(withdrawn.attempts()).isZero();
+            receipt(receipts, since.jobId(), ReceiptStatus.SENT);
+        }
+        List<String> bodies = Peers.HOOKS.stream()
+                .map(h -> new String(h.body(), java.nio.charset.StandardCharsets.UTF_8)).filter(b -> b.contains(run))
+                .toList();
+        assertThat(bodies).hasSize(1).allMatch(b -> b.contains("Since-" + run));
+    }
+
+    /** The job as made at {@code at}. */
+    private static NotificationJob made(NotificationJob j, Instant at) {
+        return new NotificationJob(j.jobId(), j.purpose(), j.channel(), j.eventId(), j.revision(), j.change(),
+                j.subscriberId(), j.recipient(), j.language(), j.subject(), j.text(), j.html(), j.headers(), j.link(),
+                j.priority(), j.expiresAt(), at);
+    }
+
     private long erasedRows() throws Exception {
         try (var c = db.getConnection(); var s = c.prepareStatement("SELECT count(*) FROM erased_subscriber");
              var rows = s.executeQuery()) {

@@ -85,7 +85,7 @@ public class SubscriberService {
     private static final String INSERT_PLACE = """
             INSERT INTO place (place_id, subscriber_id, position, label, category, address, lon, lat)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (place_id) DO UPDATE SET position = excluded.position""";
+            ON CONFLICT (place_id) DO UPDATE SET position = excluded.position, label = excluded.label""";
 
     private final StatsPending statsPending;
     private final Jdbc jdbc;
@@ -601,8 +601,13 @@ public class SubscriberService {
         s.setString(i, r.fingerprint());
     }
 
-    /** Keeps unchanged channels (same type and address) with their verification; new ones get a code. */
+    /**
+     * Keeps unchanged channels (same type and address) with their verification; new ones get a code. The jobs still
+     * queued for a channel removed are withdrawn ({@link #withdrawQueued}).
+     */
     private void writeChannels(Connection c, UUID id, Registration r, List<ChannelView> before) throws SQLException {
+        // before any new channel's code is made: the jobs made until now are those of the channels removed
+        Instant removedAt = clock.instant();
         var kept = new ArrayList<UUID>();
         for (int i = 0; i < r.channels().size(); i++) {
             ChannelInput input = r.channels().get(i);
@@ -632,11 +637,27 @@ public class SubscriberService {
             s.executeUpdate();
         }
         try (PreparedStatement s = c.prepareStatement(
-                "DELETE FROM channel WHERE subscriber_id = ? AND NOT (channel_id = ANY (?))")) {
+                "DELETE FROM channel WHERE subscriber_id = ? AND NOT (channel_id = ANY (?)) RETURNING type")) {
             s.setObject(1, id);
             s.setArray(2, c.createArrayOf("uuid", kept.toArray()));
-            s.executeUpdate();
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    withdrawQueued(c, outbox, id, Channel.valueOf(rows.getString(1)), removedAt);
+                }
+            }
         }
+    }
+
+    /**
+     * Tells the notification-sender that a person's channel was removed or unsubscribed at {@code at}: the jobs of
+     * that channel type made before then and still queued on the job topics are not sent. A number given up, or
+     * replaced because it was someone else's, gets nothing more of the person's notices; the record names no address.
+     */
+    public static void withdrawQueued(Connection c, Outbox outbox, UUID subscriber, Channel type, Instant at)
+            throws SQLException {
+        outbox.add(c, Topics.SUBSCRIBERS_ERASED, subscriber.toString(),
+                new org.allerta.contracts.SubscriberErased(subscriber.toString(), at, type),
+                UUID.randomUUID().toString(), subscriber.toString());
     }
 
     /** Forgets the codes sent before {@link #CODES_WINDOW} (the clock's work, hourly: no digest outlives its day). */
@@ -721,18 +742,30 @@ public class SubscriberService {
             throws SQLException {
         var kept = new ArrayList<UUID>();
         var available = new ArrayList<>(before);
+        UUID[] ids = new UUID[places.size()];
+        // a place as it was first, then one only renamed ("Casa" → "Casa mia"): its label is the person's alone, so
+        // it keeps its id, its geocoding, and its name in the notices held for it
+        for (boolean byLabel : new boolean[] {true, false}) {
+            for (int i = 0; i < places.size(); i++) {
+                PlaceInput p = places.get(i);
+                Optional<PlaceView> same = ids[i] != null ? Optional.empty() : available.stream()
+                        .filter(b -> b.category() == p.category()
+                                && (!byLabel || java.util.Objects.equals(b.label(), p.label()))
+                                && java.util.Objects.equals(b.address(), p.address())
+                                && java.util.Objects.equals(b.lon(), p.point() == null ? null : p.point().lon())
+                                && java.util.Objects.equals(b.lat(), p.point() == null ? null : p.point().lat()))
+                        .findFirst();
+                if (same.isPresent()) {
+                    available.remove(same.get());
+                    ids[i] = UUID.fromString(same.get().id());
+                }
+            }
+        }
         for (int i = 0; i < places.size(); i++) {
-            PlaceInput p = places.get(i);
-            Optional<PlaceView> same = available.stream().filter(b -> b.category() == p.category()
-                    && java.util.Objects.equals(b.label(), p.label())
-                    && java.util.Objects.equals(b.address(), p.address())
-                    && java.util.Objects.equals(b.lon(), p.point() == null ? null : p.point().lon())
-                    && java.util.Objects.equals(b.lat(), p.point() == null ? null : p.point().lat())).findFirst();
-            same.ifPresent(available::remove);
-            UUID placeId = same.map(b -> UUID.fromString(b.id())).orElseGet(UUID::randomUUID);
+            UUID placeId = ids[i] == null ? UUID.randomUUID() : ids[i];
             kept.add(placeId);
             try (PreparedStatement s = c.prepareStatement(INSERT_PLACE)) {
-                bindPlace(s, placeId, id, i, p);
+                bindPlace(s, placeId, id, i, places.get(i));
                 s.executeUpdate();
             }
         }

@@ -15,12 +15,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
 import org.allerta.dispatcher.events.EventCounts;
 import org.allerta.dispatcher.events.StatsPending;
 import org.allerta.dispatcher.registry.Cards;
+import org.allerta.dispatcher.registry.SubscriberService;
 import org.allerta.service.Jdbc;
+import org.allerta.service.outbox.Outbox;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -40,13 +43,15 @@ public class TrackingResource {
     private final Clock clock;
     private final Tokens tokens;
     private final StatsPending statsPending;
+    private final Outbox outbox;
 
     /** The public address citizens reach the service at (behind a reverse proxy, not the request's own host). */
     private final String baseUrl;
 
-    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending,
+    TrackingResource(Jdbc jdbc, Clock clock, Tokens tokens, StatsPending statsPending, Outbox outbox,
                      @ConfigProperty(name = "allerta.dispatcher.public-base-url") String baseUrl) {
         this.baseUrl = Pages.publicBase(baseUrl);
+        this.outbox = outbox;
         this.jdbc = jdbc;
         this.statsPending = statsPending;
         this.clock = clock;
@@ -144,11 +149,19 @@ public class TrackingResource {
                     }
                 }
                 Cards.lock(c, owners);
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE channel SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE channel_id = ?::uuid")) {
-                    s.setTimestamp(1, Timestamp.from(clock.instant()));
+                Instant now = clock.instant();
+                try (PreparedStatement s = c.prepareStatement("""
+                        UPDATE channel SET unsubscribed_at = ? WHERE channel_id = ?::uuid AND unsubscribed_at IS NULL
+                        RETURNING subscriber_id, type""")) {
+                    s.setTimestamp(1, Timestamp.from(now));
                     s.setString(2, job.get().channelId());
-                    s.executeUpdate();
+                    try (ResultSet rows = s.executeQuery()) {
+                        while (rows.next()) {
+                            // the notices of this channel still queued are not sent either
+                            SubscriberService.withdrawQueued(c, outbox, rows.getObject(1, java.util.UUID.class),
+                                    org.allerta.contracts.Channel.valueOf(rows.getString(2)), now);
+                        }
+                    }
                 }
                 Cards.refresh(c, owners);
                 return owners.size();

@@ -1668,8 +1668,15 @@ class DispatchTest {
         assertThat(unsubscribe).isNotEqualTo(mailToken);
         assertThat(mail.html()).contains("/u/" + unsubscribe);
         given().get("/u/" + unsubscribe).then().statusCode(200).body(containsString("<form method=\"post\""));
-        given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
-                .post("/u/" + unsubscribe).then().statusCode(200);
+        try (var withdrawals = new TopicReader(Topics.SUBSCRIBERS_ERASED)) {
+            given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
+                    .post("/u/" + unsubscribe).then().statusCode(200);
+            // the e-mails still queued for the person are withdrawn at the sender; nothing else of theirs
+            var withdrawal = Json.fromBytes(withdrawals.await(r -> p.id().equals(r.key()), 1, Duration.ofSeconds(30))
+                    .get(0).value(), org.allerta.contracts.SubscriberErased.class);
+            assertThat(withdrawal.channel()).isEqualTo(Channel.EMAIL);
+            assertThat(withdrawal.subscriberId()).isEqualTo(p.id());
+        }
         String next = id("next");
         publish(event(next, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));
         match(next, 1, p, Change.AFFECTED);

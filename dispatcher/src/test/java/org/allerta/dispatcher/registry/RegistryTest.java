@@ -519,6 +519,9 @@ class RegistryTest {
                 assertThat(codesWaiting(id)).contains(corrected).doesNotContain(mistyped)
                         // the e-mail channel did not change: its code still leaves
                         .contains("giulia@example.org");
+                // and what was already queued for the mistyped number is withdrawn at the sender: the SMS channel
+                // as it was, not the e-mail
+                assertThat(withdrawals(id)).containsExactly(org.allerta.contracts.Channel.SMS);
             } finally {
                 try (ResultSet rows = hold.executeQuery("SELECT pg_advisory_unlock(" + lock + ")")) {
                     rows.next();
@@ -530,6 +533,23 @@ class RegistryTest {
                     NotificationJob.class).recipient()), 1, Duration.ofSeconds(30));
             assertThat(reader.drain(Duration.ofSeconds(2)).stream().filter(r -> id.equals(r.key()))
                     .map(r -> Json.fromBytes(r.value(), NotificationJob.class).recipient())).doesNotContain(mistyped);
+        }
+    }
+
+    /** The channel types whose queued jobs this subscriber's records waiting in the outbox withdraw. */
+    private List<org.allerta.contracts.Channel> withdrawals(String key) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT payload FROM dispatcher.outbox WHERE record_key = ? AND topic = ?")) {
+            s.setString(1, key);
+            s.setString(2, Topics.SUBSCRIBERS_ERASED);
+            var channels = new java.util.ArrayList<org.allerta.contracts.Channel>();
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    channels.add(Json.fromBytes(rows.getBytes(1), org.allerta.contracts.SubscriberErased.class)
+                            .channel());
+                }
+            }
+            return channels;
         }
     }
 
@@ -546,6 +566,23 @@ class RegistryTest {
             }
             return recipients;
         }
+    }
+
+    /**
+     * A place only renamed is the same place: it keeps its id, so its geocoding, and its name in the notices held for
+     * it. A place moved is a new one.
+     */
+    @Test
+    void aRenamedPlaceKeepsItsIdAndAMovedOneDoesNot() {
+        String body = giulia("renamed-" + run, "+39336" + (1000000 + (int) (Math.random() * 8999999)));
+        JsonPath created = given().header("Authorization", APP).contentType(ContentType.JSON).body(body)
+                .post("/v1/subscribers").then().statusCode(201).extract().jsonPath();
+        JsonPath renamed = given().header("Authorization", APP).contentType(ContentType.JSON)
+                .body(body.replace("\"Casa\"", "\"Casa mia\"").replace("\"lon\": 8.6150", "\"lon\": 8.6151"))
+                .put("/v1/subscribers/" + created.getString("id")).then().statusCode(200).extract().jsonPath();
+        assertThat(renamed.getString("places[0].label")).isEqualTo("Casa mia");
+        assertThat(renamed.getString("places[0].id")).isEqualTo(created.getString("places[0].id"));
+        assertThat(renamed.getString("places[1].id")).isNotEqualTo(created.getString("places[1].id"));
     }
 
     /** A confirmed e-mail address written again in another case is the same mailbox: confirmed still, no new code. */

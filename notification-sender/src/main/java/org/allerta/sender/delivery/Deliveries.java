@@ -352,8 +352,13 @@ public class Deliveries {
                 }
             }
         }
-        // the jobs of a person erased from the registry since they were queued are withdrawn
-        notSent(lane, todo, erasures.withdrawn(todo), Erasures.ERASED, urgent);
+        // the jobs of a person erased from the registry since they were queued, or of a channel removed from them,
+        // are withdrawn
+        Map<String, String> withdrawn = erasures.withdrawn(todo);
+        for (String reason : Set.copyOf(withdrawn.values())) {
+            notSent(lane, todo, withdrawn.entrySet().stream().filter(e -> e.getValue().equals(reason))
+                    .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet()), reason, urgent);
+        }
         if (!urgent && !todo.isEmpty()) {
             // a notice of the bulk overtaken by an urgent notice of a later revision (the event escalated while it
             // waited): the person has heard the newer word already, and the older one is not sent after it
@@ -600,9 +605,10 @@ public class Deliveries {
                 record(lane, job, attempts, null, ReceiptStatus.FAILED, "EXPIRED");
                 return;
             }
-            // nor does one whose person was erased while it waited
-            if (erasures.changedSince(readAt) && !erasures.withdrawn(List.of(job)).isEmpty()) {
-                record(lane, job, attempts, null, ReceiptStatus.FAILED, Erasures.ERASED);
+            // nor does one whose person was erased, or whose channel was removed, while it waited
+            String withdrawn = erasures.changedSince(readAt) ? erasures.withdrawn(List.of(job)).get(job.jobId()) : null;
+            if (withdrawn != null) {
+                record(lane, job, attempts, null, ReceiptStatus.FAILED, withdrawn);
                 return;
             }
             lane.bucket.acquire(cost);

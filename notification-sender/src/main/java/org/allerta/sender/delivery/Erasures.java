@@ -5,7 +5,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +30,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The subscribers erased from the registry, read from {@code subscribers.erased}: a job of theirs still queued on a
- * job topic is not sent (it fails as {@link #ERASED}). Each erasure is stored in {@code erased_subscriber} under a
- * keyed digest of the subscriber id, so that every instance of the sender sees it whichever instance read it. A
+ * job topic is not sent (it fails as {@link #ERASED}). The same topic names a channel removed from a person (its
+ * address replaced, the channel dropped or unsubscribed): the jobs of that channel type made before its removal are
+ * not sent either ({@link #CHANNEL_REMOVED}), those of a channel registered since are. Each is stored in
+ * {@code erased_subscriber} under a keyed digest of the subscriber id, so that every instance of the sender sees it
+ * whichever instance read it. A
  * batch of jobs is looked up when it is read, and a job again just before its send when it waited for the limits;
  * whether the table holds anything at all is asked at most once a second, so that the jobs cost no query while no
  * one was erased in the last two days.
@@ -46,6 +48,8 @@ final class Erasures implements AutoCloseable {
 
     /** The failure reason of a job withdrawn because its person was erased. */
     static final String ERASED = "ERASED";
+    /** The failure reason of a job withdrawn because its channel was removed from its person before it was sent. */
+    static final String CHANNEL_REMOVED = "CHANNEL_REMOVED";
 
     /** How long the answer to "is the table empty?" is used before it is asked again (another instance may write). */
     private static final long EMPTY_CHECK_NANOS = 1_000_000_000L;
@@ -81,31 +85,43 @@ final class Erasures implements AutoCloseable {
 
     /** Stores a batch of erasures; a record that is not one is dead-lettered with the reason. */
     private void store(List<ConsumerRecord<String, byte[]>> batch, RecordProducer producer) {
-        var digests = new ArrayList<String>();
+        // per digest and channel ('' for the whole person), the latest removal of the batch
+        var erasures = new LinkedHashMap<List<String>, java.time.Instant>();
         var letters = new LinkedHashMap<ConsumerRecord<String, byte[]>, List<DeadLetter.Problem>>();
         for (ConsumerRecord<String, byte[]> record : batch) {
             try {
                 SubscriberErased erased = Json.fromBytes(record.value() == null ? new byte[0] : record.value(),
                         SubscriberErased.class);
-                digests.add(key.digest(erased.subscriberId()));
+                erasures.merge(List.of(key.digest(erased.subscriberId()),
+                        erased.channel() == null ? "" : erased.channel().name()), erased.erasedAt(),
+                        (a, b) -> a.isAfter(b) ? a : b);
             } catch (IllegalArgumentException | NullPointerException e) {
                 letters.put(record, List.of(new DeadLetter.Problem(Problem.TYPE_PREFIX + "invalid-record", "value",
                         String.valueOf(e.getMessage()))));
             }
         }
-        if (!digests.isEmpty()) {
+        if (!erasures.isEmpty()) {
             jdbc.inTransaction(c -> {
                 try (PreparedStatement s = c.prepareStatement("""
-                        INSERT INTO erased_subscriber (subscriber) SELECT decode(d, 'hex') FROM unnest(?::text[]) AS u(d)
-                        ON CONFLICT (subscriber) DO NOTHING""")) {
-                    s.setArray(1, c.createArrayOf("text", digests.toArray()));
+                        INSERT INTO erased_subscriber (subscriber, channel, before)
+                        SELECT decode(d, 'hex'), ch, CASE WHEN ch = '' THEN NULL ELSE t END
+                        FROM unnest(?::text[], ?::text[], ?::timestamptz[]) AS u(d, ch, t)
+                        ORDER BY 1, 2
+                        ON CONFLICT (subscriber, channel) DO UPDATE SET erased_at = now(),
+                            before = greatest(erased_subscriber.before, excluded.before)""")) {
+                    s.setArray(1, c.createArrayOf("text", erasures.keySet().stream().map(k -> k.get(0)).toArray()));
+                    s.setArray(2, c.createArrayOf("text", erasures.keySet().stream().map(k -> k.get(1)).toArray()));
+                    s.setArray(3, c.createArrayOf("timestamptz", erasures.values().stream()
+                            .map(java.sql.Timestamp::from).toArray()));
                     s.executeUpdate();
                 }
                 return null;
             });
             changedAt = System.nanoTime();
             latestCheckedAt = changedAt - EMPTY_CHECK_NANOS;   // read again at the next question
-            LOG.infof("%d erased subscribers: their queued jobs are withdrawn", digests.size());
+            long people = erasures.keySet().stream().filter(k -> k.get(1).isEmpty()).count();
+            LOG.infof("%d erased subscribers, %d channels removed: their queued jobs are withdrawn", people,
+                    erasures.size() - people);
         }
         producer.deadLetters(letters);
     }
@@ -184,22 +200,31 @@ final class Erasures implements AutoCloseable {
         return true;
     }
 
-    /** Of these jobs, the ids of those whose person was erased. */
-    Set<String> withdrawn(List<NotificationJob> jobs) {
+    /**
+     * Of these jobs, the ids of those not to be sent, each with its reason: {@link #ERASED} when their person was
+     * erased, {@link #CHANNEL_REMOVED} when they were made before their channel was removed from the person.
+     */
+    Map<String, String> withdrawn(List<NotificationJob> jobs) {
         List<NotificationJob> people = jobs.stream().filter(j -> j.subscriberId() != null).toList();
         if (people.isEmpty() || !anyErased()) {
-            return Set.of();
+            return Map.of();
         }
         return jdbc.inTransaction(c -> {
-            var found = new HashSet<String>();
+            var found = new HashMap<String, String>();
             try (PreparedStatement s = c.prepareStatement("""
-                    SELECT u.job_id FROM unnest(?::text[], ?::text[]) AS u(d, job_id)
-                    JOIN erased_subscriber e ON e.subscriber = decode(u.d, 'hex')""")) {
+                    SELECT u.job_id, min(e.channel) = '' FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[])
+                        AS u(d, job_id, channel, created)
+                    JOIN erased_subscriber e ON e.subscriber = decode(u.d, 'hex')
+                        AND (e.channel = '' OR (e.channel = u.channel AND u.created < e.before))
+                    GROUP BY u.job_id""")) {
                 s.setArray(1, c.createArrayOf("text", people.stream().map(j -> key.digest(j.subscriberId())).toArray()));
                 s.setArray(2, c.createArrayOf("text", people.stream().map(NotificationJob::jobId).toArray()));
+                s.setArray(3, c.createArrayOf("text", people.stream().map(j -> j.channel().name()).toArray()));
+                s.setArray(4, c.createArrayOf("timestamptz", people.stream()
+                        .map(j -> j.createdAt() == null ? null : java.sql.Timestamp.from(j.createdAt())).toArray()));
                 try (ResultSet rows = s.executeQuery()) {
                     while (rows.next()) {
-                        found.add(rows.getString(1));
+                        found.put(rows.getString(1), rows.getBoolean(2) ? ERASED : CHANNEL_REMOVED);
                     }
                 }
             }

@@ -83,8 +83,8 @@ public class Retention {
         // so does who was erased: a job lives a day on its topic at most
         Instant erased = now.minus(ERASURES);
         RetentionSweep.deleteInChunks(jdbc, """
-                DELETE FROM erased_subscriber WHERE subscriber IN (
-                    SELECT subscriber FROM erased_subscriber WHERE erased_at < ?
+                DELETE FROM erased_subscriber WHERE (subscriber, channel) IN (
+                    SELECT subscriber, channel FROM erased_subscriber WHERE erased_at < ?
                     ORDER BY erased_at LIMIT ? FOR UPDATE SKIP LOCKED)""", s -> {
             s.setTimestamp(1, Timestamp.from(erased));
             return 2;
