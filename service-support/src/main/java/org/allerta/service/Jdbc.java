@@ -41,6 +41,14 @@ public class Jdbc {
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
+                if (e instanceof RuntimeException wrapped && !(wrapped instanceof ProblemException)
+                        && DatabaseErrors.isTransient(wrapped)) {
+                    // a statement refused for now (a deadlock, a lock not obtained in time) inside code that wraps its
+                    // SQLException (a lambda): the same 503 as the statement's own refusal, never a 500, and a
+                    // consumer waits instead of dead-lettering its record
+                    throw ProblemException.unavailable("The database cannot take this request for now; retry later.",
+                            1, wrapped);
+                }
                 throw e;
             }
         } catch (SQLException e) {

@@ -37,8 +37,10 @@ public final class AddressNormaliser {
      * Cut before the number is looked for, so that "Via Dazio 90 int. 3" is number 90, not 3.
      */
     private static final Pattern UNIT = Pattern.compile(
-            "(?<=\\d|\\d[a-z]|\\d [a-z]|\\d/[a-z])\\s+(?:int|interno|scala|sc|piano|app|appartamento|pal|palazzina)"
-                    + "(?![\\p{L}]).*$");
+            "(?<=\\d|\\d[a-z]|\\d [a-z]|\\d/[a-z]|\\dbis|\\d bis|\\dter|\\d ter)(?:\\s*-)?"
+                    + "\\s+(?:int|interno|scala|sc|piano|app|appartamento|pal|palazzina)(?![\\p{L}]).*$");
+    /** "Fraz. Spinetta Marengo", "Loc. Cascinagrossa": the word before a hamlet's name, which is not part of it. */
+    private static final Pattern HAMLET_WORD = Pattern.compile("^(?:fraz|frazione|loc|localita)\\s+(?=\\p{L})");
     /** "n. 90", "n° 90", "civ. 90", "civico 90": the word before a number that says it is one. */
     private static final Pattern NUMBER_WORD = Pattern.compile(
             "(?<![\\p{L}\\d])(?:n|nr|num|numero|civ|civico)\\s+(?=\\d)");
@@ -264,6 +266,7 @@ public final class AddressNormaliser {
         // "Via Dazio 90/H - Alessandria": a dash standing between words is no part of the city's name (the one in
         // "Saint-Vincent" or the slash of "Bolzano/Bozen" is, as the register keeps them)
         city = city.replaceAll("(^|\\s)[-/]+(?=\\s|$)", " ").replaceAll("\\s+", " ").trim();
+        city = HAMLET_WORD.matcher(city).replaceFirst("");
         String type = "";
         for (Map.Entry<String, String> entry : STREET_TYPES.entrySet()) {
             String prefix = entry.getKey() + " ";

@@ -75,8 +75,12 @@ public class Geocoder {
                         parsed.postcode(), near.get())).map(s -> s.lessSure(0.8));
             }
             if (street.isEmpty() && !parsed.postcode().isEmpty()) {
-                street = exactStreets(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(),
-                        parsed.postcode(), "")).stream().findFirst().map(s -> s.lessSure(0.8));
+                // a postcode several cities share names a street in each: the house number tells them apart, or the
+                // answer says it is unsure (the city written may be one the gazetteer does not hold)
+                List<Street> byPostcode = exactStreets(c, new Parsed(parsed.streetType(), parsed.street(),
+                        parsed.number(), parsed.postcode(), ""));
+                street = byPostcode.isEmpty() ? Optional.empty()
+                        : Optional.of(choose(c, byPostcode, parsed.number()).lessSure(0.8));
             }
         }
         if (street.isEmpty()) {
@@ -394,6 +398,11 @@ public class Geocoder {
             s.setString(2, street.cityNorm());
             try (ResultSet rows = s.executeQuery()) {
                 rows.next();
+                if (rows.getObject(5) == null) {
+                    // a street still counted but without a house number left (rows deleted by hand): nowhere to put
+                    // the place, and no point in the Gulf of Guinea
+                    return unresolved("NO_SUCH_STREET");
+                }
                 String address = (rows.getString(1) + " " + rows.getString(2)).trim()
                         + place(rows.getString(3), rows.getString(4));
                 return new Geocoded(GeocodingStatus.STREET_CENTROID, new LonLat(rows.getDouble(5), rows.getDouble(6)),

@@ -80,6 +80,13 @@ class AddressNormaliserTest {
             // the word that says a number is one, wherever it stands
             "Corso Roma civico 3               | corso    | roma             | 3      |       | ",
             "Via Dazio n. 90/H                 | via      | dazio            | 90h    |       | ",
+            // a flat after a dash or a suffix word is not the house number either
+            "Via Dazio 12 - int. 3, Alessandria | via     | dazio            | 12     |       | alessandria",
+            "Via Dazio 12 bis int. 3           | via      | dazio            | 12bis  |       | ",
+            "Via Dazio 90 - scala B, Alessandria | via    | dazio            | 90     |       | alessandria",
+            // the word before a hamlet's name is not part of it
+            "Via Levata 88/A, Fraz. Spinetta Marengo, Alessandria | via | levata | 88a |  | spinetta marengo",
+            "Via Levata 88/A Loc. Spinetta Marengo | via  | levata           | 88a    |       | spinetta marengo",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {

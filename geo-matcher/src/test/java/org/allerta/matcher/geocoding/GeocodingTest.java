@@ -20,6 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 @WithTestResource(RealInfrastructure.class)
 class GeocodingTest {
 
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource db;
+
     @BeforeEach
     void importsAlessandriaOnce() throws Exception {
         Gazetteers.ensureAlessandria();
@@ -68,6 +71,10 @@ class GeocodingTest {
             "Via Dazio 90/H, scala B, Alessandria | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio civico 90/H               | Via Dazio 90/H, 15122 Alessandria",
             "Via Dazio 90/H, Alessandria, AL     | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H - int. 3, Alessandria | Via Dazio 90/H, 15122 Alessandria",
+            "Via Dazio 90/H - scala B, Alessandria | Via Dazio 90/H, 15122 Alessandria",
+            "Via Levata 88/A, Fraz. Spinetta Marengo, Alessandria | Via Levata 88/A, 15122 Alessandria",
+            "Via Levata 88/A, Loc. Spinetta Marengo | Via Levata 88/A, 15122 Alessandria",
             // the register has 90, 90/A and 90/E to 90/H: the building, not the middle of the street
             "Via Dazio 90/B                      | Via Dazio 90, 15122 Alessandria",
     })
@@ -212,6 +219,46 @@ class GeocodingTest {
         assertThat(answer.getString("result.status")).isEqualTo("UNRESOLVED");
         assertThat(answer.getString("result.reason")).isEqualTo("NO_SUCH_STREET");
         assertThat(geocode("Corso Roma 10, Alessandria").getString("result.status")).isEqualTo("RESOLVED");
+    }
+
+    /**
+     * A city the gazetteer does not hold, with a postcode that two of its cities share, each with a street of that
+     * name: the house number tells them apart, and without it the answer says it is unsure.
+     */
+    @Test
+    void aPostcodeSeveralCitiesShareIsToldApartByTheNumberOrAnsweredAsUnsure() {
+        given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv").queryParam("source", "shared-cap")
+                .body("""
+                        lon,lat,number,street,city,postcode
+                        8.801,44.801,1,Via Condivisa,Paesegrande,15099
+                        8.802,44.801,2,Via Condivisa,Paesegrande,15099
+                        8.803,44.801,4,Via Condivisa,Paesegrande,15099
+                        8.901,44.901,1,Via Condivisa,Borgopiccolo,15099
+                        8.902,44.901,3,Via Condivisa,Borgopiccolo,15099
+                        """).post("/v1/gazetteer").then().statusCode(200);
+        JsonPath three = geocode("Via Condivisa 3, 15099 Villadeati");
+        assertThat(three.getString("result.status")).isEqualTo("RESOLVED");
+        assertThat(three.getString("result.matchedAddress")).contains("Borgopiccolo");
+        JsonPath one = geocode("Via Condivisa 1, 15099 Villadeati");
+        assertThat(one.getDouble("result.confidence")).isLessThanOrEqualTo(0.5);
+    }
+
+    /**
+     * A street counted in the gazetteer whose house numbers were all deleted by hand has nowhere to put a place: not
+     * found, never a point at 0°, 0°.
+     */
+    @Test
+    void aStreetWithoutHouseNumbersLeftIsNotFound() throws Exception {
+        given().header("Authorization", Gazetteers.ADMIN).contentType("text/csv").queryParam("source", "emptied")
+                .body("lon,lat,number,street,city\n8.71,44.96,1,Via Svuotata,Paeseuno\n").post("/v1/gazetteer")
+                .then().statusCode(200);
+        assertThat(geocode("Via Svuotata, Paeseuno").getString("result.status")).isEqualTo("STREET_CENTROID");
+        try (var c = db.getConnection(); var s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM matcher.address WHERE source = 'emptied'");
+        }
+        JsonPath gone = geocode("Via Svuotata, Paeseuno");
+        assertThat(gone.getString("result.status")).isEqualTo("UNRESOLVED");
+        assertThat(gone.getString("result.reason")).isEqualTo("NO_SUCH_STREET");
     }
 
     @Test
