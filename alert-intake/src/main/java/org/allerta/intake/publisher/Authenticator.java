@@ -27,6 +27,8 @@ public class Authenticator {
     private final PublisherRepository publishers;
     private final long ttlNanos;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Counts the changes of publishers made on this instance ({@link #invalidate}). */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
     private record Cached(PublisherRecord publisher, long expiresAt) {
     }
@@ -41,6 +43,7 @@ public class Authenticator {
 
     /** Forgets every cached publisher (after a publisher changed). */
     public void invalidate() {
+        changes.incrementAndGet();
         cache.clear();
     }
 
@@ -57,8 +60,14 @@ public class Authenticator {
         if (cached != null && cached.expiresAt() - now > 0) {
             found = Optional.of(cached.publisher());
         } else {
+            long changesBefore = changes.get();
             found = jdbc.inTransaction(connection -> publishers.byKeyHash(connection, hash));
             found.ifPresentOrElse(p -> cache.put(hash, new Cached(p, now + ttlNanos)), () -> cache.remove(hash));
+            if (changes.get() != changesBefore) {
+                // a publisher changed while this one was read (a key revoked): what was read may be from before the
+                // change, and is not kept for the requests after it
+                cache.remove(hash);
+            }
         }
         return found.filter(p -> ApiKeys.matches(key, p.apiKeySha256()))
                 .<Caller>map(Caller.AsPublisher::new)
