@@ -73,7 +73,7 @@ public class CapService {
         String publisherId = publisher.publisherId();
         EventService.lock(c, publisherId + "\u001fcap");
         // named before by a later message (which may have written its sent with another offset), or received before
-        Optional<Seen> seen = seen(c, publisherId, alert.key()).or(() -> sameMoment(c, publisherId, alert.key()));
+        Optional<Seen> seen = known(c, publisherId, alert.key());
         if (seen.isPresent()) {
             Current current = repository.lockById(c, seen.get().eventId()).orElseThrow();
             Outcome outcome = Outcome.UNCHANGED;
@@ -87,7 +87,7 @@ public class CapService {
         }
         Optional<Current> followed = Optional.empty();
         for (String reference : alert.references()) {
-            Optional<Seen> referenced = seen(c, publisherId, reference).or(() -> sameMoment(c, publisherId, reference));
+            Optional<Seen> referenced = known(c, publisherId, reference);
             if (referenced.isPresent()) {
                 followed = repository.lockById(c, referenced.get().eventId());
                 break;
@@ -162,8 +162,7 @@ public class CapService {
             return;
         }
         for (String reference : alert.references()) {
-            Optional<Seen> referenced = seen(c, publisher.publisherId(), reference)
-                    .or(() -> sameMoment(c, publisher.publisherId(), reference));
+            Optional<Seen> referenced = known(c, publisher.publisherId(), reference);
             if (referenced.isEmpty() || referenced.get().eventId().equals(later.eventId())) {
                 continue;
             }
@@ -302,6 +301,11 @@ public class CapService {
                 current.urgency(), current.test(), area, current.areaDescription(),
                 current.headline(), current.description(), current.startedAt(), current.expectedRestorationAt(),
                 current.expiresAt(), sent, references, current.zone());
+    }
+
+    /** The message this key names, received or referenced, its sent written as it was or otherwise. */
+    private static Optional<Seen> known(Connection c, String publisherId, String key) throws SQLException {
+        return seen(c, publisherId, key).or(() -> sameMoment(c, publisherId, key));
     }
 
     private static Optional<Seen> seen(Connection c, String publisherId, String key) throws SQLException {

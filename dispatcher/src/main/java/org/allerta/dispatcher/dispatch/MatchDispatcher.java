@@ -505,6 +505,11 @@ public class MatchDispatcher {
             return;
         }
         outcome.testWithheld.merge(w.eventId(), 1L, Long::sum);
+        applied(entry, w);
+    }
+
+    /** The ledger row keeps this change as the last applied, so that the same match delivered again is known. */
+    private static void applied(Entry entry, Work w) {
         entry.lastRevision = w.revision();
         entry.lastChange = w.change();
         if (w.at() != null) {
@@ -583,12 +588,7 @@ public class MatchDispatcher {
             outcome.matched.merge(w.eventId(), 1L, Long::sum);
         }
         entry.told = next;
-        entry.lastRevision = w.revision();
-        entry.lastChange = w.change();
-        if (w.at() != null) {
-            entry.lastAt = w.at();
-        }
-        entry.dirty = true;
+        applied(entry, w);
     }
 
     /** The AFFECTED notice a person has not heard yet, as this newer change's revision and places tell it. */

@@ -408,9 +408,7 @@ public class SubscriberService {
             }
             outbox.addTombstone(c, Topics.SUBSCRIBERS_PLACES, id.toString());
             // the sender withdraws their jobs still queued on the job topics (keyed by the same id, written before)
-            outbox.add(c, Topics.SUBSCRIBERS_ERASED, id.toString(),
-                    new org.allerta.contracts.SubscriberErased(id.toString(), clock.instant()),
-                    UUID.randomUUID().toString(), id.toString());
+            withdrawQueued(c, outbox, id, null, clock.instant());
             return true;
         });
         statsPending.touch(heldEvents);
@@ -649,8 +647,9 @@ public class SubscriberService {
     }
 
     /**
-     * Tells the notification-sender that a person's channel was removed or unsubscribed at {@code at}: the jobs of
-     * that channel type made before then and still queued on the job topics are not sent. A number given up, or
+     * Tells the notification-sender, on {@code subscribers.erased}, that a person was erased ({@code type} null: none
+     * of their queued jobs is sent), or that their channel of {@code type} was removed or unsubscribed at {@code at}:
+     * the jobs of that type made before then and still queued on the job topics are not sent. A number given up, or
      * replaced because it was someone else's, gets nothing more of the person's notices; the record names no address.
      */
     public static void withdrawQueued(Connection c, Outbox outbox, UUID subscriber, Channel type, Instant at)
