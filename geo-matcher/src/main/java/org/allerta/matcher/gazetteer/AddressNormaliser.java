@@ -219,7 +219,57 @@ public final class AddressNormaliser {
 
     /** Splits free text ("V. Dazio 90/H, 15121 Alessandria") into normalised parts. */
     public static Parsed parse(String text) {
+        return parse(text, false);
+    }
+
+    /**
+     * The other reading of an address whose street is written with a number in its name and whose house number
+     * follows after a comma: "Via 28 Marzo 1921, 12" is number 12 of Via 28 Marzo 1921, where {@link #parse} reads
+     * number 1921 of "Via 28 Marzo" (and the 12 as a flat's, as in "Via Dazio 90, 3"). Empty when the address has no
+     * such second reading. The geocoder tries it when the first reading finds no house.
+     */
+    public static Optional<Parsed> wholeFirstPart(String text) {
+        Parsed first = parse(text, false);
+        Parsed whole = parse(text, true);
+        return first.number().isEmpty() || whole.number().isEmpty() || whole.equals(first) ? Optional.empty()
+                : Optional.of(whole);
+    }
+
+    /**
+     * The digits that begin the number of a street's name in {@code matched}, the address an answer names ("Via 28
+     * Marzo 1921 12, 15121" holds 1921 as a word): how a second reading shows it found the street it read.
+     */
+    public static boolean namesNumber(String matched, String number) {
+        Matcher digits = Pattern.compile("^\\d+").matcher(number);
+        if (matched == null || !digits.find()) {
+            return false;
+        }
+        String street = matched.split(",", 2)[0].trim();
+        street = street.substring(0, Math.max(0, street.lastIndexOf(' ')));
+        return Pattern.compile("(?<![\\p{L}\\d])" + digits.group() + "(?![\\p{L}\\d])").matcher(street).find();
+    }
+
+    private static boolean startsWithType(String text) {
+        for (String type : STREET_TYPES.keySet()) {
+            if (text.startsWith(type + " ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code wholeFirstPart}: the first part is the street as written, numbers and all. */
+    private static Parsed parse(String text, boolean wholeFirstPart) {
         String[] segments = text == null ? new String[0] : KILOMETRE.matcher(text).replaceAll(" ").split(",");
+        if (segments.length > 1 && HAMLET_WORD.matcher(clean(segments[0])).find()
+                && !clean(segments[0]).matches(".*\\d.*") && startsWithType(clean(segments[1]))) {
+            // "Fraz. Spinetta Marengo, Via Genova 10": the hamlet written first is read where the city goes (not
+            // "Località Cascinali Stampa, 12", a street whose type is Località)
+            String[] rotated = new String[segments.length];
+            System.arraycopy(segments, 1, rotated, 0, segments.length - 1);
+            rotated[segments.length - 1] = segments[0];
+            segments = rotated;
+        }
         String postcode = "";
         String city = "";
         String number = "";
@@ -240,7 +290,7 @@ public final class AddressNormaliser {
             if (i == 0) {
                 // the street, and the number written with it: a number after a comma is then a flat's ("Via Dazio
                 // 90, 3"), not the house's
-                String[] split = numberOf(segment);
+                String[] split = wholeFirstPart ? new String[] {segment, "", ""} : numberOf(segment);
                 street = split[0];
                 number = split[1];
                 city = split[2];

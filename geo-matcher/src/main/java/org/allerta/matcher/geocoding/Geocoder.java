@@ -16,7 +16,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Finds an address as people write it in the gazetteer: the exact normalised street and number first; then the
- * closest street name by trigram similarity (pg_trgm), with a confidence; the street's centroid only when the house
+ * register's name in a shorter form people write (a person's surname alone, a hamlet's street without the hamlet's
+ * name); then the closest street name by trigram similarity (pg_trgm), with a confidence; the street's centroid only when the house
  * number is missing or unknown, flagged as such. A city or postcode in the text narrows the search.
  */
 @ApplicationScoped
@@ -38,6 +39,23 @@ public class Geocoder {
     /** Geocodes inside the caller's transaction. */
     public Geocoded geocode(Connection c, String text) throws SQLException {
         Parsed parsed = AddressNormaliser.parse(text);
+        Geocoded found = geocode(c, parsed);
+        if (found.status() != GeocodingStatus.RESOLVED) {
+            // "Via 28 Marzo 1921, 12": read first as number 1921 of "Via 28 Marzo", it is number 12 of the street
+            // named with a year, when that street is there (the answer names the number the first reading took)
+            Optional<Parsed> whole = AddressNormaliser.wholeFirstPart(text);
+            if (whole.isPresent()) {
+                Geocoded other = geocode(c, whole.get());
+                if (other.status() == GeocodingStatus.RESOLVED
+                        && AddressNormaliser.namesNumber(other.matchedAddress(), parsed.number())) {
+                    return other;
+                }
+            }
+        }
+        return found;
+    }
+
+    private Geocoded geocode(Connection c, Parsed parsed) throws SQLException {
         if (parsed.street().isEmpty()) {
             return unresolved("NO_STREET_GIVEN");
         }
@@ -175,6 +193,14 @@ public class Geocoder {
                         district.name()));
             }
         }
+        // "Via Garibaldi 3, Spinetta Marengo": the hamlet's Via Giuseppe Garibaldi In Spinetta Marengo
+        List<Street> shorter = shortForms(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(),
+                parsed.postcode(), district.cityNorm()), AddressNormaliser.streetName(district.name()));
+        if (!shorter.isEmpty()) {
+            Street chosen = choose(c, shorter, parsed.number());
+            return Optional.of(new Street(chosen.streetNorm(), chosen.cityNorm(), chosen.confidence() * 0.95,
+                    district.name()));
+        }
         Optional<Street> plain = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(), "",
                 district.cityNorm()));
         if (plain.isEmpty() || !hasAddressesIn(c, plain.get(), district.name())) {
@@ -213,11 +239,121 @@ public class Geocoder {
                 return Optional.of(choose(c, exact, parsed.number()).lessSure(0.95));
             }
         }
+        List<Street> shorter = shortForms(c, parsed, null);
+        if (!shorter.isEmpty()) {
+            return Optional.of(choose(c, shorter, parsed.number()));
+        }
         Optional<Street> closest = closestStreet(c, parsed);
         for (int i = 0; closest.isEmpty() && i < spellings.size(); i++) {
             closest = closestStreet(c, spellings.get(i)).map(s -> s.lessSure(0.95));
         }
         return closest;
+    }
+
+    /**
+     * The streets an address names in a shorter form than the register's: without the given names or the title of
+     * the person the street is named after ("Via Mazzini" for Via Giuseppe Mazzini, "Via Campora" for Via Don Angelo
+     * Campora), without the hamlet the register adds to tell a hamlet's street from the city's ("Via Genova 10,
+     * Alessandria" for Via Genova di Spinetta Marengo), or both. Each omission makes the answer a little less sure;
+     * several streets fit equally are told apart by the house number, as for an exact name. {@code hamlet}, when not
+     * null, is a hamlet written as the city: only the streets the register names after it.
+     */
+    private static List<Street> shortForms(Connection c, Parsed parsed, String hamlet) {
+        String written = parsed.street();
+        if (!LONG_WORD.matcher(written).find()) {
+            return List.of();
+        }
+        String like = written.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        var found = new java.util.ArrayList<Street>();
+        var districts = new java.util.HashMap<String, List<String>>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT street_norm, city_norm, name_norm FROM address_street
+                WHERE (name_norm LIKE '% ' || ? OR name_norm LIKE ? || ' di %' OR name_norm LIKE ? || ' in %'
+                       OR name_norm LIKE '% ' || ? || ' di %' OR name_norm LIKE '% ' || ? || ' in %')
+                  AND (? = '' OR street_norm = ? || ' ' || name_norm)
+                  AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
+                GROUP BY 1, 2, 3 ORDER BY sum(addresses) DESC, 1, 2 LIMIT 20""")) {
+            for (int i = 1; i <= 5; i++) {
+                s.setString(i, like);
+            }
+            s.setString(6, parsed.streetType());
+            s.setString(7, parsed.streetType());
+            bindPlace(s, 8, parsed);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    String cityNorm = rows.getString(2);
+                    String name = rows.getString(3);
+                    String base = name;
+                    String suffix = null;
+                    for (String district : districts.computeIfAbsent(cityNorm, city -> districtsOf(c, city))) {
+                        for (String joined : new String[] {" di ", " in "}) {
+                            String tail = joined + district;
+                            if (name.endsWith(tail) && name.length() > tail.length()
+                                    && (suffix == null || district.length() > suffix.length())) {
+                                base = name.substring(0, name.length() - tail.length());
+                                suffix = district;
+                            }
+                        }
+                    }
+                    boolean namesOmitted = !base.equals(written);
+                    if (namesOmitted && !(base.endsWith(" " + written)
+                            && givenNames(base.substring(0, base.length() - written.length() - 1)))) {
+                        continue;
+                    }
+                    if (hamlet != null ? !hamlet.equals(suffix) : !namesOmitted && suffix == null) {
+                        continue;
+                    }
+                    double confidence = (parsed.streetType().isEmpty() ? 0.95 : 1.0) * (namesOmitted ? 0.9 : 1.0)
+                            * (hamlet == null && suffix != null ? 0.9 : 1.0);
+                    found.add(new Street(rows.getString(1), cityNorm, confidence));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
+    /** A word of three letters or more: a name worth looking for inside longer ones. */
+    private static final java.util.regex.Pattern LONG_WORD = java.util.regex.Pattern.compile("\\p{L}{3}");
+
+    /**
+     * Words that are no person's given names or title: "Via Porta Roma" is not "Via Roma", nor "Via San Giovanni
+     * Bosco" "Via Bosco".
+     */
+    private static final java.util.Set<String> NOT_GIVEN_NAMES = java.util.Set.of("di", "del", "della", "dello",
+            "dei", "degli", "delle", "da", "dal", "dalla", "de", "d", "in", "al", "alla", "allo", "ai", "agli", "alle",
+            "e", "porta", "ponte", "borgo", "san", "santa", "santo", "sant", "santi", "madonna", "nuova", "vecchia",
+            "antica", "strada", "via", "piazza", "corso", "vicolo", "parco", "villa", "cascina", "case", "molino",
+            "mulino", "fontana", "bosco", "monte", "colle", "valle", "lago", "fiume", "torre", "castello", "chiesa",
+            "stazione", "cimitero", "campo", "orti", "nord", "sud", "est", "ovest", "alto", "basso", "alta", "bassa");
+
+    private static boolean givenNames(String words) {
+        for (String word : words.split(" ")) {
+            if (word.isEmpty() || NOT_GIVEN_NAMES.contains(word) || !Character.isLetter(word.charAt(0))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The districts and hamlets of a city, in the form street names carry them ("spinetta marengo"). */
+    private static List<String> districtsOf(Connection c, String cityNorm) {
+        try (PreparedStatement s = c.prepareStatement("SELECT district FROM address_district WHERE city_norm = ?")) {
+            s.setString(1, cityNorm);
+            var names = new java.util.ArrayList<String>();
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    String name = AddressNormaliser.streetName(rows.getString(1));
+                    if (!name.isEmpty()) {
+                        names.add(name);
+                    }
+                }
+            }
+            return names;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** How much less sure an answer is when the address fits several streets equally ("Marengo 10", two cities). */

@@ -87,11 +87,41 @@ class AddressNormaliserTest {
             // the word before a hamlet's name is not part of it
             "Via Levata 88/A, Fraz. Spinetta Marengo, Alessandria | via | levata | 88a |  | spinetta marengo",
             "Via Levata 88/A Loc. Spinetta Marengo | via  | levata           | 88a    |       | spinetta marengo",
+            // a hamlet written first is the city; a street whose type is Località is not a hamlet
+            "Fraz. Spinetta Marengo, Via Genova 86 | via  | genova           | 86     |       | spinetta marengo",
+            "Località Cascinali Stampa 12, Lobbi | localita | cascinali stampa | 12     |       | lobbi",
+            "Loc. Cascinali Stampa, 12           | localita | cascinali stampa | 12     |       | ",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {
         assertThat(AddressNormaliser.parse(text)).isEqualTo(new Parsed(type, street, number == null ? "" : number,
                 postcode == null ? "" : postcode, city == null ? "" : city));
+    }
+
+    /**
+     * A street whose name holds a number, the house number after a comma: the second reading keeps the first part
+     * whole. An address with no such choice has none.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "Via 28 Marzo 1921, 12, Alessandria | via     | 28 marzo 1921            | 12 | alessandria",
+            "Strada Statale 35 bis dei Giovi, 5 | strada  | statale 35 bis dei giovi | 5  | ",
+            "Via Dazio 90, 3                    | via     | dazio 90                 | 3  | ",
+    })
+    void aStreetNamedWithANumberHasASecondReading(String text, String type, String street, String number,
+                                                  String city) {
+        assertThat(AddressNormaliser.wholeFirstPart(text)).contains(new Parsed(type, street, number, "",
+                city == null ? "" : city));
+    }
+
+    @Test
+    void anAddressWithOneReadingHasNoSecond() {
+        assertThat(AddressNormaliser.wholeFirstPart("Via Dazio 90/H, Alessandria")).isEmpty();
+        assertThat(AddressNormaliser.wholeFirstPart("Via Dazio, 90/H")).isEmpty();
+        assertThat(AddressNormaliser.wholeFirstPart("Via 28 Marzo 1921 12")).isEmpty();
+        assertThat(AddressNormaliser.namesNumber("Via 28 Marzo 1921 12, 15121 Alessandria", "1921")).isTrue();
+        assertThat(AddressNormaliser.namesNumber("Via Dazio 3, 15122 Alessandria", "90")).isFalse();
+        assertThat(AddressNormaliser.namesNumber("Strada Statale 35 Bis Dei Giovi 5, 15122", "35bis")).isTrue();
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
