@@ -261,10 +261,12 @@ public final class AddressNormaliser {
     /** {@code wholeFirstPart}: the first part is the street as written, numbers and all. */
     private static Parsed parse(String text, boolean wholeFirstPart) {
         String[] segments = text == null ? new String[0] : KILOMETRE.matcher(text).replaceAll(" ").split(",");
-        if (segments.length > 1 && HAMLET_WORD.matcher(clean(segments[0])).find()
-                && !clean(segments[0]).matches(".*\\d.*") && startsWithType(clean(segments[1]))) {
-            // "Fraz. Spinetta Marengo, Via Genova 10": the hamlet written first is read where the city goes (not
-            // "Località Cascinali Stampa, 12", a street whose type is Località)
+        String first = segments.length > 1 ? POSTCODE.matcher(clean(segments[0])).replaceAll(" ").trim() : "";
+        if (!first.isEmpty() && !first.matches(".*\\d.*") && startsWithType(clean(segments[1]))
+                && (HAMLET_WORD.matcher(first).find() || !startsWithType(first))) {
+            // "Fraz. Spinetta Marengo, Via Genova 10", "15121 Alessandria, Via Dazio 90/H": the hamlet or the city
+            // written first is read where the city goes (not "Località Cascinali Stampa, 12", a street whose type is
+            // Località, nor "Via Dazio, Via ...")
             String[] rotated = new String[segments.length];
             System.arraycopy(segments, 1, rotated, 0, segments.length - 1);
             rotated[segments.length - 1] = segments[0];

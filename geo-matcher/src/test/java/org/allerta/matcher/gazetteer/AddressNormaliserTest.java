@@ -91,6 +91,9 @@ class AddressNormaliserTest {
             "Fraz. Spinetta Marengo, Via Genova 86 | via  | genova           | 86     |       | spinetta marengo",
             "Località Cascinali Stampa 12, Lobbi | localita | cascinali stampa | 12     |       | lobbi",
             "Loc. Cascinali Stampa, 12           | localita | cascinali stampa | 12     |       | ",
+            // the city first, as some forms write it
+            "15121 Alessandria, Via Dazio 90/H   | via      | dazio            | 90h    | 15121 | alessandria",
+            "Alessandria (AL), V. Dazio 90/H     | via      | dazio            | 90h    |       | alessandria al",
     })
     void splitsAddressesAsPeopleWriteThem(String text, String type, String street, String number, String postcode,
                                           String city) {

@@ -78,6 +78,8 @@ class GeocodingTest {
             "Via Dazio 90/H - scala B, Alessandria | Via Dazio 90/H, 15122 Alessandria",
             "Via Levata 88/A, Fraz. Spinetta Marengo, Alessandria | Via Levata 88/A, 15122 Alessandria",
             "Via Levata 88/A, Loc. Spinetta Marengo | Via Levata 88/A, 15122 Alessandria",
+            "15122 Alessandria, Via Dazio 90/H   | Via Dazio 90/H, 15122 Alessandria",
+            "Alessandria (AL), V. Dazio 90/H     | Via Dazio 90/H, 15122 Alessandria",
             // the register has 90, 90/A and 90/E to 90/H: the building, not the middle of the street
             "Via Dazio 90/B                      | Via Dazio 90, 15122 Alessandria",
     })
