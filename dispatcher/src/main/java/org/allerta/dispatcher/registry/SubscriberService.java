@@ -298,6 +298,13 @@ public class SubscriberService {
     /** Replaces what a person registered; channels and places that did not change keep their id and state. */
     public SubscriberView replace(UUID id, Registration registration) {
         return jdbc.inTransactionRetryingConflicts(c -> {
+            // a channel removed withdraws the jobs made before its removal's time: no batch may have read the
+            // channel and not yet made its jobs when that time is taken, so the batches under way end first (the
+            // fence before the person's row, in the order an erasure takes them)
+            Optional<SubscriberView> current = view(c, id);
+            if (current.isPresent() && !removed(current.get().channels(), registration).isEmpty()) {
+                ErasureFence.close(c);
+            }
             // an erasure under way is waited for, and then the person is not found (rather than half rewritten)
             Cards.lock(c, List.of(id));
             SubscriberView before = view(c, id).orElseThrow(() -> notFound(id));
@@ -604,7 +611,13 @@ public class SubscriberService {
      * queued for a channel removed are withdrawn ({@link #withdrawQueued}).
      */
     private void writeChannels(Connection c, UUID id, Registration r, List<ChannelView> before) throws SQLException {
-        // before any new channel's code is made: the jobs made until now are those of the channels removed
+        if (!removed(before, r).isEmpty()) {
+            // taken already, unless the channels changed since they were first read (then a deadlock with an
+            // erasure of the same person is possible, and answered 503)
+            ErasureFence.close(c);
+        }
+        // after the batches under way, before any new channel's code is made: the jobs made until now are those of
+        // the channels removed
         Instant removedAt = clock.instant();
         var kept = new ArrayList<UUID>();
         for (int i = 0; i < r.channels().size(); i++) {
@@ -644,6 +657,12 @@ public class SubscriberService {
                 }
             }
         }
+    }
+
+    /** The channels registered that a registration no longer has (same type and address: the same channel). */
+    private static List<ChannelView> removed(List<ChannelView> before, Registration r) {
+        return before.stream().filter(b -> r.channels().stream().noneMatch(input -> b.type() == input.type()
+                && Contacts.sameAddress(b.type(), b.address(), input.address()))).toList();
     }
 
     /**

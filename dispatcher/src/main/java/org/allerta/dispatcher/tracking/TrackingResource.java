@@ -138,6 +138,8 @@ public class TrackingResource {
         }
         if (job.get().channelId() != null) {
             jdbc.inTransaction(c -> {
+                // the batches under way end before the time that withdraws this channel's jobs is taken
+                org.allerta.dispatcher.registry.ErasureFence.close(c);
                 var owners = new java.util.ArrayList<java.util.UUID>();
                 try (PreparedStatement s = c.prepareStatement(
                         "SELECT subscriber_id FROM channel WHERE channel_id = ?::uuid")) {

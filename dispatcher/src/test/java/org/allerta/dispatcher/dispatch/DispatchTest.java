@@ -1669,13 +1669,27 @@ class DispatchTest {
         assertThat(mail.html()).contains("/u/" + unsubscribe);
         given().get("/u/" + unsubscribe).then().statusCode(200).body(containsString("<form method=\"post\""));
         try (var withdrawals = new TopicReader(Topics.SUBSCRIBERS_ERASED)) {
-            given().contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
-                    .post("/u/" + unsubscribe).then().statusCode(200);
+            // while a batch is under way (it may have read the e-mail channel and not yet made its jobs), the
+            // unsubscribe waits for it: its time, which withdraws the queued e-mails, comes after that batch's jobs
+            Instant released;
+            try (java.sql.Connection batch = db.getConnection()) {
+                batch.setAutoCommit(false);
+                org.allerta.dispatcher.registry.ErasureFence.pass(batch);
+                var unsubscribing = java.util.concurrent.CompletableFuture.supplyAsync(() -> given()
+                        .contentType(ContentType.URLENC).formParam("List-Unsubscribe", "One-Click")
+                        .post("/u/" + unsubscribe).then().extract().statusCode());
+                Thread.sleep(1500);
+                assertThat(unsubscribing).as("the unsubscribe waits for the batch under way").isNotDone();
+                released = Instant.now();
+                batch.commit();
+                assertThat(unsubscribing.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+            }
             // the e-mails still queued for the person are withdrawn at the sender; nothing else of theirs
             var withdrawal = Json.fromBytes(withdrawals.await(r -> p.id().equals(r.key()), 1, Duration.ofSeconds(30))
                     .get(0).value(), org.allerta.contracts.SubscriberErased.class);
             assertThat(withdrawal.channel()).isEqualTo(Channel.EMAIL);
             assertThat(withdrawal.subscriberId()).isEqualTo(p.id());
+            assertThat(withdrawal.erasedAt()).isAfterOrEqualTo(released);
         }
         String next = id("next");
         publish(event(next, 1, EventKind.POWER_OUTAGE, EventStatus.ACTIVE));

@@ -536,6 +536,45 @@ class RegistryTest {
         }
     }
 
+    /**
+     * A channel removed while a batch is being dispatched: the batch may have read the person's SMS channel and not
+     * yet made its jobs. The removal waits for the batch, so that its time, which withdraws the channel's queued jobs
+     * at the sender, comes after every job the batch made for that number; a change that removes no channel does not
+     * wait.
+     */
+    @Test
+    void aChannelRemovedWhileABatchIsUnderWayIsRemovedAfterTheBatch() throws Exception {
+        String phone = "+39335" + (1000000 + (int) (Math.random() * 8999999));
+        String withBoth = giulia("fenced-" + run, phone);
+        String id = given().header("Authorization", APP).contentType(ContentType.JSON).body(withBoth)
+                .post("/v1/subscribers").then().statusCode(201).extract().path("id");
+        String emailOnly = withBoth.replaceFirst("\\{\"type\": \"SMS\"[^}]*\\},\\s*", "");
+        assertThat(emailOnly).doesNotContain(phone);
+        Instant released;
+        try (Connection batch = db.getConnection()) {
+            batch.setAutoCommit(false);
+            ErasureFence.pass(batch);
+            // renamed, the same channels: nothing to withdraw, no wait
+            given().header("Authorization", APP).contentType(ContentType.JSON)
+                    .body(withBoth.replace("Giulia Rossi", "Giulia Bianchi")).put("/v1/subscribers/" + id).then()
+                    .statusCode(200);
+            var removal = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().header("Authorization", APP)
+                    .contentType(ContentType.JSON).body(emailOnly).put("/v1/subscribers/" + id).then().extract()
+                    .statusCode());
+            Thread.sleep(1500);
+            assertThat(removal).as("the removal waits for the batch under way").isNotDone();
+            released = Instant.now();
+            batch.commit();
+            assertThat(removal.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        }
+        try (var reader = new TopicReader(Topics.SUBSCRIBERS_ERASED)) {
+            var erased = Json.fromBytes(reader.await(r -> id.equals(r.key()), 1, Duration.ofSeconds(30)).get(0)
+                    .value(), org.allerta.contracts.SubscriberErased.class);
+            assertThat(erased.channel()).isEqualTo(org.allerta.contracts.Channel.SMS);
+            assertThat(erased.erasedAt()).isAfterOrEqualTo(released);
+        }
+    }
+
     /** The channel types whose queued jobs this subscriber's records waiting in the outbox withdraw. */
     private List<org.allerta.contracts.Channel> withdrawals(String key) throws Exception {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
