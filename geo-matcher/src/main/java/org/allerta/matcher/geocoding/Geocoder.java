@@ -253,8 +253,9 @@ public class Geocoder {
     /**
      * The streets an address names in a shorter form than the register's: without the given names or the title of
      * the person the street is named after ("Via Mazzini" for Via Giuseppe Mazzini, "Via Campora" for Via Don Angelo
-     * Campora), without the hamlet the register adds to tell a hamlet's street from the city's ("Via Genova 10,
-     * Alessandria" for Via Genova di Spinetta Marengo), or both. Each omission makes the answer a little less sure;
+     * Campora), without its article ("Piazza Libertà" for Piazza della Libertà), without the hamlet the register
+     * adds to tell a hamlet's street from the city's ("Via Genova 10, Alessandria" for Via Genova di Spinetta
+     * Marengo), or both. Each omission makes the answer a little less sure;
      * several streets fit equally are told apart by the house number, as for an exact name. {@code hamlet}, when not
      * null, is a hamlet written as the city: only the streets the register names after it.
      */
@@ -296,14 +297,17 @@ public class Geocoder {
                         }
                     }
                     boolean namesOmitted = !base.equals(written);
-                    if (namesOmitted && !(base.endsWith(" " + written)
-                            && givenNames(base.substring(0, base.length() - written.length() - 1)))) {
+                    String omitted = namesOmitted && base.endsWith(" " + written)
+                            ? base.substring(0, base.length() - written.length() - 1) : null;
+                    boolean article = omitted != null && ARTICLES.contains(omitted);
+                    if (namesOmitted && !article && (omitted == null || !givenNames(omitted))) {
                         continue;
                     }
                     if (hamlet != null ? !hamlet.equals(suffix) : !namesOmitted && suffix == null) {
                         continue;
                     }
-                    double confidence = (parsed.streetType().isEmpty() ? 0.95 : 1.0) * (namesOmitted ? 0.9 : 1.0)
+                    double confidence = (parsed.streetType().isEmpty() ? 0.95 : 1.0)
+                            * (article ? 0.95 : namesOmitted ? 0.9 : 1.0)
                             * (hamlet == null && suffix != null ? 0.9 : 1.0);
                     found.add(new Street(rows.getString(1), cityNorm, confidence));
                 }
@@ -328,9 +332,20 @@ public class Geocoder {
             "mulino", "fontana", "bosco", "monte", "colle", "valle", "lago", "fiume", "torre", "castello", "chiesa",
             "stazione", "cimitero", "campo", "orti", "nord", "sud", "est", "ovest", "alto", "basso", "alta", "bassa");
 
+    /** The article before a name ("Piazza della Libertà", written "Piazza Libertà"), left out as often as not. */
+    private static final java.util.Set<String> ARTICLES = java.util.Set.of("il", "lo", "la", "i", "gli", "le", "l",
+            "del", "dello", "della", "dei", "degli", "delle", "di", "d");
+
+    /** Numbers written as words: "Via Quattro Martiri" is not "Via Martiri" (Via dei Martiri). */
+    private static final java.util.regex.Pattern NUMBER_WORD = java.util.regex.Pattern.compile("uno|due|tre"
+            + "|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|quattordici|quindici|sedici|diciassette"
+            + "|diciotto|diciannove|cento|mille|(?:vent|trent|quarant|cinquant|sessant|settant|ottant|novant)[ia]?"
+            + "(?:uno|due|tre|quattro|cinque|sei|sette|otto|nove)?");
+
     private static boolean givenNames(String words) {
         for (String word : words.split(" ")) {
-            if (word.isEmpty() || NOT_GIVEN_NAMES.contains(word) || !Character.isLetter(word.charAt(0))) {
+            if (word.isEmpty() || NOT_GIVEN_NAMES.contains(word) || !Character.isLetter(word.charAt(0))
+                    || NUMBER_WORD.matcher(word).matches()) {
                 return false;
             }
         }
