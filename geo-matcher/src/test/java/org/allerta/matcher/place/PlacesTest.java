@@ -145,6 +145,36 @@ class PlacesTest {
     }
 
     /**
+     * Places registered before the geocoder read the shorter forms people write were left unresolved: the migration
+     * that comes with it has them geocoded again once, and the app hears that they were found.
+     */
+    @Test
+    void placesLeftUnresolvedBeforeTheShorterFormsAreGeocodedAgainOnUpgrade() throws Exception {
+        String subscriber = "sub-" + UUID.randomUUID();
+        send(subscriber, Json.toBytes(new SubscriberPlaces(subscriber, List.of(
+                new SubscriberPlaces.Place("home", PlaceCategory.HOME, "Via Garibaldi 3/A, Spinetta Marengo", null)),
+                Set.of(EventKind.POWER_OUTAGE), false, Instant.now())));
+        try (var reader = new TopicReader(Topics.PLACES_GEOCODED)) {
+            reader.await(r -> subscriber.equals(r.key()), 1, Duration.ofSeconds(30));
+            // as the geocoder before left it
+            try (Connection c = LocalPostgis.shared().connect(); Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE matcher.place SET geom = NULL, geocoding_status = 'UNRESOLVED',"
+                        + " matched_address = NULL, confidence = 0, reason = 'NO_SUCH_STREET'"
+                        + " WHERE subscriber_id = '" + subscriber + "'");
+                s.execute("SET search_path = matcher, public");
+                s.execute(new String(PlacesTest.class.getResourceAsStream(
+                        "/db/migration/V19__geocode_again_for_shorter_forms.sql").readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
+            PlaceGeocoded found = Json.fromBytes(reader.await(r -> subscriber.equals(r.key()) && Json.fromBytes(
+                    r.value(), PlaceGeocoded.class).status() == GeocodingStatus.RESOLVED, 2, Duration.ofSeconds(30))
+                    .get(1).value(), PlaceGeocoded.class);
+            assertThat(found.matchedAddress()).startsWith("Via Giuseppe Garibaldi In Spinetta Marengo 3/A,");
+        }
+        assertThat(places(subscriber, true)).isEqualTo(1);
+    }
+
+    /**
      * A place left at its street's centroid because the register lacked its number is placed at its house once a
      * new edition of the register has it; one whose number the citizen did not give stays where it is.
      */
