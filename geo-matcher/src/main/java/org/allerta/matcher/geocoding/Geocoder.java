@@ -92,6 +92,11 @@ public class Geocoder {
                 street = street(c, new Parsed(parsed.streetType(), parsed.street(), parsed.number(),
                         parsed.postcode(), near.get())).map(s -> s.lessSure(0.8));
             }
+            if (street.isEmpty()) {
+                // a hamlet written short or misspelt ("Spinetta", "San Giuliano V.", "Spinetta Marenco"): among the
+                // districts it may name, the one where the street is
+                street = inNearDistrict(c, parsed, PROVINCE.matcher(parsed.city()).replaceFirst(""));
+            }
             if (street.isEmpty() && !parsed.postcode().isEmpty()) {
                 // a postcode several cities share names a street in each: the house number tells them apart, or the
                 // answer says it is unsure (the city written may be one the gazetteer does not hold)
@@ -208,6 +213,55 @@ public class Geocoder {
         }
         return plain.map(s -> new Street(s.streetNorm(), s.cityNorm(), s.confidence() * 0.9, district.name()));
     }
+
+    /**
+     * A street of a district written short or misspelt: the districts whose words begin with the words written
+     * ("spinetta" for Spinetta Marengo, "san giuliano v" for San Giuliano Vecchio), or else those alike by trigrams;
+     * of those, the one that has the street. Two that both have it leave the answer unsure.
+     */
+    private Optional<Street> inNearDistrict(Connection c, Parsed parsed, String written) {
+        String[] words = written.split(" ");
+        if (words[0].length() < 3 || written.length() < 6) {
+            return Optional.empty();
+        }
+        var prefixed = new java.util.ArrayList<District>();
+        var alike = new java.util.ArrayList<District>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT district, city_norm, similarity(district_norm, ?) FROM address_district
+                WHERE district_norm LIKE ? OR district_norm % ? ORDER BY 3 DESC, 1, 2 LIMIT 20""")) {
+            s.setString(1, written);
+            s.setString(2, words[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            s.setString(3, written);
+            try (ResultSet rows = s.executeQuery()) {
+                while (rows.next()) {
+                    var district = new District(rows.getString(1), rows.getString(2));
+                    String[] named = AddressNormaliser.streetName(district.name()).split(" ");
+                    boolean begins = named.length >= words.length;
+                    for (int i = 0; begins && i < words.length; i++) {
+                        begins = named[i].startsWith(words[i]);
+                    }
+                    if (begins) {
+                        prefixed.add(district);
+                    } else if (rows.getDouble(3) >= NEAR_DISTRICT) {
+                        alike.add(district);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        var found = new java.util.ArrayList<Street>();
+        for (District district : prefixed.isEmpty() ? alike : prefixed) {
+            inDistrict(c, parsed, district).ifPresent(found::add);
+        }
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(found.get(0).lessSure(found.size() == 1 ? 0.9 : 0.9 * AMBIGUOUS));
+    }
+
+    /** How alike a misspelt district's name must be to the register's ("spinetta marenco": 0.6). */
+    static final double NEAR_DISTRICT = 0.6;
 
     private static boolean hasAddressesIn(Connection c, Street street, String district) {
         try (PreparedStatement s = c.prepareStatement("""

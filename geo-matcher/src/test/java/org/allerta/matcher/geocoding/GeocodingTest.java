@@ -113,6 +113,10 @@ class GeocodingTest {
             "Località Cascinali Stampa 12, Lobbi   | Localita' Cascinali Stampa 12, 15122 Alessandria        | 0.9 | 1.0",
             "Piazza Libertà 38, Alessandria        | Piazza Della Liberta' 38, 15121 Alessandria             | 0.9 | 1.0",
             "Via Fornace 5, Alessandria            | Via Della Fornace 5,                                     | 0.9 | 1.0",
+            // a hamlet written short or misspelt: the one of the districts it may name that has the street
+            "Via Tortona 20, 15122 Spinetta        | Via Tortona Di Spinetta Marengo 20, 15122 Alessandria   | 0.8 | 0.9",
+            "Via Genova 86, Spinetta Marenco       | Via Genova Di Spinetta Marengo 86, 15122 Alessandria    | 0.8 | 0.9",
+            "Via Piacenza 185/A, San Giuliano V.   | Via Piacenza Di San Giuliano Vecchio 185/A,              | 0.8 | 0.9",
             // Via dei Martiri, not Via Quattro Martiri: a number is no given name
             "Via Martiri 10                        | Via Dei Martiri 10,                                      | 0.9 | 1.0",
             // Via Genova of two hamlets, Via Giuseppe Mazzini of the city and of a hamlet: both have number 10
