@@ -267,10 +267,11 @@ public final class AddressNormaliser {
             // "Fraz. Spinetta Marengo, Via Genova 10", "15121 Alessandria, Via Dazio 90/H": the hamlet or the city
             // written first is read where the city goes (not "Località Cascinali Stampa, 12", a street whose type is
             // Località, nor "Via Dazio, Via ...")
-            String[] rotated = new String[segments.length];
-            System.arraycopy(segments, 1, rotated, 0, segments.length - 1);
-            rotated[segments.length - 1] = segments[0];
-            segments = rotated;
+            // right after the street, before a city written after it ("Fraz. Litta Parodi, Via Genova 10,
+            // Alessandria": the hamlet says more than the city)
+            String moved = segments[0];
+            segments[0] = segments[1];
+            segments[1] = moved;
         }
         String postcode = "";
         String city = "";

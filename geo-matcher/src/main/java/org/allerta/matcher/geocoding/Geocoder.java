@@ -293,7 +293,14 @@ public class Geocoder {
                 return Optional.of(choose(c, exact, parsed.number()).lessSure(0.95));
             }
         }
-        List<Street> shorter = shortForms(c, parsed, null);
+        // the name as written under another type ("Via Vittorio Veneto" for Piazza Vittorio Veneto), beside the
+        // shorter forms of the type written (Via Vittorio Veneto di Castelceriolo): the house number tells them apart
+        var shorter = new java.util.ArrayList<Street>();
+        if (!parsed.streetType().isEmpty()) {
+            exactStreets(c, new Parsed("", parsed.street(), parsed.number(), parsed.postcode(), parsed.city()))
+                    .forEach(s -> shorter.add(new Street(s.streetNorm(), s.cityNorm(), OTHER_TYPE)));
+        }
+        shorter.addAll(shortForms(c, parsed, null));
         if (!shorter.isEmpty()) {
             return Optional.of(choose(c, shorter, parsed.number()));
         }
@@ -327,7 +334,7 @@ public class Geocoder {
                        OR name_norm LIKE '% ' || ? || ' di %' OR name_norm LIKE '% ' || ? || ' in %')
                   AND (? = '' OR street_norm = ? || ' ' || name_norm)
                   AND (? = '' OR city_norm = ?) AND (? = '' OR postcode = ?)
-                GROUP BY 1, 2, 3 ORDER BY sum(addresses) DESC, 1, 2 LIMIT 20""")) {
+                GROUP BY 1, 2, 3 ORDER BY sum(addresses) DESC, 1, 2 LIMIT 100""")) {
             for (int i = 1; i <= 5; i++) {
                 s.setString(i, like);
             }
@@ -384,11 +391,13 @@ public class Geocoder {
             "e", "porta", "ponte", "borgo", "san", "santa", "santo", "sant", "santi", "madonna", "nuova", "vecchia",
             "antica", "strada", "via", "piazza", "corso", "vicolo", "parco", "villa", "cascina", "case", "molino",
             "mulino", "fontana", "bosco", "monte", "colle", "valle", "lago", "fiume", "torre", "castello", "chiesa",
-            "stazione", "cimitero", "campo", "orti", "nord", "sud", "est", "ovest", "alto", "basso", "alta", "bassa");
+            "stazione", "cimitero", "campo", "orti", "nord", "sud", "est", "ovest", "alto", "basso", "alta", "bassa",
+            "castel", "costa", "rocca", "pieve", "croce", "rio", "regione", "vecchio", "nuovo", "grande", "piccolo",
+            "alluvioni", "cai", "dell");
 
     /** The article before a name ("Piazza della Libertà", written "Piazza Libertà"), left out as often as not. */
     private static final java.util.Set<String> ARTICLES = java.util.Set.of("il", "lo", "la", "i", "gli", "le", "l",
-            "del", "dello", "della", "dei", "degli", "delle", "di", "d");
+            "del", "dello", "della", "dell", "dei", "degli", "delle", "di", "d");
 
     /** Numbers written as words: "Via Quattro Martiri" is not "Via Martiri" (Via dei Martiri). */
     private static final java.util.regex.Pattern NUMBER_WORD = java.util.regex.Pattern.compile("uno|due|tre"
@@ -425,6 +434,9 @@ public class Geocoder {
         }
     }
 
+    /** How sure a street is whose name is the one written and whose type is not ("Via" for a Piazza). */
+    static final double OTHER_TYPE = 0.85;
+
     /** How much less sure an answer is when the address fits several streets equally ("Marengo 10", two cities). */
     static final double AMBIGUOUS = 0.6;
 
@@ -452,10 +464,21 @@ public class Geocoder {
                 return withNumber.get(0);
             }
             if (!withNumber.isEmpty()) {
-                return withNumber.get(0).lessSure(AMBIGUOUS);
+                return surest(withNumber).lessSure(AMBIGUOUS);
             }
         }
-        return candidates.get(0).lessSure(AMBIGUOUS);
+        return surest(candidates).lessSure(AMBIGUOUS);
+    }
+
+    /** The first of the candidates the address fits best (a street of the type written before one of another). */
+    private static Street surest(List<Street> candidates) {
+        Street best = candidates.get(0);
+        for (Street candidate : candidates) {
+            if (candidate.confidence() > best.confidence()) {
+                best = candidate;
+            }
+        }
+        return best;
     }
 
     /** A province's initials after the city's name ("alessandria al", from "Alessandria (AL)"). */

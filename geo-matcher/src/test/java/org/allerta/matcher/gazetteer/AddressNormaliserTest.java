@@ -89,6 +89,7 @@ class AddressNormaliserTest {
             "Via Levata 88/A Loc. Spinetta Marengo | via  | levata           | 88a    |       | spinetta marengo",
             // a hamlet written first is the city; a street whose type is Località is not a hamlet
             "Fraz. Spinetta Marengo, Via Genova 86 | via  | genova           | 86     |       | spinetta marengo",
+            "Fraz. Litta Parodi, Via Genova 10, Alessandria | via | genova   | 10     |       | litta parodi",
             "Località Cascinali Stampa 12, Lobbi | localita | cascinali stampa | 12     |       | lobbi",
             "Loc. Cascinali Stampa, 12           | localita | cascinali stampa | 12     |       | ",
             // the city first, as some forms write it
