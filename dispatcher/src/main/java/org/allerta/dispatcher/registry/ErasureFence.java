@@ -14,8 +14,8 @@ import org.allerta.service.problem.ProblemException;
  * before the erasure may still be delivered by the sender after it. Neither side takes any other lock first, so they
  * never deadlock. A channel removed (replaced, dropped or unsubscribed) closes the fence too before it takes the
  * time that withdraws that channel's queued jobs at the sender: a batch that read the channel before the change has
- * stamped its jobs by then. An erasure waits {@link #ERASURE_WAIT} at most (a batch may wait long for a broker that is away),
- * then answers 503 to be repeated, rather than hold back every batch queued behind it.
+ * stamped its jobs by then. An erasure waits {@link #ERASURE_WAIT} at most (a batch may wait long for a broker that
+ * is away), then answers 503 to be repeated, rather than hold back every batch queued behind it.
  */
 public final class ErasureFence {
 

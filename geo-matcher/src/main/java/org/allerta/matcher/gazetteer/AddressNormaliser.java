@@ -229,7 +229,11 @@ public final class AddressNormaliser {
      * such second reading. The geocoder tries it when the first reading finds no house.
      */
     public static Optional<Parsed> wholeFirstPart(String text) {
-        Parsed first = parse(text, false);
+        return wholeFirstPart(text, parse(text, false));
+    }
+
+    /** {@link #wholeFirstPart(String)}, the first reading ({@link #parse}) already made. */
+    public static Optional<Parsed> wholeFirstPart(String text, Parsed first) {
         Parsed whole = parse(text, true);
         return first.number().isEmpty() || whole.number().isEmpty() || whole.equals(first) ? Optional.empty()
                 : Optional.of(whole);

@@ -43,7 +43,7 @@ public class Geocoder {
         if (found.status() != GeocodingStatus.RESOLVED) {
             // "Via 28 Marzo 1921, 12": read first as number 1921 of "Via 28 Marzo", it is number 12 of the street
             // named with a year, when that street is there (the answer names the number the first reading took)
-            Optional<Parsed> whole = AddressNormaliser.wholeFirstPart(text);
+            Optional<Parsed> whole = AddressNormaliser.wholeFirstPart(text, parsed);
             if (whole.isPresent()) {
                 Geocoded other = geocode(c, whole.get());
                 if (other.status() == GeocodingStatus.RESOLVED
@@ -230,7 +230,7 @@ public class Geocoder {
                 SELECT district, city_norm, similarity(district_norm, ?) FROM address_district
                 WHERE district_norm LIKE ? OR district_norm % ? ORDER BY 3 DESC, 1, 2 LIMIT 20""")) {
             s.setString(1, written);
-            s.setString(2, words[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            s.setString(2, likeEscaped(words[0]) + "%");
             s.setString(3, written);
             try (ResultSet rows = s.executeQuery()) {
                 while (rows.next()) {
@@ -316,16 +316,16 @@ public class Geocoder {
      * the person the street is named after ("Via Mazzini" for Via Giuseppe Mazzini, "Via Campora" for Via Don Angelo
      * Campora), without its article ("Piazza Libertà" for Piazza della Libertà), without the hamlet the register
      * adds to tell a hamlet's street from the city's ("Via Genova 10, Alessandria" for Via Genova di Spinetta
-     * Marengo), or both. Each omission makes the answer a little less sure;
-     * several streets fit equally are told apart by the house number, as for an exact name. {@code hamlet}, when not
-     * null, is a hamlet written as the city: only the streets the register names after it.
+     * Marengo), or both. Each omission makes the answer a little less sure; several streets that fit equally are
+     * told apart by the house number, as for an exact name. {@code hamlet}, when not null, is a hamlet written as the
+     * city: only the streets the register names after it.
      */
     private static List<Street> shortForms(Connection c, Parsed parsed, String hamlet) {
         String written = parsed.street();
         if (!LONG_WORD.matcher(written).find()) {
             return List.of();
         }
-        String like = written.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        String like = likeEscaped(written);
         var found = new java.util.ArrayList<Street>();
         var districts = new java.util.HashMap<String, List<String>>();
         try (PreparedStatement s = c.prepareStatement("""
@@ -377,6 +377,11 @@ public class Geocoder {
             throw new IllegalStateException(e);
         }
         return found;
+    }
+
+    /** {@code text} matched literally inside a LIKE pattern (backslash being PostgreSQL's escape). */
+    private static String likeEscaped(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** A word of three letters or more: a name worth looking for inside longer ones. */

@@ -68,6 +68,12 @@ class PlacesTest {
         }
     }
 
+    /** Puts a subscriber's places back as a geocoding that found none of them left them. */
+    static void asNotFound(Statement s, String subscriberId) throws java.sql.SQLException {
+        s.executeUpdate("UPDATE matcher.place SET geom = NULL, geocoding_status = 'UNRESOLVED', matched_address = NULL,"
+                + " confidence = 0, reason = 'NO_SUCH_STREET' WHERE subscriber_id = '" + subscriberId + "'");
+    }
+
     @Test
     void geocodesEachPlaceStoresItAndReportsEveryOutcome() throws Exception {
         String subscriber = "sub-" + UUID.randomUUID();
@@ -124,8 +130,7 @@ class PlacesTest {
             // a refinement cut short (the broker away after the import committed) is taken up by the service: the
             // place as it was before, the import's mark left, and the outcome comes without anyone importing again
             try (Connection c = LocalPostgis.shared().connect(); Statement s = c.createStatement()) {
-                s.executeUpdate("UPDATE matcher.place SET geom = NULL, geocoding_status = 'UNRESOLVED',"
-                        + " matched_address = NULL WHERE subscriber_id = '" + subscriber + "'");
+                asNotFound(s, subscriber);
                 s.executeUpdate("INSERT INTO matcher.refinement_pending (since) VALUES (now() - interval '1 hour')"
                         + " ON CONFLICT (only_row) DO UPDATE SET since = excluded.since");
             }
@@ -158,9 +163,7 @@ class PlacesTest {
             reader.await(r -> subscriber.equals(r.key()), 1, Duration.ofSeconds(30));
             // as the geocoder before left it
             try (Connection c = LocalPostgis.shared().connect(); Statement s = c.createStatement()) {
-                s.executeUpdate("UPDATE matcher.place SET geom = NULL, geocoding_status = 'UNRESOLVED',"
-                        + " matched_address = NULL, confidence = 0, reason = 'NO_SUCH_STREET'"
-                        + " WHERE subscriber_id = '" + subscriber + "'");
+                asNotFound(s, subscriber);
                 s.execute("SET search_path = matcher, public");
                 s.execute(new String(PlacesTest.class.getResourceAsStream(
                         "/db/migration/V19__geocode_again_for_shorter_forms.sql").readAllBytes(),
